@@ -1,0 +1,84 @@
+/** The configuration file's schema. Every key is optional; the names are public and never renamed. */
+import { z } from "zod";
+
+const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN");
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1");
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "must be a Slack user id such as U0123ABCD");
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, "must be a Slack user group id such as S0123ABCD");
+const slackChannelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, "must be a Slack channel id such as C0123ABCD");
+
+const principals = z
+  .object({ users: z.array(slackUserId).default([]), usergroups: z.array(slackGroupId).default([]) })
+  .strict()
+  .default({ users: [], usergroups: [] });
+
+export const accountSchema = z
+  .object({
+    id: accountId,
+    name: z.string().min(1).max(64).optional(),
+    roleArn: roleArn.optional(),
+    remediationRoleArn: roleArn.optional(),
+    externalId: z.string().min(2).max(1224).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    accounts: z.array(accountSchema).default([]),
+    regions: z.union([z.literal("all"), z.array(region).min(1)]).optional(),
+    requireFips: z.boolean().default(false),
+    cloudtrailLookbackDays: z.number().int().min(1).max(90).default(7),
+    /** Stop reading CloudTrail events after this many per region (LookupEvents is limited to 2 calls/s). */
+    cloudtrailMaxEvents: z.number().int().min(50).max(100_000).default(2_000),
+    /** Concurrent AWS calls per account and region. */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    slack: z
+      .object({
+        scanChannels: z.array(slackChannelId).default([]),
+        scanners: principals,
+        approvers: principals,
+        fourEyes: z.boolean().default(true),
+        approvalsChannel: slackChannelId.optional(),
+        findingsChannel: slackChannelId.optional(),
+        requestTtlHours: z
+          .number()
+          .min(1)
+          .max(24 * 14)
+          .default(24),
+        teamId: z
+          .string()
+          .regex(/^T[A-Z0-9]+$/, "must be a Slack team id such as T0123ABCD")
+          .optional(),
+        digest: z
+          .object({
+            channels: z.array(slackChannelId).default([]),
+            cron: z.string().default("0 9 * * *"),
+            timezone: z.string().default("UTC"),
+          })
+          .strict()
+          .default({ channels: [], cron: "0 9 * * *", timezone: "UTC" }),
+      })
+      .strict()
+      .prefault({}),
+    schedule: z
+      .object({
+        scanCron: z.string().optional(),
+        timezone: z.string().default("UTC"),
+        runMissedOnStart: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({ retentionDays: z.number().int().min(1).max(3650).default(400) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type AccountConfig = z.infer<typeof accountSchema>;
