@@ -31,3 +31,17 @@ export function bucketOfS3Path(path: string): string | undefined {
   // A path can carry `user:pass@bucket`; the bucket is what follows the last `@`.
   return host.slice(host.lastIndexOf("@") + 1).toLowerCase();
 }
+
+/**
+ * Normalises a KMS key reference to an ARN: key ids and `alias/…` names are resolved against the region and
+ * account they were configured in. `account.keys` is keyed by this normalised form.
+ */
+export function normalizeKeyRef(
+  ref: string,
+  scope: { partition: string; region: string; accountId: string },
+): string {
+  const trimmed = ref.trim();
+  if (trimmed.startsWith("arn:")) return trimmed;
+  const resource = trimmed.startsWith("alias/") ? trimmed : `key/${trimmed}`;
+  return `arn:${scope.partition}:kms:${scope.region}:${scope.accountId}:${resource}`;
+}
