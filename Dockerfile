@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# forecast-audit: multi-stage build on Node 22 LTS; the runtime image has production dependencies only
+# and runs as a non-root user.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    DATABASE_URL=sqlite:/data/forecast-audit.db
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json manifest.yml ./
+COPY examples ./examples
+COPY docs/iam ./docs/iam
+RUN ln -s /app/dist/cli/main.js /usr/local/bin/forecast-audit && chmod +x /app/dist/cli/main.js \
+    && mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))" || exit 1
+ENTRYPOINT ["forecast-audit"]
+CMD ["serve"]

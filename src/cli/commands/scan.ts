@@ -1,0 +1,118 @@
+/** `forecast-audit scan`: the audit from a terminal or a CI job, with an exit code. */
+import { type Command, Option } from "commander";
+import { loadConfig } from "../../config/load-config.js";
+import type { Config } from "../../config/schema.js";
+import type { Severity } from "../../domain/severity.js";
+import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
+import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
+import { breachesThreshold } from "../../scan/summarize.js";
+import type { CliDeps } from "../deps.js";
+import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { buildReport } from "../format/report.js";
+import { renderJson } from "../format/json.js";
+import { renderMarkdown } from "../format/markdown.js";
+import { renderTable } from "../format/table.js";
+import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
+import { createProgressReporter } from "../progress-reporter.js";
+
+interface ScanOptions {
+  account?: string[];
+  region?: string[];
+  format: OutputFormat;
+  failOn: Severity | "none";
+  inventory?: string;
+  store: boolean;
+  all?: boolean;
+  config?: string;
+  logLevel: string;
+}
+
+/** Picks the configured accounts named by `--account` (id or name); unknown names are a usage error. */
+export function selectAccounts(config: Config, wanted: string[] | undefined): Config["accounts"] {
+  if (!wanted || wanted.length === 0) return config.accounts;
+  if (config.accounts.length === 0) {
+    throw new CliError("--account needs the accounts listed in the configuration file (accounts: [...]).");
+  }
+  const chosen = config.accounts.filter((a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)));
+  const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
+  if (unknown.length > 0) {
+    const known = config.accounts.map((a) => (a.name ? `${a.id} (${a.name})` : a.id)).join(", ");
+    throw new CliError(`--account: ${unknown.join(", ")} is not configured; configured accounts: ${known}.`);
+  }
+  return chosen;
+}
+
+export function render(result: ScanResult, format: OutputFormat, includePassed: boolean): string {
+  const report = buildReport({
+    scanId: result.scanId,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    accounts: result.inventory.accounts.map((a) => a.accountId),
+    regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+    findings: result.findings,
+  });
+  if (format === "json") return renderJson(report);
+  if (format === "markdown") return renderMarkdown(report, { includePassed });
+  return renderTable(report, { includePassed });
+}
+
+export function registerScanCommand(program: Command, deps: CliDeps, resolveRegions: (config: Config, cli?: string[]) => string[]): void {
+  program
+    .command("scan")
+    .description("Audit the configured accounts and regions and print the findings.")
+    .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
+    .option("--region <region>", "region to scan (repeatable; default: the configuration's, else AWS_REGION)", collectValues)
+    .addOption(new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat))
+    .addOption(
+      new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity fails or errors (or none)")
+        .default("high")
+        .argParser(parseFailOn),
+    )
+    .option("--inventory <file>", "evaluate a saved inventory (from `collect --out`) instead of calling AWS")
+    .option("--no-store", "do not record the results in the state database")
+    .option("--all", "list passed checks too (table and markdown)")
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<ScanOptions>();
+      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const logger = deps.createLogger(opts.logLevel);
+      const trigger = { kind: "cli" as const, user: deps.localUser };
+      let result: ScanResult;
+      if (opts.inventory) {
+        const inventory = filterInventory(await readInventoryFile(opts.inventory), opts.account ?? [], opts.region ?? []);
+        const scope: ScanScope = {
+          accounts: inventory.accounts.map((a) => ({ id: a.accountId, ...(a.name ? { name: a.name } : {}) })),
+          regions: [...new Set(inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+        };
+        // A saved inventory is judged as of its collection time, so "last 90 days" means what it meant then.
+        const collectedAt = new Date(inventory.collectedAt);
+        result = finishScan(
+          { config, now: deps.now },
+          { scope, trigger, inventory, startedAt: deps.now(), evaluateAt: collectedAt },
+        );
+      } else {
+        const scope: ScanScope = {
+          accounts: selectAccounts(config, opts.account),
+          regions: resolveRegions(config, opts.region),
+        };
+        const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
+        try {
+          result = await runScan(
+            { collect: deps.createCollector(config, { sessionName: `cli-${deps.localUser}`, logger }), config, now: deps.now },
+            { scope, trigger, onProgress: (e) => progress.update(e) },
+          );
+        } finally {
+          progress.stop();
+        }
+      }
+      if (opts.store) {
+        const store = await deps.openStore(config);
+        try {
+          await store.recordScan(result);
+        } finally {
+          await store.close();
+        }
+      }
+      deps.stdout(render(result, opts.format, opts.all === true));
+      deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
+    });
+}

@@ -1,0 +1,23 @@
+/** What CLI commands receive: their I/O and factories, so tests can run commands in-process. */
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../logging/logger.js";
+import type { CollectFn } from "../scan/run-scan.js";
+import type { Store } from "../store/types.js";
+
+export interface CliDeps {
+  openStore(config: Config): Promise<Store>;
+  /** Builds the live AWS collector for a config; `sessionName` says who asked (STS RoleSessionName). */
+  createCollector(config: Config, options: { sessionName: string; logger: Logger }): CollectFn;
+  createLogger(level: string): Logger;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now(): Date;
+  /** True when stderr is a terminal (a live progress bar instead of plain lines). */
+  isTty: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Sets the process exit code (tests read it instead). */
+  setExitCode(code: number): void;
+  /** The local user, recorded as the trigger of CLI scans and fixes. */
+  localUser: string;
+}

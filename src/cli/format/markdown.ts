@@ -1,0 +1,47 @@
+/** GitHub-flavoured Markdown: for pull-request comments and job summaries. */
+import type { Finding } from "../../domain/finding.js";
+import { SEVERITIES } from "../../domain/severity.js";
+import type { ScanReport } from "./report.js";
+
+/** Escapes text for a Markdown table cell: no pipes, no HTML, no line breaks, no code spans. */
+export function escapeMarkdownCell(text: string): string {
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function row(f: Finding): string {
+  const cells = [f.status, f.severity, `\`${f.controlId}\``, f.accountId, f.region, f.resourceArn, f.detail];
+  return `| ${cells.map((c, i) => (i === 2 ? c : escapeMarkdownCell(c))).join(" | ")} |`;
+}
+
+export function renderMarkdown(report: ScanReport, options: { includePassed?: boolean } = {}): string {
+  const s = report.summary;
+  const out = [
+    "# Amazon Forecast data-protection audit",
+    "",
+    `Scanned ${report.accounts.length} account(s) in ${report.regions.length} region(s), finished ${report.finishedAt}.`,
+    "",
+    "| Severity | FAIL | ERROR |",
+    "|---|---:|---:|",
+    ...SEVERITIES.map((sev) => `| ${sev} | ${s.failing[sev]} | ${s.errors[sev]} |`),
+    "",
+    `${s.byStatus.PASS} checks passed.`,
+    "",
+  ];
+  const rows = report.findings.filter((f) => options.includePassed || f.status !== "PASS");
+  if (rows.length > 0) {
+    out.push(
+      "| Status | Severity | Control | Account | Region | Resource | Detail |",
+      "|---|---|---|---|---|---|---|",
+      ...rows.map(row),
+      "",
+    );
+  }
+  return `${out.join("\n")}\n`;
+}

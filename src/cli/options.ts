@@ -1,0 +1,27 @@
+/** Option parsers shared by commands: each rejects bad input with a CliError naming the option. */
+import { InvalidArgumentError } from "commander";
+import { SEVERITIES, type Severity, isSeverity } from "../domain/severity.js";
+
+export const FORMATS = ["table", "json", "markdown"] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+export function parseFormat(value: string): OutputFormat {
+  if ((FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  throw new InvalidArgumentError(`must be one of ${FORMATS.join(", ")}.`);
+}
+
+export function parseFailOn(value: string): Severity | "none" {
+  const v = value.toLowerCase();
+  if (v === "none" || isSeverity(v)) return v;
+  throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(", ")}, none.`);
+}
+
+export function parseSeverity(value: string): Severity {
+  const v = value.toLowerCase();
+  if (isSeverity(v)) return v;
+  throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(", ")}.`);
+}
+
+export function collectValues(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean)];
+}

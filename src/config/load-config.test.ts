@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseConfig } from "./load-config.js";
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fa-config-"));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("config", () => {
+  it("applies defaults when no file exists", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fa-empty-"));
+    const { config, path } = loadConfig({ env: {}, cwd: dir });
+    expect(path).toBeUndefined();
+    expect(config.accounts).toEqual([]);
+    expect(config.cloudtrailLookbackDays).toBe(7);
+    expect(config.slack.fourEyes).toBe(true);
+    expect(config.slack.approvers).toEqual({ users: [], usergroups: [] });
+    expect(config.slack.digest.cron).toBe("0 9 * * *");
+  });
+
+  it("reads ./forecast-audit.yml when present and FORECAST_AUDIT_CONFIG before it", () => {
+    const file = tempFile(
+      "forecast-audit.yml",
+      'accounts:\n  - { id: "123456789012", name: prod, roleArn: "arn:aws:iam::123456789012:role/Audit", externalId: abc123 }\nregions: [us-east-1, eu-west-1]\nrequireFips: true\n',
+    );
+    const dir = file.replace(/\/forecast-audit\.yml$/, "");
+    const fromCwd = loadConfig({ env: {}, cwd: dir });
+    expect(fromCwd.config.accounts[0]?.name).toBe("prod");
+    expect(fromCwd.config.regions).toEqual(["us-east-1", "eu-west-1"]);
+    expect(fromCwd.config.requireFips).toBe(true);
+
+    const other = tempFile("other.yml", "regions: all\n");
+    const fromEnv = loadConfig({ env: { FORECAST_AUDIT_CONFIG: other }, cwd: dir });
+    expect(fromEnv.config.regions).toBe("all");
+  });
+
+  it("names every invalid field", () => {
+    const run = () =>
+      parseConfig({
+        accounts: [{ id: "42", roleArn: "not-an-arn" }],
+        regions: ["mars-1"],
+        cloudtrailLookbackDays: 0,
+        slack: { approvers: { users: ["bob"] } },
+      });
+    expect(run).toThrow(ConfigError);
+    try {
+      run();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain("accounts.0.id: must be a 12-digit AWS account id");
+      expect(message).toContain("accounts.0.roleArn: must be an IAM role ARN");
+      expect(message).toContain("regions.0: must be an AWS region");
+      expect(message).toContain("cloudtrailLookbackDays");
+      expect(message).toContain("slack.approvers.users.0: must be a Slack user id");
+    }
+  });
+
+  it("rejects unknown keys, naming them", () => {
+    expect(() => parseConfig({ acounts: [] })).toThrow(/acounts/);
+  });
+
+  it("reports YAML syntax errors with the file name", () => {
+    const file = tempFile("bad.yml", "accounts: [\n");
+    expect(() => loadConfig({ path: file, env: {} })).toThrow(/bad\.yml is not valid YAML/);
+  });
+
+  it("reports a missing explicit file", () => {
+    expect(() => loadConfig({ path: "/nonexistent/fa.yml", env: {} })).toThrow(/cannot read configuration file/);
+  });
+});

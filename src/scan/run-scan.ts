@@ -1,0 +1,75 @@
+/** The scan use-case: collect the inventory of a scope, evaluate the catalog, return findings. */
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config/schema.js";
+import type { Control } from "../domain/control.js";
+import type { Finding } from "../domain/finding.js";
+import type { Inventory } from "../domain/inventory.js";
+import { CONTROLS } from "../controls/catalog.js";
+import { evaluateInventory } from "./evaluate-inventory.js";
+import type { ScanProgress } from "./progress.js";
+
+export type ScanTrigger =
+  | { kind: "cli"; user: string }
+  | { kind: "slack"; userId: string; channelId: string }
+  | { kind: "schedule"; slot: string };
+
+export interface ScanScope {
+  /** Configured accounts to scan (empty: the account of the current credentials). */
+  accounts: Config["accounts"];
+  regions: string[];
+}
+
+export interface ScanResult {
+  scanId: string;
+  scope: ScanScope;
+  trigger: ScanTrigger;
+  startedAt: string;
+  finishedAt: string;
+  inventory: Inventory;
+  findings: Finding[];
+  /** The controls that were evaluated. */
+  controlIds: string[];
+}
+
+export type CollectFn = (scope: ScanScope, options: { onProgress: (event: ScanProgress) => void; now: Date }) => Promise<Inventory>;
+
+export interface RunScanDeps {
+  collect: CollectFn;
+  config: Pick<Config, "requireFips">;
+  now?: () => Date;
+  controls?: readonly Control[];
+}
+
+export async function runScan(
+  deps: RunScanDeps,
+  request: { scope: ScanScope; trigger: ScanTrigger; onProgress?: (event: ScanProgress) => void; scanId?: string },
+): Promise<ScanResult> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const inventory = await deps.collect(request.scope, { onProgress: request.onProgress ?? (() => {}), now: startedAt });
+  return finishScan(deps, { ...request, inventory, startedAt });
+}
+
+/** Evaluates an inventory already in hand (a saved `--inventory` file, or a fresh collection). */
+export function finishScan(
+  deps: Pick<RunScanDeps, "config" | "now" | "controls">,
+  input: { scope: ScanScope; trigger: ScanTrigger; inventory: Inventory; startedAt: Date; scanId?: string; evaluateAt?: Date },
+): ScanResult {
+  const now = deps.now ?? (() => new Date());
+  const controls = deps.controls ?? CONTROLS;
+  const findings = evaluateInventory(
+    input.inventory,
+    { requireFips: deps.config.requireFips, now: input.evaluateAt ?? input.startedAt },
+    controls,
+  );
+  return {
+    scanId: input.scanId ?? randomUUID(),
+    scope: input.scope,
+    trigger: input.trigger,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: now().toISOString(),
+    inventory: input.inventory,
+    findings,
+    controlIds: controls.map((c) => c.id),
+  };
+}
