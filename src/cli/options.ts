@@ -1,6 +1,6 @@
 /** Option parsers shared by commands: each rejects bad input with a CliError naming the option. */
 import { InvalidArgumentError } from "commander";
-import { SEVERITIES, type Severity, isSeverity } from "../domain/severity.js";
+import { isSeverity, SEVERITIES, type Severity } from "../domain/severity.js";
 
 export const FORMATS = ["table", "json", "markdown"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -23,5 +23,11 @@ export function parseSeverity(value: string): Severity {
 }
 
 export function collectValues(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }

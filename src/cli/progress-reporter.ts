@@ -3,7 +3,7 @@
  * line per phase change or per 10% step so logs stay short.
  */
 import { SingleBar } from "cli-progress";
-import type { ScanProgress } from "../scan/progress.js";
+import { ProgressTracker, type ScanProgress } from "../scan/progress.js";
 
 export interface ProgressReporter {
   update(event: ScanProgress): void;
@@ -22,16 +22,20 @@ export function createProgressReporter(options: {
       hideCursor: true,
       clearOnComplete: true,
     });
+    const tracker = new ProgressTracker();
     let started = false;
     return {
       update(event) {
-        const payload = { phase: `${event.phase} ${event.accountId}${event.region ? ` ${event.region}` : ""}` };
+        const { done, total } = tracker.update(event);
+        const payload = {
+          phase: `${event.phase} ${event.accountId}${event.region ? ` ${event.region}` : ""}`,
+        };
         if (!started) {
-          bar.start(Math.max(event.total, 1), event.done, payload);
+          bar.start(Math.max(total, 1), done, payload);
           started = true;
         }
-        bar.setTotal(Math.max(event.total, 1));
-        bar.update(event.done, payload);
+        bar.setTotal(Math.max(total, 1));
+        bar.update(done, payload);
       },
       stop() {
         if (started) bar.stop();
@@ -48,7 +52,9 @@ export function createProgressReporter(options: {
       lastKey = key;
       lastStep = step;
       const where = [event.accountId, event.region].filter(Boolean).join(" ");
-      options.write(`[scan] ${event.phase} ${where}: ${event.done}/${event.total}${event.message ? ` ${event.message}` : ""}\n`);
+      options.write(
+        `[scan] ${event.phase} ${where}: ${event.done}/${event.total}${event.message ? ` ${event.message}` : ""}\n`,
+      );
     },
     stop() {},
   };

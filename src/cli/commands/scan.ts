@@ -8,9 +8,9 @@ import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan
 import { breachesThreshold } from "../../scan/summarize.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
-import { buildReport } from "../format/report.js";
 import { renderJson } from "../format/json.js";
 import { renderMarkdown } from "../format/markdown.js";
+import { buildReport } from "../format/report.js";
 import { renderTable } from "../format/table.js";
 import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
@@ -33,7 +33,9 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   if (config.accounts.length === 0) {
     throw new CliError("--account needs the accounts listed in the configuration file (accounts: [...]).");
   }
-  const chosen = config.accounts.filter((a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)));
+  const chosen = config.accounts.filter(
+    (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
+  );
   const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
   if (unknown.length > 0) {
     const known = config.accounts.map((a) => (a.name ? `${a.id} (${a.name})` : a.id)).join(", ");
@@ -56,15 +58,28 @@ export function render(result: ScanResult, format: OutputFormat, includePassed: 
   return renderTable(report, { includePassed });
 }
 
-export function registerScanCommand(program: Command, deps: CliDeps, resolveRegions: (config: Config, cli?: string[]) => string[]): void {
+export function registerScanCommand(
+  program: Command,
+  deps: CliDeps,
+  resolveRegions: (config: Config, cli?: string[]) => string[],
+): void {
   program
     .command("scan")
     .description("Audit the configured accounts and regions and print the findings.")
     .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
-    .option("--region <region>", "region to scan (repeatable; default: the configuration's, else AWS_REGION)", collectValues)
-    .addOption(new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat))
+    .option(
+      "--region <region>",
+      "region to scan (repeatable; default: the configuration's, else AWS_REGION)",
+      collectValues,
+    )
     .addOption(
-      new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity fails or errors (or none)")
+      new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat),
+    )
+    .addOption(
+      new Option(
+        "--fail-on <severity>",
+        "exit 1 when a finding at or above this severity fails or errors (or none)",
+      )
         .default("high")
         .argParser(parseFailOn),
     )
@@ -78,7 +93,11 @@ export function registerScanCommand(program: Command, deps: CliDeps, resolveRegi
       const trigger = { kind: "cli" as const, user: deps.localUser };
       let result: ScanResult;
       if (opts.inventory) {
-        const inventory = filterInventory(await readInventoryFile(opts.inventory), opts.account ?? [], opts.region ?? []);
+        const inventory = filterInventory(
+          await readInventoryFile(opts.inventory),
+          opts.account ?? [],
+          opts.region ?? [],
+        );
         const scope: ScanScope = {
           accounts: inventory.accounts.map((a) => ({ id: a.accountId, ...(a.name ? { name: a.name } : {}) })),
           regions: [...new Set(inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
@@ -97,7 +116,11 @@ export function registerScanCommand(program: Command, deps: CliDeps, resolveRegi
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
           result = await runScan(
-            { collect: deps.createCollector(config, { sessionName: `cli-${deps.localUser}`, logger }), config, now: deps.now },
+            {
+              collect: deps.createCollector(config, { sessionName: `cli-${deps.localUser}`, logger }),
+              config,
+              now: deps.now,
+            },
             { scope, trigger, onProgress: (e) => progress.update(e) },
           );
         } finally {

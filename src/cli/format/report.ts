@@ -25,7 +25,9 @@ export function maskFinding(finding: Finding): Finding {
   return masked;
 }
 
-export function buildReport(input: Omit<ScanReport, "summary" | "findings"> & { findings: readonly Finding[] }): ScanReport {
+export function buildReport(
+  input: Omit<ScanReport, "summary" | "findings"> & { findings: readonly Finding[] },
+): ScanReport {
   return {
     ...input,
     summary: summarizeFindings(input.findings),

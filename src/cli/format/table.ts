@@ -20,7 +20,9 @@ function fit(text: string, width: number): string {
 
 export function renderTable(report: ScanReport, options: { includePassed?: boolean } = {}): string {
   const rows = report.findings.filter((f) => options.includePassed || f.status !== "PASS");
-  const widths = COLUMNS.map((c) => Math.min(c.max, Math.max(c.title.length, ...rows.map((r) => c.cell(r).length))));
+  const widths = COLUMNS.map((c) =>
+    Math.min(c.max, Math.max(c.title.length, ...rows.map((r) => c.cell(r).length))),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => fit(c, widths[i] ?? c.length))

@@ -1,0 +1,109 @@
+/**
+ * Runs scans in the background and lets a second request for a scope already being scanned join that
+ * scan instead of starting another (Slack users click twice; the schedule fires while a manual scan runs).
+ */
+import { randomUUID } from "node:crypto";
+import type { ScanProgress } from "./progress.js";
+import type { ScanResult, ScanScope, ScanTrigger } from "./run-scan.js";
+
+export interface RunningScan {
+  id: string;
+  scopeKey: string;
+  scope: ScanScope;
+  trigger: ScanTrigger;
+  startedAt: Date;
+  /** The latest progress event, for late joiners. */
+  lastProgress: ScanProgress | undefined;
+}
+
+export interface ScanTicket {
+  id: string;
+  scopeKey: string;
+  /** True when this request joined a scan that was already running. */
+  joined: boolean;
+  onProgress(listener: (event: ScanProgress) => void): () => void;
+  done: Promise<ScanResult>;
+}
+
+export type ExecuteScan = (input: {
+  scanId: string;
+  scope: ScanScope;
+  trigger: ScanTrigger;
+  onProgress: (event: ScanProgress) => void;
+}) => Promise<ScanResult>;
+
+export function scopeKey(scope: ScanScope): string {
+  const accounts = scope.accounts.map((a) => a.id).sort();
+  const regions = [...scope.regions].sort();
+  return `${accounts.join(",") || "current"}|${regions.join(",")}`;
+}
+
+export class ScanCoordinator {
+  readonly #running = new Map<
+    string,
+    { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanResult> }
+  >();
+
+  constructor(private readonly execute: ExecuteScan) {}
+
+  start(scope: ScanScope, trigger: ScanTrigger): ScanTicket {
+    const key = scopeKey(scope);
+    const existing = this.#running.get(key);
+    if (existing) return this.#ticket(existing, true);
+
+    const info: RunningScan = {
+      id: randomUUID(),
+      scopeKey: key,
+      scope,
+      trigger,
+      startedAt: new Date(),
+      lastProgress: undefined,
+    };
+    const listeners = new Set<(e: ScanProgress) => void>();
+    const onProgress = (event: ScanProgress) => {
+      info.lastProgress = event;
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A broken progress listener (e.g. a failed Slack edit) must not stop the scan.
+        }
+      }
+    };
+    const entry = { info, listeners, done: Promise.resolve() as unknown as Promise<ScanResult> };
+    this.#running.set(key, entry);
+    entry.done = (async () => {
+      try {
+        return await this.execute({ scanId: info.id, scope, trigger, onProgress });
+      } finally {
+        this.#running.delete(key);
+      }
+    })();
+    return this.#ticket(entry, false);
+  }
+
+  running(): RunningScan[] {
+    return [...this.#running.values()].map((e) => e.info);
+  }
+
+  /** Resolves when every running scan has finished (for shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#running.values()].map((e) => e.done));
+  }
+
+  #ticket(
+    entry: { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanResult> },
+    joined: boolean,
+  ): ScanTicket {
+    return {
+      id: entry.info.id,
+      scopeKey: entry.info.scopeKey,
+      joined,
+      onProgress(listener) {
+        entry.listeners.add(listener);
+        return () => entry.listeners.delete(listener);
+      },
+      done: entry.done,
+    };
+  }
+}
