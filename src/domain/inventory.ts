@@ -206,6 +206,8 @@ export interface KeyInventory {
   rotation: Slice<KeyRotation | null>;
   /** The `default` key policy; `null` when not fetched because the key is not customer managed. */
   policy: Slice<PolicyDocument | null>;
+  /** The `default` key policy exactly as `GetKeyPolicy` returned it, when collected: a fix appends to it, a revert restores it. */
+  policyText?: string;
   /** What references this key: Forecast resource ARNs, `s3://bucket`, or trail ARNs. */
   referencedBy: string[];
 }
@@ -294,6 +296,12 @@ export interface RoleInventory {
 export interface TrailEventSelectors {
   /** Management events as the trail records them: `All`, `ReadOnly`, `WriteOnly`, or `None`. */
   managementEvents: "All" | "ReadOnly" | "WriteOnly" | "None";
+  /**
+   * The selectors exactly as `GetEventSelectors` returned them, when collected (one of the two is set): a fix
+   * that adds management events keeps every existing selector, so it needs them all.
+   */
+  eventSelectors?: Record<string, unknown>[];
+  advancedEventSelectors?: Record<string, unknown>[];
 }
 
 export interface TrailInventory {

@@ -2,6 +2,7 @@
  * What a remediation is: declared permissions, a pure `plan` over the inventory, and the I/O that applies
  * and reverts it. The Slack modal and `fix --dry-run` both just render the plan.
  */
+import { createHash } from "node:crypto";
 import type { Finding } from "./finding.js";
 import type { AccountInventory } from "./inventory.js";
 
@@ -26,13 +27,72 @@ export interface Plan {
   steps: PlanStep[];
   /** Set when the fix cannot be done safely; says why. */
   refusal?: string;
-  /** Human before/after view (e.g. the bucket-policy diff), untrusted text still unescaped. */
+  /** Human before/after view (e.g. the bucket policy before and after), untrusted text still unescaped. */
   before: string;
   after: string;
+  /** A line diff of `before` and `after` (`+ `/`- `/`  ` prefixes), when the change is to a document. */
+  diff?: string;
   /** Costs, side effects, what the approver should know. */
   notes: string[];
   /** What `revert` needs to put the resource back exactly as it was. */
   priorState: unknown;
   /** A hash of the state the plan was made from: a different fingerprint at approval time means drift. */
   fingerprint: string;
+}
+
+/** What the person asking for a fix may choose; everything else a plan decides from the inventory. */
+export interface PlanOptions {
+  /** The time of planning. */
+  now: Date;
+  /** `s3-bucket-attach-kms-key`: the customer-managed key to use; default: the bucket's own or the one its Forecast resources use. */
+  kmsKeyArn?: string;
+  /** `cloudtrail-enable`: the log bucket and the trail name when a trail has to be created. */
+  trail?: { bucketName?: string; name?: string };
+  /** `forecast-remove-sensitive-tag`: the one tag key to remove; default: every flagged tag of the resource. */
+  tagKey?: string;
+}
+
+/**
+ * A fix as a typed plain object: its permissions are data, `plan` is pure, and applying a plan is the one
+ * generic executor's job (`src/remediations/execute-plan.ts`), so every fix is a list of idempotent calls.
+ */
+export interface Remediation {
+  /** Stable public id; equals the file name under `src/remediations/`. */
+  id: string;
+  title: string;
+  /** The control ids it fixes. */
+  fixes: readonly string[];
+  /** IAM actions (`service:Action`) that applying any of its plans needs. */
+  permissions: readonly string[];
+  /** IAM actions that applying any of its revert plans needs. */
+  revertPermissions: readonly string[];
+  /** Pure: the exact calls, the before/after view, the prior state, a fingerprint of the state it read. */
+  plan(finding: Finding, account: AccountInventory, options: PlanOptions): Plan;
+  /** Pure: the calls that put back `plan.priorState`; undefined when no revert is possible (say why in plan.notes). */
+  revertPlan?(plan: Plan): Plan;
+}
+
+export function defineRemediation<const R extends Remediation>(remediation: R): R {
+  return remediation;
+}
+
+/** JSON with object keys sorted and `undefined` members dropped, so equal states serialise equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) ?? "null";
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) out[key] = sortKeys(member);
+  }
+  return out;
+}
+
+/** The sha256 (hex) of the canonical JSON of the state a plan read; equal state, equal fingerprint. */
+export function fingerprintState(state: unknown): string {
+  return createHash("sha256").update(canonicalJson(state)).digest("hex");
 }
