@@ -1,0 +1,174 @@
+/**
+ * The narrow interfaces the Slack app needs from the rest of the product. The composition root adapts the
+ * scan use-case and the store to these; tests use the in-memory fakes in test/support/slack-fakes.ts.
+ */
+import type { Finding } from "../domain/finding.js";
+import type { Severity } from "../domain/severity.js";
+
+export type SeverityCounts = Record<Severity, number>;
+
+export interface SlackTrigger {
+  kind: "slack";
+  userId: string;
+  channelId: string;
+}
+
+export interface ScanRequest {
+  /** Account ids; absent means every configured account. */
+  accounts?: string[];
+  /** Regions; absent means the configured regions. */
+  regions?: string[];
+  trigger: SlackTrigger;
+}
+
+/** Overall progress of one scan, already folded across accounts, regions and phases. */
+export interface ScanProgressUpdate {
+  done: number;
+  total: number;
+  /** One short sentence for people, e.g. `Reading 12 buckets.` (untrusted: it may name resources). */
+  message: string;
+  phase?: string;
+}
+
+export interface ScanError {
+  accountId?: string;
+  region?: string;
+  /** Untrusted: escaped and masked before it is shown. */
+  message: string;
+}
+
+export interface ScanOutcome {
+  scanId: string;
+  /** Every finding of the scan: PASS, FAIL and ERROR. */
+  findings: Finding[];
+  /** Failures that stopped a whole account or region (not the per-control ERROR findings). */
+  errors: ScanError[];
+  startedAt: Date;
+  finishedAt: Date;
+  accounts: string[];
+  regions: string[];
+}
+
+export interface ScanHandle {
+  id: string;
+  /** A key for what is scanned (accounts and regions); two requests with the same scope share a scan. */
+  scope: string;
+  /** True when this request joined a scan that was already running for the same scope. */
+  joined: boolean;
+  /** Returns a function that unsubscribes. */
+  onProgress(listener: (progress: ScanProgressUpdate) => void): () => void;
+  /** Rejects only when the scan could not run at all. */
+  done: Promise<ScanOutcome>;
+}
+
+export interface ScanSummary {
+  id: string;
+  scope: string;
+  accounts: string[];
+  regions: string[];
+  startedAt: Date;
+  /** Who or what started it, for people: `slack:U123`, `cli:alice`, `schedule`. */
+  startedBy?: string;
+  progress?: ScanProgressUpdate;
+}
+
+export interface ScanService {
+  /** Starts a scan, or joins the one already running for the same scope. Throws only on a bad request. */
+  start(request: ScanRequest): ScanHandle;
+  running(): ScanSummary[];
+}
+
+export type FindingLifecycle = "new" | "open" | "resolved" | "reopened";
+
+export interface FindingRecord {
+  finding: Finding;
+  lifecycle?: FindingLifecycle;
+  firstSeenAt?: Date;
+  lastSeenAt?: Date;
+  /** The control's manual guidance (from the catalog), shown in Details. */
+  guidance?: string;
+}
+
+export interface PostureRow {
+  accountId: string;
+  accountName?: string;
+  region: string;
+  /** Open (failing, not suppressed) findings by severity. */
+  open: SeverityCounts;
+  /** Controls that could not be evaluated in the last scan. */
+  errors: number;
+  lastScannedAt?: Date;
+}
+
+export interface ScanRecord {
+  id: string;
+  status: "running" | "succeeded" | "failed";
+  startedAt: Date;
+  finishedAt?: Date;
+  startedBy?: string;
+  accounts: string[];
+  regions: string[];
+  failing: SeverityCounts;
+  errors: number;
+  passed: number;
+}
+
+export interface FindingsQuery {
+  /** Failing, unsuppressed findings, most severe first. */
+  openFindings(filter: {
+    minSeverity?: Severity;
+    accountId?: string;
+    limit?: number;
+  }): Promise<FindingRecord[]>;
+  posture(): Promise<PostureRow[]>;
+  lastScan(): Promise<ScanRecord | undefined>;
+  /** `ref` is `findingRef(finding)` from src/slack/finding-ref.ts: what buttons carry instead of the finding. */
+  findingByRef(ref: string): Promise<FindingRecord | undefined>;
+}
+
+export interface PendingApproval {
+  id: string;
+  remediationId: string;
+  finding: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn" | "severity" | "title">;
+  requestedBy: string;
+  requestedAt: Date;
+  expiresAt?: Date;
+}
+
+export interface ApprovalsQuery {
+  /** Requests this user may approve and has not yet acted on. */
+  pendingFor(userId: string): Promise<PendingApproval[]>;
+}
+
+export interface DigestService {
+  postDigest(channelId: string): Promise<void>;
+}
+
+export interface SuppressionRequest {
+  ref: string;
+  userId: string;
+  reason: string;
+  /** Absent: until someone lifts it. */
+  expiresAt?: Date;
+}
+
+export interface SuppressionService {
+  suppress(request: SuppressionRequest): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+export type AuthorizationResult = { ok: true } | { ok: false; reason: string };
+
+export interface Authorizer {
+  /** May this user start scans (and suppress findings) in this channel? */
+  canScan(userId: string, channelId: string): Promise<AuthorizationResult>;
+}
+
+export interface SlackPorts {
+  scans: ScanService;
+  findings: FindingsQuery;
+  approvals: ApprovalsQuery;
+  digest: DigestService;
+  suppressions: SuppressionService;
+  /** Defaults to the config-based authorizer from src/slack/authorize.ts. */
+  authorizer?: Authorizer;
+}

@@ -1,0 +1,76 @@
+/** One finding as blocks: detailed (with Fix, Suppress, Details buttons) or compact (with an overflow menu). */
+import type { KnownBlock, SectionBlock } from "@slack/types";
+import type { Finding } from "../../domain/finding.js";
+import { findingRef } from "../finding-ref.js";
+import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
+import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
+import { actions, button, overflow, section } from "./blocks.js";
+import { severityBadge } from "./format.js";
+
+/** Keeps one finding small enough that many fit in a message under the total-text cap. */
+const DETAILED_MAX = 1200;
+const COMPACT_MAX = 600;
+const DETAIL_IN_COMPACT = 280;
+
+function where(f: Finding): string {
+  return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
+}
+
+export function detailedFindingText(f: Finding): string {
+  const lines = [
+    `${severityBadge(f.severity)} · *${untrusted(f.title)}*`,
+    `${untrustedCode(f.controlId)} · ${where(f)}`,
+    `Resource: ${untrustedCode(f.resourceArn)}`,
+    untrusted(f.detail),
+  ];
+  return truncateMrkdwn(lines.join("\n"), DETAILED_MAX);
+}
+
+export function compactFindingText(f: Finding): string {
+  const lines = [
+    `${severityBadge(f.severity)} · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
+  ];
+  return truncateMrkdwn(lines.join("\n"), COMPACT_MAX);
+}
+
+/** The actions a finding offers: Fix only when a remediation exists. */
+export function findingActionKinds(f: Finding): FindingActionKind[] {
+  return f.status === "FAIL" && f.remediationId ? ["fix", "suppress", "details"] : ["suppress", "details"];
+}
+
+const LABEL: Record<FindingActionKind, string> = { fix: "Fix", suppress: "Suppress", details: "Details" };
+const BUTTON_ACTION: Record<FindingActionKind, string> = {
+  fix: ACTION_IDS.findingFix,
+  suppress: ACTION_IDS.findingSuppress,
+  details: ACTION_IDS.findingDetails,
+};
+
+export function detailedFindingBlocks(f: Finding): KnownBlock[] {
+  const ref = findingRef(f);
+  const buttons = findingActionKinds(f).map((kind) =>
+    button(LABEL[kind], BUTTON_ACTION[kind], ref, kind === "fix" ? "primary" : undefined),
+  );
+  return [section(detailedFindingText(f)), actions(...buttons)];
+}
+
+export function compactFindingBlock(f: Finding): SectionBlock {
+  const ref = findingRef(f);
+  const block = section(compactFindingText(f));
+  block.accessory = overflow(
+    ACTION_IDS.findingMenu,
+    findingActionKinds(f).map((kind) => ({ text: LABEL[kind], value: menuValue(kind, ref) })),
+  );
+  return block;
+}
+
+/** A finding that could not be evaluated: nothing to fix or suppress, the error says what to grant. */
+export function errorFindingBlock(f: Finding): SectionBlock {
+  const lines = [
+    `:warning: *Could not evaluate* · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
+  ];
+  return section(truncateMrkdwn(lines.join("\n"), COMPACT_MAX));
+}

@@ -1,0 +1,36 @@
+/** `/forecast-audit findings [severity]`: open findings as compact rows, summarised beyond one message. */
+import type { KnownBlock } from "@slack/types";
+import type { Severity } from "../../domain/severity.js";
+import { LIMITS, packGroups, type SlackMessage } from "../limits.js";
+import type { FindingRecord } from "../ports.js";
+import { section } from "./blocks.js";
+import { compactFindingBlock } from "./finding-blocks.js";
+import { compareFindings, countBySeverity, countsLine, plural } from "./format.js";
+
+export function renderFindingsList(input: {
+  records: readonly FindingRecord[];
+  minSeverity?: Severity;
+}): SlackMessage {
+  const findings = input.records.map((r) => r.finding).sort(compareFindings);
+  const scope = input.minSeverity ? ` at or above ${input.minSeverity}` : "";
+  const head = section(
+    findings.length === 0
+      ? `:white_check_mark: No open findings${scope}.`
+      : `*Open findings${scope}:* ${countsLine(countBySeverity(findings))}`,
+  );
+  // Two blocks and some text stay free for the heading and the "more" line.
+  const [first = []] = packGroups(
+    findings.map((f) => [compactFindingBlock(f)]),
+    { maxBlocks: LIMITS.messageBlocks - 2, maxText: LIMITS.totalText - 1500 },
+  );
+  const blocks: KnownBlock[] = [head, ...first];
+  const more = findings.length - first.length;
+  if (more > 0) {
+    blocks.push(
+      section(
+        `…and ${plural(more, "more finding")}. Narrow the list with a severity, or see the App Home tab.`,
+      ),
+    );
+  }
+  return { text: `Forecast audit: ${plural(findings.length, "open finding")}${scope}.`, blocks };
+}

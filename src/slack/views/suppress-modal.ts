@@ -1,0 +1,113 @@
+/** The Suppress modal: a reason and how long; its submission is parsed by parseSuppressSubmission. */
+import type { ModalView } from "@slack/types";
+import { z } from "zod";
+import { FINDING_REF_PATTERN } from "../finding-ref.js";
+import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from "../ids.js";
+import { LIMITS } from "../limits.js";
+import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
+import type { FindingRecord } from "../ports.js";
+import { plain, section } from "./blocks.js";
+import { severityBadge } from "./format.js";
+
+export const SUPPRESS_DURATIONS = [
+  { value: "7", text: "7 days" },
+  { value: "30", text: "30 days" },
+  { value: "90", text: "90 days" },
+  { value: "0", text: "Until lifted" },
+] as const;
+
+const metadataSchema = z.object({
+  ref: z.string().regex(FINDING_REF_PATTERN),
+  channelId: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/)
+    .optional(),
+});
+export type SuppressMetadata = z.infer<typeof metadataSchema>;
+
+export function renderSuppressModal(record: FindingRecord, metadata: SuppressMetadata): ModalView {
+  const f = record.finding;
+  const first = SUPPRESS_DURATIONS[1];
+  return {
+    type: "modal",
+    callback_id: CALLBACK_IDS.suppressModal,
+    private_metadata: JSON.stringify(metadata),
+    title: plain("Suppress finding", LIMITS.modalTitle),
+    submit: plain("Suppress", LIMITS.modalButton),
+    close: plain("Cancel", LIMITS.modalButton),
+    blocks: [
+      section(
+        `${severityBadge(f.severity)} · *${untrusted(f.title)}*\n${truncateMrkdwn(untrustedCode(f.resourceArn), 1500)}`,
+      ),
+      {
+        type: "input",
+        block_id: BLOCK_IDS.suppressReason,
+        label: plain("Why is this acceptable?", 2000),
+        element: {
+          type: "plain_text_input",
+          action_id: INPUT_ACTION_IDS.suppressReason,
+          multiline: true,
+          min_length: 3,
+          max_length: 500,
+        },
+      },
+      {
+        type: "input",
+        block_id: BLOCK_IDS.suppressDuration,
+        label: plain("For how long?", 2000),
+        element: {
+          type: "static_select",
+          action_id: INPUT_ACTION_IDS.suppressDuration,
+          initial_option: { text: plain(first.text), value: first.value },
+          options: SUPPRESS_DURATIONS.map((d) => ({ text: plain(d.text), value: d.value })),
+        },
+      },
+    ],
+  };
+}
+
+const stateSchema = z.object({
+  [BLOCK_IDS.suppressReason]: z.object({
+    [INPUT_ACTION_IDS.suppressReason]: z.object({ value: z.string().trim().min(3).max(500) }),
+  }),
+  [BLOCK_IDS.suppressDuration]: z.object({
+    [INPUT_ACTION_IDS.suppressDuration]: z.object({
+      selected_option: z.object({ value: z.enum(["7", "30", "90", "0"]) }),
+    }),
+  }),
+});
+
+export type SuppressSubmission =
+  | { ok: true; metadata: SuppressMetadata; reason: string; days: number }
+  | { ok: false; errors: Record<string, string> };
+
+/** Validates a submitted Suppress modal; errors are keyed by block id, as Slack shows them. */
+export function parseSuppressSubmission(privateMetadata: string, stateValues: unknown): SuppressSubmission {
+  let metadataRaw: unknown;
+  try {
+    metadataRaw = JSON.parse(privateMetadata);
+  } catch {
+    metadataRaw = undefined;
+  }
+  const metadata = metadataSchema.safeParse(metadataRaw);
+  if (!metadata.success)
+    return { ok: false, errors: { [BLOCK_IDS.suppressReason]: "This form has expired; open it again." } };
+  const state = stateSchema.safeParse(stateValues);
+  if (!state.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of state.error.issues) {
+      const block = String(issue.path[0] ?? BLOCK_IDS.suppressReason);
+      errors[block] =
+        block === BLOCK_IDS.suppressDuration ? "Choose a duration." : "Give a reason of 3 to 500 characters.";
+    }
+    return { ok: false, errors };
+  }
+  return {
+    ok: true,
+    metadata: metadata.data,
+    reason: state.data[BLOCK_IDS.suppressReason][INPUT_ACTION_IDS.suppressReason].value,
+    days: Number(
+      state.data[BLOCK_IDS.suppressDuration][INPUT_ACTION_IDS.suppressDuration].selected_option.value,
+    ),
+  };
+}
