@@ -1,0 +1,140 @@
+/**
+ * Removes the tags of a Forecast resource that look like personal or secret data. The removed tags are kept
+ * in the prior state so a revert can put them back, but their values are never shown.
+ */
+import { z } from "zod";
+import { parseArn } from "../domain/arn.js";
+import type { Tag } from "../domain/inventory.js";
+import { defineRemediation, type Plan } from "../domain/remediation.js";
+import { detectSensitive, maskSensitive } from "../domain/sensitive.js";
+import {
+  buildPlan,
+  buildRevertPlan,
+  compliantPlan,
+  findForecastResource,
+  nothingToRevert,
+  PriorStateError,
+  refusePlan,
+  step,
+  unreadable,
+} from "./plan-kit.js";
+
+const ID = "forecast-remove-sensitive-tag";
+export const MASKED_VALUE = "••••••";
+
+const priorStateSchema = z.object({
+  resourceArn: z.string(),
+  region: z.string(),
+  /** Sensitive: the removed tags with their values, for the revert only. */
+  removedTags: z.array(z.object({ key: z.string(), value: z.string() })),
+});
+type PriorState = z.infer<typeof priorStateSchema>;
+
+export function isFlaggedTag(tag: Tag): boolean {
+  return detectSensitive(tag.key).length > 0 || detectSensitive(tag.value).length > 0;
+}
+
+/** One line per tag: keys masked where they look sensitive, values of the removed tags never shown. */
+function describeTags(tags: readonly Tag[], hidden: ReadonlySet<string>): string {
+  if (tags.length === 0) return "No tags.";
+  return tags
+    .map(
+      (tag) => `${maskSensitive(tag.key)} = ${hidden.has(tag.key) ? MASKED_VALUE : maskSensitive(tag.value)}`,
+    )
+    .join("\n");
+}
+
+export const forecastRemoveSensitiveTag = defineRemediation({
+  id: ID,
+  title: "Remove tags that hold personal or secret data",
+  fixes: ["forecast-tags-no-sensitive-data"],
+  permissions: ["forecast:UntagResource"],
+  revertPermissions: ["forecast:TagResource"],
+
+  plan(finding, account, options): Plan {
+    const resource = findForecastResource(account, finding.resourceArn);
+    if (!resource)
+      return refusePlan(ID, finding, null, `The resource ${finding.resourceArn} is not in the inventory.`);
+    const readState = { arn: resource.arn, tags: resource.tags };
+    const problem = unreadable(resource.tags, "The resource's tags");
+    if (problem || !resource.tags.ok) return refusePlan(ID, finding, readState, `${problem}.`);
+    const tags = resource.tags.value;
+    const region = parseArn(resource.arn)?.region || finding.region;
+    let remove: Tag[];
+    if (options.tagKey !== undefined) {
+      const asked = options.tagKey;
+      remove = tags.filter((tag) => tag.key === asked);
+      if (remove.length === 0) {
+        return compliantPlan(
+          ID,
+          finding,
+          readState,
+          describeTags(tags, new Set()),
+          `the resource has no tag ${maskSensitive(asked)}.`,
+        );
+      }
+    } else {
+      remove = tags.filter(isFlaggedTag);
+      if (remove.length === 0) {
+        return compliantPlan(
+          ID,
+          finding,
+          readState,
+          describeTags(tags, new Set()),
+          "no tag looks like personal or secret data.",
+        );
+      }
+    }
+    const removedKeys = new Set(remove.map((tag) => tag.key));
+    const priorState: PriorState = {
+      resourceArn: resource.arn,
+      region,
+      removedTags: remove.map((t) => ({ ...t })),
+    };
+    return buildPlan(ID, finding, readState, {
+      steps: [
+        step(
+          "forecast",
+          "UntagResource",
+          region,
+          { ResourceArn: resource.arn, TagKeys: remove.map((tag) => tag.key) },
+          `Remove ${remove.length} tag(s) from ${resource.name}: ${remove.map((tag) => maskSensitive(tag.key)).join(", ")}.`,
+        ),
+      ],
+      before: describeTags(tags, removedKeys),
+      after: describeTags(
+        tags.filter((tag) => !removedKeys.has(tag.key)),
+        removedKeys,
+      ),
+      notes: [
+        "The removed tags (values included) are kept in this plan's prior state so that a revert can restore them; that state is as sensitive as the tags and is never shown.",
+        "Tags that cost-allocation reports or IAM conditions rely on stop applying to this resource.",
+      ],
+      priorState,
+    });
+  },
+
+  revertPlan(plan): Plan {
+    const parsed = priorStateSchema.safeParse(plan.priorState);
+    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
+    const prior = parsed.data;
+    if (plan.steps.length === 0 || prior.removedTags.length === 0) return nothingToRevert(plan);
+    return buildRevertPlan(plan, {
+      steps: [
+        step(
+          "forecast",
+          "TagResource",
+          prior.region,
+          {
+            ResourceArn: prior.resourceArn,
+            Tags: prior.removedTags.map((tag) => ({ Key: tag.key, Value: tag.value })),
+          },
+          `Put back ${prior.removedTags.length} removed tag(s): ${prior.removedTags.map((tag) => maskSensitive(tag.key)).join(", ")}.`,
+        ),
+      ],
+      before: plan.after,
+      after: plan.before,
+      notes: ["This puts the sensitive tags back, values included: the control will fail again."],
+    });
+  },
+});
