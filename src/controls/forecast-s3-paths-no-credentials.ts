@@ -1,0 +1,43 @@
+import { defineControl, findingsFor } from "../domain/control.js";
+import { describeResource, evaluateForecastResources, S3_TYPES } from "./support/forecast.js";
+import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
+import { forecastTarget } from "./support/targets.js";
+import { listPhrase, plural, quoted } from "./support/text.js";
+
+const meta = {
+  id: "forecast-s3-paths-no-credentials",
+  title: "Forecast S3 paths carry no credentials",
+  severity: "high",
+} as const;
+
+export const forecastS3PathsNoCredentials = defineControl({
+  ...meta,
+  service: "forecast",
+  requires: ["forecast.resources", "forecast.config"],
+  guidance:
+    "Forecast reads and writes S3 through the IAM role in S3Config.RoleArn, so a path needs no credentials. Rotate the exposed credential first (IAM console → Users → Security credentials → deactivate and delete the access key; or revoke the token), then recreate the job with a plain `s3://bucket/prefix/` path, and delete the old job (`aws forecast delete-…`).",
+  evaluate({ account }) {
+    const findings = findingsFor(meta);
+    return evaluateForecastResources(account, S3_TYPES, findings.error, ({ region, resource }) => {
+      const target = forecastTarget(account, region, resource);
+      if (!resource.config.ok) return findings.error(target, resource.config.error);
+      const locations = resource.config.value.s3;
+      if (locations.length === 0) return undefined;
+      const name = describeResource(resource);
+      const bad = locations
+        .map((l) => ({ path: l.path, found: credentialsInPath(l.path) }))
+        .filter((l) => l.found.length > 0);
+      const first = bad[0];
+      if (!first) {
+        const subject = locations.length === 1 ? "The S3 path" : `All ${locations.length} S3 paths`;
+        const verb = locations.length === 1 ? "carries" : "carry";
+        return findings.pass(target, `${subject} of ${name} ${verb} no credentials.`);
+      }
+      const more = bad.length > 1 ? ` (and ${plural(bad.length - 1, "more path")})` : "";
+      return findings.fail(
+        target,
+        `S3 path ${quoted(redactPath(first.path))} of ${name} carries ${listPhrase(first.found)}${more}.`,
+      );
+    });
+  },
+});
