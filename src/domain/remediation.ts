@@ -72,8 +72,13 @@ export interface Remediation {
   revertPlan?(plan: Plan): Plan;
 }
 
-export function defineRemediation<const R extends Remediation>(remediation: R): R {
-  return remediation;
+/** What `defineRemediation` returns: the literal's own fields, the interface's method signatures. */
+export type DefinedRemediation<R extends Remediation> = Omit<R, "plan" | "revertPlan"> &
+  Pick<Remediation, "plan"> &
+  (R extends { revertPlan: unknown } ? Required<Pick<Remediation, "revertPlan">> : unknown);
+
+export function defineRemediation<const R extends Remediation>(remediation: R): DefinedRemediation<R> {
+  return remediation as DefinedRemediation<R>;
 }
 
 /** JSON with object keys sorted and `undefined` members dropped, so equal states serialise equally. */

@@ -97,10 +97,11 @@ export const cloudtrailEnableLogValidation = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
     const prior = parsed.data;
-    if (plan.steps.length === 0 || prior.logFileValidationEnabled) return nothingToRevert(plan);
+    if (prior.logFileValidationEnabled) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

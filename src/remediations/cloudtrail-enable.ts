@@ -375,9 +375,9 @@ export const cloudtrailEnable = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    if (plan.steps.length === 0) return nothingToRevert(plan);
     const prior = parsed.data;
     if (prior.mode === "create") {
       return buildRevertPlan(plan, {

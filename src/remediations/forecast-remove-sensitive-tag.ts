@@ -115,10 +115,11 @@ export const forecastRemoveSensitiveTag = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
     const prior = parsed.data;
-    if (plan.steps.length === 0 || prior.removedTags.length === 0) return nothingToRevert(plan);
+    if (prior.removedTags.length === 0) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

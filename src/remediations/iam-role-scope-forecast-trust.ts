@@ -126,9 +126,9 @@ export const iamRoleScopeForecastTrust = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    if (plan.steps.length === 0) return nothingToRevert(plan);
     const prior = parsed.data;
     const current = (plan.steps[0]?.input.PolicyDocument as string | undefined) ?? prior.trustPolicyText;
     return buildRevertPlan(plan, {

@@ -91,11 +91,12 @@ export const kmsEnableKeyRotation = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
     const prior = parsed.data;
     // Only a rotation this fix turned on is turned off again.
-    if (plan.steps.length === 0 || prior.rotationEnabled) return nothingToRevert(plan);
+    if (prior.rotationEnabled) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

@@ -334,9 +334,9 @@ export const s3BucketAttachKmsKey = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    if (plan.steps.length === 0) return nothingToRevert(plan);
     const prior = parsed.data;
     const steps: PlanStep[] = [];
     // The bucket goes back first, so it never points at a key its roles can no longer use.

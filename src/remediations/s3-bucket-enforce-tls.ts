@@ -167,9 +167,9 @@ export const s3BucketEnforceTls = defineRemediation({
   },
 
   revertPlan(plan): Plan {
+    if (plan.steps.length === 0) return nothingToRevert(plan);
     const parsed = priorStateSchema.safeParse(plan.priorState);
     if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    if (plan.steps.length === 0) return nothingToRevert(plan);
     const prior = parsed.data;
     const current = (plan.steps[0]?.input.Policy as string | undefined) ?? null;
     return buildRevertPlan(plan, {
