@@ -1,0 +1,890 @@
+/** The `Store` over Kysely: the same queries on SQLite and PostgreSQL, with the engine's own locking. */
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type SqlBool,
+  sql,
+  type Transaction,
+  type Updateable,
+} from "kysely";
+import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
+import type { StoreLogger } from "./connect.js";
+import { ScanNotRunningError, StoreInputError } from "./errors.js";
+import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
+import { applyScan, type FindingState, triple } from "./lifecycle.js";
+import { checkTransition } from "./request-states.js";
+import {
+  auditFromRow,
+  FINDING_UPDATE_COLUMNS,
+  findingFromRow,
+  findingToRow,
+  historyFromRow,
+  jsonOrNull,
+  requestFromRow,
+  scanFromRow,
+  slotFromRow,
+  suppressionFromRow,
+} from "./rows.js";
+import type { Database, FindingHistoryTable, RemediationRequestsTable } from "./schema.js";
+import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
+import { addDays, toIso } from "./time.js";
+import { computeTrend, trendWindowStart } from "./trend.js";
+import {
+  type AuditEntry,
+  type AuditQuery,
+  type CompletedScan,
+  type CompleteScanInput,
+  type Engine,
+  FAILING_LIFECYCLES,
+  type FindingHistoryRecord,
+  type FindingQuery,
+  type FindingRecord,
+  type Lifecycle,
+  type NewAuditEntry,
+  type NewRemediationRequest,
+  type NewSuppression,
+  type PostureRow,
+  type PruneResult,
+  type ReadOptions,
+  type RecordScanInput,
+  type RemediationRequest,
+  type RequestPatch,
+  type RequestQuery,
+  type RequestState,
+  type ScanRecord,
+  type ScanScope,
+  type SlotClaim,
+  type StartScanInput,
+  type Store,
+  type Suppression,
+  type SuppressionQuery,
+  type TrendPoint,
+} from "./types.js";
+
+/** Rows per multi-row statement: 22 columns × 400 stays far below both engines' parameter limits. */
+const CHUNK = 400;
+/** Namespace of the store's PostgreSQL advisory locks ("FAUD"). */
+const LOCK_NAMESPACE = 0x46415544 & 0x7fffffff;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function validateScope(scope: ScanScope): ScanScope {
+  const list = (value: unknown, name: string): string[] => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) {
+      throw new StoreInputError(`Scan scope ${name} must be a list of non-empty strings.`);
+    }
+    return [...new Set(value as string[])].sort();
+  };
+  return {
+    accounts: list(scope.accounts, "accounts"),
+    regions: list(scope.regions, "regions"),
+    controls: list(scope.controls, "controls"),
+  };
+}
+
+function bySeverityThenKey(a: FindingRecord, b: FindingRecord): number {
+  return severityRank(b.severity) - severityRank(a.severity) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+function toRecord(state: FindingState, suppressionId?: string): FindingRecord {
+  const { observedAt: _observedAt, ...record } = state;
+  return suppressionId === undefined ? record : { ...record, suppressionId };
+}
+
+export class KyselyStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly engine: Engine,
+    private readonly clock: () => Date,
+    private readonly logger?: StoreLogger,
+  ) {}
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  private async audit(db: Db, entry: NewAuditEntry): Promise<AuditEntry> {
+    const row = {
+      at: entry.at === undefined ? this.now() : toIso(entry.at, "audit time"),
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target ?? null,
+      detail: jsonOrNull(entry.detail),
+    };
+    const inserted = await db.insertInto("audit_log").values(row).returning("id").executeTakeFirstOrThrow();
+    return auditFromRow({ ...row, id: Number(inserted.id) });
+  }
+
+  // Scans ------------------------------------------------------------------------------------------------
+
+  async startScan(input: StartScanInput): Promise<ScanRecord> {
+    if (!input.trigger) throw new StoreInputError("A scan needs a trigger (who or what started it).");
+    const scope = validateScope(input.scope);
+    const startedAt = toIso(input.startedAt ?? this.clock(), "scan start");
+    const id = input.id ?? newScanId(startedAt);
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("scans")
+        .values({
+          id,
+          trigger: input.trigger,
+          scope: JSON.stringify(scope),
+          started_at: startedAt,
+          outcome: "running",
+        })
+        .execute();
+      await this.audit(trx, { actor: input.trigger, action: "scan.started", target: id, detail: scope });
+    });
+    return { id, scope, trigger: input.trigger, startedAt, outcome: "running" };
+  }
+
+  async completeScan(scanId: string, input: CompleteScanInput): Promise<CompletedScan> {
+    const at = toIso(input.finishedAt ?? this.clock(), "scan finish");
+    const result = await this.db.transaction().execute(async (trx) => {
+      const scanRow = await trx.selectFrom("scans").selectAll().where("id", "=", scanId).executeTakeFirst();
+      if (scanRow?.outcome !== "running") throw new ScanNotRunningError(scanId);
+      const scope = JSON.parse(scanRow.scope) as ScanScope;
+      const accounts = [...new Set([...scope.accounts, ...input.findings.map((f) => f.accountId)])].sort();
+      await this.lockAccounts(trx, accounts);
+
+      const existing = new Map<string, FindingState>();
+      const coverage = new Map<string, string>();
+      for (const part of chunks(accounts, 500)) {
+        const rows = await trx.selectFrom("findings").selectAll().where("account_id", "in", part).execute();
+        for (const row of rows) existing.set(row.key, findingFromRow(row));
+        const covered = await trx
+          .selectFrom("scan_coverage")
+          .selectAll()
+          .where("account_id", "in", part)
+          .execute();
+        for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
+      }
+      const observedAt = scanRow.started_at;
+      const applied = applyScan({
+        scanId,
+        scope,
+        observedAt,
+        at,
+        results: input.findings,
+        existing,
+        coverage,
+      });
+
+      for (const part of chunks(applied.upserts.map(findingToRow))) {
+        await trx
+          .insertInto("findings")
+          .values(part)
+          .onConflict((oc) =>
+            oc
+              .column("key")
+              .doUpdateSet((eb) =>
+                Object.fromEntries(FINDING_UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
+              ),
+          )
+          .execute();
+      }
+      const history: Insertable<FindingHistoryTable>[] = applied.changes.map((c) => ({
+        finding_key: c.key,
+        scan_id: scanId,
+        from_state: c.from,
+        to_state: c.to,
+        reason: c.reason ?? null,
+        at,
+      }));
+      for (const part of chunks(history)) await trx.insertInto("finding_history").values(part).execute();
+      const coverageRows = applied.covered
+        .filter((t) => (coverage.get(t) ?? "") < observedAt)
+        .map((t) => {
+          const [control_id, account_id, region] = t.split("|") as [string, string, string];
+          return { control_id, account_id, region, observed_at: observedAt, scan_id: scanId };
+        });
+      for (const part of chunks(coverageRows)) {
+        await trx
+          .insertInto("scan_coverage")
+          .values(part)
+          .onConflict((oc) =>
+            oc
+              .columns(["account_id", "control_id", "region"])
+              .doUpdateSet((eb) => ({
+                observed_at: eb.ref("excluded.observed_at"),
+                scan_id: eb.ref("excluded.scan_id"),
+              }))
+              .where("scan_coverage.observed_at", "<", (eb) => eb.ref("excluded.observed_at")),
+          )
+          .execute();
+      }
+
+      const { counts } = applied;
+      const outcome = counts.error > 0 ? "partial" : "succeeded";
+      const updated = await trx
+        .updateTable("scans")
+        .set({
+          finished_at: at,
+          outcome,
+          pass_count: counts.pass,
+          fail_count: counts.fail,
+          error_count: counts.error,
+          new_count: counts.new,
+          reopened_count: counts.reopened,
+          resolved_count: counts.resolved,
+          fail_by_severity: JSON.stringify(counts.failBySeverity),
+        })
+        .where("id", "=", scanId)
+        .where("outcome", "=", "running")
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new ScanNotRunningError(scanId);
+      await this.audit(trx, {
+        actor: scanRow.trigger,
+        action: "scan.completed",
+        target: scanId,
+        detail: { outcome, counts },
+        at,
+      });
+      const scan: ScanRecord = {
+        ...scanFromRow({ ...scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
+        counts,
+      };
+      return { scan, changes: applied.changes };
+    });
+    this.logger?.debug(
+      { scanId, changes: result.changes.length, counts: result.scan.counts },
+      "scan results stored",
+    );
+    return result;
+  }
+
+  /** Serialises commits that touch the same account: two scans of one scope apply one after the other. */
+  private async lockAccounts(trx: Transaction<Database>, accounts: readonly string[]): Promise<void> {
+    // SQLite: the transaction began IMMEDIATE and holds the single write lock already.
+    if (this.engine !== "postgres") return;
+    for (const account of accounts) {
+      await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${account}))`.execute(trx);
+    }
+  }
+
+  async failScan(scanId: string, error: string, finishedAt?: string): Promise<boolean> {
+    const at = toIso(finishedAt ?? this.clock(), "scan finish");
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("scans")
+        .set({ outcome: "failed", finished_at: at, error })
+        .where("id", "=", scanId)
+        .where("outcome", "=", "running")
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      const row = await trx.selectFrom("scans").select("trigger").where("id", "=", scanId).executeTakeFirst();
+      await this.audit(trx, {
+        actor: row?.trigger ?? "system",
+        action: "scan.failed",
+        target: scanId,
+        detail: { error },
+        at,
+      });
+      return true;
+    });
+  }
+
+  async recordScan(input: RecordScanInput): Promise<CompletedScan> {
+    const start: StartScanInput = { scope: input.scope, trigger: input.trigger };
+    if (input.id !== undefined) start.id = input.id;
+    if (input.startedAt !== undefined) start.startedAt = input.startedAt;
+    const scan = await this.startScan(start);
+    const complete: CompleteScanInput = { findings: input.findings };
+    if (input.finishedAt !== undefined) complete.finishedAt = input.finishedAt;
+    return this.completeScan(scan.id, complete);
+  }
+
+  async getScan(id: string): Promise<ScanRecord | undefined> {
+    const row = await this.db.selectFrom("scans").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && scanFromRow(row);
+  }
+
+  async listScans(options: { limit?: number } = {}): Promise<ScanRecord[]> {
+    const rows = await this.db
+      .selectFrom("scans")
+      .selectAll()
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit ?? 20)
+      .execute();
+    return rows.map(scanFromRow);
+  }
+
+  async lastScan(): Promise<ScanRecord | undefined> {
+    const row = await this.db
+      .selectFrom("scans")
+      .selectAll()
+      .where("outcome", "!=", "running")
+      .where("finished_at", "is not", null)
+      .orderBy("finished_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && scanFromRow(row);
+  }
+
+  async markScansInterrupted(startedBefore: string): Promise<number> {
+    const result = await this.db
+      .updateTable("scans")
+      .set({ outcome: "interrupted", finished_at: this.now() })
+      .where("outcome", "=", "running")
+      .where("started_at", "<", toIso(startedBefore))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async pruneScans(olderThanDays: number): Promise<PruneResult> {
+    if (!Number.isFinite(olderThanDays) || olderThanDays < 0) {
+      throw new StoreInputError("pruneScans needs a number of days, 0 or more.");
+    }
+    const cutoff = addDays(this.now(), -olderThanDays);
+    return this.db.transaction().execute(async (trx) => {
+      const old = trx.selectFrom("scans").select("id").where("started_at", "<", cutoff);
+      const history = await trx.deleteFrom("finding_history").where("scan_id", "in", old).executeTakeFirst();
+      const scans = await trx.deleteFrom("scans").where("started_at", "<", cutoff).executeTakeFirst();
+      return { scans: Number(scans.numDeletedRows), history: Number(history.numDeletedRows) };
+    });
+  }
+
+  // Findings ---------------------------------------------------------------------------------------------
+
+  private async activeSuppressions(db: Db = this.db): Promise<Suppression[]> {
+    const now = this.now();
+    const rows = await db
+      .selectFrom("suppressions")
+      .selectAll()
+      .where("removed_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .execute();
+    return rows.map(suppressionFromRow);
+  }
+
+  private async matcher(): Promise<(target: SuppressionTarget) => string | undefined> {
+    return suppressionMatcher(await this.activeSuppressions(), this.now());
+  }
+
+  /** Drops suppressed findings, or marks them when `includeSuppressed`. */
+  private async applySuppressions(
+    states: FindingState[],
+    includeSuppressed = false,
+  ): Promise<FindingRecord[]> {
+    const match = await this.matcher();
+    const out: FindingRecord[] = [];
+    for (const state of states) {
+      const id = match(state);
+      if (id !== undefined && !includeSuppressed) continue;
+      out.push(toRecord(state, id));
+    }
+    return out.sort(bySeverityThenKey);
+  }
+
+  async getFinding(key: string): Promise<FindingRecord | undefined> {
+    const row = await this.db.selectFrom("findings").selectAll().where("key", "=", key).executeTakeFirst();
+    if (!row) return undefined;
+    const state = findingFromRow(row);
+    return toRecord(state, (await this.matcher())(state));
+  }
+
+  async listFindings(query: FindingQuery = {}): Promise<FindingRecord[]> {
+    let q = this.db.selectFrom("findings").selectAll();
+    if (query.lifecycle?.length) q = q.where("lifecycle", "in", [...query.lifecycle]);
+    if (query.status?.length) q = q.where("status", "in", [...query.status]);
+    const severities = severityFilter(query.minSeverity, query.severity);
+    if (severities?.length === 0) return [];
+    if (severities) q = q.where("severity", "in", severities);
+    if (query.accountId !== undefined) q = q.where("account_id", "=", query.accountId);
+    if (query.region !== undefined) q = q.where("region", "=", query.region);
+    if (query.controlId !== undefined) q = q.where("control_id", "=", query.controlId);
+    const rows = await q.execute();
+    const records = await this.applySuppressions(rows.map(findingFromRow), query.includeSuppressed);
+    return query.limit === undefined ? records : records.slice(0, query.limit);
+  }
+
+  async findingHistory(key: string): Promise<FindingHistoryRecord[]> {
+    const rows = await this.db
+      .selectFrom("finding_history")
+      .selectAll()
+      .where("finding_key", "=", key)
+      .orderBy("at")
+      .orderBy("id")
+      .execute();
+    return rows.map(historyFromRow);
+  }
+
+  // Suppressions -----------------------------------------------------------------------------------------
+
+  async addSuppression(input: NewSuppression): Promise<Suppression> {
+    const reason = input.reason?.trim();
+    if (!reason) throw new StoreInputError("A suppression needs a reason.");
+    if (!input.createdBy) throw new StoreInputError("A suppression needs to say who made it.");
+    if ((input.findingKey === undefined) === (input.controlId === undefined)) {
+      throw new StoreInputError("A suppression names either one finding key or one control id.");
+    }
+    if (input.findingKey !== undefined && !parseFindingKey(input.findingKey)) {
+      throw new StoreInputError(`Not a finding key (control|account|region|resource): ${input.findingKey}`);
+    }
+    if (input.findingKey !== undefined && input.resourcePattern !== undefined) {
+      throw new StoreInputError("A resource pattern goes with a control id, not with a finding key.");
+    }
+    if (input.controlId !== undefined && !input.controlId.trim()) {
+      throw new StoreInputError("A suppression's control id is empty.");
+    }
+    if (input.resourcePattern !== undefined && !input.resourcePattern.trim()) {
+      throw new StoreInputError("A suppression's resource pattern is empty.");
+    }
+    const now = this.now();
+    const expiresAt = input.expiresAt === undefined ? undefined : toIso(input.expiresAt, "expiry");
+    if (expiresAt !== undefined && expiresAt <= now) {
+      throw new StoreInputError("A suppression's expiry must be in the future.");
+    }
+    const row = {
+      id: newSuppressionId(),
+      finding_key: input.findingKey ?? null,
+      control_id: input.controlId ?? null,
+      resource_pattern: input.resourcePattern ?? null,
+      reason,
+      created_by: input.createdBy,
+      created_at: now,
+      expires_at: expiresAt ?? null,
+      removed_at: null,
+      removed_by: null,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("suppressions").values(row).execute();
+      await this.audit(trx, {
+        actor: input.createdBy,
+        action: "suppression.created",
+        target: row.id,
+        detail: suppressionFromRow(row),
+        at: now,
+      });
+    });
+    return suppressionFromRow(row);
+  }
+
+  async removeSuppression(id: string, by: string): Promise<boolean> {
+    const now = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("suppressions")
+        .set({ removed_at: now, removed_by: by })
+        .where("id", "=", id)
+        .where("removed_at", "is", null)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      await this.audit(trx, { actor: by, action: "suppression.removed", target: id, at: now });
+      return true;
+    });
+  }
+
+  async getSuppression(id: string): Promise<Suppression | undefined> {
+    const row = await this.db.selectFrom("suppressions").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && suppressionFromRow(row);
+  }
+
+  async listSuppressions(query: SuppressionQuery = {}): Promise<Suppression[]> {
+    const now = this.now();
+    let q = this.db.selectFrom("suppressions").selectAll();
+    if (!query.includeRemoved) q = q.where("removed_at", "is", null);
+    if (!query.includeExpired) {
+      q = q.where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
+    }
+    const rows = await q.orderBy("created_at").orderBy("id").execute();
+    return rows.map(suppressionFromRow);
+  }
+
+  async isSuppressed(key: string): Promise<boolean> {
+    const parts = parseFindingKey(key);
+    if (!parts) return false;
+    return (
+      (await this.matcher())({ key, controlId: parts.controlId, resourceArn: parts.resourceArn }) !==
+      undefined
+    );
+  }
+
+  // Remediation requests ---------------------------------------------------------------------------------
+
+  async createRequest(input: NewRemediationRequest): Promise<RemediationRequest> {
+    if (!parseFindingKey(input.findingKey))
+      throw new StoreInputError(`Not a finding key: ${input.findingKey}`);
+    if (!input.requester) throw new StoreInputError("A remediation request needs a requester.");
+    const now = this.now();
+    const row: Insertable<RemediationRequestsTable> & { id: string } = {
+      id: input.id ?? newRequestId(),
+      finding_key: input.findingKey,
+      remediation_id: input.remediationId,
+      plan: JSON.stringify(input.plan),
+      plan_fingerprint: input.planFingerprint,
+      requester: input.requester,
+      approver: null,
+      rejecter: null,
+      reason: null,
+      state: "pending",
+      prior_state: null,
+      result: null,
+      created_at: now,
+      expires_at: toIso(input.expiresAt, "request expiry"),
+      updated_at: now,
+      slack_channel: input.slackChannel ?? null,
+      slack_ts: input.slackTs ?? null,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("remediation_requests").values(row).execute();
+      await this.audit(trx, {
+        actor: input.requester,
+        action: "request.created",
+        target: row.id,
+        detail: {
+          findingKey: input.findingKey,
+          remediationId: input.remediationId,
+          fingerprint: input.planFingerprint,
+        },
+        at: now,
+      });
+    });
+    return (await this.getRequest(row.id))!;
+  }
+
+  async getRequest(id: string): Promise<RemediationRequest | undefined> {
+    const row = await this.db
+      .selectFrom("remediation_requests")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row && requestFromRow(row);
+  }
+
+  async listRequests(query: RequestQuery = {}): Promise<RemediationRequest[]> {
+    let q = this.db.selectFrom("remediation_requests").selectAll();
+    if (query.states?.length) q = q.where("state", "in", [...query.states]);
+    if (query.findingKey !== undefined) q = q.where("finding_key", "=", query.findingKey);
+    const rows = await q
+      .orderBy("created_at", "desc")
+      .orderBy("id")
+      .limit(query.limit ?? 100)
+      .execute();
+    return rows.map(requestFromRow);
+  }
+
+  async transitionRequest(
+    id: string,
+    from: RequestState | readonly RequestState[],
+    to: RequestState,
+    patch: RequestPatch = {},
+  ): Promise<boolean> {
+    const fromList = checkTransition(from, to);
+    const now = this.now();
+    const set: Updateable<RemediationRequestsTable> = { state: to, updated_at: now };
+    if (patch.approver !== undefined) set.approver = patch.approver;
+    if (patch.rejecter !== undefined) set.rejecter = patch.rejecter;
+    if (patch.reason !== undefined) set.reason = patch.reason;
+    if (patch.priorState !== undefined) set.prior_state = JSON.stringify(patch.priorState);
+    if (patch.result !== undefined) set.result = JSON.stringify(patch.result);
+    if (patch.slackChannel !== undefined) set.slack_channel = patch.slackChannel;
+    if (patch.slackTs !== undefined) set.slack_ts = patch.slackTs;
+    // One UPDATE guarded by the expected state: the database decides the single winner.
+    const cas = (db: Db) =>
+      db
+        .updateTable("remediation_requests")
+        .set(set)
+        .where("id", "=", id)
+        .where("state", "in", fromList)
+        .executeTakeFirst();
+    const { actor } = patch;
+    if (actor === undefined) return Number((await cas(this.db)).numUpdatedRows) === 1;
+    return this.db.transaction().execute(async (trx) => {
+      if (Number((await cas(trx)).numUpdatedRows) !== 1) return false;
+      const detail: Record<string, unknown> = { from: fromList, to };
+      if (patch.reason !== undefined) detail.reason = patch.reason;
+      if (patch.result?.error !== undefined) detail.error = patch.result.error;
+      await this.audit(trx, { actor, action: `request.${to}`, target: id, detail, at: now });
+      return true;
+    });
+  }
+
+  async setRequestMessage(id: string, channel: string, ts: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("remediation_requests")
+      .set({ slack_channel: channel, slack_ts: ts, updated_at: this.now() })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async expirePendingRequests(now: Date | string): Promise<RemediationRequest[]> {
+    const at = toIso(now);
+    return this.moveRequests(
+      "expired",
+      (eb) => eb.and([eb("state", "=", "pending"), eb("expires_at", "<=", at)]),
+      at,
+    );
+  }
+
+  async markInterrupted(options: { updatedBefore?: string } = {}): Promise<RemediationRequest[]> {
+    const before = options.updatedBefore === undefined ? undefined : toIso(options.updatedBefore);
+    return this.moveRequests(
+      "interrupted",
+      (eb) => {
+        const inFlight = eb("state", "in", ["applying", "reverting"]);
+        return before === undefined ? inFlight : eb.and([inFlight, eb("updated_at", "<", before)]);
+      },
+      this.now(),
+    );
+  }
+
+  private async moveRequests(
+    to: RequestState,
+    which: (eb: ExpressionBuilder<Database, "remediation_requests">) => Expression<SqlBool>,
+    at: string,
+  ): Promise<RemediationRequest[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable("remediation_requests")
+        .set({ state: to, updated_at: at })
+        .where(which)
+        .returningAll()
+        .execute();
+      for (const row of rows) {
+        await this.audit(trx, { actor: "system", action: `request.${to}`, target: row.id, at });
+      }
+      return rows.map(requestFromRow);
+    });
+  }
+
+  // Audit ------------------------------------------------------------------------------------------------
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    if (!entry.actor || !entry.action)
+      throw new StoreInputError("An audit entry needs an actor and an action.");
+    return this.audit(this.db, entry);
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom("audit_log").selectAll();
+    if (query.actor !== undefined) q = q.where("actor", "=", query.actor);
+    if (query.action !== undefined) q = q.where("action", "=", query.action);
+    if (query.actionPrefix !== undefined) {
+      const prefix = query.actionPrefix;
+      q = q.where((eb) => eb(eb.fn("substr", ["action", eb.lit(1), eb.lit(prefix.length)]), "=", prefix));
+    }
+    if (query.target !== undefined) q = q.where("target", "=", query.target);
+    if (query.since !== undefined) q = q.where("at", ">=", toIso(query.since));
+    if (query.until !== undefined) q = q.where("at", "<", toIso(query.until));
+    const order = query.order ?? "desc";
+    const rows = await q
+      .orderBy("id", order)
+      .limit(query.limit ?? 100)
+      .execute();
+    return rows.map(auditFromRow);
+  }
+
+  // Schedule slots ---------------------------------------------------------------------------------------
+
+  async claimSlot(job: string, slot: string, instanceId: string): Promise<boolean> {
+    const result = await this.db
+      .insertInto("schedule_slots")
+      .values({
+        job,
+        slot: normalizeSlot(slot),
+        instance_id: instanceId,
+        claimed_at: this.now(),
+        done_at: null,
+        outcome: null,
+      })
+      .onConflict((oc) => oc.columns(["job", "slot"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async lastClaimedSlot(job: string): Promise<SlotClaim | undefined> {
+    const row = await this.db
+      .selectFrom("schedule_slots")
+      .selectAll()
+      .where("job", "=", job)
+      .orderBy("slot", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row && slotFromRow(row);
+  }
+
+  async markSlotDone(job: string, slot: string, outcome: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("schedule_slots")
+      .set({ done_at: this.now(), outcome })
+      .where("job", "=", job)
+      .where("slot", "=", normalizeSlot(slot))
+      .where("done_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  // Digest -----------------------------------------------------------------------------------------------
+
+  async findingsNewSince(since: string, options: ReadOptions = {}): Promise<FindingRecord[]> {
+    const t = toIso(since);
+    const rows = await this.db
+      .selectFrom("findings as f")
+      .selectAll("f")
+      .where("f.lifecycle", "in", [...FAILING_LIFECYCLES])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("finding_history as h")
+            .select("h.id")
+            .whereRef("h.finding_key", "=", "f.key")
+            .where("h.to_state", "in", ["new", "reopened"])
+            .where("h.at", ">", t),
+        ),
+      )
+      .execute();
+    return this.applySuppressions(rows.map(findingFromRow), options.includeSuppressed);
+  }
+
+  async findingsResolvedSince(since: string, options: ReadOptions = {}): Promise<FindingRecord[]> {
+    const rows = await this.db
+      .selectFrom("findings")
+      .selectAll()
+      .where("lifecycle", "=", "resolved")
+      .where("resolved_at", ">", toIso(since))
+      .execute();
+    return this.applySuppressions(rows.map(findingFromRow), options.includeSuppressed);
+  }
+
+  async trend(days: number, now: Date | string, options: ReadOptions = {}): Promise<TrendPoint[]> {
+    if (!Number.isInteger(days) || days < 1 || days > 366) {
+      throw new StoreInputError("trend needs a whole number of days between 1 and 366.");
+    }
+    const at = toIso(now);
+    const start = trendWindowStart(days, at);
+    const changes = await this.db
+      .selectFrom("finding_history")
+      .select(["finding_key", "from_state", "at"])
+      .where("at", ">", start)
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .execute();
+    const touched = new Set(changes.map((c) => c.finding_key));
+    // Only findings failing now or changed within the window can count on any day of it.
+    const current = await this.db
+      .selectFrom("findings")
+      .select(["key", "lifecycle", "severity", "control_id", "resource_arn"])
+      .where("lifecycle", "in", [...FAILING_LIFECYCLES])
+      .execute();
+    const currentKeys = new Set(current.map((r) => r.key));
+    const missing = [...touched].filter((k) => !currentKeys.has(k));
+    for (const part of chunks(missing, 500)) {
+      current.push(
+        ...(await this.db
+          .selectFrom("findings")
+          .select(["key", "lifecycle", "severity", "control_id", "resource_arn"])
+          .where("key", "in", part)
+          .execute()),
+      );
+    }
+    const excluded = new Set<string>();
+    if (!options.includeSuppressed) {
+      const match = await this.matcher();
+      for (const r of current) {
+        if (match({ key: r.key, controlId: r.control_id, resourceArn: r.resource_arn })) excluded.add(r.key);
+      }
+    }
+    return computeTrend(
+      current.map((r) => ({
+        key: r.key,
+        lifecycle: r.lifecycle as Lifecycle,
+        severity: r.severity as Severity,
+      })),
+      changes.map((c) => ({ key: c.finding_key, from: c.from_state as Lifecycle | null, at: c.at })),
+      days,
+      at,
+      excluded,
+    );
+  }
+
+  async stillFailing(options: { minSeverity?: Severity } & ReadOptions = {}): Promise<FindingRecord[]> {
+    const query: FindingQuery = { lifecycle: FAILING_LIFECYCLES };
+    if (options.minSeverity !== undefined) query.minSeverity = options.minSeverity;
+    if (options.includeSuppressed !== undefined) query.includeSuppressed = options.includeSuppressed;
+    return this.listFindings(query);
+  }
+
+  async pendingRequests(): Promise<RemediationRequest[]> {
+    const rows = await this.db
+      .selectFrom("remediation_requests")
+      .selectAll()
+      .where("state", "=", "pending")
+      .where("expires_at", ">", this.now())
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(requestFromRow);
+  }
+
+  async suppressionsExpiringWithin(days: number, now: Date | string): Promise<Suppression[]> {
+    const at = toIso(now);
+    const rows = await this.db
+      .selectFrom("suppressions")
+      .selectAll()
+      .where("removed_at", "is", null)
+      .where("expires_at", ">", at)
+      .where("expires_at", "<=", addDays(at, days))
+      .orderBy("expires_at")
+      .execute();
+    return rows.map(suppressionFromRow);
+  }
+
+  async posture(options: ReadOptions = {}): Promise<PostureRow[]> {
+    const failing = await this.listFindings({
+      lifecycle: FAILING_LIFECYCLES,
+      includeSuppressed: options.includeSuppressed ?? false,
+    });
+    const counts = new Map<string, PostureRow>();
+    for (const f of failing) {
+      const id = `${f.accountId}|${f.region}|${f.severity}`;
+      const row = counts.get(id) ?? {
+        accountId: f.accountId,
+        region: f.region,
+        severity: f.severity,
+        count: 0,
+      };
+      row.count++;
+      counts.set(id, row);
+    }
+    return [...counts.values()].sort(
+      (a, b) =>
+        a.accountId.localeCompare(b.accountId) ||
+        a.region.localeCompare(b.region) ||
+        severityRank(b.severity) - severityRank(a.severity),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function severityFilter(
+  min: Severity | undefined,
+  list: readonly Severity[] | undefined,
+): Severity[] | undefined {
+  let out: Severity[] | undefined = list ? [...list] : undefined;
+  if (min !== undefined) {
+    if (!isSeverity(min)) throw new StoreInputError(`Unknown severity: ${String(min)}`);
+    const atLeast = SEVERITIES.filter((s) => severityRank(s) >= severityRank(min));
+    out = out ? out.filter((s) => atLeast.includes(s)) : atLeast;
+  }
+  return out;
+}
+
+/** Slots are ISO times; the same instant written two ways must claim the same row. */
+function normalizeSlot(slot: string): string {
+  const time = Date.parse(slot);
+  return Number.isNaN(time) ? slot : new Date(time).toISOString();
+}

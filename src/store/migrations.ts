@@ -1,0 +1,259 @@
+/**
+ * Versioned migrations, defined in code so that a bundled build needs no folder at run time.
+ * Names sort in order; never edit one that has shipped, add the next.
+ */
+import {
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  Migrator,
+  type NO_MIGRATIONS,
+  sql,
+} from "kysely";
+import type { Database } from "./schema.js";
+import type { Engine } from "./types.js";
+
+type AnyDb = Kysely<unknown>;
+
+function identity(engine: Engine) {
+  // The same integer sequence on both engines, spelled the way each one wants it.
+  return engine === "sqlite"
+    ? (col: ColumnDefinitionBuilder) => col.primaryKey().autoIncrement()
+    : (col: ColumnDefinitionBuilder) => col.generatedByDefaultAsIdentity().primaryKey();
+}
+
+function initial(engine: Engine): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("scans")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("trigger", "text", (c) => c.notNull())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("started_at", "text", (c) => c.notNull())
+        .addColumn("finished_at", "text")
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("pass_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("fail_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("error_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("new_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("reopened_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("resolved_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("fail_by_severity", "text")
+        .addColumn("error", "text")
+        .execute();
+
+      await db.schema
+        .createTable("findings")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("control_id", "text", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("region", "text", (c) => c.notNull())
+        .addColumn("resource_arn", "text", (c) => c.notNull())
+        .addColumn("resource_type", "text", (c) => c.notNull())
+        .addColumn("severity", "text", (c) =>
+          c.notNull().check(sql`severity in ('critical', 'high', 'medium', 'low')`),
+        )
+        .addColumn("title", "text", (c) => c.notNull())
+        .addColumn("detail", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('PASS', 'FAIL', 'ERROR')`))
+        .addColumn("lifecycle", "text", (c) => c.notNull())
+        .addColumn("remediation_id", "text")
+        .addColumn("error", "text")
+        .addColumn("first_seen_at", "text", (c) => c.notNull())
+        .addColumn("last_seen_at", "text", (c) => c.notNull())
+        .addColumn("last_failed_at", "text")
+        .addColumn("last_error_at", "text")
+        .addColumn("changed_at", "text", (c) => c.notNull())
+        .addColumn("resolved_at", "text")
+        .addColumn("resolved_reason", "text")
+        .addColumn("last_scan_id", "text", (c) => c.notNull())
+        .addColumn("observed_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("findings_account_control")
+        .on("findings")
+        .columns(["account_id", "control_id"])
+        .execute();
+
+      await db.schema
+        .createTable("finding_history")
+        .addColumn("id", "integer", identity(engine))
+        .addColumn("finding_key", "text", (c) => c.notNull())
+        .addColumn("scan_id", "text", (c) => c.notNull().references("scans.id"))
+        .addColumn("from_state", "text")
+        .addColumn("to_state", "text", (c) => c.notNull())
+        .addColumn("reason", "text")
+        .addColumn("at", "text", (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("suppressions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("finding_key", "text")
+        .addColumn("control_id", "text")
+        .addColumn("resource_pattern", "text")
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("removed_at", "text")
+        .addColumn("removed_by", "text")
+        .addCheckConstraint(
+          "suppressions_target",
+          sql`(finding_key is not null and control_id is null) or (finding_key is null and control_id is not null)`,
+        )
+        .execute();
+
+      await db.schema
+        .createTable("remediation_requests")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("finding_key", "text", (c) => c.notNull())
+        .addColumn("remediation_id", "text", (c) => c.notNull())
+        .addColumn("plan", "text", (c) => c.notNull())
+        .addColumn("plan_fingerprint", "text", (c) => c.notNull())
+        .addColumn("requester", "text", (c) => c.notNull())
+        .addColumn("approver", "text")
+        .addColumn("rejecter", "text")
+        .addColumn("reason", "text")
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("prior_state", "text")
+        .addColumn("result", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("slack_channel", "text")
+        .addColumn("slack_ts", "text")
+        .execute();
+      await db.schema
+        .createIndex("remediation_requests_state")
+        .on("remediation_requests")
+        .columns(["state", "expires_at"])
+        .execute();
+
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("id", "integer", identity(engine))
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("target", "text")
+        .addColumn("detail", "text")
+        .execute();
+    },
+  };
+}
+
+/** Schedule slots for work that exactly one replica must do, and the indexes the digest reads need. */
+function slotsAndDigestIndexes(engine: Engine): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("schedule_slots")
+        .addColumn("job", "text", (c) => c.notNull())
+        .addColumn("slot", "text", (c) => c.notNull())
+        .addColumn("instance_id", "text", (c) => c.notNull())
+        .addColumn("claimed_at", "text", (c) => c.notNull())
+        .addColumn("done_at", "text")
+        .addColumn("outcome", "text")
+        .addPrimaryKeyConstraint("schedule_slots_pk", ["job", "slot"])
+        .execute();
+      await db.schema.createIndex("finding_history_at").on("finding_history").column("at").execute();
+      await db.schema
+        .createIndex("finding_history_key")
+        .on("finding_history")
+        .columns(["finding_key", "at"])
+        .execute();
+      await db.schema.createIndex("finding_history_scan").on("finding_history").column("scan_id").execute();
+      await db.schema.createIndex("findings_lifecycle").on("findings").column("lifecycle").execute();
+      await db.schema.createIndex("scans_started_at").on("scans").column("started_at").execute();
+      await db.schema.createIndex("audit_log_at").on("audit_log").column("at").execute();
+      await db.schema.createIndex("audit_log_target").on("audit_log").column("target").execute();
+      await db.schema
+        .createIndex("remediation_requests_finding")
+        .on("remediation_requests")
+        .column("finding_key")
+        .execute();
+      await appendOnlyAuditLog(db, engine);
+    },
+  };
+}
+
+/** The audit log refuses UPDATE and DELETE in the database itself, not only by having no API for them. */
+async function appendOnlyAuditLog(db: AnyDb, engine: Engine): Promise<void> {
+  if (engine === "sqlite") {
+    for (const op of ["update", "delete"] as const) {
+      await sql
+        .raw(
+          `create trigger audit_log_no_${op} before ${op} on audit_log ` +
+            `begin select raise(abort, 'audit_log is append-only'); end`,
+        )
+        .execute(db);
+    }
+    return;
+  }
+  await sql
+    .raw(
+      "create function audit_log_append_only() returns trigger language plpgsql as " +
+        "$$ begin raise exception 'audit_log is append-only'; end $$",
+    )
+    .execute(db);
+  await sql
+    .raw(
+      "create trigger audit_log_append_only before update or delete on audit_log " +
+        "for each statement execute function audit_log_append_only()",
+    )
+    .execute(db);
+}
+
+/**
+ * What each control, account and region last looked like to a scan, so that a scan which started earlier
+ * but commits later cannot bring back a finding that the later scan saw gone.
+ */
+function scanCoverage(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("scan_coverage")
+        .addColumn("control_id", "text", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("region", "text", (c) => c.notNull())
+        .addColumn("observed_at", "text", (c) => c.notNull())
+        .addColumn("scan_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("scan_coverage_pk", ["account_id", "control_id", "region"])
+        .execute();
+    },
+  };
+}
+
+export const MIGRATION_NAMES = [
+  "0001_initial",
+  "0002_schedule_slots_and_indexes",
+  "0003_scan_coverage",
+] as const;
+
+export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
+  return {
+    "0001_initial": initial(engine),
+    "0002_schedule_slots_and_indexes": slotsAndDigestIndexes(engine),
+    "0003_scan_coverage": scanCoverage(),
+  };
+}
+
+/** Migrates to `target` (default: the latest); throws with the failing migration's name. */
+export async function migrate(
+  db: Kysely<Database>,
+  engine: Engine,
+  target?: (typeof MIGRATION_NAMES)[number] | typeof NO_MIGRATIONS,
+): Promise<string[]> {
+  const migrations = buildMigrations(engine);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } =
+    target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Store migration ${failed} failed: ${message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

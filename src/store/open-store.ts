@@ -1,0 +1,36 @@
+/** Opens the state store named by `DATABASE_URL` and brings its schema up to date. */
+import type { KyselyPlugin } from "kysely";
+import { createKysely, type StoreLogger } from "./connect.js";
+import { parseDatabaseUrl } from "./database-url.js";
+import { KyselyStore } from "./kysely-store.js";
+import { migrate } from "./migrations.js";
+import type { Store } from "./types.js";
+
+export interface OpenStoreOptions {
+  /** `sqlite:` path or `postgres://` URL; default `sqlite:./data/forecast-audit.db`. */
+  databaseUrl?: string;
+  logger?: StoreLogger;
+  /** The store's clock (suppression expiry, timestamps); tests pass a fixed one. */
+  now?: () => Date;
+  /** Kysely plugins, for diagnostics and fault-injection tests. */
+  plugins?: readonly KyselyPlugin[];
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const target = parseDatabaseUrl(options.databaseUrl);
+  const connectOptions: Parameters<typeof createKysely>[1] = {};
+  if (options.logger) connectOptions.logger = options.logger;
+  if (options.plugins) connectOptions.plugins = options.plugins;
+  if (options.poolSize !== undefined) connectOptions.poolSize = options.poolSize;
+  const db = createKysely(target, connectOptions);
+  try {
+    const applied = await migrate(db, target.engine);
+    if (applied.length > 0) options.logger?.debug({ migrations: applied }, "store migrated");
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(db, target.engine, options.now ?? (() => new Date()), options.logger);
+}

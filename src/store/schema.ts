@@ -1,0 +1,128 @@
+/**
+ * The tables as Kysely sees them. One schema for both engines: timestamps are ISO-8601 text (which sorts
+ * as time), JSON is text, ids are text except the append-only logs' integer sequences.
+ */
+import type { Generated } from "kysely";
+
+export interface ScansTable {
+  id: string;
+  trigger: string;
+  scope: string;
+  started_at: string;
+  finished_at: string | null;
+  outcome: string;
+  pass_count: Generated<number>;
+  fail_count: Generated<number>;
+  error_count: Generated<number>;
+  new_count: Generated<number>;
+  reopened_count: Generated<number>;
+  resolved_count: Generated<number>;
+  fail_by_severity: string | null;
+  error: string | null;
+}
+
+export interface FindingsTable {
+  key: string;
+  control_id: string;
+  account_id: string;
+  region: string;
+  resource_arn: string;
+  resource_type: string;
+  severity: string;
+  title: string;
+  detail: string;
+  status: string;
+  lifecycle: string;
+  remediation_id: string | null;
+  error: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  last_failed_at: string | null;
+  last_error_at: string | null;
+  changed_at: string;
+  resolved_at: string | null;
+  resolved_reason: string | null;
+  last_scan_id: string;
+  observed_at: string;
+}
+
+export interface FindingHistoryTable {
+  id: Generated<number>;
+  finding_key: string;
+  scan_id: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface SuppressionsTable {
+  id: string;
+  finding_key: string | null;
+  control_id: string | null;
+  resource_pattern: string | null;
+  reason: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+}
+
+export interface RemediationRequestsTable {
+  id: string;
+  finding_key: string;
+  remediation_id: string;
+  plan: string;
+  plan_fingerprint: string;
+  requester: string;
+  approver: string | null;
+  rejecter: string | null;
+  reason: string | null;
+  state: string;
+  prior_state: string | null;
+  result: string | null;
+  created_at: string;
+  expires_at: string;
+  updated_at: string;
+  slack_channel: string | null;
+  slack_ts: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: string | null;
+}
+
+export interface ScheduleSlotsTable {
+  job: string;
+  slot: string;
+  instance_id: string;
+  claimed_at: string;
+  done_at: string | null;
+  outcome: string | null;
+}
+
+/** Per control, account and region: the start of the latest committed scan that evaluated it cleanly. */
+export interface ScanCoverageTable {
+  control_id: string;
+  account_id: string;
+  region: string;
+  observed_at: string;
+  scan_id: string;
+}
+
+export interface Database {
+  scans: ScansTable;
+  findings: FindingsTable;
+  finding_history: FindingHistoryTable;
+  suppressions: SuppressionsTable;
+  remediation_requests: RemediationRequestsTable;
+  audit_log: AuditLogTable;
+  schedule_slots: ScheduleSlotsTable;
+  scan_coverage: ScanCoverageTable;
+}

@@ -1,0 +1,371 @@
+/**
+ * The state store's public contract: every record the Slack app, the scheduler and the CLI read or write.
+ * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
+ */
+import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
+import type { CollectError } from "../domain/result.js";
+import type { Severity } from "../domain/severity.js";
+
+export type Engine = "sqlite" | "postgres";
+
+/** Where a finding stands across scans. `passing` only ever passed; `unevaluated` only ever errored. */
+export const LIFECYCLES = ["new", "open", "reopened", "resolved", "passing", "unevaluated"] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
+
+/** The lifecycle states that count as failing (reported, trended, posture). */
+export const FAILING_LIFECYCLES = ["new", "open", "reopened"] as const satisfies readonly Lifecycle[];
+
+/** Why a finding became resolved: its control passed, or it vanished from a scan that covered it. */
+export type ResolvedReason = "pass" | "gone";
+
+export interface ScanScope {
+  accounts: string[];
+  /** Regions evaluated; findings in region `global` are covered by any scan of their account. */
+  regions: string[];
+  /** Control ids evaluated. */
+  controls: string[];
+}
+
+export type ScanOutcome = "running" | "succeeded" | "partial" | "failed" | "interrupted";
+
+export interface ScanCounts {
+  pass: number;
+  fail: number;
+  error: number;
+  new: number;
+  reopened: number;
+  resolved: number;
+  /** FAIL results per severity in this scan. */
+  failBySeverity: Record<Severity, number>;
+}
+
+export interface ScanRecord {
+  id: string;
+  scope: ScanScope;
+  /** Who or what started it: `slack:U0123`, `cli:alice`, `schedule`. */
+  trigger: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: ScanOutcome;
+  /** Set once the scan is completed. */
+  counts?: ScanCounts;
+  /** Why a scan failed. */
+  error?: string;
+}
+
+export interface StartScanInput {
+  /** Defaults to a time-ordered random id. */
+  id?: string;
+  scope: ScanScope;
+  trigger: string;
+  /** When collection began; orders scans that commit out of order. Defaults to now. */
+  startedAt?: string;
+}
+
+export interface CompleteScanInput {
+  findings: readonly Finding[];
+  /** Defaults to now; this is the time stamped on every lifecycle change of the scan. */
+  finishedAt?: string;
+}
+
+export interface RecordScanInput extends StartScanInput, CompleteScanInput {}
+
+export interface LifecycleChange {
+  key: string;
+  from: Lifecycle | null;
+  to: Lifecycle;
+  reason?: ResolvedReason;
+}
+
+export interface CompletedScan {
+  scan: ScanRecord;
+  changes: LifecycleChange[];
+}
+
+export interface FindingRecord {
+  key: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  resourceArn: string;
+  resourceType: ResourceType;
+  severity: Severity;
+  title: string;
+  /** The last PASS or FAIL sentence (an ERROR does not overwrite it, except on a finding never evaluated). */
+  detail: string;
+  /** The latest evaluated status. */
+  status: FindingStatus;
+  lifecycle: Lifecycle;
+  remediationId?: string;
+  /** The error of the latest evaluation, when it was ERROR. */
+  error?: CollectError;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastFailedAt?: string;
+  lastErrorAt?: string;
+  /** When the lifecycle last changed. */
+  changedAt: string;
+  resolvedAt?: string;
+  resolvedReason?: ResolvedReason;
+  lastScanId: string;
+  /** Set on read when an active suppression matches (only returned with `includeSuppressed`). */
+  suppressionId?: string;
+}
+
+export interface FindingHistoryRecord {
+  id: number;
+  key: string;
+  scanId: string;
+  from: Lifecycle | null;
+  to: Lifecycle;
+  reason?: ResolvedReason;
+  at: string;
+}
+
+export interface FindingQuery {
+  lifecycle?: readonly Lifecycle[];
+  status?: readonly FindingStatus[];
+  /** At or above this severity. */
+  minSeverity?: Severity;
+  severity?: readonly Severity[];
+  accountId?: string;
+  region?: string;
+  controlId?: string;
+  includeSuppressed?: boolean;
+  limit?: number;
+}
+
+export interface ReadOptions {
+  includeSuppressed?: boolean;
+}
+
+export interface Suppression {
+  id: string;
+  /** Set for a suppression of one finding. */
+  findingKey?: string;
+  /** Set for a suppression of a control over the resources matching `resourcePattern`. */
+  controlId?: string;
+  /** Glob over the resource ARN where `*` matches any run of characters; `*` when absent. */
+  resourcePattern?: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  /** Absent: until removed. */
+  expiresAt?: string;
+  removedAt?: string;
+  removedBy?: string;
+}
+
+export interface NewSuppression {
+  findingKey?: string;
+  controlId?: string;
+  resourcePattern?: string;
+  reason: string;
+  createdBy: string;
+  expiresAt?: string;
+}
+
+export interface SuppressionQuery {
+  includeExpired?: boolean;
+  includeRemoved?: boolean;
+}
+
+export const REQUEST_STATES = [
+  "pending",
+  "approved",
+  "rejected",
+  "expired",
+  "applying",
+  "applied",
+  "failed",
+  "reverting",
+  "reverted",
+  "interrupted",
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export interface RequestResult {
+  /** Indices or descriptions of the plan steps that were carried out. */
+  stepsDone: string[];
+  error?: string;
+  [extra: string]: unknown;
+}
+
+export interface RemediationRequest {
+  id: string;
+  findingKey: string;
+  remediationId: string;
+  plan: unknown;
+  planFingerprint: string;
+  /** Slack user id or `cli:<user>`. */
+  requester: string;
+  approver?: string;
+  rejecter?: string;
+  reason?: string;
+  state: RequestState;
+  priorState?: unknown;
+  result?: RequestResult;
+  createdAt: string;
+  expiresAt: string;
+  updatedAt: string;
+  slackChannel?: string;
+  slackTs?: string;
+}
+
+export interface NewRemediationRequest {
+  /** Defaults to 16 random bytes, base64url. */
+  id?: string;
+  findingKey: string;
+  remediationId: string;
+  plan: unknown;
+  planFingerprint: string;
+  requester: string;
+  expiresAt: string;
+  slackChannel?: string;
+  slackTs?: string;
+}
+
+/** What a winning transition also writes; `actor` names who caused it in the audit log. */
+export interface RequestPatch {
+  approver?: string;
+  rejecter?: string;
+  reason?: string;
+  priorState?: unknown;
+  result?: RequestResult;
+  slackChannel?: string;
+  slackTs?: string;
+  /** When set, an audit entry `request.<to>` is appended in the same transaction. */
+  actor?: string;
+}
+
+export interface RequestQuery {
+  states?: readonly RequestState[];
+  findingKey?: string;
+  limit?: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  /** Dotted verb: `scan.completed`, `request.approved`, `request.refused`, `aws.change`, `click.fix`, … */
+  action: string;
+  /** What it was about: a scan id, a finding key, a request id, an ARN. */
+  target?: string;
+  detail?: unknown;
+}
+
+export interface NewAuditEntry {
+  actor: string;
+  action: string;
+  target?: string;
+  detail?: unknown;
+  at?: string;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  /** Matches actions that start with this prefix, e.g. `request.`. */
+  actionPrefix?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  /** Default `desc` (newest first). */
+  order?: "asc" | "desc";
+}
+
+export interface SlotClaim {
+  job: string;
+  slot: string;
+  instanceId: string;
+  claimedAt: string;
+  doneAt?: string;
+  outcome?: string;
+}
+
+export interface TrendPoint {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Failing findings at the end of the day (or now, for today). */
+  total: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export interface PostureRow {
+  accountId: string;
+  region: string;
+  severity: Severity;
+  count: number;
+}
+
+export interface PruneResult {
+  scans: number;
+  history: number;
+}
+
+export interface Store {
+  readonly engine: Engine;
+
+  startScan(input: StartScanInput): Promise<ScanRecord>;
+  /** Applies the lifecycle in one transaction; throws if the scan is unknown or no longer running. */
+  completeScan(scanId: string, input: CompleteScanInput): Promise<CompletedScan>;
+  /** Records that a scan stopped without results; changes no finding. */
+  failScan(scanId: string, error: string, finishedAt?: string): Promise<boolean>;
+  /** `startScan` then `completeScan`. */
+  recordScan(input: RecordScanInput): Promise<CompletedScan>;
+  getScan(id: string): Promise<ScanRecord | undefined>;
+  listScans(options?: { limit?: number }): Promise<ScanRecord[]>;
+  /** The latest scan that is no longer running. */
+  lastScan(): Promise<ScanRecord | undefined>;
+  /** Marks scans still running that started before `startedBefore` as interrupted (a crashed process). */
+  markScansInterrupted(startedBefore: string): Promise<number>;
+  pruneScans(olderThanDays: number): Promise<PruneResult>;
+
+  getFinding(key: string): Promise<FindingRecord | undefined>;
+  listFindings(query?: FindingQuery): Promise<FindingRecord[]>;
+  findingHistory(key: string): Promise<FindingHistoryRecord[]>;
+
+  addSuppression(input: NewSuppression): Promise<Suppression>;
+  removeSuppression(id: string, by: string): Promise<boolean>;
+  getSuppression(id: string): Promise<Suppression | undefined>;
+  listSuppressions(query?: SuppressionQuery): Promise<Suppression[]>;
+  /** Evaluated now: an expired suppression no longer applies. */
+  isSuppressed(key: string): Promise<boolean>;
+
+  createRequest(input: NewRemediationRequest): Promise<RemediationRequest>;
+  getRequest(id: string): Promise<RemediationRequest | undefined>;
+  listRequests(query?: RequestQuery): Promise<RemediationRequest[]>;
+  /** Compare-and-set: true only for the one caller whose `from` matched. */
+  transitionRequest(
+    id: string,
+    from: RequestState | readonly RequestState[],
+    to: RequestState,
+    patch?: RequestPatch,
+  ): Promise<boolean>;
+  /** Records where the request's Slack message is, without changing its state. */
+  setRequestMessage(id: string, channel: string, ts: string): Promise<boolean>;
+  /** pending → expired for requests whose `expiresAt` has passed; returns those it expired. */
+  expirePendingRequests(now: Date | string): Promise<RemediationRequest[]>;
+  /** applying/reverting → interrupted (start-up after a crash); returns those it marked. */
+  markInterrupted(options?: { updatedBefore?: string }): Promise<RemediationRequest[]>;
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+
+  /** True for the one instance that claims this slot of this job first. */
+  claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;
+  lastClaimedSlot(job: string): Promise<SlotClaim | undefined>;
+  markSlotDone(job: string, slot: string, outcome: string): Promise<boolean>;
+
+  findingsNewSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
+  findingsResolvedSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
+  trend(days: number, now: Date | string, options?: ReadOptions): Promise<TrendPoint[]>;
+  stillFailing(options?: { minSeverity?: Severity } & ReadOptions): Promise<FindingRecord[]>;
+  pendingRequests(): Promise<RemediationRequest[]>;
+  suppressionsExpiringWithin(days: number, now: Date | string): Promise<Suppression[]>;
+  posture(options?: ReadOptions): Promise<PostureRow[]>;
+
+  close(): Promise<void>;
+}
