@@ -73,8 +73,9 @@ describe("cloudtrail-enable with a stopped multi-region trail", () => {
     });
     const plan = remediation.plan(finding, accountWithTrails([trail]), planOptions());
     expect(plan.steps.map((s) => s.operation)).toEqual(["PutEventSelectors"]);
-    expect((plan.steps[0]?.input.AdvancedEventSelectors as unknown[])[0]).toEqual(advanced);
-    expect(plan.steps[0]?.input.AdvancedEventSelectors).toHaveLength(2);
+    const selectors = plan.steps[0]?.input.AdvancedEventSelectors as unknown[] | undefined;
+    expect(selectors?.[0]).toEqual(advanced);
+    expect(selectors).toHaveLength(2);
   });
 
   it("refuses to replace selectors it could not read in full", () => {
