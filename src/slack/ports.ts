@@ -159,8 +159,10 @@ export interface SuppressionService {
 export type AuthorizationResult = { ok: true } | { ok: false; reason: string };
 
 export interface Authorizer {
-  /** May this user start scans (and suppress findings) in this channel? */
+  /** May this user start scans in this channel? */
   canScan(userId: string, channelId: string): Promise<AuthorizationResult>;
+  /** May this user suppress findings? The same people as scanners, wherever they click (App Home too). */
+  canSuppress(userId: string): Promise<AuthorizationResult>;
 }
 
 export interface SlackPorts {

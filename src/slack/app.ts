@@ -1,0 +1,168 @@
+/**
+ * The Slack app: Bolt over HTTP (`/slack/events`, plus `/healthz`) or Socket Mode, the listeners, the
+ * delivery de-duplication and the global error fallback. Everything it needs from the rest of the product
+ * comes in through `ports`.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { App, type CustomRoute } from "@slack/bolt";
+import type { WebClientOptions } from "@slack/web-api";
+import type { Logger } from "pino";
+
+/** Bolt does not export it; the last overload of `app.error` takes it. */
+type ExtendedErrorHandler = Parameters<App["error"]>[0];
+
+import type { Config } from "../config/schema.js";
+import { createAuthorizer } from "./authorize.js";
+import { createDeliveryDedupe, dedupeMiddleware } from "./dedupe.js";
+import type { ListenerDeps } from "./deps.js";
+import { registerListeners } from "./listeners/index.js";
+import { createBoltLogger } from "./logger-adapter.js";
+import type { SlackPorts } from "./ports.js";
+import type { ThrottleClock } from "./progress-throttle.js";
+import { ScanMessenger } from "./scan-messenger.js";
+import { createTaskTracker } from "./tasks.js";
+import { renderNotice } from "./views/usage.js";
+
+export const EVENTS_PATH = "/slack/events";
+export const HEALTH_PATH = "/healthz";
+
+export interface SlackAppOptions {
+  config: Config;
+  ports: SlackPorts;
+  logger: Logger;
+  botToken: string;
+  /** HTTP mode. */
+  signingSecret?: string;
+  /** Socket Mode; takes precedence over `signingSecret`. */
+  appToken?: string;
+  /** The Web API base URL (`SLACK_API_URL`), for proxies and tests; ends with `/`. */
+  slackApiUrl?: string;
+  /** HTTP mode: the port of `/slack/events`; Socket Mode: the port of `/healthz`. 0 picks a free one. */
+  port?: number;
+  progressIntervalMs?: number;
+  clock?: ThrottleClock;
+  /** Retries of failed Web API calls (the client's default retries for up to ~30 minutes). */
+  webApiRetries?: number;
+}
+
+export interface SlackAppHandle {
+  app: App;
+  mode: "http" | "socket";
+  /** Resolves with the port listened on (HTTP mode; Socket Mode's health port). */
+  start(): Promise<{ port: number | undefined }>;
+  stop(): Promise<void>;
+  /** Resolves when the background work started so far (scan messages, digests) has settled. */
+  idle(): Promise<void>;
+}
+
+function healthRoute(mode: string): CustomRoute {
+  return {
+    path: HEALTH_PATH,
+    method: ["GET"],
+    handler: (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, mode }));
+    },
+  };
+}
+
+/** Tells the user something went wrong when the request can still be answered; the details go to the log. */
+async function reportToUser(body: unknown, logger: Logger): Promise<void> {
+  const url = (body as { response_url?: unknown } | undefined)?.response_url;
+  if (typeof url !== "string" || !/^https?:\/\//.test(url)) return;
+  const notice = renderNotice(":x: Something went wrong; it has been logged. Try again in a minute.");
+  try {
+    await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_type: "ephemeral", replace_original: false, ...notice }),
+    });
+  } catch (error) {
+    logger.warn({ err: error }, "could not tell the user about an error");
+  }
+}
+
+export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
+  const { logger } = options;
+  const mode = options.appToken ? "socket" : "http";
+  if (mode === "http" && !options.signingSecret) {
+    throw new Error("HTTP mode needs a signing secret (or give an app token for Socket Mode).");
+  }
+  const boltLogger = createBoltLogger(logger);
+  const clientOptions: WebClientOptions = {};
+  if (options.slackApiUrl) clientOptions.slackApiUrl = options.slackApiUrl;
+  if (options.webApiRetries !== undefined) clientOptions.retryConfig = { retries: options.webApiRetries };
+  const port = options.port ?? 3000;
+
+  const app = new App({
+    token: options.botToken,
+    logger: boltLogger,
+    logLevel: boltLogger.getLevel(),
+    clientOptions,
+    deferInitialization: true,
+    extendedErrorHandler: true,
+    customRoutes: [healthRoute(mode)],
+    ...(mode === "socket"
+      ? { socketMode: true, appToken: options.appToken as string, installerOptions: { port } }
+      : { signingSecret: options.signingSecret as string, endpoints: EVENTS_PATH, port }),
+  });
+
+  const tasks = createTaskTracker(logger);
+  const authorizer =
+    options.ports.authorizer ??
+    createAuthorizer({
+      slack: options.config.slack,
+      listUsergroupMembers: async (usergroup) =>
+        (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+      onLookupError: (usergroup, error) =>
+        logger.warn({ err: error, usergroup }, "could not read a user group"),
+    });
+  const messenger = new ScanMessenger({
+    client: app.client,
+    logger,
+    tasks,
+    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const deps: ListenerDeps = {
+    config: options.config,
+    ports: options.ports,
+    authorizer,
+    logger,
+    messenger,
+    tasks,
+    now: () => new Date(),
+  };
+
+  app.use(
+    dedupeMiddleware(createDeliveryDedupe(), (key, retryNum) =>
+      logger.info({ delivery: key, retryNum }, "ignored a delivery already received"),
+    ),
+  );
+  registerListeners(app, deps);
+  const onError: ExtendedErrorHandler = async ({ error, body }) => {
+    logger.error({ err: error, code: error.code }, "a Slack listener failed");
+    await reportToUser(body, logger);
+  };
+  app.error(onError);
+
+  let server: Server | undefined;
+  return {
+    app,
+    mode,
+    async start() {
+      await app.init();
+      if (mode === "socket") {
+        await app.start();
+        return { port };
+      }
+      server = (await app.start(port)) as Server;
+      return { port: (server.address() as AddressInfo).port };
+    },
+    async stop() {
+      await app.stop();
+    },
+    idle: () => tasks.idle(),
+  };
+}

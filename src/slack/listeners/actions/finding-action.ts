@@ -1,0 +1,92 @@
+/** Fix, Suppress and Details on a finding: from its buttons or from a compact row's overflow menu. */
+import type { App, BlockAction } from "@slack/bolt";
+import type { ModalView } from "@slack/types";
+import { z } from "zod";
+import type { ListenerDeps } from "../../deps.js";
+import { FINDING_REF_PATTERN } from "../../finding-ref.js";
+import {
+  ACTION_IDS,
+  FINDING_ACTION_KINDS,
+  FINDING_BUTTON_PATTERN,
+  type FindingActionKind,
+} from "../../ids.js";
+import { escapeMrkdwn } from "../../mrkdwn.js";
+import { renderFindingDetailsModal } from "../../views/finding-details-modal.js";
+import { renderFixModal } from "../../views/fix-modal.js";
+import { renderFindingGoneModal, renderNoticeModal } from "../../views/notice-modal.js";
+import { renderSuppressModal } from "../../views/suppress-modal.js";
+
+const kindSchema = z.enum(FINDING_ACTION_KINDS);
+const refSchema = z.string().regex(FINDING_REF_PATTERN);
+const actionSchema = z.union([
+  z.object({ type: z.literal("button"), action_id: z.string(), value: refSchema }),
+  z.object({
+    type: z.literal("overflow"),
+    action_id: z.string(),
+    selected_option: z.object({ value: z.string() }),
+  }),
+]);
+const bodySchema = z.object({
+  trigger_id: z.string().min(1),
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string() }).optional(),
+});
+
+/** What was clicked and on which finding; undefined for anything that is not one of ours. */
+export function parseFindingAction(action: unknown): { kind: FindingActionKind; ref: string } | undefined {
+  const parsed = actionSchema.safeParse(action);
+  if (!parsed.success) return undefined;
+  const a = parsed.data;
+  if (a.type === "button") {
+    const kind = kindSchema.safeParse(FINDING_BUTTON_PATTERN.exec(a.action_id)?.[1]);
+    return kind.success ? { kind: kind.data, ref: a.value } : undefined;
+  }
+  const [kindText, ref] = a.selected_option.value.split(":");
+  const kind = kindSchema.safeParse(kindText);
+  const refOk = refSchema.safeParse(ref);
+  return kind.success && refOk.success ? { kind: kind.data, ref: refOk.data } : undefined;
+}
+
+async function modalFor(
+  kind: FindingActionKind,
+  ref: string,
+  who: { userId: string; channelId: string | undefined },
+  deps: ListenerDeps,
+): Promise<ModalView> {
+  const record = await deps.ports.findings.findingByRef(ref);
+  if (!record) return renderFindingGoneModal();
+  if (kind === "details") return renderFindingDetailsModal(record);
+  if (kind === "fix") return renderFixModal(record, ref);
+  const allowed = await deps.authorizer.canSuppress(who.userId);
+  if (!allowed.ok) return renderNoticeModal("Not allowed", escapeMrkdwn(allowed.reason));
+  return renderSuppressModal(record, { ref, ...(who.channelId ? { channelId: who.channelId } : {}) });
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const handler = async ({
+    ack,
+    action,
+    body,
+    client,
+  }: Parameters<Parameters<typeof app.action<BlockAction>>[1]>[0]) => {
+    await ack();
+    const clicked = parseFindingAction(action);
+    const ctx = bodySchema.safeParse(body);
+    if (!clicked || !ctx.success) {
+      deps.logger.warn(
+        { actionId: (action as { action_id?: unknown }).action_id },
+        "ignored a malformed finding action",
+      );
+      return;
+    }
+    const view = await modalFor(
+      clicked.kind,
+      clicked.ref,
+      { userId: ctx.data.user.id, channelId: ctx.data.channel?.id },
+      deps,
+    );
+    await client.views.open({ trigger_id: ctx.data.trigger_id, view });
+  };
+  app.action<BlockAction>(FINDING_BUTTON_PATTERN, handler);
+  app.action<BlockAction>(ACTION_IDS.findingMenu, handler);
+}

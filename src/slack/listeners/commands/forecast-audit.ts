@@ -1,0 +1,127 @@
+/** `/forecast-audit`: ack at once, parse, then answer ephemerally or start (or join) a scan. */
+import type { App, RespondFn, SlashCommand } from "@slack/bolt";
+import { type SlashCommand as ParsedSlashCommand, parseCommand } from "../../command-parser.js";
+import type { ListenerDeps } from "../../deps.js";
+import { SLASH_COMMAND } from "../../ids.js";
+import type { SlackMessage } from "../../limits.js";
+import type { ScanHandle } from "../../ports.js";
+import { renderFindingsList } from "../../views/findings-list.js";
+import { renderStatus } from "../../views/status.js";
+import { renderHelp, renderNotice, renderUsageError } from "../../views/usage.js";
+
+/** The most open findings `findings` asks the store for; the view summarises beyond one message. */
+const FINDINGS_LIMIT = 500;
+
+type Reply = (message: SlackMessage) => Promise<unknown>;
+
+async function startScan(
+  command: SlashCommand,
+  scan: Extract<ParsedSlashCommand, { kind: "scan" }>,
+  deps: ListenerDeps,
+  reply: Reply,
+): Promise<void> {
+  const { user_id: userId, channel_id: channelId } = command;
+  const allowed = await deps.authorizer.canScan(userId, channelId);
+  if (!allowed.ok) {
+    await reply(renderNotice(`:no_entry: ${allowed.reason}`));
+    return;
+  }
+  let handle: ScanHandle;
+  try {
+    handle = deps.ports.scans.start({
+      ...(scan.accounts ? { accounts: scan.accounts } : {}),
+      ...(scan.regions ? { regions: scan.regions } : {}),
+      trigger: { kind: "slack", userId, channelId },
+    });
+  } catch (error) {
+    // `start` throws only on a request it cannot run (an unknown account, a region Forecast lacks).
+    await reply(
+      renderNotice(":x: The scan could not start.", error instanceof Error ? error.message : String(error)),
+    );
+    return;
+  }
+  const posted = await deps.messenger.post(handle, {
+    channel: channelId,
+    userId,
+    accounts: scan.accounts ?? [],
+    regions: scan.regions ?? [],
+  });
+  if (posted.kind === "already-in-channel") {
+    await reply(
+      renderNotice(
+        ":hourglass_flowing_sand: This scope is already being scanned here; the scan's message in this channel will show the result.",
+      ),
+    );
+  } else if (posted.kind === "failed") {
+    const notMember = posted.error === "not_in_channel" || posted.error === "channel_not_found";
+    await reply(
+      notMember
+        ? renderNotice(
+            "The scan is running, but I cannot post here. Invite me with `/invite @forecast-audit` to see its progress and result in this channel.",
+          )
+        : renderNotice("The scan is running, but its message could not be posted.", posted.error),
+    );
+  } else if (handle.joined) {
+    await reply(
+      renderNotice(
+        ":handshake: A scan of this scope was already running; you joined it and its result will appear here.",
+      ),
+    );
+  }
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+    await ack();
+    const reply: Reply = (m) =>
+      (respond as RespondFn)({ response_type: "ephemeral", text: m.text, blocks: m.blocks });
+    const parsed = parseCommand(command.text, deps.config);
+    if (!parsed.ok) {
+      await reply(renderUsageError(parsed.error));
+      return;
+    }
+    const c = parsed.command;
+    switch (c.kind) {
+      case "help":
+        await reply(renderHelp());
+        return;
+      case "status":
+        await reply(
+          renderStatus({
+            running: deps.ports.scans.running(),
+            lastScan: await deps.ports.findings.lastScan(),
+          }),
+        );
+        return;
+      case "findings": {
+        const records = await deps.ports.findings.openFindings({
+          ...(c.minSeverity ? { minSeverity: c.minSeverity } : {}),
+          limit: FINDINGS_LIMIT,
+        });
+        await reply(
+          renderFindingsList({ records, ...(c.minSeverity ? { minSeverity: c.minSeverity } : {}) }),
+        );
+        return;
+      }
+      case "digest":
+        await reply(renderNotice(":newspaper: Posting the digest in this channel…"));
+        deps.tasks.run("digest", async () => {
+          try {
+            await deps.ports.digest.postDigest(command.channel_id);
+          } catch (error) {
+            await reply(
+              renderNotice(
+                ":x: The digest could not be posted.",
+                error instanceof Error ? error.message : String(error),
+              ),
+            );
+            throw error;
+          }
+        });
+        return;
+      case "scan":
+        await startScan(command, c, deps, reply);
+        return;
+    }
+  });
+}

@@ -1,0 +1,14 @@
+/** Registers every listener; one file per handler under commands/, actions/, views/ and events/. */
+import type { App } from "@slack/bolt";
+import type { ListenerDeps } from "../deps.js";
+import * as findingAction from "./actions/finding-action.js";
+import * as homeRefresh from "./actions/home-refresh.js";
+import * as forecastAudit from "./commands/forecast-audit.js";
+import * as appHomeOpened from "./events/app-home-opened.js";
+import * as suppressSubmit from "./views/suppress-submit.js";
+
+const ALL = [forecastAudit, findingAction, homeRefresh, suppressSubmit, appHomeOpened];
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  for (const listener of ALL) listener.registerListeners(app, deps);
+}
