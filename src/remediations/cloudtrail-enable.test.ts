@@ -123,6 +123,7 @@ describe("cloudtrail-enable without a multi-region trail", () => {
       "s3:PutBucketEncryption@eu-west-1",
       "s3:PutBucketPolicy@eu-west-1",
       "cloudtrail:CreateTrail@eu-west-1",
+      "cloudtrail:PutEventSelectors@eu-west-1",
       "cloudtrail:StartLogging@eu-west-1",
     ]);
     const [create, pab, , policyStep, trail] = plan.steps;
@@ -156,6 +157,10 @@ describe("cloudtrail-enable without a multi-region trail", () => {
       ]),
     );
     expect(policyStep?.input.Policy as string).not.toMatch(/vpc/i);
+    expect(plan.steps[5]?.input).toEqual({
+      TrailName: "forecast-audit-trail",
+      EventSelectors: [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }],
+    });
     expect(trail?.input).toEqual({
       Name: "forecast-audit-trail",
       S3BucketName: bucket,

@@ -22,6 +22,7 @@ import { tlsDenyStatements } from "./s3-bucket-enforce-tls.js";
 const ID = "cloudtrail-enable";
 export const DEFAULT_TRAIL_NAME = "forecast-audit-trail";
 const MAX_EVENT_SELECTORS = 5;
+const ALL_MANAGEMENT_EVENTS = { ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] };
 
 const priorStateSchema = z.discriminatedUnion("mode", [
   z.object({
@@ -125,10 +126,7 @@ function withManagementEvents(
     return {
       input: {
         TrailName: trail.name,
-        EventSelectors: [
-          ...selectors.eventSelectors,
-          { ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] },
-        ],
+        EventSelectors: [...selectors.eventSelectors, ALL_MANAGEMENT_EVENTS],
       },
     };
   }
@@ -277,6 +275,14 @@ function planCreate(
         EnableLogFileValidation: true,
       },
       `Create trail ${name}: multi-region, global service events, log file validation on.`,
+    ),
+    // A new trail records all management events by default; saying so makes the plan exact, not implied.
+    step(
+      "cloudtrail",
+      "PutEventSelectors",
+      region,
+      { TrailName: name, EventSelectors: [ALL_MANAGEMENT_EVENTS] },
+      `Record all read and write management events on trail ${name}.`,
     ),
     step("cloudtrail", "StartLogging", region, { Name: name }, `Start logging on trail ${name}.`),
   ];
