@@ -657,8 +657,9 @@ export function buildForecastPipeline(region = REGION): ForecastResource[] {
 }
 
 /**
- * An account where every control of the catalog passes: a Forecast pipeline, its bucket, key and role, the
- * trail's key, and the role visible in the authorization details.
+ * An account where every control of the catalog passes (and each yields a finding): a Forecast pipeline,
+ * its bucket, key and role, the trail's key, a console user with MFA, and one recorded Forecast API call
+ * over TLS 1.3 to the FIPS endpoint.
  */
 export function buildSecureAccount(): AccountInventory {
   const resources = buildForecastPipeline();
@@ -671,9 +672,96 @@ export function buildSecureAccount(): AccountInventory {
     buildKey(TRAIL_KEY_ARN, { metadata: { arn: TRAIL_KEY_ARN }, referencedBy: [TRAIL_ARN] }),
   );
   account = withRole(account, buildRole(ROLE_ARN, { referencedBy: arns }));
-  return withIam(account, {
-    authorization: ok(buildAuthorization({ principals: [buildForecastRolePrincipal()] })),
+  account = withRegion(account, REGION, {
+    events: [buildApiEvent({ hostHeader: `forecast-fips.${REGION}.amazonaws.com` })],
   });
+  return withIam(account, {
+    credentialReport: ok({ generatedAt: daysBefore(0), rows: [buildRootRow(), buildUserRow("alice")] }),
+    authorization: ok(
+      buildAuthorization({ principals: [buildForecastRolePrincipal(), buildPrincipal("user", "alice")] }),
+    ),
+  });
+}
+
+/**
+ * An account where every control of the catalog has something to fail on. `untrusted` becomes an import
+ * job name and an IAM user name, so tests can check that such text is masked wherever it appears.
+ */
+export function buildInsecureAccount(untrusted = "retail"): AccountInventory {
+  const tags = [{ key: "owner", value: "<!channel> john@example.com" }];
+  const plainDestination = {
+    path: `s3://${BUCKET}/exports/?token=abc123`,
+    roleArn: ROLE_ARN,
+    usage: "destination" as const,
+  };
+  let account = withResources(buildAccount(), [
+    buildDataset({ name: "jdoe_gmail_com", tags, config: ok({ s3: [] }) }),
+    buildPredictor({ tags, config: ok({ s3: [] }) }),
+    buildExportJob({ tags, config: ok({ s3: [plainDestination] }) }),
+    buildImportJob({ name: untrusted, tags }),
+  ]);
+  account = withBucket(
+    { ...account, s3: { publicAccessBlock: ok(NONE_BLOCKED) } },
+    buildBucket(BUCKET, {
+      encryption: ok({ algorithm: "AES256", bucketKeyEnabled: false }),
+      policy: ok(null),
+      publicAccessBlock: ok(null),
+    }),
+  );
+  account = withKey(
+    account,
+    buildKey(KEY_ARN, {
+      metadata: { keySpec: "RSA_2048", keyState: "PendingDeletion", enabled: false },
+      rotation: ok({ enabled: false }),
+      policy: ok({
+        Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" }],
+      }),
+    }),
+  );
+  account = withRole(
+    account,
+    buildRole(ROLE_ARN, {
+      role: {
+        trustPolicy: {
+          Statement: [
+            { Effect: "Allow", Principal: { Service: "forecast.amazonaws.com" }, Action: "sts:AssumeRole" },
+          ],
+        },
+        attachedPolicies: [{ arn: awsManagedPolicyArn("AmazonS3FullAccess"), name: "AmazonS3FullAccess" }],
+      },
+    }),
+  );
+  const { kmsKeyId: _omitted, ...trail } = buildTrail({ logFileValidationEnabled: false });
+  account = {
+    ...account,
+    trails: { [TRAIL_ARN]: trail },
+    iam: buildIam({
+      summary: ok({ accountMfaEnabled: false, accountAccessKeysPresent: true, users: 2 }),
+      credentialReport: ok({
+        generatedAt: daysBefore(0),
+        rows: [
+          buildRootRow({ passwordLastUsed: daysBefore(3) }),
+          buildUserRow(untrusted, { mfaActive: false }),
+        ],
+      }),
+      authorization: ok(
+        buildAuthorization({
+          principals: [
+            buildPrincipal("user", untrusted, {
+              attachedPolicies: [
+                { arn: awsManagedPolicyArn("AmazonForecastFullAccess"), name: "AmazonForecastFullAccess" },
+              ],
+            }),
+          ],
+        }),
+      ),
+    }),
+  };
+  account = withRegion(account, "us-east-1", {
+    macie: macieOff(),
+    events: [buildApiEvent({ tlsVersion: "TLSv1.1", hostHeader: "forecast.us-east-1.amazonaws.com" })],
+  });
+  return withRegion(account, "eu-west-1", { trailArns: ok([]), macie: macieOff() });
 }
 
 export function buildInventory(...accounts: AccountInventory[]): Inventory {

@@ -1,6 +1,7 @@
 /** Which CloudTrail trails count as "the" multi-region trail that logs all management events. */
 import type { FindingTarget } from "../../domain/control.js";
 import type { AccountInventory, TrailInventory } from "../../domain/inventory.js";
+import type { CollectError } from "../../domain/result.js";
 import { quoted } from "./text.js";
 import { anyOf, fail, pass, type Verdict, error as verdictError } from "./verdict.js";
 
@@ -52,6 +53,23 @@ export function qualifyingTrails(account: AccountInventory): TrailInventory[] {
     }
   }
   return [...found.values()];
+}
+
+/**
+ * When no trail qualifies anywhere: the regions where one might, had a call not failed. Controls about "that
+ * trail" report ERROR there instead of staying silent.
+ */
+export function undecidedTrailRegions(account: AccountInventory): { region: string; error: CollectError }[] {
+  const out: { region: string; error: CollectError }[] = [];
+  for (const region of account.regions) {
+    if (!region.trailArns.ok) {
+      out.push({ region: region.region, error: region.trailArns.error });
+      continue;
+    }
+    const verdict = regionTrailVerdict(account, region.trailArns.value);
+    if (verdict.status === "error") out.push({ region: region.region, error: verdict.error });
+  }
+  return out;
 }
 
 /** A trail's own finding target: its ARN, in its home region. */

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildAccount,
+  buildContext,
+  buildTrail,
+  denied,
+  TRAIL_ARN,
+} from "../../test/support/inventory-builders.js";
+import type { TrailInventory } from "../domain/inventory.js";
+import { cloudtrailLogsEncryptedWithCmk as control } from "./cloudtrail-logs-encrypted-with-cmk.js";
+
+const run = (trail: TrailInventory) =>
+  control.evaluate(buildContext(buildAccount({ trails: { [TRAIL_ARN]: trail } })));
+
+describe("cloudtrail-logs-encrypted-with-cmk", () => {
+  it("passes a trail with a KMS key", () => {
+    expect(run(buildTrail())).toEqual([expect.objectContaining({ status: "PASS", resourceArn: TRAIL_ARN })]);
+  });
+
+  it("fails a trail without a KMS key", () => {
+    const { kmsKeyId: _omitted, ...trail } = buildTrail();
+    const [finding] = run(trail);
+    expect(finding?.status).toBe("FAIL");
+    expect(finding?.remediationId).toBeUndefined();
+    expect(finding?.detail).toMatch(/SSE-S3 only/);
+  });
+
+  it("yields nothing when no trail qualifies", () => {
+    const { kmsKeyId: _omitted, ...trail } = buildTrail({ isMultiRegion: false });
+    expect(run(trail)).toEqual([]);
+  });
+
+  it("reports ERROR when no trail qualifies and a candidate could not be read", () => {
+    const trail = buildTrail({ selectors: denied("cloudtrail:GetEventSelectors") });
+    expect(run(trail)).toEqual([
+      expect.objectContaining({
+        status: "ERROR",
+        error: expect.objectContaining({ action: "cloudtrail:GetEventSelectors" }),
+      }),
+    ]);
+  });
+});
