@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createStoreCli, kmsFinding, SCOPE, type StoreCli } from "../../../test/support/store-cli.js";
+import { findingKey } from "../../domain/finding.js";
+import { CliError } from "../errors.js";
+import { buildSuppression, parseDuration, parseUntil, registerSuppressCommands } from "./suppress.js";
+
+let cli: StoreCli;
+const run = (...args: string[]) => cli.run(registerSuppressCommands, ...args);
+const NOW = new Date("2026-03-01T08:00:00.000Z");
+const KEY = findingKey(kmsFinding("a", "FAIL"));
+
+beforeEach(async () => {
+  cli = await createStoreCli();
+  const store = await cli.store();
+  await store.recordScan({
+    scope: SCOPE,
+    trigger: "schedule",
+    findings: [kmsFinding("a", "FAIL"), kmsFinding("b", "FAIL")],
+  });
+});
+afterEach(async () => {
+  await cli.cleanup();
+});
+
+describe("forecast-audit suppress / unsuppress / suppressions", () => {
+  it("suppresses one finding for a while, audited as the local user, and lists it", async () => {
+    const out = await run("suppress", "--finding", KEY, "--reason", "Key is being retired", "--for", "30d");
+    const id = /\(id (sup-[a-z0-9]+)\)/.exec(out)?.[1];
+    expect(out).toContain("until 2026-03-31T08:00:00.000Z");
+    expect(id).toBeDefined();
+    const store = await cli.store();
+    expect(await store.isSuppressed(KEY)).toBe(true);
+    expect((await store.listFindings()).map((f) => f.key)).toEqual([findingKey(kmsFinding("b", "FAIL"))]);
+    expect((await store.listAudit({ target: id! }))[0]).toMatchObject({
+      actor: "cli:tester",
+      action: "suppression.created",
+    });
+    const listed = await run("suppressions");
+    expect(listed).toContain(id);
+    expect(listed).toContain("Key is being retired");
+  });
+
+  it("suppresses a control over a resource pattern until a date, and warns when nothing matches yet", async () => {
+    const out = await run(
+      "suppress",
+      "--control",
+      "s3-bucket-tls-enforced",
+      "--resource",
+      "arn:aws:s3:::legacy-*",
+      "--reason",
+      "Legacy buckets behind a proxy",
+      "--until",
+      "2026-06-30",
+    );
+    expect(out).toContain(
+      "Suppressed s3-bucket-tls-enforced on arn:aws:s3:::legacy-* until 2026-06-30T00:00:00.000Z",
+    );
+    expect(cli.err.join("")).toMatch(/no stored finding matches yet/);
+  });
+
+  it("unsuppresses by id, once", async () => {
+    const out = await run("suppress", "--finding", KEY, "--reason", "temporary");
+    const id = /\(id (sup-[a-z0-9]+)\)/.exec(out)![1]!;
+    expect(out).toContain("until removed");
+    expect(await run("unsuppress", id)).toBe(`Removed suppression ${id}.\n`);
+    expect(await (await cli.store()).isSuppressed(KEY)).toBe(false);
+    await expect(run("unsuppress", id)).rejects.toThrow(/No active suppression has id/);
+    await expect(run("unsuppress", "DROP TABLE")).rejects.toThrow(/<id> must be a suppression id/);
+    expect(await run("suppressions")).toBe("No active suppressions.\n");
+    expect(await run("suppressions", "--all")).toContain("removed by cli:tester");
+  });
+});
+
+describe("buildSuppression", () => {
+  const ok = { finding: KEY, reason: "r" };
+
+  it.each([
+    [{ reason: "r" }, /exactly one of --finding KEY or --control ID/],
+    [{ finding: KEY, control: "c", reason: "r" }, /exactly one of/],
+    [{ finding: KEY, resource: "*", reason: "r" }, /--resource goes with --control/],
+    [{ finding: KEY }, /--reason is required/],
+    [{ finding: KEY, reason: "  " }, /--reason is required/],
+    [{ finding: "not-a-key", reason: "r" }, /--finding must be a finding key/],
+    [{ control: "Bad Control", reason: "r" }, /--control must be a control id/],
+    [{ ...ok, until: "2026-04-01", for: "3d" }, /--until or --for, not both/],
+    [{ ...ok, until: "yesterday" }, /--until must be a date/],
+    [{ ...ok, until: "2026-02-01" }, /--until must be in the future/],
+    [{ ...ok, for: "30" }, /--for must be a duration/],
+    [{ ...ok, for: "0d" }, /--for must be a duration/],
+  ])("rejects %j", (opts, message) => {
+    let error: unknown;
+    try {
+      buildSuppression(opts, "cli:t", NOW);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    expect((error as CliError).message).toMatch(message);
+  });
+
+  it("builds a control suppression with a pattern and an expiry", () => {
+    expect(
+      buildSuppression(
+        { control: "s3-bucket-tls-enforced", resource: "arn:aws:s3:::x-*", reason: " why ", for: "2w" },
+        "cli:t",
+        NOW,
+      ),
+    ).toEqual({
+      controlId: "s3-bucket-tls-enforced",
+      resourcePattern: "arn:aws:s3:::x-*",
+      reason: "why",
+      createdBy: "cli:t",
+      expiresAt: "2026-03-15T08:00:00.000Z",
+    });
+  });
+
+  it("reads durations and dates", () => {
+    expect(parseDuration("12h")).toBe(12 * 3_600_000);
+    expect(parseDuration("1W")).toBe(7 * 86_400_000);
+    expect(parseUntil("2026-03-02T10:00:00+02:00", NOW)).toBe("2026-03-02T08:00:00.000Z");
+  });
+});
