@@ -1,0 +1,336 @@
+/**
+ * Builds the AWS clients of each audited account: the SDK's standard configuration chain (`AWS_PROFILE`,
+ * `AWS_REGION`, `AWS_ENDPOINT_URL[_<SERVICE>]` …, never re-implemented here), STS AssumeRole with ExternalId
+ * per account, adaptive retries, and FIPS for Forecast where it exists. Clients are memoised per account,
+ * service and region.
+ */
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ForecastClient } from "@aws-sdk/client-forecast";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { Macie2Client } from "@aws-sdk/client-macie2";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { parseArn } from "../domain/arn.js";
+import type { CallCounter } from "./call-counter.js";
+import type { AccountClients } from "./clients.js";
+import { isForecastFipsRegion } from "./regions.js";
+
+export type RequestHandlerInput = NonNullable<S3ClientConfig["requestHandler"]>;
+
+export interface ClientFactoryOptions {
+  /** From the config: Forecast calls go to `forecast-fips` endpoints in the regions that have them. */
+  requireFips: boolean;
+  /** Who asked, e.g. `slack-U0123ABCD` or `cli-alice`; becomes the AssumeRole session name (sanitised). */
+  sessionName: string;
+  /** Expected concurrent calls per client; sizes the HTTP connection pool. */
+  concurrencyHint?: number;
+  /** Base credentials; default: the SDK's node provider chain. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Counts every call of every client this factory builds (including the AssumeRole STS client). */
+  callCounter?: CallCounter;
+  requestHandler?: RequestHandlerInput;
+  /** Attempts per call including the first (adaptive retry mode). */
+  maxAttempts?: number;
+  /** One endpoint for every service (tests against moto or an emulator); the standard env vars need no option. */
+  endpoint?: string;
+  /** Default region; otherwise the SDK's region chain, else `us-east-1`. */
+  region?: string;
+  /** Where endpoint overrides are looked up; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AuditedAccount {
+  id: string;
+  roleArn?: string;
+  /** Used for `remediate`; falls back to `roleArn`. */
+  remediationRoleArn?: string;
+  externalId?: string;
+}
+
+export type ClientPurpose = "audit" | "remediate";
+
+export interface CallerIdentity {
+  accountId: string;
+  partition: string;
+  arn: string;
+}
+
+export interface ClientFactory {
+  /**
+   * The clients of one account. With a role, its credentials are obtained here (AssumeRole), so a denied role
+   * rejects this promise instead of failing every later call.
+   */
+  forAccount(account: AuditedAccount, purpose?: ClientPurpose): Promise<AccountClients>;
+  /** STS GetCallerIdentity for the base credentials (memoised). */
+  currentAccount(): Promise<CallerIdentity>;
+  /** The region from the options or the SDK's chain, else `us-east-1`. */
+  defaultRegion(): Promise<string>;
+  /** Closes the HTTP connections of every client built so far. */
+  destroy(): void;
+}
+
+/** A coded error for what the factory refuses to do; SDK errors pass through unchanged. */
+export class ClientFactoryError extends Error {
+  override readonly name = "ClientFactoryError";
+  constructor(
+    readonly code: "AccountMismatch" | "InvalidRoleArn",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+/** Temporary credentials are refreshed this long before they expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/** AssumeRole accepts `[\w+=,.@-]{2,64}` as a session name. */
+export function sanitizeSessionName(name: string): string {
+  const cleaned = name.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+  return cleaned.length >= 2 ? cleaned : `${cleaned}--`.slice(0, 2);
+}
+
+/**
+ * Shares one credentials promise between every client of an account and refreshes it shortly before it
+ * expires; a failed fetch is forgotten so that the next call tries again.
+ */
+export function memoizeCredentials(
+  provider: AwsCredentialIdentityProvider,
+  now: () => number = Date.now,
+): AwsCredentialIdentityProvider {
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  let expiresAt = Number.POSITIVE_INFINITY;
+  return () => {
+    if (current === undefined || expiresAt - now() < REFRESH_MARGIN_MS) {
+      const pending = provider();
+      current = pending;
+      expiresAt = Number.POSITIVE_INFINITY;
+      pending.then(
+        (identity) => {
+          if (current === pending) expiresAt = identity.expiration?.getTime() ?? Number.POSITIVE_INFINITY;
+        },
+        () => {
+          if (current === pending) current = undefined;
+        },
+      );
+    }
+    return current;
+  };
+}
+
+/** Whether the SDK will send this service's calls to a configured endpoint instead of AWS. */
+function hasEndpointOverride(
+  env: Readonly<Record<string, string | undefined>>,
+  serviceEnvId: string,
+  explicit: string | undefined,
+): boolean {
+  if (explicit !== undefined) return true;
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return false;
+  return Boolean(env[`AWS_ENDPOINT_URL_${serviceEnvId}`] || env.AWS_ENDPOINT_URL);
+}
+
+interface Destroyable {
+  destroy(): void;
+}
+
+export function createClientFactory(options: ClientFactoryOptions): ClientFactory {
+  const env = options.env ?? process.env;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const sessionName = sanitizeSessionName(options.sessionName);
+  const built: Destroyable[] = [];
+  const maxSockets = Math.max(50, options.concurrencyHint ?? 0);
+  const requestHandler: RequestHandlerInput = options.requestHandler ?? {
+    connectionTimeout: 5_000,
+    requestTimeout: 60_000,
+    httpAgent: { keepAlive: true, maxSockets },
+    httpsAgent: { keepAlive: true, maxSockets },
+  };
+
+  const baseCredentials: AwsCredentialIdentityProvider = (() => {
+    const given = options.credentials;
+    if (given === undefined) return memoizeCredentials(fromNodeProviderChain());
+    if (typeof given === "function") return memoizeCredentials(given);
+    return () => Promise.resolve(given);
+  })();
+
+  function track<C extends Destroyable & { middlewareStack: { use(plugin: never): void } }>(client: C): C {
+    if (options.callCounter) {
+      // Every client's stack accepts a plugin typed for its own input/output unions; ours reads neither.
+      (client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void)(options.callCounter.plugin);
+    }
+    built.push(client);
+    return client;
+  }
+
+  function commonConfig(region: string, credentials: AwsCredentialIdentityProvider) {
+    return {
+      region,
+      credentials,
+      retryMode: "adaptive",
+      maxAttempts,
+      requestHandler,
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    };
+  }
+
+  let regionPromise: Promise<string> | undefined;
+  function defaultRegion(): Promise<string> {
+    regionPromise ??= (async () => {
+      if (options.region !== undefined) return options.region;
+      const probe = new STSClient({});
+      try {
+        return await probe.config.region();
+      } catch {
+        return "us-east-1";
+      } finally {
+        probe.destroy();
+      }
+    })();
+    return regionPromise;
+  }
+
+  let identityPromise: Promise<CallerIdentity> | undefined;
+  function currentAccount(): Promise<CallerIdentity> {
+    if (identityPromise !== undefined) return identityPromise;
+    const pending = (async () => {
+      const sts = track(new STSClient(commonConfig(await defaultRegion(), baseCredentials)));
+      const out = await sts.send(new GetCallerIdentityCommand({}));
+      const arn = out.Arn ?? "";
+      return { accountId: out.Account ?? "", partition: parseArn(arn)?.partition ?? "aws", arn };
+    })();
+    identityPromise = pending;
+    pending.catch(() => {
+      if (identityPromise === pending) identityPromise = undefined;
+    });
+    return pending;
+  }
+
+  function accountClients(
+    accountId: string,
+    partition: string,
+    homeRegion: string,
+    credentials: AwsCredentialIdentityProvider,
+  ): AccountClients {
+    const cache = new Map<string, Destroyable>();
+    const memo = <C extends Destroyable>(key: string, make: () => C): C => {
+      let client = cache.get(key) as C | undefined;
+      if (client === undefined) {
+        client = make();
+        cache.set(key, client);
+      }
+      return client;
+    };
+    const s3PathStyle = hasEndpointOverride(env, "S3", options.endpoint);
+    const forecastOverride = hasEndpointOverride(env, "FORECAST", options.endpoint);
+
+    const forecastFips = (region: string): { useFipsEndpoint?: boolean } => {
+      // The endpoint rules reject FIPS together with a custom endpoint.
+      if (forecastOverride) return {};
+      // Pinned off where Forecast has no FIPS endpoint, even if AWS_USE_FIPS_ENDPOINT is set globally.
+      if (!isForecastFipsRegion(region)) return { useFipsEndpoint: false };
+      return options.requireFips ? { useFipsEndpoint: true } : {};
+    };
+
+    return {
+      accountId,
+      partition,
+      forecast: (region) =>
+        memo(`forecast:${region}`, () =>
+          track(new ForecastClient({ ...commonConfig(region, credentials), ...forecastFips(region) })),
+        ),
+      s3: (region) =>
+        memo(`s3:${region}`, () =>
+          track(
+            new S3Client({
+              ...commonConfig(region, credentials),
+              followRegionRedirects: true,
+              ...(s3PathStyle ? { forcePathStyle: true } : {}),
+            }),
+          ),
+        ),
+      s3control: (region) =>
+        memo(`s3control:${region}`, () => track(new S3ControlClient(commonConfig(region, credentials)))),
+      kms: (region) => memo(`kms:${region}`, () => track(new KMSClient(commonConfig(region, credentials)))),
+      // IAM is global; its endpoint rules pick the partition's endpoint from any region of that partition.
+      iam: () => memo("iam", () => track(new IAMClient(commonConfig(homeRegion, credentials)))),
+      cloudtrail: (region) =>
+        memo(`cloudtrail:${region}`, () => track(new CloudTrailClient(commonConfig(region, credentials)))),
+      macie: (region) =>
+        memo(`macie:${region}`, () => track(new Macie2Client(commonConfig(region, credentials)))),
+      sts: (region) => memo(`sts:${region}`, () => track(new STSClient(commonConfig(region, credentials)))),
+    };
+  }
+
+  async function buildAccount(account: AuditedAccount, roleArn: string | undefined): Promise<AccountClients> {
+    const homeRegion = await defaultRegion();
+    if (roleArn === undefined) {
+      const me = await currentAccount();
+      if (me.accountId !== account.id) {
+        throw new ClientFactoryError(
+          "AccountMismatch",
+          `Account ${account.id} has no roleArn and the current credentials belong to ${me.accountId}.`,
+        );
+      }
+      return accountClients(account.id, me.partition, homeRegion, baseCredentials);
+    }
+    const arn = parseArn(roleArn);
+    if (arn === undefined || arn.service !== "iam") {
+      throw new ClientFactoryError("InvalidRoleArn", `${roleArn} is not an IAM role ARN.`);
+    }
+    if (arn.accountId !== account.id) {
+      throw new ClientFactoryError(
+        "AccountMismatch",
+        `Role ${roleArn} belongs to account ${arn.accountId}, not ${account.id}.`,
+      );
+    }
+    const credentials = memoizeCredentials(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: roleArn,
+          RoleSessionName: sessionName,
+          ...(account.externalId !== undefined ? { ExternalId: account.externalId } : {}),
+        },
+        masterCredentials: baseCredentials,
+        clientConfig: {
+          region: homeRegion,
+          maxAttempts,
+          retryMode: "adaptive",
+          requestHandler,
+          ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+        },
+        ...(options.callCounter ? { clientPlugins: [options.callCounter.plugin] } : {}),
+      }),
+    );
+    await credentials();
+    return accountClients(account.id, arn.partition, homeRegion, credentials);
+  }
+
+  const accounts = new Map<string, Promise<AccountClients>>();
+  return {
+    forAccount(account, purpose = "audit") {
+      const roleArn =
+        purpose === "remediate" ? (account.remediationRoleArn ?? account.roleArn) : account.roleArn;
+      const key = JSON.stringify([account.id, roleArn ?? null, account.externalId ?? null]);
+      let pending = accounts.get(key);
+      if (pending === undefined) {
+        const created = buildAccount(account, roleArn);
+        pending = created;
+        accounts.set(key, created);
+        created.catch(() => {
+          if (accounts.get(key) === created) accounts.delete(key);
+        });
+      }
+      return pending;
+    },
+    currentAccount,
+    defaultRegion,
+    destroy() {
+      for (const client of built.splice(0)) client.destroy();
+      accounts.clear();
+    },
+  };
+}
