@@ -176,9 +176,6 @@ const SECRET_NAMES = [
   "api[_-]?key",
   "apikey",
   "access[_-]?key(?:[_-]?id)?",
-  "auth",
-  "authorization",
-  "credentials?",
   "sig",
   "signature",
   "x-amz-credential",
@@ -206,12 +203,16 @@ function detectAssignments(text: string): SensitiveMatch[] {
 }
 
 function detectBearer(text: string): SensitiveMatch[] {
-  const re = /(?<![a-z0-9])(?:bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)/i;
-  return [...matchAll(text, re)].map((m) => {
-    const token = m[1] ?? "";
+  const out: SensitiveMatch[] = [];
+  for (const m of matchAll(text, /(?<![a-z0-9])(bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)/i)) {
+    const token = m[2] ?? "";
+    // A word after "basic" or "bearer" is prose ("basic forecasting"); a credential has digits or symbols.
+    if (!/[0-9+/=._~-]/.test(token)) continue;
+    if (m[1]?.toLowerCase() === "basic" && !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) continue;
     const end = m.index + m[0].length;
-    return at("secret", end - token.length, end);
-  });
+    out.push(at("secret", end - token.length, end));
+  }
+  return out;
 }
 
 /** Token formats with a well-known prefix (Slack, GitHub, GitLab, Stripe, Google, JWT). */
@@ -414,7 +415,8 @@ function detectNameDigitRuns(name: string): SensitiveMatch[] {
 function classifyDigitGroups(name: string, groups: readonly Span[]): SensitiveMatch[] {
   const out: SensitiveMatch[] = [];
   // Longest windows first, so that `212_555_0143` is one phone number, not three short runs.
-  for (let size = groups.length; size >= 1; size--) {
+  // No shape below spans more than five groups (4-4-4-4-3), which also keeps long runs linear.
+  for (let size = Math.min(groups.length, 5); size >= 1; size--) {
     for (let i = 0; i + size <= groups.length; i++) {
       const window = groups.slice(i, i + size);
       const first = window[0];
