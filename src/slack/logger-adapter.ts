@@ -59,7 +59,8 @@ export function createBoltLogger(base: Logger): BoltLogger {
     if (!logger.isLevelEnabled(level)) return;
     const error = parts.find((p): p is Error => p instanceof Error);
     const message = redactSecrets(render(parts));
-    if (error) logger[level]({ err: { type: error.name, message: redactSecrets(error.message) } }, message);
+    // A plain object under `error`, not `err`: pino's error serializer would copy every own property raw.
+    if (error) logger[level]({ error: { name: error.name, message: redactSecrets(error.message) } }, message);
     else logger[level](message);
   };
   return {
