@@ -1,6 +1,6 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { FORECAST_RESOURCE_TYPES, type Tag } from "../domain/inventory.js";
-import { describeSensitiveKinds, detectSensitive, type SensitiveMatch } from "../domain/sensitive.js";
+import { FORECAST_RESOURCE_TYPES } from "../domain/inventory.js";
+import { describeSensitiveKinds, detectSensitiveTag } from "../domain/sensitive.js";
 import { describeResource, evaluateForecastResources } from "./support/forecast.js";
 import { forecastTarget } from "./support/targets.js";
 import { capitalize, listPhrase, quoted } from "./support/text.js";
@@ -11,12 +11,6 @@ const meta = {
   severity: "high",
   remediationId: "forecast-remove-sensitive-tag",
 } as const;
-
-/** What the detector finds in a tag: in its key, its value, or the two read together (`ssn: 123456789`). */
-export function sensitiveTagMatches(tag: Tag): SensitiveMatch[] {
-  const joined = `${tag.key}: ${tag.value}`;
-  return [...detectSensitive(tag.key), ...detectSensitive(tag.value), ...detectSensitive(joined)];
-}
 
 export const forecastTagsNoSensitiveData = defineControl({
   ...meta,
@@ -35,7 +29,7 @@ export const forecastTagsNoSensitiveData = defineControl({
         if (!resource.tags.ok) return findings.error(target, resource.tags.error);
         const name = capitalize(describeResource(resource));
         const flagged = resource.tags.value
-          .map((tag) => ({ tag, matches: sensitiveTagMatches(tag) }))
+          .map((tag) => ({ tag, matches: detectSensitiveTag(tag) }))
           .filter((t) => t.matches.length > 0);
         if (flagged.length === 0) {
           const count = resource.tags.value.length;

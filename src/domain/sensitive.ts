@@ -41,6 +41,18 @@ export function detectSensitive(text: string): SensitiveMatch[] {
   return mergeMatches(matches);
 }
 
+/**
+ * A tag is sensitive when its key, its value, or the two read together (`ssn: 123456789`) are. The tag
+ * control and the tag-removal fix both use this, so they agree on which tags to flag.
+ */
+export function detectSensitiveTag(tag: { key: string; value: string }): SensitiveMatch[] {
+  return [
+    ...detectSensitive(tag.key),
+    ...detectSensitive(tag.value),
+    ...detectSensitive(`${tag.key}: ${tag.value}`),
+  ];
+}
+
 export function looksSensitive(text: string): boolean {
   return detectSensitive(text).length > 0;
 }
