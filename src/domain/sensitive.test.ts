@@ -6,6 +6,7 @@ import {
   looksSensitive,
   looksSensitiveName,
   luhnValid,
+  maskResourceArn,
   maskSensitive,
   maskSensitiveName,
   type SensitiveKind,
@@ -192,5 +193,18 @@ describe("helpers", () => {
     expect(describeSensitiveKinds(detectSensitive("a@b.io and 212-555-0143"))).toBe(
       "an e-mail address and a phone number",
     );
+  });
+});
+
+describe("maskResourceArn", () => {
+  it("masks sensitive names in the resource part and keeps account and region readable", () => {
+    expect(maskResourceArn("arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_2125550143")).toBe(
+      "arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_[phone]",
+    );
+    expect(maskResourceArn("arn:aws:iam::111122223333:user/jane.doe@example.com")).toBe(
+      "arn:aws:iam::111122223333:user/[email]",
+    );
+    const plain = "arn:aws:forecast:us-east-1:111122223333:dataset-import-job/retail_demand_items/items_backfill";
+    expect(maskResourceArn(plain)).toBe(plain);
   });
 });

@@ -482,3 +482,19 @@ function detectMangledEmails(name: string): SensitiveMatch[] {
     [...matchAll(name, re)].map((m) => at("email", m.index, m.index + m[0].length)),
   );
 }
+
+/**
+ * Masks an ARN for display: the partition, service, region and account stay readable; the resource part
+ * (which carries user-chosen names) is masked with both the free-text and the Forecast-name detectors.
+ */
+export function maskResourceArn(arn: string): string {
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") return maskSensitiveName(maskSensitive(arn));
+  const head = parts.slice(0, 5).join(":");
+  const resource = parts.slice(5).join(":");
+  const masked = resource
+    .split("/")
+    .map((segment) => maskSensitiveName(maskSensitive(segment)))
+    .join("/");
+  return `${head}:${masked}`;
+}

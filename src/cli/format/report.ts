@@ -1,6 +1,6 @@
 /** What every output format renders: the findings of one scan, masked, in a stable order. */
 import type { Finding } from "../../domain/finding.js";
-import { maskSensitive } from "../../domain/sensitive.js";
+import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
 
@@ -18,7 +18,7 @@ export interface ScanReport {
 export function maskFinding(finding: Finding): Finding {
   const masked: Finding = {
     ...finding,
-    resourceArn: maskSensitive(finding.resourceArn),
+    resourceArn: maskResourceArn(finding.resourceArn),
     detail: maskSensitive(finding.detail),
   };
   if (finding.error) masked.error = { ...finding.error, message: maskSensitive(finding.error.message) };
