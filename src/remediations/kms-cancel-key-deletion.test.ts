@@ -18,9 +18,10 @@ describe("kms-cancel-key-deletion", () => {
       accountWith({ keyState: "PendingDeletion", enabled: false, deletionDate: "2024-06-08T00:00:00.000Z" }),
       planOptions(),
     );
-    expect(plan.steps.map((s) => [s.operation, s.input])).toEqual([
-      ["CancelKeyDeletion", { KeyId: KEY_ARN }],
-      ["EnableKey", { KeyId: KEY_ARN }],
+    const keyId = KEY_ARN.split("/")[1];
+    expect(plan.steps.map((s) => [s.operation, s.region, s.input])).toEqual([
+      ["CancelKeyDeletion", "us-east-1", { KeyId: keyId }],
+      ["EnableKey", "us-east-1", { KeyId: keyId }],
     ]);
     expect(plan.before).toContain("2024-06-08");
   });
@@ -46,5 +47,16 @@ describe("kms-cancel-key-deletion", () => {
     expect(
       remediation.plan(finding, accountWith({ keyState: "PendingImport" }), planOptions()).refusal,
     ).toMatch(/PendingImport/);
+  });
+
+  it("refuses another account's key", () => {
+    const foreign = "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const account = withKey(buildAccount(), buildKey(foreign, { metadata: { keyState: "PendingDeletion" } }));
+    const plan = remediation.plan(
+      buildFinding("kms-key-not-pending-deletion", foreign),
+      account,
+      planOptions(),
+    );
+    expect(plan.refusal).toMatch(/another account/);
   });
 });

@@ -26,6 +26,16 @@ export const kmsCancelKeyDeletion = defineRemediation({
     if (meta.keyManager !== "CUSTOMER") {
       return refusePlan(ID, finding, readState, "The key is AWS managed; its state cannot be changed.");
     }
+    if (meta.arn.split(":")[4] !== account.accountId) {
+      return refusePlan(
+        ID,
+        finding,
+        readState,
+        `The key ${meta.arn} belongs to another account; only its owner can cancel its deletion.`,
+      );
+    }
+    // The key is the caller's own and the call runs in its region, so its id names it (as every KMS API accepts).
+    const keyId = meta.keyId;
     const before = `Key ${meta.arn}: ${meta.keyState}${meta.deletionDate ? `, to be deleted on ${meta.deletionDate}` : ""}.`;
     if (meta.keyState === "Enabled") {
       return compliantPlan(ID, finding, readState, before, "the key is enabled and not pending deletion.");
@@ -37,7 +47,7 @@ export const kmsCancelKeyDeletion = defineRemediation({
           "kms",
           "CancelKeyDeletion",
           key.region,
-          { KeyId: meta.arn },
+          { KeyId: keyId },
           `Cancel the scheduled deletion of key ${meta.arn}.`,
         ),
       );
@@ -50,7 +60,7 @@ export const kmsCancelKeyDeletion = defineRemediation({
       );
     }
     // A cancelled deletion leaves the key disabled, so it is enabled in both cases.
-    steps.push(step("kms", "EnableKey", key.region, { KeyId: meta.arn }, `Enable key ${meta.arn}.`));
+    steps.push(step("kms", "EnableKey", key.region, { KeyId: keyId }, `Enable key ${meta.arn}.`));
     const notes = [NO_REVERT];
     if (meta.keyState === "Disabled") {
       notes.unshift("Someone disabled this key on purpose, perhaps: check with its owner before approving.");
