@@ -83,6 +83,13 @@ describe("forecast-remove-sensitive-tag", () => {
     expect(`${plan.before}${onlyStep(plan).description}`).not.toContain(EMAIL);
   });
 
+  it("flags what only the key and value read together reveal, and never shows the value", () => {
+    const { account, finding } = setup([{ key: "ssn", value: "123456789" }]);
+    const plan = remediation.plan(finding, account, planOptions());
+    expect(onlyStep(plan).input.TagKeys).toEqual(["ssn"]);
+    expect([plan.before, plan.after].join("\n")).not.toContain("123456789");
+  });
+
   it("removes only the one key asked for", () => {
     const { account, finding } = setup();
     const plan = remediation.plan(finding, account, planOptions({ tagKey: "owner" }));

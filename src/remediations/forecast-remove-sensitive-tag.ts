@@ -6,7 +6,7 @@ import { z } from "zod";
 import { parseArn } from "../domain/arn.js";
 import type { Tag } from "../domain/inventory.js";
 import { defineRemediation, type Plan } from "../domain/remediation.js";
-import { detectSensitive, maskSensitive } from "../domain/sensitive.js";
+import { detectSensitiveTag, maskSensitive } from "../domain/sensitive.js";
 import {
   buildPlan,
   buildRevertPlan,
@@ -30,8 +30,9 @@ const priorStateSchema = z.object({
 });
 type PriorState = z.infer<typeof priorStateSchema>;
 
+/** The same test the tag control applies, so the fix removes exactly the tags the finding is about. */
 export function isFlaggedTag(tag: Tag): boolean {
-  return detectSensitive(tag.key).length > 0 || detectSensitive(tag.value).length > 0;
+  return detectSensitiveTag(tag).length > 0;
 }
 
 /** One line per tag: keys masked where they look sensitive, values of the removed tags never shown. */
