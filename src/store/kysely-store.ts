@@ -9,6 +9,7 @@ import {
   type Transaction,
   type Updateable,
 } from "kysely";
+import { findingKey } from "../domain/finding.js";
 import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
 import type { StoreLogger } from "./connect.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
@@ -27,7 +28,7 @@ import {
   slotFromRow,
   suppressionFromRow,
 } from "./rows.js";
-import type { Database, FindingHistoryTable, RemediationRequestsTable } from "./schema.js";
+import type { Database, FindingHistoryTable, FindingsTable, RemediationRequestsTable } from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import { addDays, toIso } from "./time.js";
 import { computeTrend, trendWindowStart } from "./trend.js";
@@ -158,7 +159,13 @@ export class KyselyStore implements Store {
       const existing = new Map<string, FindingState>();
       const coverage = new Map<string, string>();
       for (const part of chunks(accounts, 500)) {
-        const rows = await trx.selectFrom("findings").selectAll().where("account_id", "in", part).execute();
+        // Failing findings may turn out gone; any other finding matters only if the scan reports it.
+        const rows = await trx
+          .selectFrom("findings")
+          .selectAll()
+          .where("account_id", "in", part)
+          .where("lifecycle", "in", [...FAILING_LIFECYCLES])
+          .execute();
         for (const row of rows) existing.set(row.key, findingFromRow(row));
         const covered = await trx
           .selectFrom("scan_coverage")
@@ -166,6 +173,11 @@ export class KyselyStore implements Store {
           .where("account_id", "in", part)
           .execute();
         for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
+      }
+      const reported = [...new Set(input.findings.map(findingKey))].filter((key) => !existing.has(key));
+      for (const part of chunks(reported, 500)) {
+        const rows = await trx.selectFrom("findings").selectAll().where("key", "in", part).execute();
+        for (const row of rows) existing.set(row.key, findingFromRow(row));
       }
       const observedAt = scanRow.started_at;
       const applied = applyScan({
@@ -178,7 +190,31 @@ export class KyselyStore implements Store {
         coverage,
       });
 
-      for (const part of chunks(applied.upserts.map(findingToRow))) {
+      // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
+      const full: Insertable<FindingsTable>[] = [];
+      const touched = { seen: [] as string[], failed: [] as string[] };
+      for (const next of applied.upserts) {
+        const row = findingToRow(next);
+        const previous = existing.get(next.key);
+        const kind = previous ? touchKind(findingToRow(previous), row) : undefined;
+        if (kind === undefined) full.push(row);
+        else touched[kind].push(next.key);
+      }
+      for (const [kind, keys] of Object.entries(touched) as ["seen" | "failed", string[]][]) {
+        for (const part of chunks(keys, 500)) {
+          await trx
+            .updateTable("findings")
+            .set({
+              last_seen_at: at,
+              last_scan_id: scanId,
+              observed_at: observedAt,
+              ...(kind === "failed" ? { last_failed_at: at } : {}),
+            })
+            .where("key", "in", part)
+            .execute();
+        }
+      }
+      for (const part of chunks(full)) {
         await trx
           .insertInto("findings")
           .values(part)
@@ -881,6 +917,24 @@ function severityFilter(
     out = out ? out.filter((s) => atLeast.includes(s)) : atLeast;
   }
   return out;
+}
+
+const TOUCH_COLUMNS = new Set<string>(["last_seen_at", "last_scan_id", "observed_at", "last_failed_at"]);
+
+/**
+ * Whether `next` differs from `previous` only in the stamps every scan moves: `seen` (last seen, last
+ * scan, observed at) or `failed` (those and last failed at). Anything else needs the full row written.
+ */
+function touchKind(
+  previous: Insertable<FindingsTable>,
+  next: Insertable<FindingsTable>,
+): "seen" | "failed" | undefined {
+  for (const column of FINDING_UPDATE_COLUMNS) {
+    if (TOUCH_COLUMNS.has(column)) continue;
+    if ((previous[column] ?? null) !== (next[column] ?? null)) return undefined;
+  }
+  if ((previous.last_failed_at ?? null) === (next.last_failed_at ?? null)) return "seen";
+  return next.status === "FAIL" ? "failed" : undefined;
 }
 
 /** Slots are ISO times; the same instant written two ways must claim the same row. */

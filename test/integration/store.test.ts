@@ -311,6 +311,31 @@ describe.each(harnesses)("store on $engine", (h) => {
         });
       });
 
+      it("moves the last-seen stamps on every scan, and first seen never", async () => {
+        const { store, scan, clock } = await fresh();
+        const first = await scan([finding("a", "FAIL"), finding("p", "PASS")]);
+        const firstAt = clock.iso();
+        await scan([finding("a", "FAIL"), finding("p", "PASS")]);
+        const third = await scan([finding("a", "FAIL"), finding("p", "PASS")]);
+        const a = await store.getFinding(keyOf(finding("a", "FAIL")));
+        expect(a).toMatchObject({
+          lifecycle: "open",
+          firstSeenAt: firstAt,
+          lastSeenAt: clock.iso(),
+          lastFailedAt: clock.iso(),
+          lastScanId: third.scan.id,
+        });
+        const p = await store.getFinding(keyOf(finding("p", "PASS")));
+        expect(p).toMatchObject({
+          lifecycle: "passing",
+          firstSeenAt: firstAt,
+          lastSeenAt: clock.iso(),
+          lastScanId: third.scan.id,
+        });
+        expect(p?.lastFailedAt).toBeUndefined();
+        expect(first.scan.id).not.toBe(third.scan.id);
+      });
+
       it("resolves per-principal FAILs that an account-level PASS replaces, and covers global findings from any region", async () => {
         const { store, scan } = await fresh();
         const iam = (who: string, status: Finding["status"]) =>
