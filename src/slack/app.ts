@@ -50,7 +50,7 @@ export interface SlackAppHandle {
   app: App;
   mode: "http" | "socket";
   /** Resolves with the port listened on (HTTP mode; Socket Mode's health port). */
-  start(): Promise<{ port: number | undefined }>;
+  start(): Promise<{ port: number }>;
   stop(): Promise<void>;
   /** Resolves when the background work started so far (scan messages, digests) has settled. */
   idle(): Promise<void>;
@@ -101,6 +101,8 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
     logLevel: boltLogger.getLevel(),
     clientOptions,
     deferInitialization: true,
+    // No listener reads conversation context; the store would cost a lookup on every request.
+    convoStore: false,
     extendedErrorHandler: true,
     customRoutes: [healthRoute(mode)],
     ...(mode === "socket"

@@ -14,8 +14,23 @@ export function escapeMrkdwn(text: string): string {
  * last, so nothing the masker emits can ever turn into a mention or a link.
  */
 export function untrusted(text: string): string {
-  return escapeMrkdwn(maskSensitive(text));
+  const cached = memo.get(text);
+  if (cached !== undefined) return cached;
+  const safe = escapeMrkdwn(maskSensitive(text));
+  if (text.length <= MEMO_MAX_LENGTH) {
+    if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
+    memo.set(text, safe);
+  }
+  return safe;
 }
+
+/**
+ * The detector costs microseconds a string and a scan result repeats the same titles, control ids, accounts
+ * and regions thousands of times; short strings are remembered (bounded, cleared when full).
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX_ENTRIES = 20_000;
+const MEMO_MAX_LENGTH = 256;
 
 /** An untrusted identifier as inline code on one line; a backtick inside cannot close the span early. */
 export function untrustedCode(text: string): string {

@@ -10,7 +10,7 @@ import type { ScanHandle, ScanOutcome, ScanProgressUpdate } from "./ports.js";
 import { createProgressThrottle, type ProgressThrottle, type ThrottleClock } from "./progress-throttle.js";
 import type { TaskTracker } from "./tasks.js";
 import { renderScanFailed, renderScanProgress } from "./views/scan-progress.js";
-import { renderScanResult } from "./views/scan-result.js";
+import { renderScanResultCooperatively } from "./views/scan-result.js";
 
 export type ChatClient = { chat: Pick<WebClient["chat"], "postMessage" | "update"> };
 
@@ -18,7 +18,8 @@ interface ScanMessage {
   channel: string;
   ts: string;
   requestedBy: string[];
-  throttle: ProgressThrottle<SlackMessage>;
+  /** Views are rendered when sent, not when queued: most progress events are dropped unrendered. */
+  throttle: ProgressThrottle<() => SlackMessage>;
 }
 
 interface Watch {
@@ -29,6 +30,8 @@ interface Watch {
   progress?: ScanProgressUpdate;
   /** Per channel, settled once the message is posted (undefined when posting failed). */
   messages: Map<string, Promise<ScanMessage | undefined>>;
+  /** The messages posted so far, for the progress listener to reach without awaiting. */
+  posted: ScanMessage[];
   settled?: { ok: true; outcome: ScanOutcome } | { ok: false; error: string };
 }
 
@@ -79,6 +82,7 @@ export class ScanMessenger {
       watch.messages.delete(request.channel);
       return { kind: "failed", error: result.error };
     }
+    watch.posted.push(result.message);
     if (watch.settled) this.#finishMessage(watch, result.message);
     return { kind: "posted", channel: result.message.channel, ts: result.message.ts };
   }
@@ -92,11 +96,12 @@ export class ScanMessenger {
       regions: request.regions,
       startedAt: new Date(),
       messages: new Map(),
+      posted: [],
     };
     this.#watches.set(handle.id, watch);
     const unsubscribe = handle.onProgress((progress) => {
       watch.progress = progress;
-      void this.#eachMessage(watch, (m) => m.throttle.push(this.#progressView(watch, m)));
+      for (const m of watch.posted) m.throttle.push(() => this.#progressView(watch, m));
     });
     this.options.tasks.run(`scan ${handle.id}`, async () => {
       try {
@@ -143,9 +148,9 @@ export class ScanMessenger {
       if (!posted.ts) return { ok: false, error: "no_ts" };
       const ts = posted.ts;
       const postedChannel = posted.channel ?? channel;
-      const throttle = createProgressThrottle<SlackMessage>(
-        async (view) => {
-          await client.chat.update({ channel: postedChannel, ts, ...view });
+      const throttle = createProgressThrottle<() => SlackMessage>(
+        async (render) => {
+          await client.chat.update({ channel: postedChannel, ts, ...render() });
         },
         {
           intervalMs: this.options.progressIntervalMs ?? 1000,
@@ -165,7 +170,7 @@ export class ScanMessenger {
     if (!settled) return;
     this.options.tasks.run(`result ${watch.handle.id} ${m.channel}`, async () => {
       if (!settled.ok) {
-        await m.throttle.finish(
+        await m.throttle.finish(() =>
           renderScanFailed({
             scanId: watch.handle.id,
             startedAt: watch.startedAt,
@@ -175,8 +180,11 @@ export class ScanMessenger {
         );
         return;
       }
-      const { main, thread } = renderScanResult({ outcome: settled.outcome, requestedBy: m.requestedBy });
-      await m.throttle.finish(main);
+      const { main, thread } = await renderScanResultCooperatively({
+        outcome: settled.outcome,
+        requestedBy: m.requestedBy,
+      });
+      await m.throttle.finish(() => main);
       // In order, one at a time: pages are numbered and Slack rate-limits posting per channel.
       for (const page of thread) {
         await this.options.client.chat.postMessage({ channel: m.channel, thread_ts: m.ts, ...page });

@@ -1,7 +1,7 @@
 /** `/forecast-audit findings [severity]`: open findings as compact rows, summarised beyond one message. */
 import type { KnownBlock } from "@slack/types";
 import type { Severity } from "../../domain/severity.js";
-import { LIMITS, packGroups, type SlackMessage } from "../limits.js";
+import { LIMITS, type SlackMessage, textLength } from "../limits.js";
 import type { FindingRecord } from "../ports.js";
 import { section } from "./blocks.js";
 import { compactFindingBlock } from "./finding-blocks.js";
@@ -18,11 +18,17 @@ export function renderFindingsList(input: {
       ? `:white_check_mark: No open findings${scope}.`
       : `*Open findings${scope}:* ${countsLine(countBySeverity(findings))}`,
   );
-  // Two blocks and some text stay free for the heading and the "more" line.
-  const [first = []] = packGroups(
-    findings.map((f) => [compactFindingBlock(f)]),
-    { maxBlocks: LIMITS.messageBlocks - 2, maxText: LIMITS.totalText - 1500 },
-  );
+  // Rows are built only until the message is full: two blocks and some text stay free for the heading and
+  // the "more" line, and a list of thousands costs no more than one page.
+  const first: KnownBlock[] = [];
+  let text = 0;
+  for (const f of findings) {
+    const row = compactFindingBlock(f);
+    const size = textLength(row);
+    if (first.length + 1 > LIMITS.messageBlocks - 2 || text + size > LIMITS.totalText - 1500) break;
+    first.push(row);
+    text += size;
+  }
   const blocks: KnownBlock[] = [head, ...first];
   const more = findings.length - first.length;
   if (more > 0) {

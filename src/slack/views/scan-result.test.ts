@@ -7,7 +7,7 @@ import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS } from "../ids.js";
 import { checkMessage, type SlackMessage } from "../limits.js";
 import type { ScanOutcome } from "../ports.js";
-import { MAX_DETAILED_FINDINGS, renderScanResult } from "./scan-result.js";
+import { MAX_DETAILED_FINDINGS, renderScanResult, renderScanResultCooperatively } from "./scan-result.js";
 
 function outcomeOf(findings: Finding[], errors: ScanOutcome["errors"] = []): ScanOutcome {
   return {
@@ -149,5 +149,18 @@ describe("renderScanResult", () => {
     expect(main.text).toContain("every check passes");
     expect(JSON.stringify(main.blocks)).toContain("Every check passes");
     expect(thread).toEqual([]);
+  });
+
+  it("builds the same messages cooperatively, pausing between slices", async () => {
+    const input = { outcome: outcomeOf([...makeFindings(750), ...makeFindings(20, { status: "ERROR" })]) };
+    let pauses = 0;
+    const result = await renderScanResultCooperatively(input, {
+      sliceSize: 100,
+      pause: async () => {
+        pauses += 1;
+      },
+    });
+    expect(result).toEqual(renderScanResult(input));
+    expect(pauses).toBeGreaterThanOrEqual(8);
   });
 });

@@ -62,7 +62,7 @@ function headlineOf(
     : "Forecast audit: every check passes";
 }
 
-export function renderScanResult(input: ScanResultInput): ScanResultMessages {
+function prepare(input: ScanResultInput): Prepared {
   const { outcome } = input;
   const failing = outcome.findings.filter((f) => f.status === "FAIL").sort(compareFindings);
   const errored = outcome.findings.filter((f) => f.status === "ERROR").sort(compareFindings);
@@ -132,18 +132,46 @@ export function renderScanResult(input: ScanResultInput): ScanResultMessages {
     text: `${headline}. ${passed} passed, ${errored.length} could not be evaluated.`,
     blocks,
   };
-  return { main, thread: renderThreadPages(outcome.scanId, restFailing, errored) };
+  return { main, scanId: outcome.scanId, rest: [...restFailing, ...errored] };
 }
 
-function renderThreadPages(
-  scanId: string,
-  failing: readonly Finding[],
-  errored: readonly Finding[],
-): SlackMessage[] {
-  const groups: KnownBlock[][] = [
-    ...failing.map((f) => [compactFindingBlock(f)]),
-    ...errored.map((f) => [errorFindingBlock(f)]),
-  ];
+interface Prepared {
+  main: SlackMessage;
+  scanId: string;
+  /** The findings for the thread, in order: the remaining failing ones, then those not evaluated. */
+  rest: Finding[];
+}
+
+function threadGroup(f: Finding): KnownBlock[] {
+  return [f.status === "ERROR" ? errorFindingBlock(f) : compactFindingBlock(f)];
+}
+
+export function renderScanResult(input: ScanResultInput): ScanResultMessages {
+  const prepared = prepare(input);
+  return { main: prepared.main, thread: renderThreadPages(prepared.scanId, prepared.rest.map(threadGroup)) };
+}
+
+/**
+ * The same messages as renderScanResult, built in slices with a pause between them, so that thousands of
+ * findings (each escaped and masked) never hold the event loop for long: acks of other requests go on.
+ */
+export async function renderScanResultCooperatively(
+  input: ScanResultInput,
+  options: { sliceSize?: number; pause?: () => Promise<void> } = {},
+): Promise<ScanResultMessages> {
+  const size = options.sliceSize ?? 100;
+  const pause = options.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+  await pause();
+  const prepared = prepare(input);
+  const groups: KnownBlock[][] = [];
+  for (let i = 0; i < prepared.rest.length; i += size) {
+    await pause();
+    for (const f of prepared.rest.slice(i, i + size)) groups.push(threadGroup(f));
+  }
+  return { main: prepared.main, thread: renderThreadPages(prepared.scanId, groups) };
+}
+
+function renderThreadPages(scanId: string, groups: readonly KnownBlock[][]): SlackMessage[] {
   // One block and some text are kept for the page's own heading.
   const pages = packGroups(groups, { maxBlocks: LIMITS.messageBlocks - 1, maxText: LIMITS.totalText - 300 });
   return pages.map((page, i) => {
