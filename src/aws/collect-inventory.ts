@@ -167,6 +167,13 @@ async function collectAccount(
         ? { code: error.code, message: error.message, action }
         : toCollectError(error, action);
     const partition = (input.roleArn ? parseArn(input.roleArn)?.partition : undefined) ?? "aws";
+    options.onProgress?.({
+      phase: "done",
+      accountId,
+      done: 1,
+      total: 1,
+      message: `Account ${accountId} could not be reached: ${collectError.code}.`,
+    });
     return unreachableAccount(
       { accountId, partition, ...(input.name !== undefined ? { name: input.name } : {}) },
       options.regions,
