@@ -7,9 +7,9 @@ import { migrate } from "./migrations.js";
 import type { Store } from "./types.js";
 
 export interface OpenStoreOptions {
-  /** `sqlite:` path or `postgres://` URL; default `sqlite:./data/forecast-audit.db`. */
-  databaseUrl?: string;
-  logger?: StoreLogger;
+  /** `sqlite:` path or `postgres://` URL; default `sqlite:./data/forecast-audit.db` (pass `DATABASE_URL`). */
+  databaseUrl?: string | undefined;
+  logger?: StoreLogger | undefined;
   /** The store's clock (suppression expiry, timestamps); tests pass a fixed one. */
   now?: () => Date;
   /** Kysely plugins, for diagnostics and fault-injection tests. */
@@ -18,6 +18,10 @@ export interface OpenStoreOptions {
   poolSize?: number;
 }
 
+/**
+ * One Store per process and database: on SQLite it is the process's single connection (writes are
+ * serialised through it); other processes on the same file wait on the file lock (busy_timeout).
+ */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(options.databaseUrl);
   const connectOptions: Parameters<typeof createKysely>[1] = {};
