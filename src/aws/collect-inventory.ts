@@ -46,10 +46,10 @@ export type ForecastCollector = (
 ) => Promise<ForecastInventory>;
 
 export interface InventoryAccountInput {
-  id?: string;
-  name?: string;
-  roleArn?: string;
-  externalId?: string;
+  id?: string | undefined;
+  name?: string | undefined;
+  roleArn?: string | undefined;
+  externalId?: string | undefined;
 }
 
 export interface CollectInventoryOptions {

@@ -1,13 +1,13 @@
 /** What CLI commands receive: their I/O and factories, so tests can run commands in-process. */
+import type { AuditRuntime } from "../app/audit-runtime.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../logging/logger.js";
-import type { CollectFn } from "../scan/run-scan.js";
 import type { Store } from "../store/types.js";
 
 export interface CliDeps {
   openStore(config: Config): Promise<Store>;
-  /** Builds the live AWS collector for a config; `sessionName` says who asked (STS RoleSessionName). */
-  createCollector(config: Config, options: { sessionName: string; logger: Logger }): CollectFn;
+  /** Builds the live AWS side for a config; `sessionName` says who asked (STS RoleSessionName). */
+  createAuditRuntime(config: Config, options: { sessionName: string; logger: Logger }): AuditRuntime;
   createLogger(level: string): Logger;
   stdout: (text: string) => void;
   stderr: (text: string) => void;

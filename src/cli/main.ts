@@ -1,21 +1,22 @@
 #!/usr/bin/env node
-/** Entry point of the `forecast-audit` binary. */
+/** Entry point of the `forecast-audit` binary: exit 0 (nothing fails), 1 (findings fail), 2 (usage or runtime error). */
 import { CommanderError } from "commander";
+import { createDefaultDeps } from "./default-deps.js";
 import { EXIT_ERROR } from "./errors.js";
 import { buildProgram } from "./program.js";
+import { VERSION } from "./version.js";
 
-const program = buildProgram("0.1.0");
+const deps = createDefaultDeps();
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram(VERSION, deps).parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
+    // Help and --version exit 0; every other parse error is a usage error.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_ERROR;
   } else {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`forecast-audit: ${message}\n`);
-    process.exitCode =
-      typeof (error as { exitCode?: unknown }).exitCode === "number"
-        ? (error as { exitCode: number }).exitCode
-        : EXIT_ERROR;
+    const code = (error as { exitCode?: unknown }).exitCode;
+    process.exitCode = code === 1 || code === 2 ? code : EXIT_ERROR;
   }
 }

@@ -1,12 +1,13 @@
 /** The `forecast-audit` command line: one file per command under `commands/`. */
 import { Command } from "commander";
+import { registerCollectCommand } from "./commands/collect.js";
+import { registerFindingsCommand } from "./commands/findings.js";
+import { registerHistoryCommand } from "./commands/history.js";
+import { registerScanCommand } from "./commands/scan.js";
+import { registerSuppressCommands } from "./commands/suppress.js";
+import type { CliDeps } from "./deps.js";
 
-export interface GlobalOptions {
-  config?: string;
-  logLevel?: string;
-}
-
-export function buildProgram(version: string): Command {
+export function buildProgram(version: string, deps: CliDeps): Command {
   const program = new Command("forecast-audit")
     .description("Audit and fix the data-protection controls around Amazon Forecast.")
     .version(version)
@@ -14,8 +15,16 @@ export function buildProgram(version: string): Command {
       "-c, --config <file>",
       "configuration file (default: $FORECAST_AUDIT_CONFIG, else ./forecast-audit.yml)",
     )
-    .option("--log-level <level>", "log level: fatal, error, warn, info, debug, trace", "warn")
+    .option("--log-level <level>", "log level: fatal, error, warn, info, debug, trace, silent", "warn")
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
     .showHelpAfterError()
     .exitOverride();
+  registerScanCommand(program, deps);
+  registerCollectCommand(program, deps);
+  registerFindingsCommand(program, deps);
+  registerHistoryCommand(program, deps);
+  registerSuppressCommands(program, deps);
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
   return program;
 }

@@ -35,7 +35,7 @@ export async function createStoreCli(): Promise<StoreCli> {
   };
   const deps: CliDeps = {
     openStore: () => open(),
-    createCollector: () => {
+    createAuditRuntime: () => {
       throw new Error("the store commands never call AWS");
     },
     createLogger: () => createLogger({ level: "silent" }),

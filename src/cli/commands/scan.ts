@@ -4,6 +4,7 @@ import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
+import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import type { CliDeps } from "../deps.js";
@@ -58,11 +59,7 @@ export function render(result: ScanResult, format: OutputFormat, includePassed: 
   return renderTable(report, { includePassed });
 }
 
-export function registerScanCommand(
-  program: Command,
-  deps: CliDeps,
-  resolveRegions: (config: Config, cli?: string[]) => string[],
-): void {
+export function registerScanCommand(program: Command, deps: CliDeps): void {
   program
     .command("scan")
     .description("Audit the configured accounts and regions and print the findings.")
@@ -109,28 +106,27 @@ export function registerScanCommand(
           { scope, trigger, inventory, startedAt: deps.now(), evaluateAt: collectedAt },
         );
       } else {
-        const scope: ScanScope = {
-          accounts: selectAccounts(config, opts.account),
-          regions: resolveRegions(config, opts.region),
-        };
+        const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
+          const scope: ScanScope = {
+            accounts: selectAccounts(config, opts.account),
+            regions: await runtime.resolveRegions(opts.region),
+          };
           result = await runScan(
-            {
-              collect: deps.createCollector(config, { sessionName: `cli-${deps.localUser}`, logger }),
-              config,
-              now: deps.now,
-            },
+            { collect: runtime.collect, config, now: deps.now },
             { scope, trigger, onProgress: (e) => progress.update(e) },
           );
         } finally {
           progress.stop();
+          runtime.destroy();
         }
       }
       if (opts.store) {
         const store = await deps.openStore(config);
         try {
-          await store.recordScan(result);
+          await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
+          await store.pruneScans(config.store.retentionDays);
         } finally {
           await store.close();
         }

@@ -1,0 +1,49 @@
+/** `forecast-audit collect --out FILE`: save an inventory to evaluate later with `scan --inventory FILE`. */
+import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
+import { writeInventoryFile } from "../../scan/inventory-file.js";
+import type { CliDeps } from "../deps.js";
+import { collectValues } from "../options.js";
+import { createProgressReporter } from "../progress-reporter.js";
+import { selectAccounts } from "./scan.js";
+
+interface CollectOptions {
+  out: string;
+  account?: string[];
+  region?: string[];
+  config?: string;
+  logLevel: string;
+}
+
+export function registerCollectCommand(program: Command, deps: CliDeps): void {
+  program
+    .command("collect")
+    .description(
+      "Collect the inventory (no evaluation) and save it as JSON; it holds tag values, so keep it private.",
+    )
+    .requiredOption("--out <file>", "where to write the inventory (created with mode 0600)")
+    .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
+    .option("--region <region>", "region to collect (repeatable)", collectValues)
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<CollectOptions>();
+      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const logger = deps.createLogger(opts.logLevel);
+      const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
+      try {
+        const scope = {
+          accounts: selectAccounts(config, opts.account),
+          regions: await runtime.resolveRegions(opts.region),
+        };
+        const inventory = await runtime.collect(scope, {
+          onProgress: (e) => progress.update(e),
+          now: deps.now(),
+        });
+        await writeInventoryFile(opts.out, inventory);
+        deps.stderr(`wrote the inventory of ${inventory.accounts.length} account(s) to ${opts.out}\n`);
+      } finally {
+        progress.stop();
+        runtime.destroy();
+      }
+    });
+}

@@ -1,0 +1,35 @@
+/** The real CLI dependencies: process I/O, the store from DATABASE_URL, live AWS. */
+import { userInfo } from "node:os";
+import { createAuditRuntime } from "../app/audit-runtime.js";
+import { createLogger } from "../logging/logger.js";
+import { openStore } from "../store/open-store.js";
+import type { CliDeps } from "./deps.js";
+
+function localUser(env: NodeJS.ProcessEnv): string {
+  try {
+    return env.FORECAST_AUDIT_USER ?? userInfo().username;
+  } catch {
+    return env.USER ?? "unknown";
+  }
+}
+
+export function createDefaultDeps(): CliDeps {
+  const env = process.env;
+  const logger = (level: string) => createLogger({ level });
+  return {
+    openStore: async () =>
+      openStore({ databaseUrl: env.DATABASE_URL, logger: logger(env.LOG_LEVEL ?? "warn") }),
+    createAuditRuntime: (config, options) => createAuditRuntime(config, options),
+    createLogger: logger,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    now: () => new Date(),
+    isTty: process.stderr.isTTY === true,
+    env,
+    cwd: process.cwd(),
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+    localUser: localUser(env),
+  };
+}
