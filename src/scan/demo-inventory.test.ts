@@ -11,7 +11,9 @@ describe("the shipped demo inventory", () => {
   });
 
   it("a truncated or foreign file is refused with the field named", () => {
-    expect(() => parseInventory('{"schemaVersion":1}', "x.json")).toThrow(/x\.json is not a forecast-audit inventory: collectedAt/);
+    expect(() => parseInventory('{"schemaVersion":1}', "x.json")).toThrow(
+      /x\.json is not a forecast-audit inventory: collectedAt/,
+    );
     expect(() => parseInventory("{", "x.json")).toThrow(/x\.json is not valid JSON/);
   });
 });

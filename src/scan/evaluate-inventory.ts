@@ -1,8 +1,9 @@
 /** Evaluates the control catalog over a whole inventory: pure, no AWS. */
+
+import { CONTROLS, evaluateControls } from "../controls/catalog.js";
 import type { Control, ControlSettings } from "../domain/control.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
-import { CONTROLS, evaluateControls } from "../controls/catalog.js";
 
 export function evaluateInventory(
   inventory: Inventory,

@@ -33,7 +33,11 @@ const inventoryShape = z.object({
           forecast: z.record(z.string(), sliceShape),
           trailArns: sliceShape,
           forecastApiEvents: sliceShape,
-          macie: z.object({ session: sliceShape, automatedDiscovery: sliceShape, classificationJobs: sliceShape }),
+          macie: z.object({
+            session: sliceShape,
+            automatedDiscovery: sliceShape,
+            classificationJobs: sliceShape,
+          }),
         }),
       ),
       iam: z.object({ summary: sliceShape, credentialReport: sliceShape, authorization: sliceShape }),
@@ -57,7 +61,9 @@ export function parseInventory(text: string, source: string): Inventory {
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue ? issue.path.map(String).join(".") || "(top level)" : "(unknown)";
-    throw new InventoryFileError(`${source} is not a forecast-audit inventory: ${field}: ${issue?.message ?? "invalid"}`);
+    throw new InventoryFileError(
+      `${source} is not a forecast-audit inventory: ${field}: ${issue?.message ?? "invalid"}`,
+    );
   }
   return raw as Inventory;
 }
@@ -67,7 +73,9 @@ export async function readInventoryFile(path: string): Promise<Inventory> {
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new InventoryFileError(`cannot read inventory ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new InventoryFileError(
+      `cannot read inventory ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   return parseInventory(text, path);
 }
@@ -81,7 +89,10 @@ export function filterInventory(inventory: Inventory, accounts: string[], region
   return {
     ...inventory,
     accounts: inventory.accounts
-      .filter((a) => accounts.length === 0 || accounts.includes(a.accountId) || (a.name && accounts.includes(a.name)))
+      .filter(
+        (a) =>
+          accounts.length === 0 || accounts.includes(a.accountId) || (a.name && accounts.includes(a.name)),
+      )
       .map((a) => ({
         ...a,
         regions: a.regions.filter((r) => regions.length === 0 || regions.includes(r.region)),

@@ -1,10 +1,10 @@
 /** The scan use-case: collect the inventory of a scope, evaluate the catalog, return findings. */
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
+import { CONTROLS } from "../controls/catalog.js";
 import type { Control } from "../domain/control.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
-import { CONTROLS } from "../controls/catalog.js";
 import { evaluateInventory } from "./evaluate-inventory.js";
 import type { ScanProgress } from "./progress.js";
 
@@ -31,7 +31,10 @@ export interface ScanResult {
   controlIds: string[];
 }
 
-export type CollectFn = (scope: ScanScope, options: { onProgress: (event: ScanProgress) => void; now: Date }) => Promise<Inventory>;
+export type CollectFn = (
+  scope: ScanScope,
+  options: { onProgress: (event: ScanProgress) => void; now: Date },
+) => Promise<Inventory>;
 
 export interface RunScanDeps {
   collect: CollectFn;
@@ -42,18 +45,33 @@ export interface RunScanDeps {
 
 export async function runScan(
   deps: RunScanDeps,
-  request: { scope: ScanScope; trigger: ScanTrigger; onProgress?: (event: ScanProgress) => void; scanId?: string },
+  request: {
+    scope: ScanScope;
+    trigger: ScanTrigger;
+    onProgress?: (event: ScanProgress) => void;
+    scanId?: string;
+  },
 ): Promise<ScanResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const inventory = await deps.collect(request.scope, { onProgress: request.onProgress ?? (() => {}), now: startedAt });
+  const inventory = await deps.collect(request.scope, {
+    onProgress: request.onProgress ?? (() => {}),
+    now: startedAt,
+  });
   return finishScan(deps, { ...request, inventory, startedAt });
 }
 
 /** Evaluates an inventory already in hand (a saved `--inventory` file, or a fresh collection). */
 export function finishScan(
   deps: Pick<RunScanDeps, "config" | "now" | "controls">,
-  input: { scope: ScanScope; trigger: ScanTrigger; inventory: Inventory; startedAt: Date; scanId?: string; evaluateAt?: Date },
+  input: {
+    scope: ScanScope;
+    trigger: ScanTrigger;
+    inventory: Inventory;
+    startedAt: Date;
+    scanId?: string;
+    evaluateAt?: Date;
+  },
 ): ScanResult {
   const now = deps.now ?? (() => new Date());
   const controls = deps.controls ?? CONTROLS;

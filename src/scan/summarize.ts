@@ -1,6 +1,6 @@
 /** Counts findings by status and severity: what every report's header shows. */
 import type { Finding, FindingStatus } from "../domain/finding.js";
-import { SEVERITIES, type Severity, isAtLeast } from "../domain/severity.js";
+import { isAtLeast, SEVERITIES, type Severity } from "../domain/severity.js";
 
 export interface FindingSummary {
   total: number;
