@@ -30,7 +30,10 @@ const REGIONS = [
   "ap-northeast-1",
 ];
 
-type FromApp = { port: number } | { stopped: true; scansStarted: number; scansRunning: number };
+type FromApp =
+  | { port: number }
+  | { marked: true }
+  | { stopped: true; scansStarted: number; scansRunning: number; cpuMs: number };
 
 /** The app process: the real Slack app over fake ports whose scans really run in the background. */
 async function runApp(apiUrl: string): Promise<void> {
@@ -51,11 +54,19 @@ async function runApp(apiUrl: string): Promise<void> {
   });
   const { port } = await slack.start();
   process.send?.({ port } satisfies FromApp);
-  process.on("message", async () => {
+  let cpuAtMark = process.cpuUsage();
+  process.on("message", async (message) => {
+    if (message === "mark") {
+      cpuAtMark = process.cpuUsage();
+      process.send?.({ marked: true } satisfies FromApp);
+      return;
+    }
+    const cpu = process.cpuUsage(cpuAtMark);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const scansRunning = fakes.scans.running().length;
     await slack.stop();
     process.send?.(
-      { stopped: true, scansStarted: fakes.scans.started.length, scansRunning } satisfies FromApp,
+      { stopped: true, scansStarted: fakes.scans.started.length, scansRunning, cpuMs } satisfies FromApp,
       () => process.exit(0),
     );
   });
@@ -106,6 +117,9 @@ async function runLoad(): Promise<void> {
   for (let i = 0; i < WARMUP; i += 1) await send();
   await Promise.all(Array.from({ length: CONCURRENCY }, () => send()));
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  const marked = next();
+  child.send("mark");
+  await marked;
   const samples: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     samples.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, () => send()))));
@@ -123,6 +137,10 @@ async function runLoad(): Promise<void> {
   );
   if ("stopped" in stopped) {
     console.log(`scans started: ${stopped.scansStarted}, still running at the end: ${stopped.scansRunning}`);
+    // CPU time is what the app spends; unlike latency, it hardly depends on what else the machine runs.
+    console.log(
+      `app CPU time per request (scans' work included): ${(stopped.cpuMs / samples.length).toFixed(2)} ms`,
+    );
   }
   console.log(`Web API calls the app made meanwhile: ${api.calls.length}`);
   // The machine's own load skews latency more than anything here; print it so results can be compared.

@@ -106,7 +106,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
     extendedErrorHandler: true,
     customRoutes: [healthRoute(mode)],
     ...(mode === "socket"
-      ? { socketMode: true, appToken: options.appToken as string, installerOptions: { port } }
+      ? { socketMode: true, appToken: options.appToken as string, installerOptions: { port, clientOptions } }
       : { signingSecret: options.signingSecret as string, endpoints: EVENTS_PATH, port }),
   });
 

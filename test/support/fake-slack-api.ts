@@ -28,6 +28,8 @@ export interface FakeSlackApi {
   waitFor(predicate: (calls: RecordedCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Members returned by `usergroups.users.list`, by group id. */
   usergroups: Record<string, string[]>;
+  /** The WebSocket URL `apps.connections.open` hands out (Socket Mode tests). */
+  socketModeUrl: string | undefined;
   /** Makes the next call of `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
   clear(): void;
@@ -103,6 +105,10 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
           view: { id: `V0FAKE${viewCounter}`, team_id: TEAM.team_id, hash: `h${viewCounter}`, ...view },
         };
       }
+      case "apps.connections.open":
+        return fake.socketModeUrl
+          ? { ok: true, url: fake.socketModeUrl }
+          : { ok: false, error: "invalid_auth" };
       case "usergroups.users.list":
         return { ok: true, users: usergroups[String(body.usergroup)] ?? [] };
       default:
@@ -144,8 +150,9 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeSlackApi = {
     url: `${base}/api/`,
+    socketModeUrl: undefined,
     responseUrl: (id) => `${base}/response/${id}`,
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
@@ -178,4 +185,5 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         server.close(() => resolve());
       }),
   };
+  return fake;
 }

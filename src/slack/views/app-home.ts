@@ -12,6 +12,7 @@ import { compactFindingBlock } from "./finding-blocks.js";
 import {
   accountLabel,
   compareFindings,
+  compareText,
   countsLine,
   emptyCounts,
   formatTime,
@@ -104,7 +105,7 @@ export function renderAppHome(input: AppHomeInput): HomeView {
     blocks.push(section("No account has been scanned yet. Run `/forecast-audit scan` in a channel."));
   } else {
     const rows = [...input.posture].sort(
-      (a, b) => a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region),
+      (a, b) => compareText(a.accountId, b.accountId) || compareText(a.region, b.region),
     );
     blocks.push(
       ...lineSections(

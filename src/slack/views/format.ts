@@ -41,14 +41,19 @@ export function countsWords(counts: SeverityCounts): string {
   return parts.length > 0 ? parts.join(", ") : "none";
 }
 
+/** Code-unit order: ids and ARNs are ASCII, and localeCompare costs far more on thousands of findings. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Most severe first, then a stable order so pages never shuffle between renders. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     severityRank(b.severity) - severityRank(a.severity) ||
-    a.controlId.localeCompare(b.controlId) ||
-    a.accountId.localeCompare(b.accountId) ||
-    a.region.localeCompare(b.region) ||
-    a.resourceArn.localeCompare(b.resourceArn)
+    compareText(a.controlId, b.controlId) ||
+    compareText(a.accountId, b.accountId) ||
+    compareText(a.region, b.region) ||
+    compareText(a.resourceArn, b.resourceArn)
   );
 }
 
