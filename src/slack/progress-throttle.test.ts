@@ -119,4 +119,20 @@ describe("createProgressThrottle", () => {
     expect(maxInFlight).toBe(1);
     expect(errors).toHaveLength(1);
   });
+
+  it("counts an earlier write (the post) as the first send", async () => {
+    const { clock, advance } = manualClock();
+    const sent: number[] = [];
+    const throttle = createProgressThrottle<number>(
+      async () => {
+        sent.push(clock.now());
+      },
+      { intervalMs: 1000, clock, lastSentAt: 0 },
+    );
+    throttle.push(1);
+    await advance(999);
+    expect(sent).toEqual([]);
+    await advance(1);
+    expect(sent).toEqual([1000]);
+  });
 });

@@ -25,11 +25,17 @@ export interface ProgressThrottle<T> {
 
 export function createProgressThrottle<T>(
   send: (value: T) => Promise<void>,
-  options: { intervalMs?: number; clock?: ThrottleClock; onError?: (error: unknown) => void } = {},
+  options: {
+    intervalMs?: number;
+    clock?: ThrottleClock;
+    onError?: (error: unknown) => void;
+    /** When the message was last written (posted) before this throttle took over, on `clock`. */
+    lastSentAt?: number;
+  } = {},
 ): ProgressThrottle<T> {
   const interval = options.intervalMs ?? 1000;
   const clock = options.clock ?? systemClock;
-  let lastSentAt = Number.NEGATIVE_INFINITY;
+  let lastSentAt = options.lastSentAt ?? Number.NEGATIVE_INFINITY;
   let pending: { value: T; final: boolean } | undefined;
   let timer: unknown;
   let inFlight = false;

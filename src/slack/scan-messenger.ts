@@ -7,7 +7,12 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { SlackMessage } from "./limits.js";
 import type { ScanHandle, ScanOutcome, ScanProgressUpdate } from "./ports.js";
-import { createProgressThrottle, type ProgressThrottle, type ThrottleClock } from "./progress-throttle.js";
+import {
+  createProgressThrottle,
+  type ProgressThrottle,
+  systemClock,
+  type ThrottleClock,
+} from "./progress-throttle.js";
 import type { TaskTracker } from "./tasks.js";
 import { renderScanFailed, renderScanProgress } from "./views/scan-progress.js";
 import { renderScanResultCooperatively } from "./views/scan-result.js";
@@ -153,6 +158,8 @@ export class ScanMessenger {
           await client.chat.update({ channel: postedChannel, ts, ...render() });
         },
         {
+          // The post counts as the first write: the first edit comes an interval after it.
+          lastSentAt: (this.options.clock ?? systemClock).now(),
           intervalMs: this.options.progressIntervalMs ?? 1000,
           ...(this.options.clock ? { clock: this.options.clock } : {}),
           onError: (error) =>
