@@ -25,7 +25,7 @@ import { createTaskTracker } from "./tasks.js";
 import { renderNotice } from "./views/usage.js";
 
 export const EVENTS_PATH = "/slack/events";
-export const HEALTH_PATH = "/healthz";
+const HEALTH_PATH = "/healthz";
 
 export interface SlackAppOptions {
   config: Config;

@@ -7,7 +7,7 @@ import type { Config } from "../config/schema.js";
 import { mentionChannel } from "./mrkdwn.js";
 import type { AuthorizationResult, Authorizer } from "./ports.js";
 
-export const USERGROUP_CACHE_TTL_MS = 5 * 60 * 1000;
+const USERGROUP_CACHE_TTL_MS = 5 * 60 * 1000;
 
 export interface AuthorizerOptions {
   slack: Pick<Config["slack"], "scanChannels" | "scanners">;

@@ -10,7 +10,7 @@
  */
 import type { AnyMiddlewareArgs, Middleware } from "@slack/bolt";
 
-export const DEDUPE_TTL_MS = 15 * 60 * 1000;
+const DEDUPE_TTL_MS = 15 * 60 * 1000;
 
 /** The identity of a delivery: `event:Ev…` or `trigger:…`; undefined when it has none. */
 export function deliveryKey(body: unknown): string | undefined {

@@ -12,8 +12,6 @@ export const WEB_API_METHOD_SCOPES = {
   "views.publish": [],
 } as const satisfies Record<string, readonly string[]>;
 
-export type WebApiMethod = keyof typeof WEB_API_METHOD_SCOPES;
-
 /** `commands` is for the slash command itself, which no Web API method stands for. */
 export const REQUIRED_BOT_SCOPES: readonly string[] = [
   ...new Set(["commands", ...Object.values(WEB_API_METHOD_SCOPES).flat()]),

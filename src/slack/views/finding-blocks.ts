@@ -16,7 +16,7 @@ function where(f: Finding): string {
   return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
 }
 
-export function detailedFindingText(f: Finding): string {
+function detailedFindingText(f: Finding): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}*`,
     `${untrustedCode(f.controlId)} · ${where(f)}`,
@@ -26,7 +26,7 @@ export function detailedFindingText(f: Finding): string {
   return truncateMrkdwn(lines.join("\n"), DETAILED_MAX);
 }
 
-export function compactFindingText(f: Finding): string {
+function compactFindingText(f: Finding): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
     `${untrustedCode(f.resourceArn)} · ${where(f)}`,
@@ -36,7 +36,7 @@ export function compactFindingText(f: Finding): string {
 }
 
 /** The actions a finding offers: Fix only when a remediation exists. */
-export function findingActionKinds(f: Finding): FindingActionKind[] {
+function findingActionKinds(f: Finding): FindingActionKind[] {
   return f.status === "FAIL" && f.remediationId ? ["fix", "suppress", "details"] : ["suppress", "details"];
 }
 

@@ -25,10 +25,6 @@ export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
   return counts;
 }
 
-export function totalOf(counts: SeverityCounts): number {
-  return SEVERITIES.reduce((sum, s) => sum + counts[s], 0);
-}
-
 /** `:red_circle: 2 critical · :large_orange_circle: 1 high` (zero counts left out; `none` when all are zero). */
 export function countsLine(counts: SeverityCounts): string {
   const parts = SEVERITIES.filter((s) => counts[s] > 0).map((s) => `${EMOJI[s]} ${counts[s]} ${s}`);

@@ -16,7 +16,7 @@ export interface ScanProgressInput {
 
 const BAR_WIDTH = 20;
 
-export function progressBar(done: number, total: number): string {
+function progressBar(done: number, total: number): string {
   const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
   const filled = Math.round(fraction * BAR_WIDTH);
   return `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;

@@ -9,7 +9,7 @@ import type { FindingRecord } from "../ports.js";
 import { plain, section } from "./blocks.js";
 import { severityBadge } from "./format.js";
 
-export const SUPPRESS_DURATIONS = [
+const SUPPRESS_DURATIONS = [
   { value: "7", text: "7 days" },
   { value: "30", text: "30 days" },
   { value: "90", text: "90 days" },

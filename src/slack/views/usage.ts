@@ -4,7 +4,7 @@ import type { SlackMessage } from "../limits.js";
 import { truncateMrkdwn, untrusted } from "../mrkdwn.js";
 import { section } from "./blocks.js";
 
-export const USAGE_LINES = [
+const USAGE_LINES = [
   `\`${SLASH_COMMAND} scan [account] [region]\` — scan now (every configured account and region by default)`,
   `\`${SLASH_COMMAND} status\` — scans running now and the last scan`,
   `\`${SLASH_COMMAND} findings [critical|high|medium|low]\` — open findings at or above a severity`,
