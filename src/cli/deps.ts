@@ -3,6 +3,7 @@ import type { AuditRuntime } from "../app/audit-runtime.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../logging/logger.js";
 import type { Store } from "../store/types.js";
+import type { ServeDeps } from "./commands/serve.js";
 
 export interface CliDeps {
   openStore(config: Config): Promise<Store>;
@@ -16,6 +17,8 @@ export interface CliDeps {
   isTty: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Builds the Slack ports for `serve`; the real composition root when absent. */
+  createSlackRuntime?: ServeDeps["createSlackRuntime"];
   /** Sets the process exit code (tests read it instead). */
   setExitCode(code: number): void;
   /** The local user, recorded as the trigger of CLI scans and fixes. */

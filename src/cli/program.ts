@@ -1,9 +1,11 @@
 /** The `forecast-audit` command line: one file per command under `commands/`. */
 import { Command } from "commander";
+import { createSlackRuntime } from "../app/slack-runtime.js";
 import { registerCollectCommand } from "./commands/collect.js";
 import { registerFindingsCommand } from "./commands/findings.js";
 import { registerHistoryCommand } from "./commands/history.js";
 import { registerScanCommand } from "./commands/scan.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerSuppressCommands } from "./commands/suppress.js";
 import type { CliDeps } from "./deps.js";
 
@@ -24,6 +26,15 @@ export function buildProgram(version: string, deps: CliDeps): Command {
   registerFindingsCommand(program, deps);
   registerHistoryCommand(program, deps);
   registerSuppressCommands(program, deps);
+  registerServeCommand(program, {
+    env: deps.env,
+    cwd: deps.cwd,
+    createLogger: deps.createLogger,
+    stderr: deps.stderr,
+    createSlackRuntime:
+      deps.createSlackRuntime ??
+      ((context) => createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL })),
+  });
   for (const command of program.commands)
     command.exitOverride().configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
   return program;

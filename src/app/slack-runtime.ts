@@ -1,0 +1,323 @@
+/**
+ * The composition root of `forecast-audit serve`: opens the store, builds the live AWS runtime and the scan
+ * coordinator, and adapts them to the narrow ports the Slack app needs.
+ */
+import type { Config } from "../config/schema.js";
+import { controlById } from "../controls/catalog.js";
+import { type Finding, findingKey } from "../domain/finding.js";
+import { isAtLeast, SEVERITIES, type Severity } from "../domain/severity.js";
+import type { Logger } from "../logging/logger.js";
+import { ProgressTracker } from "../scan/progress.js";
+import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
+import { runScan, type ScanResult } from "../scan/run-scan.js";
+import { ScanCoordinator } from "../scan/scan-coordinator.js";
+import { scopeErrors } from "../scan/scan-errors.js";
+import { findingRef } from "../slack/finding-ref.js";
+import type {
+  ScanHandle,
+  ScanOutcome,
+  ScanProgressUpdate,
+  SeverityCounts,
+  FindingRecord as SlackFindingRecord,
+  SlackPorts,
+  PostureRow as SlackPostureRow,
+  ScanRecord as SlackScanRecord,
+} from "../slack/ports.js";
+import { FAILING_LIFECYCLES, type FindingRecord, type ScanRecord, type Store } from "../store/types.js";
+import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
+
+export interface SlackRuntimeParts {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  audit: AuditRuntime;
+  coordinator: ScanCoordinator;
+}
+
+function zeroCounts(): SeverityCounts {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
+}
+
+export function toFinding(record: FindingRecord): Finding {
+  const finding: Finding = {
+    controlId: record.controlId,
+    status: record.status,
+    severity: record.severity,
+    accountId: record.accountId,
+    region: record.region,
+    resourceArn: record.resourceArn,
+    resourceType: record.resourceType,
+    title: record.title,
+    detail: record.detail,
+  };
+  if (record.remediationId && record.status === "FAIL") finding.remediationId = record.remediationId;
+  if (record.error) finding.error = record.error;
+  return finding;
+}
+
+function toSlackFinding(record: FindingRecord): SlackFindingRecord {
+  const lifecycle = record.lifecycle;
+  const out: SlackFindingRecord = {
+    finding: toFinding(record),
+    firstSeenAt: new Date(record.firstSeenAt),
+    lastSeenAt: new Date(record.lastSeenAt),
+  };
+  if (lifecycle === "new" || lifecycle === "open" || lifecycle === "resolved" || lifecycle === "reopened") {
+    out.lifecycle = lifecycle;
+  }
+  const guidance = controlById(record.controlId)?.guidance;
+  if (guidance) out.guidance = guidance;
+  return out;
+}
+
+function toSlackScan(scan: ScanRecord): SlackScanRecord {
+  const failing = zeroCounts();
+  if (scan.counts) for (const s of SEVERITIES) failing[s] = scan.counts.failBySeverity[s] ?? 0;
+  const out: SlackScanRecord = {
+    id: scan.id,
+    status: scan.outcome === "running" ? "running" : scan.outcome === "failed" ? "failed" : "succeeded",
+    startedAt: new Date(scan.startedAt),
+    startedBy: scan.trigger,
+    accounts: scan.scope.accounts,
+    regions: scan.scope.regions,
+    failing,
+    errors: scan.counts?.error ?? 0,
+    passed: scan.counts?.pass ?? 0,
+  };
+  if (scan.finishedAt) out.finishedAt = new Date(scan.finishedAt);
+  return out;
+}
+
+/** Runs one scan as the product does: collect, evaluate, record in one transaction. */
+export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger">) {
+  return async (
+    input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
+  ): Promise<ScanResult> => {
+    const log = parts.logger.child({ scanId: input.scanId });
+    const result = await runScan(
+      { collect: parts.audit.collect, config: parts.config },
+      { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
+    );
+    await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
+    log.info({ findings: result.findings.length }, "scan recorded");
+    return result;
+  };
+}
+
+export function createScanPort(
+  parts: SlackRuntimeParts,
+  defaultRegions: readonly string[],
+): SlackPorts["scans"] {
+  const { config, coordinator } = parts;
+  // One tracker per running scan, so that a request that joins late still sees the whole scan's progress.
+  const trackers = new Map<
+    string,
+    { tracker: ProgressTracker; listeners: Set<(p: ScanProgressUpdate) => void> }
+  >();
+  return {
+    start(request): ScanHandle {
+      const wanted = request.accounts ?? [];
+      const accounts =
+        wanted.length > 0
+          ? config.accounts.filter(
+              (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
+            )
+          : config.accounts;
+      const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
+      if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
+      const regions =
+        request.regions && request.regions.length > 0 ? [...new Set(request.regions)] : [...defaultRegions];
+      const ticket = coordinator.start({ accounts, regions }, request.trigger);
+      let entry = trackers.get(ticket.id);
+      if (!entry) {
+        const created = {
+          tracker: new ProgressTracker(),
+          listeners: new Set<(p: ScanProgressUpdate) => void>(),
+        };
+        entry = created;
+        trackers.set(ticket.id, created);
+        ticket.onProgress((event) => {
+          const update: ScanProgressUpdate = {
+            ...created.tracker.update(event),
+            message: event.message,
+            phase: event.phase,
+          };
+          for (const listener of created.listeners) listener(update);
+        });
+        ticket.done.finally(() => trackers.delete(ticket.id)).catch(() => {});
+      }
+      const listeners = entry.listeners;
+      const done = ticket.done.then(
+        (result): ScanOutcome => ({
+          scanId: result.scanId,
+          findings: result.findings,
+          errors: scopeErrors(result.inventory).map((e) => ({
+            accountId: e.accountId,
+            ...(e.region ? { region: e.region } : {}),
+            message: e.message,
+          })),
+          startedAt: new Date(result.startedAt),
+          finishedAt: new Date(result.finishedAt),
+          accounts: result.inventory.accounts.map((a) => a.accountId),
+          regions,
+        }),
+      );
+      return {
+        id: ticket.id,
+        scope: ticket.scopeKey,
+        joined: ticket.joined,
+        onProgress(listener) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        done,
+      };
+    },
+    running() {
+      return coordinator.running().map((r) => {
+        const summary: ReturnType<SlackPorts["scans"]["running"]>[number] = {
+          id: r.id,
+          scope: r.scopeKey,
+          accounts: r.scope.accounts.map((a) => a.id),
+          regions: r.scope.regions,
+          startedAt: r.startedAt,
+          startedBy: triggerLabel(r.trigger),
+        };
+        const entry = trackers.get(r.id);
+        if (entry && r.lastProgress) {
+          summary.progress = {
+            ...entry.tracker.totals(),
+            message: r.lastProgress.message,
+            phase: r.lastProgress.phase,
+          };
+        }
+        return summary;
+      });
+    },
+  };
+}
+
+export function createFindingsPort(store: Store): SlackPorts["findings"] {
+  const refs = new Map<string, string>();
+  const remember = (records: FindingRecord[]) => {
+    for (const r of records) refs.set(findingRef(r), r.key);
+    return records;
+  };
+  return {
+    async openFindings(filter) {
+      const records = remember(
+        await store.listFindings({
+          lifecycle: FAILING_LIFECYCLES,
+          ...(filter.minSeverity ? { minSeverity: filter.minSeverity } : {}),
+          ...(filter.accountId ? { accountId: filter.accountId } : {}),
+          ...(filter.limit ? { limit: filter.limit } : {}),
+        }),
+      );
+      return records.map(toSlackFinding);
+    },
+    async posture() {
+      const rows = await store.posture();
+      const last = await store.lastScan();
+      const byScope = new Map<string, SlackPostureRow>();
+      for (const row of rows) {
+        const id = `${row.accountId}|${row.region}`;
+        let entry = byScope.get(id);
+        if (!entry) {
+          entry = { accountId: row.accountId, region: row.region, open: zeroCounts(), errors: 0 };
+          if (last?.finishedAt) entry.lastScannedAt = new Date(last.finishedAt);
+          byScope.set(id, entry);
+        }
+        entry.open[row.severity] += row.count;
+      }
+      return [...byScope.values()];
+    },
+    async lastScan() {
+      const scan = await store.lastScan();
+      return scan ? toSlackScan(scan) : undefined;
+    },
+    async findingByRef(ref) {
+      let key = refs.get(ref);
+      if (!key) {
+        // Buttons outlive the process: rebuild the map from the store once when a ref is unknown.
+        remember(await store.listFindings({ includeSuppressed: true }));
+        key = refs.get(ref);
+      }
+      if (!key) return undefined;
+      const record = await store.getFinding(key);
+      return record ? toSlackFinding(record) : undefined;
+    },
+  };
+}
+
+export function createSuppressionPort(store: Store): SlackPorts["suppressions"] {
+  const findings = createFindingsPort(store);
+  return {
+    async suppress(request) {
+      const record = await findings.findingByRef(request.ref);
+      if (!record) return { ok: false, reason: "That finding is no longer known; run a scan and try again." };
+      await store.addSuppression({
+        findingKey: findingKey(record.finding),
+        reason: request.reason,
+        createdBy: `slack:${request.userId}`,
+        ...(request.expiresAt ? { expiresAt: request.expiresAt.toISOString() } : {}),
+      });
+      return { ok: true };
+    },
+  };
+}
+
+/** Failing findings at or above a severity, for views that filter in memory. */
+export function failingAtLeast(findings: readonly Finding[], severity: Severity): Finding[] {
+  return findings.filter((f) => f.status === "FAIL" && isAtLeast(f.severity, severity));
+}
+
+/** Builds every part and the ports; `close` stops scans, the AWS clients and the store. */
+export async function createSlackRuntime(context: {
+  config: Config;
+  logger: Logger;
+  databaseUrl?: string | undefined;
+}) {
+  const { config, logger } = context;
+  const { openStore } = await import("../store/open-store.js");
+  const store = await openStore({ databaseUrl: context.databaseUrl, logger });
+  const audit = createAuditRuntime(config, { sessionName: "slack", logger });
+  const defaultRegions = await audit.resolveRegions();
+  const parts: SlackRuntimeParts = {
+    config,
+    logger,
+    store,
+    audit,
+    coordinator: new ScanCoordinator((input) => executor(input)),
+  };
+  const executor = createScanExecutor(parts);
+  await recoverAtStartup(store, logger);
+  const ports: SlackPorts = {
+    scans: createScanPort(parts, defaultRegions),
+    findings: createFindingsPort(store),
+    approvals: { pendingFor: async () => [] },
+    digest: {
+      async postDigest() {
+        throw new Error("The digest is not available yet.");
+      },
+    },
+    suppressions: createSuppressionPort(store),
+  };
+  return {
+    parts,
+    ports,
+    async close() {
+      await parts.coordinator.drain();
+      audit.destroy();
+      await store.close();
+    },
+  };
+}
+
+/** After a crash: scans left running and fixes left applying are marked interrupted; stale requests expire. */
+export async function recoverAtStartup(store: Store, logger: Logger, now: Date = new Date()): Promise<void> {
+  // A scan that started more than 6 hours ago and never finished belongs to a process that is gone.
+  const scans = await store.markScansInterrupted(new Date(now.getTime() - 6 * 3600_000).toISOString());
+  const expired = await store.expirePendingRequests(now);
+  if (scans > 0 || expired.length > 0)
+    logger.info({ scans, expired: expired.length }, "recovered state at start-up");
+}
