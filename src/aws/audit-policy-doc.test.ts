@@ -4,7 +4,9 @@ import { AUDIT_PERMISSIONS } from "./permissions.js";
 
 describe("docs/iam/audit-policy.json", () => {
   it("grants exactly the actions the collectors call, read-only, sorted", () => {
-    const doc = JSON.parse(readFileSync(new URL("../../docs/iam/audit-policy.json", import.meta.url), "utf8")) as {
+    const doc = JSON.parse(
+      readFileSync(new URL("../../docs/iam/audit-policy.json", import.meta.url), "utf8"),
+    ) as {
       Statement: Array<{ Effect: string; Action: string[]; Resource: string }>;
     };
     const actions = doc.Statement.flatMap((s) => s.Action);

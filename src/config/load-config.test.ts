@@ -70,6 +70,8 @@ describe("config", () => {
   });
 
   it("reports a missing explicit file", () => {
-    expect(() => loadConfig({ path: "/nonexistent/fa.yml", env: {} })).toThrow(/cannot read configuration file/);
+    expect(() => loadConfig({ path: "/nonexistent/fa.yml", env: {} })).toThrow(
+      /cannot read configuration file/,
+    );
   });
 });

@@ -198,13 +198,14 @@ describe("helpers", () => {
 
 describe("maskResourceArn", () => {
   it("masks sensitive names in the resource part and keeps account and region readable", () => {
-    expect(maskResourceArn("arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_2125550143")).toBe(
-      "arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_[phone]",
-    );
+    expect(
+      maskResourceArn("arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_2125550143"),
+    ).toBe("arn:aws:forecast:us-east-1:111122223333:dataset-group/promo_call_[phone]");
     expect(maskResourceArn("arn:aws:iam::111122223333:user/jane.doe@example.com")).toBe(
       "arn:aws:iam::111122223333:user/[email]",
     );
-    const plain = "arn:aws:forecast:us-east-1:111122223333:dataset-import-job/retail_demand_items/items_backfill";
+    const plain =
+      "arn:aws:forecast:us-east-1:111122223333:dataset-import-job/retail_demand_items/items_backfill";
     expect(maskResourceArn(plain)).toBe(plain);
   });
 });

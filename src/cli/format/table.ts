@@ -13,7 +13,7 @@ const COLUMNS: Array<{ title: string; cell: (f: Finding) => string; max: number 
   { title: "DETAIL", cell: (f) => f.detail, max: 160 },
 ];
 
-function fit(text: string, width: number): string {
+function fitCell(text: string, width: number): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat.padEnd(width);
 }
@@ -25,7 +25,7 @@ export function renderTable(report: ScanReport, options: { includePassed?: boole
   );
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => fit(c, widths[i] ?? c.length))
+      .map((c, i) => fitCell(c, widths[i] ?? c.length))
       .join("  ")
       .trimEnd();
   const out: string[] = [];
