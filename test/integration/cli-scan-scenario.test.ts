@@ -44,6 +44,7 @@ let configPath: string;
 let scenario: Scenario;
 let env: Record<string, string | undefined>;
 let stdout: string;
+let stderr: string;
 let exitCode: number;
 let report: ScanReport;
 
@@ -61,6 +62,7 @@ beforeAll(async () => {
     cwd: dir,
   });
   stdout = run.stdout;
+  stderr = run.stderr;
   exitCode = run.exitCode;
   report = JSON.parse(run.stdout) as ScanReport;
 });
@@ -261,6 +263,9 @@ describe("forecast-audit scan --format json over the scenario", () => {
     expect(stdout).not.toContain("4155550123");
     expect(stdout).not.toContain("AKIAIOSFODNN7EXAMPLE");
     expect(stdout).toContain('Tag \\"owner\\" on dataset \\"sales_plain\\"');
+    // Progress and logs go to stderr; they must not leak it either.
+    expect(stderr).not.toContain(EMAIL_TAG.Value);
+    expect(stderr).not.toContain("4155550123");
   });
 
   it("records the scan in the state store when --no-store is not given", async () => {
