@@ -1,0 +1,397 @@
+/**
+ * `npm run bench:scan`: one whole scan (collectInventory + evaluateInventory, as the product runs it) of a
+ * synthetic account of 10,000 Forecast resources. Forecast is the emulator, in its own process, with injected
+ * latency and throttling; every other service is moto. Prints the API calls made against the minimum the catalog
+ * needs (per operation), the wall time against the floor that latency and concurrency allow, the peak RSS, and
+ * the findings that ended in ERROR because of throttling — each with its target and PASS or MISS.
+ * Options (argv or env): --resources N (BENCH_RESOURCES), --latency MS (BENCH_LATENCY_MS), --concurrency N
+ * (BENCH_CONCURRENCY), --max-concurrent N (BENCH_MAX_CONCURRENT, the emulator's), --rate N (BENCH_RATE, the
+ * emulator's requests per second; 0 = none), --buckets, --keys, --roles. Exits 0 whatever the figures; non-zero
+ * only when the run itself fails. Loopback only; one scan; stops by itself.
+ */
+import { availableParallelism, loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { createCallCounter } from "../src/aws/call-counter.js";
+import { createClientFactory } from "../src/aws/client-factory.js";
+import { collectInventory } from "../src/aws/collect-inventory.js";
+import type { Finding } from "../src/domain/finding.js";
+import type { Inventory } from "../src/domain/inventory.js";
+import { FORECAST_RESOURCE_TYPES } from "../src/domain/inventory.js";
+import { evaluateInventory } from "../src/scan/evaluate-inventory.js";
+import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoRequestHandler, startMoto } from "../test/support/moto.js";
+import { type EmulatorProcess, startEmulatorProcess } from "./support/forecast-emulator-child.js";
+import { minimumScanCalls } from "./support/scan-minimum.js";
+import { createDataKeys, seedMotoAccount } from "./support/scan-moto-account.js";
+
+const REGION = "us-east-1";
+const THROTTLING_CODES = new Set([
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "SlowDown",
+  "Throttling",
+  "RequestLimitExceeded",
+]);
+const TARGET_WALL_FACTOR = 1.5;
+const TARGET_RSS_MB = 300;
+const MB = 1024 * 1024;
+
+interface Options {
+  resources: number;
+  latencyMs: number;
+  concurrency: number;
+  maxConcurrent: number;
+  rate: number;
+  buckets: number;
+  keys: number;
+  roles: number;
+}
+
+const FLAGS: Record<string, { key: keyof Options; env: string; min: number }> = {
+  "--resources": { key: "resources", env: "BENCH_RESOURCES", min: 1 },
+  "--latency": { key: "latencyMs", env: "BENCH_LATENCY_MS", min: 0 },
+  "--concurrency": { key: "concurrency", env: "BENCH_CONCURRENCY", min: 1 },
+  "--max-concurrent": { key: "maxConcurrent", env: "BENCH_MAX_CONCURRENT", min: 1 },
+  "--rate": { key: "rate", env: "BENCH_RATE", min: 0 },
+  "--buckets": { key: "buckets", env: "BENCH_BUCKETS", min: 1 },
+  "--keys": { key: "keys", env: "BENCH_KEYS", min: 1 },
+  "--roles": { key: "roles", env: "BENCH_ROLES", min: 1 },
+};
+
+class UsageError extends Error {}
+
+function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
+  const given: Partial<Record<keyof Options, number>> = {};
+  const read = (flag: string, raw: string | undefined) => {
+    const spec = FLAGS[flag];
+    if (!spec) throw new UsageError(`Unknown option ${flag}.`);
+    const value = Number(raw);
+    if (raw === undefined || raw.trim() === "" || !Number.isInteger(value) || value < spec.min)
+      throw new UsageError(`${flag} needs an integer ≥ ${spec.min}, got ${raw ?? "nothing"}.`);
+    given[spec.key] = value;
+  };
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== "") read(flag, raw);
+  }
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? "";
+    const eq = arg.indexOf("=");
+    if (eq > 0) read(arg.slice(0, eq), arg.slice(eq + 1));
+    else {
+      read(arg, argv[i + 1]);
+      i += 1;
+    }
+  }
+  const concurrency = given.concurrency ?? 8;
+  return {
+    resources: given.resources ?? 10_000,
+    latencyMs: given.latencyMs ?? 20,
+    concurrency,
+    maxConcurrent: given.maxConcurrent ?? concurrency,
+    rate: given.rate ?? 300,
+    buckets: given.buckets ?? 20,
+    keys: given.keys ?? 10,
+    roles: given.roles ?? 5,
+  };
+}
+
+/** Peak RSS: the kernel's high-water mark plus sampling, whichever is higher. */
+function sampleRss(intervalMs: number): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+    },
+  };
+}
+
+const fmtInt = (n: number) => n.toLocaleString("en-US");
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+function collectedForecastResources(inventory: Inventory): { resources: number; failedSlices: number } {
+  let resources = 0;
+  let failedSlices = 0;
+  for (const account of inventory.accounts) {
+    for (const region of account.regions) {
+      for (const type of FORECAST_RESOURCE_TYPES) {
+        const slice = region.forecast[type];
+        if (slice.ok) resources += slice.value.length;
+        else failedSlices += 1;
+      }
+    }
+  }
+  return { resources, failedSlices };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  console.log(
+    `bench:scan — ${fmtInt(options.resources)} Forecast resources, ${options.latencyMs} ms per Forecast call, ` +
+      `collector concurrency ${options.concurrency}, emulator max ${options.maxConcurrent} concurrent` +
+      `${options.rate > 0 ? ` and ${options.rate} requests/s` : ""}; ${options.buckets} buckets, ${options.keys} keys, ${options.roles} roles`,
+  );
+
+  const setupStarted = performance.now();
+  const moto = await startMoto();
+  let emulator: EmulatorProcess | undefined;
+  let factory: ReturnType<typeof createClientFactory> | undefined;
+  try {
+    // A shared MOTO_URL server is wiped too: the account must be exactly what is seeded here.
+    await moto.reset();
+    const dataKeys = await createDataKeys(moto, options.keys, REGION);
+    emulator = await startEmulatorProcess({
+      accountId: MOTO_ACCOUNT_ID,
+      region: REGION,
+      size: options.resources,
+      buckets: options.buckets,
+      keys: options.keys,
+      roles: options.roles,
+      latencyMs: options.latencyMs,
+      throttle: {
+        maxConcurrent: options.maxConcurrent,
+        ...(options.rate > 0 ? { ratePerSecond: options.rate } : {}),
+      },
+      keyArns: dataKeys.map((k) => k.arn),
+    });
+    const { seeded } = emulator;
+    const motoAccount = await seedMotoAccount(moto, {
+      region: REGION,
+      accountId: MOTO_ACCOUNT_ID,
+      buckets: seeded.buckets,
+      roleArns: seeded.roleArns,
+      dataKeys,
+    });
+    console.log(
+      `seeded in ${fmtS(performance.now() - setupStarted)}: ${fmtInt(seeded.total)} Forecast resources ` +
+        `(${seeded.autoPredictors} auto predictors), ${seeded.buckets.length} referenced buckets, ` +
+        `${seeded.keyArns.length} Forecast keys, ${seeded.roleArns.length} roles; moto at ${moto.url}, emulator at ${emulator.url}`,
+    );
+
+    // The SDK's standard variables, as in production; the factory reads them when it builds clients.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ENDPOINT_URL_FORECAST: emulator.url,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_REGION: REGION,
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    const counter = createCallCounter();
+    factory = createClientFactory({
+      requireFips: false,
+      sessionName: "bench-scan",
+      concurrencyHint: options.concurrency,
+      callCounter: counter,
+      // Routes S3 Control's `<account>.localhost` host to moto; every other request goes out unchanged.
+      requestHandler: motoRequestHandler(),
+    });
+
+    let progressEvents = 0;
+    let forecastDoneAt: number | undefined;
+    const rss = sampleRss(50);
+    const now = new Date();
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const inventory = await collectInventory({
+      accounts: [],
+      regions: [REGION],
+      factory,
+      lookbackDays: 7,
+      maxEvents: 2_000,
+      concurrency: options.concurrency,
+      now,
+      onProgress: (event) => {
+        progressEvents += 1;
+        if (event.phase === "forecast" && event.total > 0 && event.done === event.total)
+          forecastDoneAt = performance.now();
+      },
+    });
+    const collected = performance.now();
+    const findings: Finding[] = evaluateInventory(inventory, { requireFips: false, now });
+    const finished = performance.now();
+    const peakRss = rss.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+
+    const snapshot = counter.snapshot();
+    const emulatorStats = await emulator.stats();
+    const minimum = minimumScanCalls({ seeded, moto: motoAccount, regions: [REGION] });
+
+    // --- API calls ---------------------------------------------------------------------------------------
+    const operations = [...new Set([...Object.keys(snapshot.calls), ...Object.keys(minimum.calls)])].sort();
+    const rows: string[][] = [];
+    let made = 0;
+    let needed = 0;
+    const over: string[] = [];
+    const under: string[] = [];
+    for (const op of operations) {
+      const m = snapshot.calls[op] ?? 0;
+      const retries = snapshot.retries[op] ?? 0;
+      const reason = minimum.excluded[op];
+      if (reason !== undefined) {
+        rows.push([op, fmtInt(m), fmtInt(retries), "excluded", ""]);
+        continue;
+      }
+      const n = minimum.calls[op] ?? 0;
+      made += m;
+      needed += n;
+      if (m > n) over.push(`${op} +${m - n}`);
+      if (m < n) under.push(`${op} −${n - m}`);
+      rows.push([
+        op,
+        fmtInt(m),
+        fmtInt(retries),
+        fmtInt(n),
+        m === n ? "" : m > n ? `+${m - n}` : `−${n - m}`,
+      ]);
+    }
+    console.log(
+      "\nAPI calls by operation (made = logical calls; retries = extra HTTP attempts, counted apart):",
+    );
+    console.log(table(["operation", "made", "retries", "minimum", "diff"], rows));
+    console.log("\nminimum, as worked out from what was seeded:");
+    for (const line of minimum.basis) console.log(`  - ${line}`);
+    for (const [op, reason] of Object.entries(minimum.excluded)) console.log(`  - excluded ${op}: ${reason}`);
+
+    // --- Wall time ---------------------------------------------------------------------------------------
+    const forecastMinimum = Object.entries(minimum.calls)
+      .filter(([op]) => op.startsWith("forecast:"))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const allowed = Math.min(options.concurrency, options.maxConcurrent);
+    const floorMs = (forecastMinimum * options.latencyMs) / allowed;
+    const wallMs = finished - started;
+    const forecastRetries = Object.entries(snapshot.retries)
+      .filter(([op]) => op.startsWith("forecast:"))
+      .reduce((sum, [, n]) => sum + n, 0);
+    const forecastMade = Object.entries(snapshot.calls)
+      .filter(([op]) => op.startsWith("forecast:"))
+      .reduce((sum, [, n]) => sum + n, 0);
+
+    // --- Findings ----------------------------------------------------------------------------------------
+    const byStatus = { PASS: 0, FAIL: 0, ERROR: 0 };
+    const errors = new Map<string, number>();
+    let throttledErrors = 0;
+    for (const f of findings) {
+      byStatus[f.status] += 1;
+      if (f.status !== "ERROR") continue;
+      const code = f.error?.code ?? "unknown";
+      if (THROTTLING_CODES.has(code)) throttledErrors += 1;
+      const key = `${f.controlId}: ${code} (${f.error?.action ?? "?"})`;
+      errors.set(key, (errors.get(key) ?? 0) + 1);
+    }
+    const { resources, failedSlices } = collectedForecastResources(inventory);
+
+    console.log("\nscan:");
+    console.log(
+      `  Forecast resources collected: ${fmtInt(resources)} of ${fmtInt(seeded.total)}` +
+        `${failedSlices > 0 ? ` (${failedSlices} resource types failed to list)` : ""}`,
+    );
+    console.log(
+      `  findings: ${fmtInt(findings.length)} (PASS ${fmtInt(byStatus.PASS)}, FAIL ${fmtInt(byStatus.FAIL)}, ERROR ${fmtInt(byStatus.ERROR)}); ${fmtInt(progressEvents)} progress events`,
+    );
+    for (const [key, n] of [...errors].sort()) console.log(`  ERROR × ${n}: ${key}`);
+    console.log(
+      `  time: collect ${fmtS(collected - started)} (Forecast done at ${
+        forecastDoneAt === undefined ? "?" : fmtS(forecastDoneAt - started)
+      }), evaluate ${fmtS(finished - collected)}; scanner CPU ${fmtS((cpu.user + cpu.system) / 1000)} (${(
+        (cpu.user + cpu.system) / 1000 / snapshot.totalCalls
+      ).toFixed(2)} ms per call)`,
+    );
+    console.log(
+      `  Forecast: ${fmtInt(forecastMade)} calls + ${fmtInt(forecastRetries)} retries; the emulator received ${fmtInt(
+        emulatorStats.total,
+      )} requests and throttled ${fmtInt(emulatorStats.throttled)}; ${(
+        (emulatorStats.total / (forecastDoneAt === undefined ? wallMs : forecastDoneAt - started)) * 1000
+      ).toFixed(0)} requests/s`,
+    );
+    console.log(
+      `  floor = Forecast calls × latency ÷ allowed concurrency = ${fmtInt(forecastMinimum)} × ${options.latencyMs} ms ÷ min(collector ${options.concurrency}, emulator ${options.maxConcurrent}) = ${fmtS(floorMs)}`,
+    );
+    if (options.rate > 0) {
+      const rateFloorMs = (forecastMinimum / options.rate) * 1000;
+      console.log(
+        `  (the emulator's ${options.rate} requests/s alone need ${fmtS(rateFloorMs)}: ${
+          rateFloorMs > floorMs ? "above" : "below"
+        } the floor; the target stays on the floor)`,
+      );
+    }
+    console.log(
+      "  non-Forecast calls go to moto with no injected latency, so the floor counts Forecast calls only",
+    );
+    console.log(
+      `  ${availableParallelism()} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}; Node ${process.version}`,
+    );
+
+    // --- Verdict -----------------------------------------------------------------------------------------
+    const callsPass = made === needed && over.length === 0 && under.length === 0;
+    const wallPass = wallMs <= TARGET_WALL_FACTOR * floorMs;
+    const rssPass = peakRss < TARGET_RSS_MB * MB;
+    const throttlePass = throttledErrors === 0;
+    const callNote =
+      over.length + under.length === 0
+        ? ""
+        : ` — ${[...over.map((o) => `over: ${o}`), ...under.map((u) => `under: ${u}`)].join(", ")}`;
+    console.log("\nresult:");
+    console.log(
+      table(
+        ["figure", "measured", "target", ""],
+        [
+          [
+            "API calls (excl. retries, excl. excluded)",
+            fmtInt(made),
+            `= ${fmtInt(needed)} minimum`,
+            verdict(callsPass),
+          ],
+          ["retries (reported, not counted above)", fmtInt(snapshot.totalRetries), "—", ""],
+          [
+            "wall time (collect + evaluate)",
+            `${fmtS(wallMs)} (${(wallMs / floorMs).toFixed(2)}× floor)`,
+            `≤ ${TARGET_WALL_FACTOR}× ${fmtS(floorMs)} = ${fmtS(TARGET_WALL_FACTOR * floorMs)}`,
+            verdict(wallPass),
+          ],
+          [
+            "peak RSS (scanner process)",
+            `${(peakRss / MB).toFixed(0)} MB`,
+            `< ${TARGET_RSS_MB} MB`,
+            verdict(rssPass),
+          ],
+          ["ERROR findings caused by throttling", fmtInt(throttledErrors), "0", verdict(throttlePass)],
+        ],
+      ),
+    );
+    if (callNote) console.log(`calls differ from the minimum${callNote}`);
+    if (resources !== seeded.total)
+      console.log(
+        `note: the scan saw ${resources} of ${seeded.total} Forecast resources; the figures are suspect`,
+      );
+  } finally {
+    factory?.destroy();
+    await emulator?.stop();
+    await moto.stop();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\nUsage: npm run bench:scan -- [${Object.keys(FLAGS).join(" N] [")} N]`);
+    process.exit(2);
+  }
+  throw error;
+}
