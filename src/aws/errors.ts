@@ -11,9 +11,23 @@ interface SdkErrorShape {
 }
 
 /** The AWS error code of anything thrown by an SDK v3 call (or `Timeout`/`NetworkError`/`Error`). */
+/** An SDK error raised because the response body could not be parsed (an HTML error page, a proxy's answer). */
+function unparsedResponseStatus(e: SdkErrorShape): number | undefined {
+  const status = e.$metadata?.httpStatusCode;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (status === undefined) return undefined;
+  return e.name === "SyntaxError" || message.startsWith("Deserialization error") ? status : undefined;
+}
+
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== "object" || error === null) return "Error";
   const e = error as SdkErrorShape;
+  const unparsed = unparsedResponseStatus(e);
+  if (unparsed !== undefined) {
+    if (unparsed === 403) return "AccessDenied";
+    if (unparsed === 429) return "Throttling";
+    return unparsed >= 500 ? "ServiceUnavailable" : `HTTP${unparsed}`;
+  }
   for (const candidate of [e.Code, e.code, e.name]) {
     if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") {
       if (candidate === "TimeoutError" || candidate === "AbortError") return "Timeout";
@@ -29,8 +43,15 @@ export function awsErrorCode(error: unknown): string {
 }
 
 export function toCollectError(error: unknown, action: string): CollectError {
-  const raw = typeof error === "object" && error !== null ? (error as SdkErrorShape).message : undefined;
-  const message = typeof raw === "string" && raw.trim() !== "" ? raw : String(error);
+  const shape = typeof error === "object" && error !== null ? (error as SdkErrorShape) : undefined;
+  const unparsed = shape ? unparsedResponseStatus(shape) : undefined;
+  const raw = shape?.message;
+  const message =
+    unparsed !== undefined
+      ? `The service answered HTTP ${unparsed} with a body that is not an AWS error response`
+      : typeof raw === "string" && raw.trim() !== ""
+        ? raw
+        : String(error);
   return { code: awsErrorCode(error), message: maskSensitive(message).slice(0, 500), action };
 }
 

@@ -1,4 +1,5 @@
 /** `forecast-audit collect --out FILE`: save an inventory to evaluate later with `scan --inventory FILE`. */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import { writeInventoryFile } from "../../scan/inventory-file.js";
@@ -39,7 +40,7 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
           onProgress: (e) => progress.update(e),
           now: deps.now(),
         });
-        await writeInventoryFile(opts.out, inventory);
+        await writeInventoryFile(resolve(deps.cwd, opts.out), inventory);
         deps.stderr(`wrote the inventory of ${inventory.accounts.length} account(s) to ${opts.out}\n`);
       } finally {
         progress.stop();

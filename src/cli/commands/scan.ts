@@ -1,4 +1,5 @@
 /** `forecast-audit scan`: the audit from a terminal or a CI job, with an exit code. */
+import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
@@ -91,7 +92,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       let result: ScanResult;
       if (opts.inventory) {
         const inventory = filterInventory(
-          await readInventoryFile(opts.inventory),
+          await readInventoryFile(resolve(deps.cwd, opts.inventory)),
           opts.account ?? [],
           opts.region ?? [],
         );
