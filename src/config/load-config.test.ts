@@ -60,6 +60,44 @@ describe("config", () => {
     }
   });
 
+  it("validates cron expressions and time zones at start-up, naming the field", () => {
+    const message = (value: unknown): string => {
+      try {
+        parseConfig(value);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error("expected the configuration to be rejected");
+    };
+    const bad = message({
+      slack: { digest: { cron: "61 9 * * *", timezone: "Europe/Berln" } },
+      schedule: { scanCron: "every morning", timezone: "Mars/Olympus" },
+    });
+    expect(bad).toMatch(
+      /slack\.digest\.cron: must be a cron expression .*61 is a invalid expression for minute/,
+    );
+    expect(bad).toMatch(/slack\.digest\.timezone: must be an IANA time zone .*`Europe\/Berln` is not one/);
+    expect(bad).toMatch(/schedule\.scanCron: must be a cron expression .*`every morning`/);
+    expect(bad).toMatch(/schedule\.timezone: must be an IANA time zone/);
+    expect(message({ slack: { digest: { cron: "" } } })).toMatch(/slack\.digest\.cron: .*it is empty/);
+    expect(message({ slack: { digest: { cron: "0 9 31 2 *" } } })).toMatch(/impossible day of month/);
+  });
+
+  it("accepts valid schedules, six-field cron and any IANA zone", () => {
+    const config = parseConfig({
+      slack: { digest: { cron: "30 7 * * 1-5", timezone: "America/New_York" } },
+      schedule: { scanCron: "0 0 6 * * *", timezone: "Asia/Kolkata", runMissedOnStart: false },
+    });
+    expect(config.slack.digest).toMatchObject({ cron: "30 7 * * 1-5", timezone: "America/New_York" });
+    expect(config.schedule).toEqual({
+      scanCron: "0 0 6 * * *",
+      timezone: "Asia/Kolkata",
+      runMissedOnStart: false,
+    });
+    expect(parseConfig({}).schedule).toEqual({ timezone: "UTC", runMissedOnStart: true });
+  });
+
   it("rejects unknown keys, naming them", () => {
     expect(() => parseConfig({ acounts: [] })).toThrow(/acounts/);
   });

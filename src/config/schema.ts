@@ -1,5 +1,6 @@
 /** The configuration file's schema. Every key is optional; the names are public and never renamed. */
 import { z } from "zod";
+import { cronExpressionProblem, timeZoneProblem } from "../schedule/cron-schedule.js";
 
 const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 const roleArn = z
@@ -8,6 +9,15 @@ const roleArn = z
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1");
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "must be a Slack user id such as U0123ABCD");
 const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, "must be a Slack user group id such as S0123ABCD");
+/** Checked at start-up so that a typo stops the app instead of silently never running the schedule. */
+const cronExpression = z.string().superRefine((value, ctx) => {
+  const problem = cronExpressionProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+const timeZone = z.string().superRefine((value, ctx) => {
+  const problem = timeZoneProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 const slackChannelId = z
   .string()
   .regex(/^[CGD][A-Z0-9]{2,}$/, "must be a Slack channel id such as C0123ABCD");
@@ -57,8 +67,8 @@ export const configSchema = z
         digest: z
           .object({
             channels: z.array(slackChannelId).default([]),
-            cron: z.string().default("0 9 * * *"),
-            timezone: z.string().default("UTC"),
+            cron: cronExpression.default("0 9 * * *"),
+            timezone: timeZone.default("UTC"),
           })
           .strict()
           .default({ channels: [], cron: "0 9 * * *", timezone: "UTC" }),
@@ -67,8 +77,8 @@ export const configSchema = z
       .prefault({}),
     schedule: z
       .object({
-        scanCron: z.string().optional(),
-        timezone: z.string().default("UTC"),
+        scanCron: cronExpression.optional(),
+        timezone: timeZone.default("UTC"),
         runMissedOnStart: z.boolean().default(true),
       })
       .strict()
