@@ -11,9 +11,9 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly Request
   applying: ["applied", "failed", "interrupted"],
   applied: ["reverting"],
   reverting: ["reverted", "failed", "interrupted"],
-  // A fix that failed or was interrupted is safe to run again once someone chooses to.
-  failed: ["applying"],
-  interrupted: ["applying", "failed"],
+  // A fix that failed or was interrupted is safe to run again once someone chooses to, or to revert.
+  failed: ["applying", "reverting"],
+  interrupted: ["applying", "reverting", "failed"],
   rejected: [],
   expired: [],
   reverted: [],

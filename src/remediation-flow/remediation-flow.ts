@@ -1,0 +1,542 @@
+/**
+ * The remediation use-cases: request a fix, approve, reject, apply (and retry), revert, expire. Every state
+ * change is one compare-and-set in the store, so double clicks, concurrent approvers and Slack retries apply
+ * a plan once; the decisions themselves are pure (decisions.ts).
+ */
+import type { AccountClients } from "../aws/clients.js";
+import { controlById } from "../controls/catalog.js";
+import type { Finding } from "../domain/finding.js";
+import type { AccountInventory } from "../domain/inventory.js";
+import type { Plan, Remediation } from "../domain/remediation.js";
+import type { Logger } from "../logging/logger.js";
+import { remediationById } from "../remediations/catalog.js";
+import { executePlan, PlanRejectedError, PlanStepFailedError } from "../remediations/execute-plan.js";
+import { ALREADY_COMPLIANT } from "../remediations/plan-kit.js";
+import type { FindingRecord, RemediationRequest, RequestState, Store } from "../store/types.js";
+import {
+  decideApprove,
+  decideDrift,
+  decideReject,
+  decideRetry,
+  decideRevert,
+  expiresAt,
+  flowResult,
+  isExpired,
+  storedPlanOf,
+} from "./decisions.js";
+import type { FreshReadTarget } from "./read-fresh-account.js";
+import { judgeRecheck } from "./recheck.js";
+import {
+  auditActor,
+  type FlowResult,
+  type Outcome,
+  type Principal,
+  principalId,
+  type Recheck,
+  type Refusal,
+  type RequestOptions,
+  refuse,
+  type StoredPlan,
+} from "./types.js";
+
+export interface RemediationFlowDeps {
+  store: Store;
+  /** A fresh read-only read of what the fix needs (see read-fresh-account.ts), with the audit clients. */
+  readFresh(target: FreshReadTarget): Promise<AccountInventory>;
+  /** The clients of the account's remediation role. */
+  remediationClients(accountId: string): Promise<AccountClients>;
+  now(): Date;
+  /** `slack.requestTtlHours`. */
+  ttlHours: number;
+  /** `slack.fourEyes`. */
+  fourEyes: boolean;
+  requireFips: boolean;
+  /** The account's name from the config, for plans. */
+  accountName?(accountId: string): string | undefined;
+  logger?: Logger;
+}
+
+export type AuthorizationCheck = { ok: true } | { ok: false; reason: string };
+
+export interface Preview {
+  finding: FindingRecord;
+  remediation: Remediation;
+  plan: Plan;
+}
+
+export interface RequestFixInput {
+  findingKey: string;
+  requester: Principal;
+  reason?: string;
+  options?: RequestOptions;
+  /** The fingerprint of the plan the requester saw; a different fresh plan is refused. */
+  expectedFingerprint?: string;
+}
+
+export interface ClickInput {
+  requestId: string;
+  actor: Principal;
+  /** The caller's authorization verdict (approver list, workspace); a refusal is audited and stops here. */
+  authorization: AuthorizationCheck;
+  /** Called once this click has won the request, before the AWS calls start. */
+  onStarted?(request: RemediationRequest): Promise<void>;
+}
+
+export type FlowAnswer = { ok: true; request: RemediationRequest } | Refusal;
+
+function toFinding(record: FindingRecord): Finding {
+  const finding: Finding = {
+    controlId: record.controlId,
+    status: record.status,
+    severity: record.severity,
+    accountId: record.accountId,
+    region: record.region,
+    resourceArn: record.resourceArn,
+    resourceType: record.resourceType,
+    title: record.title,
+    detail: record.detail,
+  };
+  if (record.remediationId) finding.remediationId = record.remediationId;
+  return finding;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeSteps(plan: Plan, count: number): string[] {
+  return plan.steps.slice(0, count).map((s, i) => `${i + 1}. ${s.service}:${s.operation}`);
+}
+
+const OPEN_STATES: readonly RequestState[] = ["pending", "approved", "applying"];
+
+export function createRemediationFlow(deps: RemediationFlowDeps) {
+  const { store } = deps;
+  const log = (requestId: string) => deps.logger?.child({ requestId });
+
+  function target(finding: FindingRecord | Plan["finding"], remediationId: string, options?: RequestOptions) {
+    const name = deps.accountName?.(finding.accountId);
+    const t: FreshReadTarget = {
+      remediationId,
+      finding: {
+        accountId: finding.accountId,
+        region: finding.region,
+        resourceArn: finding.resourceArn,
+        controlId: finding.controlId,
+      },
+    };
+    if (options) t.options = options;
+    if (name !== undefined) t.accountName = name;
+    return t;
+  }
+
+  async function audit(actor: string, action: string, targetId: string, detail?: unknown): Promise<void> {
+    await store.appendAudit({ actor, action, target: targetId, ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  /** Audits a refused click and hands the refusal back. */
+  async function refused(
+    actor: Principal,
+    action: string,
+    targetId: string,
+    refusal: Refusal,
+  ): Promise<Refusal> {
+    await audit(auditActor(actor), "request.refused", targetId, {
+      action,
+      code: refusal.code,
+      reason: refusal.reason,
+    });
+    return refusal;
+  }
+
+  async function plan(
+    findingKey: string,
+    options: RequestOptions | undefined,
+  ): Promise<{ ok: true; preview: Preview } | Refusal> {
+    const record = await store.getFinding(findingKey);
+    if (!record) return refuse("not-found", "That finding is no longer known; run a scan and try again.");
+    if (record.status !== "FAIL") {
+      return refuse(
+        "finding-not-failing",
+        `The last scan reports this finding as ${record.status}, not FAIL; there is nothing to fix.`,
+      );
+    }
+    const remediation = record.remediationId ? remediationById(record.remediationId) : undefined;
+    if (!remediation) {
+      return refuse(
+        "no-remediation",
+        "This control has no automated fix; follow the guidance under Details.",
+      );
+    }
+    let account: AccountInventory;
+    try {
+      account = await deps.readFresh(target(record, remediation.id, options));
+    } catch (error) {
+      return refuse("read-failed", `The resource could not be read just now: ${errorText(error)}`);
+    }
+    const made = remediation.plan(toFinding(record), account, { now: deps.now(), ...options });
+    return { ok: true, preview: { finding: record, remediation, plan: made } };
+  }
+
+  /** The plan a fix would run now, from a fresh read; for the Fix modal and `fix --dry-run`. */
+  async function preview(findingKey: string, options?: RequestOptions) {
+    return plan(findingKey, options);
+  }
+
+  async function requestFix(
+    input: RequestFixInput,
+  ): Promise<{ ok: true; request: RemediationRequest; plan: Plan } | Refusal> {
+    const made = await plan(input.findingKey, input.options);
+    if (!made.ok) return made;
+    const { remediation } = made.preview;
+    const fresh = made.preview.plan;
+    if (fresh.refusal !== undefined) return refuse("plan-refused", fresh.refusal);
+    if (fresh.steps.length === 0) {
+      const why = fresh.notes.find((n) => n.startsWith(ALREADY_COMPLIANT)) ?? "The plan has nothing to do.";
+      return refuse("already-compliant", `${why} Run a scan to update the finding.`);
+    }
+    if (input.expectedFingerprint !== undefined && input.expectedFingerprint !== fresh.fingerprint) {
+      return refuse(
+        "plan-changed",
+        "The resource changed while the Fix dialog was open, so the plan you saw is out of date. Open Fix again to see the new plan.",
+      );
+    }
+    const open = await store.listRequests({ findingKey: input.findingKey, states: OPEN_STATES });
+    const live = open.find((r) => !isExpired(r, deps.now()));
+    if (live) {
+      return refuse("already-requested", "A fix for this finding is already requested and waiting.", live);
+    }
+    const stored: StoredPlan = { ...fresh };
+    if (input.options && Object.keys(input.options).length > 0) stored.requestOptions = input.options;
+    const reason = input.reason?.trim();
+    const request = await store.createRequest({
+      findingKey: input.findingKey,
+      remediationId: remediation.id,
+      plan: reason ? { ...stored, requestReason: reason } : stored,
+      planFingerprint: fresh.fingerprint,
+      requester: principalId(input.requester),
+      expiresAt: expiresAt(deps.now(), deps.ttlHours),
+    });
+    log(request.id)?.info({ remediationId: remediation.id }, "fix requested");
+    return { ok: true, request, plan: fresh };
+  }
+
+  /** Loads a request for a click, expiring it first when its time is up. */
+  async function load(requestId: string): Promise<RemediationRequest | Refusal> {
+    const request = await store.getRequest(requestId);
+    if (!request) return refuse("not-found", "This request is not known (it may have been pruned).");
+    if (isExpired(request, deps.now())) {
+      await store.transitionRequest(request.id, "pending", "expired", { actor: "system" });
+      return (await store.getRequest(requestId)) ?? request;
+    }
+    return request;
+  }
+
+  async function click(
+    input: ClickInput,
+    action: string,
+  ): Promise<{ ok: true; request: RemediationRequest } | Refusal> {
+    const loaded = await load(input.requestId);
+    if ("ok" in loaded) return refused(input.actor, action, input.requestId, loaded);
+    if (!input.authorization.ok) {
+      return refused(
+        input.actor,
+        action,
+        input.requestId,
+        refuse("not-authorized", input.authorization.reason, loaded),
+      );
+    }
+    return { ok: true, request: loaded };
+  }
+
+  async function approveRequest(input: ClickInput): Promise<FlowAnswer> {
+    const loaded = await click(input, "approve");
+    if (!loaded.ok) return loaded;
+    const decision = decideApprove(loaded.request, input.actor, deps.now(), deps.fourEyes);
+    if (!decision.ok) return refused(input.actor, "approve", input.requestId, decision);
+    const won = await store.transitionRequest(input.requestId, "pending", "approved", {
+      approver: principalId(input.actor),
+      actor: auditActor(input.actor),
+    });
+    if (!won) {
+      const now = (await store.getRequest(input.requestId)) ?? loaded.request;
+      return refuse("already-handled", "Someone else is already handling this request.", now);
+    }
+    const approved = (await store.getRequest(input.requestId)) as RemediationRequest;
+    await input.onStarted?.(approved);
+    return applyApproved(approved, input.actor);
+  }
+
+  async function finish(
+    requestId: string,
+    from: RequestState,
+    to: RequestState,
+    result: FlowResult,
+    actor: Principal,
+  ): Promise<RemediationRequest> {
+    await store.transitionRequest(requestId, from, to, { result, actor: auditActor(actor) });
+    return (await store.getRequest(requestId)) as RemediationRequest;
+  }
+
+  /** approved → applying → applied | failed, after the drift check on a fresh read. */
+  async function applyApproved(request: RemediationRequest, actor: Principal): Promise<FlowAnswer> {
+    const by = auditActor(actor);
+    const stored = storedPlanOf(request);
+    const remediation = remediationById(request.remediationId);
+    const record = await store.getFinding(request.findingKey);
+    const stop = async (outcome: Outcome, error: string) =>
+      ({
+        ok: true,
+        request: await finish(
+          request.id,
+          "approved",
+          "failed",
+          { phase: "apply", outcome, stepsDone: [], error, by },
+          actor,
+        ),
+      }) as const;
+    if (!stored || !remediation || !record) {
+      return stop("refused", "The stored plan, its remediation or its finding is no longer known.");
+    }
+    let fresh: Plan;
+    try {
+      const account = await deps.readFresh(target(record, remediation.id, stored.requestOptions));
+      fresh = remediation.plan(toFinding(record), account, { now: deps.now(), ...stored.requestOptions });
+    } catch (error) {
+      return stop("refused", `The resource could not be read before applying: ${errorText(error)}`);
+    }
+    const drift = decideDrift(request.planFingerprint, fresh);
+    if (!drift.ok) return stop(drift.code === "plan-changed" ? "drift" : "refused", drift.reason);
+    const started = await store.transitionRequest(request.id, "approved", "applying", {
+      priorState: fresh.priorState,
+      result: { phase: "apply", stepsDone: [], by },
+      actor: by,
+    });
+    if (!started) return refuse("already-handled", "Someone else is already handling this request.", request);
+    return runApply(
+      { ...request, state: "applying", priorState: fresh.priorState },
+      stored,
+      record,
+      actor,
+      0,
+    );
+  }
+
+  async function runApply(
+    request: RemediationRequest,
+    stored: StoredPlan,
+    record: FindingRecord,
+    actor: Principal,
+    fromStep: number,
+  ): Promise<FlowAnswer> {
+    const by = auditActor(actor);
+    const plan: Plan = { ...stored, priorState: request.priorState ?? stored.priorState };
+    try {
+      const clients = await deps.remediationClients(plan.finding.accountId);
+      await executePlan(plan, clients, { fromStep });
+    } catch (error) {
+      const result: FlowResult =
+        error instanceof PlanStepFailedError
+          ? {
+              phase: "apply",
+              outcome: "step-failed",
+              stepsDone: describeSteps(plan, error.stepsDone),
+              error: error.message,
+              failedStep: `${error.stepsDone + 1}. ${error.failedStep.service}:${error.failedStep.operation}`,
+              awsCode: error.awsCode,
+              action: error.action,
+              by,
+            }
+          : {
+              phase: "apply",
+              outcome: error instanceof PlanRejectedError ? "refused" : "step-failed",
+              stepsDone: describeSteps(plan, fromStep),
+              error: errorText(error),
+              by,
+            };
+      log(request.id)?.warn({ outcome: result.outcome, awsCode: result.awsCode }, "fix failed");
+      return { ok: true, request: await finish(request.id, "applying", "failed", result, actor) };
+    }
+    const recheck = await recheckFinding(record, stored);
+    await audit(by, "request.rechecked", request.id, { status: recheck.status, detail: recheck.detail });
+    const result: FlowResult = {
+      phase: "apply",
+      outcome: recheck.status === "PASS" ? "applied" : "applied-unconfirmed",
+      stepsDone: describeSteps(plan, plan.steps.length),
+      recheck,
+      by,
+    };
+    log(request.id)?.info({ recheck: recheck.status }, "fix applied");
+    return { ok: true, request: await finish(request.id, "applying", "applied", result, actor) };
+  }
+
+  async function recheckFinding(record: FindingRecord, stored: StoredPlan): Promise<Recheck> {
+    const control = controlById(record.controlId);
+    const at = deps.now().toISOString();
+    if (!control) return { status: "ERROR", detail: `The control ${record.controlId} is not known.`, at };
+    try {
+      const account = await deps.readFresh(target(record, stored.remediationId, stored.requestOptions));
+      return judgeRecheck(control, account, record, { requireFips: deps.requireFips, now: deps.now() });
+    } catch (error) {
+      return { status: "ERROR", detail: `The re-check could not read the resource: ${errorText(error)}`, at };
+    }
+  }
+
+  async function rejectRequest(input: ClickInput & { reason: string }): Promise<FlowAnswer> {
+    const loaded = await click(input, "reject");
+    if (!loaded.ok) return loaded;
+    const decision = decideReject(loaded.request, deps.now());
+    if (!decision.ok) return refused(input.actor, "reject", input.requestId, decision);
+    const won = await store.transitionRequest(input.requestId, "pending", "rejected", {
+      rejecter: principalId(input.actor),
+      reason: input.reason.trim(),
+      actor: auditActor(input.actor),
+    });
+    const request = (await store.getRequest(input.requestId)) as RemediationRequest;
+    if (!won) return refuse("already-handled", "Someone else has already handled this request.", request);
+    return { ok: true, request };
+  }
+
+  /** failed | interrupted → applying (or reverting), from the step where it stopped. */
+  async function retryRequest(input: ClickInput): Promise<FlowAnswer> {
+    const loaded = await click(input, "retry");
+    if (!loaded.ok) return loaded;
+    const decision = decideRetry(loaded.request);
+    if (!decision.ok) return refused(input.actor, "retry", input.requestId, decision);
+    if (decision.phase === "revert") return revertFrom(loaded.request, input, decision.fromStep);
+    const stored = storedPlanOf(loaded.request);
+    const record = await store.getFinding(loaded.request.findingKey);
+    if (!stored || !record) {
+      return refused(
+        input.actor,
+        "retry",
+        input.requestId,
+        refuse("not-retryable", "The stored plan or its finding is no longer known.", loaded.request),
+      );
+    }
+    const from = loaded.request.state as "failed" | "interrupted";
+    const previous = flowResult(loaded.request);
+    const won = await store.transitionRequest(input.requestId, from, "applying", {
+      result: { phase: "apply", stepsDone: previous?.stepsDone ?? [], by: auditActor(input.actor) },
+      actor: auditActor(input.actor),
+    });
+    if (!won)
+      return refuse("already-handled", "Someone else is already handling this request.", loaded.request);
+    const request = (await store.getRequest(input.requestId)) as RemediationRequest;
+    await input.onStarted?.(request);
+    return runApply(request, stored, record, input.actor, decision.fromStep);
+  }
+
+  async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
+    const loaded = await click(input, "revert");
+    if (!loaded.ok) return loaded;
+    const decision = decideRevert(loaded.request);
+    if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
+    const previous = flowResult(loaded.request);
+    const fromStep =
+      loaded.request.state === "failed" && previous?.phase === "revert" ? previous.stepsDone.length : 0;
+    return revertFrom(loaded.request, input, fromStep);
+  }
+
+  async function revertFrom(
+    request: RemediationRequest,
+    input: ClickInput,
+    fromStep: number,
+  ): Promise<FlowAnswer> {
+    const by = auditActor(input.actor);
+    const stored = storedPlanOf(request);
+    const remediation = remediationById(request.remediationId);
+    if (!stored || !remediation?.revertPlan) {
+      return refused(
+        input.actor,
+        "revert",
+        request.id,
+        refuse(
+          "not-revertible",
+          "This fix has no automatic revert; its notes say how to undo it by hand.",
+          request,
+        ),
+      );
+    }
+    let revert: Plan;
+    try {
+      revert = remediation.revertPlan({ ...stored, priorState: request.priorState ?? stored.priorState });
+    } catch (error) {
+      return refused(input.actor, "revert", request.id, refuse("not-revertible", errorText(error), request));
+    }
+    const from = request.state as "applied" | "failed" | "interrupted";
+    const won = await store.transitionRequest(request.id, from, "reverting", {
+      result: { phase: "revert", stepsDone: describeSteps(revert, fromStep), by },
+      actor: by,
+    });
+    if (!won) return refuse("already-handled", "Someone else is already handling this request.", request);
+    await input.onStarted?.((await store.getRequest(request.id)) as RemediationRequest);
+    try {
+      const clients = await deps.remediationClients(revert.finding.accountId);
+      await executePlan(revert, clients, { fromStep });
+    } catch (error) {
+      const result: FlowResult =
+        error instanceof PlanStepFailedError
+          ? {
+              phase: "revert",
+              outcome: "step-failed",
+              stepsDone: describeSteps(revert, error.stepsDone),
+              error: error.message,
+              failedStep: `${error.stepsDone + 1}. ${error.failedStep.service}:${error.failedStep.operation}`,
+              awsCode: error.awsCode,
+              action: error.action,
+              by,
+            }
+          : {
+              phase: "revert",
+              outcome: "step-failed",
+              stepsDone: describeSteps(revert, fromStep),
+              error: errorText(error),
+              by,
+            };
+      return { ok: true, request: await finish(request.id, "reverting", "failed", result, input.actor) };
+    }
+    const result: FlowResult = {
+      phase: "revert",
+      outcome: "reverted",
+      stepsDone: describeSteps(revert, revert.steps.length),
+      by,
+    };
+    return { ok: true, request: await finish(request.id, "reverting", "reverted", result, input.actor) };
+  }
+
+  /** pending → expired for every request past its time; the periodic sweep. */
+  async function expireRequests(): Promise<RemediationRequest[]> {
+    return store.expirePendingRequests(deps.now());
+  }
+
+  /** Start-up after a crash: applying/reverting → interrupted. */
+  async function markInterrupted(): Promise<RemediationRequest[]> {
+    return store.markInterrupted();
+  }
+
+  /** Records a refusal decided outside the flow (a malformed click, a wrong workspace). */
+  async function recordRefusal(
+    actor: Principal,
+    action: string,
+    requestId: string,
+    refusal: Refusal,
+  ): Promise<Refusal> {
+    return refused(actor, action, requestId, refusal);
+  }
+
+  return {
+    preview,
+    requestFix,
+    approveRequest,
+    rejectRequest,
+    retryRequest,
+    revertRequest,
+    expireRequests,
+    markInterrupted,
+    recordRefusal,
+    getRequest: (id: string) => store.getRequest(id),
+  };
+}
+
+export type RemediationFlow = ReturnType<typeof createRemediationFlow>;
