@@ -1,0 +1,419 @@
+/**
+ * What a digest says, as plain data: read from the store in one pass (`readDigestInputs`), then assembled by a
+ * pure function (`assembleDigest`) that the view renders and the tests check field by field.
+ */
+import type { FindingStatus } from "../domain/finding.js";
+import { SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
+import type {
+  AuditEntry,
+  FindingRecord,
+  PostureRow,
+  RemediationRequest,
+  ScanOutcome,
+  ScanRecord,
+  Store,
+  Suppression,
+  TrendPoint,
+} from "../store/types.js";
+
+export const TREND_DAYS = 7;
+export const EXPIRY_WINDOW_DAYS = 7;
+/** The window "new" and "resolved" cover when a channel has never had a scheduled digest. */
+export const DEFAULT_WINDOW_MS = 24 * 3600_000;
+/** The audit action under which every scheduled scan leaves its report. */
+export const SCHEDULED_SCAN_ACTION = "schedule.scan";
+
+export type SeverityCounts = Record<Severity, number>;
+
+export interface DigestFinding {
+  key: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  resourceArn: string;
+  severity: Severity;
+  title: string;
+  status: FindingStatus;
+  firstSeenAt: string;
+  resolvedAt?: string;
+}
+
+export interface AccountPosture {
+  accountId: string;
+  accountName?: string;
+  /** Failing, unsuppressed findings by severity. */
+  counts: SeverityCounts;
+  total: number;
+}
+
+export interface DigestApproval {
+  id: string;
+  remediationId: string;
+  controlId: string;
+  accountId: string;
+  region: string;
+  resourceArn: string;
+  requester: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface DigestSuppression {
+  id: string;
+  /** What it silences: a finding key, or a control over a resource pattern. */
+  findingKey?: string;
+  controlId?: string;
+  resourcePattern?: string;
+  reason: string;
+  createdBy: string;
+  expiresAt: string;
+}
+
+/** An account, or one region of it, that a scan could not read at all. */
+export interface UnscannedScope {
+  accountId: string;
+  region?: string;
+  code: string;
+  action: string;
+  /** One sentence for people (untrusted: it may quote AWS). */
+  message: string;
+}
+
+/** What a scheduled scan leaves in the audit log (`schedule.scan`), for the next digest to report. */
+export interface ScheduledScanReport {
+  slot: string;
+  finishedAt: string;
+  outcome: "succeeded" | "partial" | "failed";
+  scanId?: string;
+  /** The accounts it was asked to scan (empty: the current credentials' account). */
+  accounts: string[];
+  unscanned: UnscannedScope[];
+  /** Why the whole scan failed. */
+  error?: string;
+}
+
+/** Checks that ended in ERROR, grouped by what was denied or failed. */
+export interface MissingPermission {
+  accountId: string;
+  action: string;
+  code: string;
+  checks: number;
+  regions: string[];
+}
+
+export interface DigestData {
+  asOf: string;
+  /** "New" and "resolved" are counted after this instant. */
+  since: string;
+  sinceKind: "previous-digest" | "default-window";
+  posture: AccountPosture[];
+  totals: SeverityCounts;
+  /** One point per UTC day, oldest first, today last. */
+  trend: TrendPoint[];
+  newFindings: DigestFinding[];
+  resolved: DigestFinding[];
+  /** Critical and high findings failing since before `since` (the new ones are listed as new). */
+  stillFailing: DigestFinding[];
+  pendingApprovals: DigestApproval[];
+  expiringSuppressions: DigestSuppression[];
+  /** Scheduled scans that finished after `since` with a problem, newest first. */
+  scanProblems: ScheduledScanReport[];
+  missingPermissions: MissingPermission[];
+  lastScan?: { id: string; finishedAt: string; outcome: ScanOutcome; trigger: string };
+}
+
+export interface DigestInputs {
+  asOf: string;
+  since: string;
+  sinceKind: DigestData["sinceKind"];
+  accounts: readonly { id: string; name?: string }[];
+  posture: readonly PostureRow[];
+  trend: readonly TrendPoint[];
+  newSince: readonly FindingRecord[];
+  resolvedSince: readonly FindingRecord[];
+  failingHigh: readonly FindingRecord[];
+  errored: readonly FindingRecord[];
+  pending: readonly RemediationRequest[];
+  expiring: readonly Suppression[];
+  scanAudit: readonly AuditEntry[];
+  lastScan: ScanRecord | undefined;
+}
+
+export type DigestStore = Pick<
+  Store,
+  | "posture"
+  | "trend"
+  | "findingsNewSince"
+  | "findingsResolvedSince"
+  | "stillFailing"
+  | "listFindings"
+  | "pendingRequests"
+  | "suppressionsExpiringWithin"
+  | "listAudit"
+  | "lastScan"
+>;
+
+export function emptyCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0 };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareFindings(a: DigestFinding, b: DigestFinding): number {
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    compareText(a.controlId, b.controlId) ||
+    compareText(a.accountId, b.accountId) ||
+    compareText(a.region, b.region) ||
+    compareText(a.resourceArn, b.resourceArn)
+  );
+}
+
+function toDigestFinding(r: FindingRecord): DigestFinding {
+  const out: DigestFinding = {
+    key: r.key,
+    controlId: r.controlId,
+    accountId: r.accountId,
+    region: r.region,
+    resourceArn: r.resourceArn,
+    severity: r.severity,
+    title: r.title,
+    status: r.status,
+    firstSeenAt: r.firstSeenAt,
+  };
+  if (r.resolvedAt !== undefined) out.resolvedAt = r.resolvedAt;
+  return out;
+}
+
+/** `controlId|accountId|region|resourceArn`; the ARN may itself hold `|`. */
+function splitFindingKey(key: string): {
+  controlId: string;
+  accountId: string;
+  region: string;
+  resourceArn: string;
+} {
+  const [controlId = "", accountId = "", region = "", ...rest] = key.split("|");
+  return { controlId, accountId, region, resourceArn: rest.join("|") };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+/** Reads a `schedule.scan` audit entry back; entries of another shape are skipped, never trusted blindly. */
+export function parseScanReport(entry: Pick<AuditEntry, "detail">): ScheduledScanReport | undefined {
+  const d = entry.detail as Partial<Record<keyof ScheduledScanReport, unknown>> | undefined;
+  if (!d || typeof d !== "object") return undefined;
+  if (!isString(d.slot) || !isString(d.finishedAt)) return undefined;
+  if (d.outcome !== "succeeded" && d.outcome !== "partial" && d.outcome !== "failed") return undefined;
+  const unscanned: UnscannedScope[] = [];
+  for (const u of Array.isArray(d.unscanned) ? d.unscanned : []) {
+    const v = u as Partial<Record<keyof UnscannedScope, unknown>>;
+    if (!isString(v.accountId) || !isString(v.message)) continue;
+    const scope: UnscannedScope = {
+      accountId: v.accountId,
+      code: isString(v.code) ? v.code : "Unknown",
+      action: isString(v.action) ? v.action : "unknown",
+      message: v.message,
+    };
+    if (isString(v.region)) scope.region = v.region;
+    unscanned.push(scope);
+  }
+  const report: ScheduledScanReport = {
+    slot: d.slot,
+    finishedAt: d.finishedAt,
+    outcome: d.outcome,
+    accounts: Array.isArray(d.accounts) ? d.accounts.filter(isString) : [],
+    unscanned,
+  };
+  if (isString(d.scanId)) report.scanId = d.scanId;
+  if (isString(d.error)) report.error = d.error;
+  return report;
+}
+
+function groupMissingPermissions(
+  errored: readonly FindingRecord[],
+  unscannedAccounts: ReadonlySet<string>,
+): MissingPermission[] {
+  const groups = new Map<string, MissingPermission & { regionSet: Set<string> }>();
+  for (const f of errored) {
+    if (f.status !== "ERROR" || !f.error) continue;
+    // An account that could not be reached at all is reported once, as unscanned, not once per check.
+    if (unscannedAccounts.has(f.accountId) && f.error.action.startsWith("sts:")) continue;
+    const id = `${f.accountId}|${f.error.action}|${f.error.code}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = {
+        accountId: f.accountId,
+        action: f.error.action,
+        code: f.error.code,
+        checks: 0,
+        regions: [],
+        regionSet: new Set(),
+      };
+      groups.set(id, group);
+    }
+    group.checks += 1;
+    group.regionSet.add(f.region);
+  }
+  return [...groups.values()]
+    .map(({ regionSet, ...g }) => ({ ...g, regions: [...regionSet].sort(compareText) }))
+    .sort(
+      (a, b) =>
+        b.checks - a.checks ||
+        compareText(a.accountId, b.accountId) ||
+        compareText(a.action, b.action) ||
+        compareText(a.code, b.code),
+    );
+}
+
+function accountPosture(inputs: DigestInputs): { posture: AccountPosture[]; totals: SeverityCounts } {
+  const names = new Map(inputs.accounts.map((a) => [a.id, a.name]));
+  const byAccount = new Map<string, AccountPosture>();
+  const entry = (accountId: string): AccountPosture => {
+    let row = byAccount.get(accountId);
+    if (!row) {
+      row = { accountId, counts: emptyCounts(), total: 0 };
+      const name = names.get(accountId);
+      if (name !== undefined) row.accountName = name;
+      byAccount.set(accountId, row);
+    }
+    return row;
+  };
+  // Every configured account appears, clean ones too: a digest that omits an account reads as "not checked".
+  for (const a of inputs.accounts) entry(a.id);
+  const totals = emptyCounts();
+  for (const row of inputs.posture) {
+    const target = entry(row.accountId);
+    target.counts[row.severity] += row.count;
+    target.total += row.count;
+    totals[row.severity] += row.count;
+  }
+  const posture = [...byAccount.values()].sort((a, b) => {
+    for (const s of SEVERITIES) if (a.counts[s] !== b.counts[s]) return b.counts[s] - a.counts[s];
+    return compareText(a.accountId, b.accountId);
+  });
+  return { posture, totals };
+}
+
+/** The digest's content from what the store returned: pure, so a seeded history yields exactly one answer. */
+export function assembleDigest(inputs: DigestInputs): DigestData {
+  const { posture, totals } = accountPosture(inputs);
+  const newFindings = inputs.newSince.map(toDigestFinding).sort(compareFindings);
+  const newKeys = new Set(newFindings.map((f) => f.key));
+  const resolved = inputs.resolvedSince.map(toDigestFinding).sort(compareFindings);
+  const stillFailing = inputs.failingHigh
+    .filter((f) => !newKeys.has(f.key))
+    .map(toDigestFinding)
+    .sort(compareFindings);
+  const pendingApprovals: DigestApproval[] = inputs.pending.map((r) => ({
+    id: r.id,
+    remediationId: r.remediationId,
+    ...splitFindingKey(r.findingKey),
+    requester: r.requester,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+  }));
+  const expiringSuppressions: DigestSuppression[] = inputs.expiring
+    .filter((s): s is Suppression & { expiresAt: string } => s.expiresAt !== undefined)
+    .map((s) => {
+      const out: DigestSuppression = {
+        id: s.id,
+        reason: s.reason,
+        createdBy: s.createdBy,
+        expiresAt: s.expiresAt,
+      };
+      if (s.findingKey !== undefined) out.findingKey = s.findingKey;
+      if (s.controlId !== undefined) out.controlId = s.controlId;
+      if (s.resourcePattern !== undefined) out.resourcePattern = s.resourcePattern;
+      return out;
+    });
+  const reports = inputs.scanAudit
+    .map(parseScanReport)
+    .filter((r): r is ScheduledScanReport => r !== undefined && r.finishedAt > inputs.since)
+    .sort((a, b) => compareText(b.finishedAt, a.finishedAt));
+  const scanProblems = reports.filter((r) => r.outcome === "failed" || r.unscanned.length > 0);
+  // Only the latest scheduled scan says whether an account is unreachable now.
+  const latestUnscanned = new Set(reports[0]?.unscanned.filter((u) => !u.region).map((u) => u.accountId));
+  const data: DigestData = {
+    asOf: inputs.asOf,
+    since: inputs.since,
+    sinceKind: inputs.sinceKind,
+    posture,
+    totals,
+    trend: [...inputs.trend].sort((a, b) => compareText(a.day, b.day)),
+    newFindings,
+    resolved,
+    stillFailing,
+    pendingApprovals,
+    expiringSuppressions,
+    scanProblems,
+    missingPermissions: groupMissingPermissions(inputs.errored, latestUnscanned),
+  };
+  if (inputs.lastScan?.finishedAt) {
+    data.lastScan = {
+      id: inputs.lastScan.id,
+      finishedAt: inputs.lastScan.finishedAt,
+      outcome: inputs.lastScan.outcome,
+      trigger: inputs.lastScan.trigger,
+    };
+  }
+  return data;
+}
+
+export interface DigestWindow {
+  asOf: Date;
+  since: Date;
+  sinceKind: DigestData["sinceKind"];
+  accounts: readonly { id: string; name?: string }[];
+}
+
+export async function readDigestInputs(store: DigestStore, window: DigestWindow): Promise<DigestInputs> {
+  const asOf = window.asOf.toISOString();
+  const since = window.since.toISOString();
+  const [
+    posture,
+    trend,
+    newSince,
+    resolvedSince,
+    failingHigh,
+    errored,
+    pending,
+    expiring,
+    scanAudit,
+    lastScan,
+  ] = await Promise.all([
+    store.posture(),
+    store.trend(TREND_DAYS, asOf),
+    store.findingsNewSince(since),
+    store.findingsResolvedSince(since),
+    store.stillFailing({ minSeverity: "high" }),
+    store.listFindings({ status: ["ERROR"] }),
+    store.pendingRequests(),
+    store.suppressionsExpiringWithin(EXPIRY_WINDOW_DAYS, asOf),
+    store.listAudit({ action: SCHEDULED_SCAN_ACTION, since, order: "desc", limit: 50 }),
+    store.lastScan(),
+  ]);
+  return {
+    asOf,
+    since,
+    sinceKind: window.sinceKind,
+    accounts: window.accounts,
+    posture,
+    trend,
+    newSince,
+    resolvedSince,
+    failingHigh,
+    errored,
+    pending,
+    expiring,
+    scanAudit,
+    lastScan,
+  };
+}
+
+export async function buildDigestData(store: DigestStore, window: DigestWindow): Promise<DigestData> {
+  return assembleDigest(await readDigestInputs(store, window));
+}
