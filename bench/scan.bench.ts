@@ -6,12 +6,14 @@
  * the findings that ended in ERROR because of throttling — each with its target and PASS or MISS.
  * Options (argv or env): --resources N (BENCH_RESOURCES), --latency MS (BENCH_LATENCY_MS), --concurrency N
  * (BENCH_CONCURRENCY), --max-concurrent N (BENCH_MAX_CONCURRENT, the emulator's), --rate N (BENCH_RATE, the
- * emulator's requests per second; 0 = none), --buckets, --keys, --roles. Exits 0 whatever the figures; non-zero
+ * emulator's requests per second; 0 = none), --buckets, --keys, --roles, --trace S (every S seconds: Forecast
+ * calls per second and the state of the SDK's adaptive rate limiter). Exits 0 whatever the figures; non-zero
  * only when the run itself fails. Loopback only; one scan; stops by itself.
  */
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { createCallCounter } from "../src/aws/call-counter.js";
+import type { ForecastClient } from "@aws-sdk/client-forecast";
+import { type CallCounter, createCallCounter } from "../src/aws/call-counter.js";
 import { createClientFactory } from "../src/aws/client-factory.js";
 import { collectInventory } from "../src/aws/collect-inventory.js";
 import type { Finding } from "../src/domain/finding.js";
@@ -44,6 +46,8 @@ interface Options {
   buckets: number;
   keys: number;
   roles: number;
+  /** Seconds between trace lines (Forecast throughput and the SDK's adaptive rate limiter); 0 = none. */
+  traceSeconds: number;
 }
 
 const FLAGS: Record<string, { key: keyof Options; env: string; min: number }> = {
@@ -55,6 +59,7 @@ const FLAGS: Record<string, { key: keyof Options; env: string; min: number }> = 
   "--buckets": { key: "buckets", env: "BENCH_BUCKETS", min: 1 },
   "--keys": { key: "keys", env: "BENCH_KEYS", min: 1 },
   "--roles": { key: "roles", env: "BENCH_ROLES", min: 1 },
+  "--trace": { key: "traceSeconds", env: "BENCH_TRACE_S", min: 0 },
 };
 
 class UsageError extends Error {}
@@ -92,6 +97,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     buckets: given.buckets ?? 20,
     keys: given.keys ?? 10,
     roles: given.roles ?? 5,
+    traceSeconds: given.traceSeconds ?? 0,
   };
 }
 
@@ -108,6 +114,58 @@ function sampleRss(intervalMs: number): { stop(): number } {
       return Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
     },
   };
+}
+
+/** The fields of the SDK's `DefaultRateLimiter` that explain adaptive retry; internal, so read defensively. */
+interface RateLimiterView {
+  enabled: boolean;
+  fillRate: number;
+  measuredTxRate: number;
+}
+
+async function adaptiveRateLimiter(client: ForecastClient): Promise<RateLimiterView | undefined> {
+  const strategy: unknown = await client.config.retryStrategy();
+  const limiter: unknown =
+    typeof strategy === "object" && strategy !== null && "rateLimiter" in strategy
+      ? strategy.rateLimiter
+      : undefined;
+  if (typeof limiter !== "object" || limiter === null) return undefined;
+  const view = limiter as Partial<Record<keyof RateLimiterView, unknown>>;
+  if (typeof view.fillRate !== "number" || typeof view.measuredTxRate !== "number") return undefined;
+  return limiter as RateLimiterView;
+}
+
+/** Prints Forecast calls per second, retries and the adaptive limiter's rates every `seconds`. */
+function traceForecast(
+  counter: CallCounter,
+  limiter: RateLimiterView | undefined,
+  seconds: number,
+): { stop(): void } {
+  const forecast = (record: Record<string, number>) =>
+    Object.entries(record)
+      .filter(([op]) => op.startsWith("forecast:"))
+      .reduce((sum, [, n]) => sum + n, 0);
+  const started = performance.now();
+  let lastCalls = 0;
+  const timer = setInterval(() => {
+    const { calls, retries } = counter.snapshot();
+    const nowCalls = forecast(calls);
+    // Retries = attempts − calls, so a call still in flight can make the sum dip; the total so far is enough.
+    const retriesSoFar = forecast(retries);
+    const sdk = limiter
+      ? limiter.enabled
+        ? `SDK limiter on: fill ${limiter.fillRate.toFixed(0)}/s, measured ${limiter.measuredTxRate.toFixed(0)}/s`
+        : `SDK limiter off (measured ${limiter.measuredTxRate.toFixed(0)}/s)`
+      : "SDK limiter not visible";
+    console.log(
+      `  trace ${fmtS(performance.now() - started).padStart(8)}: Forecast ${String(
+        Math.round((nowCalls - lastCalls) / seconds),
+      ).padStart(4)} calls/s, ${retriesSoFar} retries so far; ${sdk}`,
+    );
+    lastCalls = nowCalls;
+  }, seconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 const fmtInt = (n: number) => n.toLocaleString("en-US");
@@ -202,6 +260,14 @@ async function main(): Promise<void> {
 
     let progressEvents = 0;
     let forecastDoneAt: number | undefined;
+    let eventsDoneAt: number | undefined;
+    let trace: { stop(): void } | undefined;
+    if (options.traceSeconds > 0) {
+      // The same (memoised) clients the scan gets, so the limiter seen is the one the scan's calls go through.
+      const clients = await factory.forAccount({ id: MOTO_ACCOUNT_ID });
+      const limiter = await adaptiveRateLimiter(clients.forecast(REGION));
+      trace = traceForecast(counter, limiter, options.traceSeconds);
+    }
     const rss = sampleRss(50);
     const now = new Date();
     const cpuBefore = process.cpuUsage();
@@ -218,12 +284,15 @@ async function main(): Promise<void> {
         progressEvents += 1;
         if (event.phase === "forecast" && event.total > 0 && event.done === event.total)
           forecastDoneAt = performance.now();
+        if (event.phase === "cloudtrail-events" && event.total > 0 && event.done === event.total)
+          eventsDoneAt = performance.now();
       },
     });
     const collected = performance.now();
     const findings: Finding[] = evaluateInventory(inventory, { requireFips: false, now });
     const finished = performance.now();
     const peakRss = rss.stop();
+    trace?.stop();
     const cpu = process.cpuUsage(cpuBefore);
 
     const snapshot = counter.snapshot();
@@ -306,16 +375,22 @@ async function main(): Promise<void> {
     console.log(
       `  time: collect ${fmtS(collected - started)} (Forecast done at ${
         forecastDoneAt === undefined ? "?" : fmtS(forecastDoneAt - started)
+      }; LookupEvents, which moto fails and the SDK retries with back-off, at ${
+        eventsDoneAt === undefined ? "?" : fmtS(eventsDoneAt - started)
       }), evaluate ${fmtS(finished - collected)}; scanner CPU ${fmtS((cpu.user + cpu.system) / 1000)} (${(
         (cpu.user + cpu.system) / 1000 / snapshot.totalCalls
       ).toFixed(2)} ms per call)`,
     );
+    const forecastMs = forecastDoneAt === undefined ? wallMs : forecastDoneAt - started;
+    const throughput = (emulatorStats.total / forecastMs) * 1000;
+    const floorRate = options.latencyMs > 0 ? (allowed / options.latencyMs) * 1000 : Number.POSITIVE_INFINITY;
+    const ceiling = options.rate > 0 ? Math.min(floorRate, options.rate) : floorRate;
     console.log(
       `  Forecast: ${fmtInt(forecastMade)} calls + ${fmtInt(forecastRetries)} retries; the emulator received ${fmtInt(
         emulatorStats.total,
-      )} requests and throttled ${fmtInt(emulatorStats.throttled)}; ${(
-        (emulatorStats.total / (forecastDoneAt === undefined ? wallMs : forecastDoneAt - started)) * 1000
-      ).toFixed(0)} requests/s`,
+      )} requests and throttled ${fmtInt(emulatorStats.throttled)}; ${throughput.toFixed(0)} requests/s, ${(
+        (throughput / ceiling) * 100
+      ).toFixed(0)}% of the ${ceiling.toFixed(0)}/s the emulator allows`,
     );
     console.log(
       `  floor = Forecast calls × latency ÷ allowed concurrency = ${fmtInt(forecastMinimum)} × ${options.latencyMs} ms ÷ min(collector ${options.concurrency}, emulator ${options.maxConcurrent}) = ${fmtS(floorMs)}`,
