@@ -1,0 +1,118 @@
+/**
+ * The jobs the configuration asks for: the scheduled scan (`schedule.scanCron`) and the digest
+ * (`slack.digest.cron`, to every `slack.digest.channels`). Without a scan schedule of its own, the digest scans
+ * every configured account and region first, so that it reports on today's state.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Config } from "../config/schema.js";
+import type { ScheduledScanReport } from "../digest/digest-data.js";
+import type { DigestPoster } from "../digest/post-digest.js";
+import type { Logger } from "../logging/logger.js";
+import type { ScanCoordinator } from "../scan/scan-coordinator.js";
+import type { Store } from "../store/types.js";
+import { CronSchedule } from "./cron-schedule.js";
+import { describeScanReport, runScheduledScan } from "./scheduled-scan.js";
+import { type ScheduledJob, Scheduler } from "./scheduler.js";
+import type { Clock, StartTrigger } from "./triggers.js";
+
+export const SCAN_JOB = "scan";
+export const DIGEST_JOB = "digest";
+
+export interface ScheduledJobsDeps {
+  config: Pick<Config, "schedule" | "slack">;
+  scan(slot: string): Promise<ScheduledScanReport>;
+  /** Absent when there is no Slack client (no bot token): no digest job then. */
+  digest: Pick<DigestPoster, "post"> | undefined;
+  logger: Logger;
+}
+
+export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
+  const { schedule, slack } = deps.config;
+  const jobs: ScheduledJob[] = [];
+  const scanCron = schedule.scanCron;
+  if (scanCron) {
+    jobs.push({
+      name: SCAN_JOB,
+      schedule: new CronSchedule(scanCron, schedule.timezone),
+      run: async (slot) => describeScanReport(await deps.scan(slot)),
+    });
+  }
+  const digest = deps.digest;
+  const channels = slack.digest.channels;
+  if (digest && channels.length > 0) {
+    jobs.push({
+      name: DIGEST_JOB,
+      schedule: new CronSchedule(slack.digest.cron, slack.digest.timezone),
+      run: async (slot) => {
+        const parts: string[] = [];
+        // A scan that fails, wholly or for one account, still lets the digest go out: it says so itself.
+        if (!scanCron) parts.push(describeScanReport(await deps.scan(slot)));
+        let failed = 0;
+        for (const channel of channels) {
+          try {
+            const result = await digest.post(channel, { kind: "schedule", slot });
+            parts.push(`${channel}: ${result.status}`);
+          } catch (error) {
+            failed += 1;
+            parts.push(`${channel}: failed (${error instanceof Error ? error.message : String(error)})`);
+          }
+        }
+        if (failed === channels.length) throw new Error(parts.join("; "));
+        return parts.join("; ");
+      },
+    });
+  } else if (channels.length > 0) {
+    deps.logger.warn("digest channels are configured but there is no Slack client; no digest will be posted");
+  }
+  return jobs;
+}
+
+/** `host:pid:random`: names the instance in its claims, unique even for two processes on one host. */
+export function newInstanceId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+}
+
+export interface CreateSchedulerDeps {
+  config: Pick<Config, "schedule" | "slack" | "accounts">;
+  store: Pick<Store, "claimSlot" | "lastClaimedSlot" | "markSlotDone" | "appendAudit">;
+  coordinator: Pick<ScanCoordinator, "start">;
+  /** The regions a scan of "everything" covers (the configured ones, resolved). */
+  regions: readonly string[];
+  digest: Pick<DigestPoster, "post"> | undefined;
+  logger: Logger;
+  instanceId?: string;
+  clock?: Clock;
+  startTrigger?: StartTrigger;
+}
+
+/** The scheduler of `forecast-audit serve`; call `start()` to catch up and arm it, `stop()` on shutdown. */
+export function createScheduler(deps: CreateSchedulerDeps): Scheduler {
+  const logger = deps.logger.child({ component: "schedule" });
+  const clock = deps.clock;
+  const jobs = createScheduledJobs({
+    config: deps.config,
+    scan: (slot) =>
+      runScheduledScan(
+        {
+          coordinator: deps.coordinator,
+          accounts: deps.config.accounts,
+          regions: deps.regions,
+          store: deps.store,
+          logger,
+          ...(clock ? { now: () => clock.now() } : {}),
+        },
+        slot,
+      ),
+    digest: deps.digest,
+    logger,
+  });
+  return new Scheduler(jobs, {
+    store: deps.store,
+    instanceId: deps.instanceId ?? newInstanceId(),
+    logger,
+    runMissedOnStart: deps.config.schedule.runMissedOnStart,
+    ...(clock ? { clock } : {}),
+    ...(deps.startTrigger ? { startTrigger: deps.startTrigger } : {}),
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * The scheduled scan of every configured account and region. Whatever happens it resolves with a report and
+ * leaves it in the audit log (`schedule.scan`), so that the digest can say which account could not be
+ * scanned and why, even when the scan failed as a whole.
+ */
+import type { Config } from "../config/schema.js";
+import {
+  SCHEDULED_SCAN_ACTION,
+  type ScheduledScanReport,
+  type UnscannedScope,
+} from "../digest/digest-data.js";
+import type { Logger } from "../logging/logger.js";
+import type { ScanCoordinator } from "../scan/scan-coordinator.js";
+import { scopeErrors } from "../scan/scan-errors.js";
+import type { Store } from "../store/types.js";
+
+export interface ScheduledScanDeps {
+  coordinator: Pick<ScanCoordinator, "start">;
+  accounts: Config["accounts"];
+  regions: readonly string[];
+  store: Pick<Store, "appendAudit">;
+  logger: Logger;
+  now?: () => Date;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): Promise<ScheduledScanReport> {
+  const now = deps.now ?? (() => new Date());
+  const accounts = deps.accounts.map((a) => a.id);
+  let report: ScheduledScanReport;
+  try {
+    // Joins a scan of the same scope already running (someone pressed "scan" a minute before).
+    const ticket = deps.coordinator.start(
+      { accounts: deps.accounts, regions: [...deps.regions] },
+      { kind: "schedule", slot },
+    );
+    const result = await ticket.done;
+    const unscanned: UnscannedScope[] = scopeErrors(result.inventory).map((e) => {
+      const scope: UnscannedScope = {
+        accountId: e.accountId,
+        code: e.error.code,
+        action: e.error.action,
+        message: e.message,
+      };
+      if (e.region) scope.region = e.region;
+      return scope;
+    });
+    report = {
+      slot,
+      finishedAt: result.finishedAt,
+      outcome: unscanned.length > 0 ? "partial" : "succeeded",
+      scanId: result.scanId,
+      accounts: result.inventory.accounts.map((a) => a.accountId),
+      unscanned,
+    };
+  } catch (error) {
+    deps.logger.error({ err: error, slot }, "scheduled scan failed");
+    report = {
+      slot,
+      finishedAt: now().toISOString(),
+      outcome: "failed",
+      accounts,
+      unscanned: [],
+      error: reason(error),
+    };
+  }
+  try {
+    await deps.store.appendAudit({
+      actor: "schedule",
+      action: SCHEDULED_SCAN_ACTION,
+      ...(report.scanId ? { target: report.scanId } : {}),
+      detail: report,
+    });
+  } catch (error) {
+    deps.logger.error({ err: error, slot }, "could not record the scheduled scan's report");
+  }
+  return report;
+}
+
+export function describeScanReport(report: ScheduledScanReport): string {
+  if (report.outcome === "failed") return `scan failed: ${report.error ?? "unknown error"}`;
+  const scan = `scan ${report.scanId ?? "?"} ${report.outcome}`;
+  return report.unscanned.length > 0
+    ? `${scan}; not scanned: ${report.unscanned.map((u) => (u.region ? `${u.accountId}/${u.region}` : u.accountId)).join(", ")}`
+    : scan;
+}
