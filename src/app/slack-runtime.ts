@@ -7,6 +7,8 @@ import { controlById } from "../controls/catalog.js";
 import { type Finding, findingKey } from "../domain/finding.js";
 import { isAtLeast, SEVERITIES, type Severity } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
+import { createLiveRemediationFlow } from "../remediation-flow/live.js";
+import { createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { ProgressTracker } from "../scan/progress.js";
 import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult } from "../scan/run-scan.js";
@@ -23,7 +25,13 @@ import type {
   PostureRow as SlackPostureRow,
   ScanRecord as SlackScanRecord,
 } from "../slack/ports.js";
-import { FAILING_LIFECYCLES, type FindingRecord, type ScanRecord, type Store } from "../store/types.js";
+import {
+  FAILING_LIFECYCLES,
+  type FindingRecord,
+  type RemediationRequest,
+  type ScanRecord,
+  type Store,
+} from "../store/types.js";
 import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
 
 export interface SlackRuntimeParts {
@@ -290,10 +298,19 @@ export async function createSlackRuntime(context: {
     coordinator: new ScanCoordinator((input) => executor(input)),
   };
   const executor = createScanExecutor(parts);
-  await recoverAtStartup(store, logger);
+  const recovered = await recoverAtStartup(store, logger);
+  const findings = createFindingsPort(store);
+  const remediations = createRemediationsPort({
+    flow: createLiveRemediationFlow({ config, store, factory: audit.factory, logger }),
+    store,
+    findingByRef: findings.findingByRef,
+  });
+  // The Slack app announces these in the approvals channel once it runs.
+  remediations.noteInterrupted(recovered.interrupted);
   const ports: SlackPorts = {
     scans: createScanPort(parts, defaultRegions),
-    findings: createFindingsPort(store),
+    findings,
+    remediations,
     approvals: { pendingFor: async () => [] },
     digest: {
       async postDigest() {
@@ -314,10 +331,20 @@ export async function createSlackRuntime(context: {
 }
 
 /** After a crash: scans left running and fixes left applying are marked interrupted; stale requests expire. */
-export async function recoverAtStartup(store: Store, logger: Logger, now: Date = new Date()): Promise<void> {
+export async function recoverAtStartup(
+  store: Store,
+  logger: Logger,
+  now: Date = new Date(),
+): Promise<{ interrupted: RemediationRequest[] }> {
   // A scan that started more than 6 hours ago and never finished belongs to a process that is gone.
   const scans = await store.markScansInterrupted(new Date(now.getTime() - 6 * 3600_000).toISOString());
   const expired = await store.expirePendingRequests(now);
-  if (scans > 0 || expired.length > 0)
-    logger.info({ scans, expired: expired.length }, "recovered state at start-up");
+  // One process serves Slack, so a fix still applying at start-up was cut off by the last one's end.
+  const interrupted = await store.markInterrupted();
+  if (scans > 0 || expired.length > 0 || interrupted.length > 0)
+    logger.info(
+      { scans, expired: expired.length, interrupted: interrupted.map((r) => r.id) },
+      "recovered state at start-up",
+    );
+  return { interrupted };
 }

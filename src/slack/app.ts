@@ -117,6 +117,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
       slack: options.config.slack,
       listUsergroupMembers: async (usergroup) =>
         (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+      installedTeamId: async () => (await app.client.auth.test()).team_id,
       onLookupError: (usergroup, error) =>
         logger.warn({ err: error, usergroup }, "could not read a user group"),
     });

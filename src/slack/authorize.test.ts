@@ -64,3 +64,65 @@ describe("createAuthorizer", () => {
     expect(await auth.canSuppress("U0CAROL")).toEqual({ ok: true });
   });
 });
+
+describe("canApprove", () => {
+  const approvers = { users: ["U0ALICE"], usergroups: ["S0APP"] };
+
+  it("allows listed approvers and group members from the configured workspace only", async () => {
+    const auth = createAuthorizer({
+      slack: { scanChannels: [], scanners: empty, approvers, teamId: "T0HOME" },
+      listUsergroupMembers: async () => ["U0CAROL"],
+    });
+    expect(await auth.canApprove("U0ALICE", "T0HOME")).toEqual({ ok: true });
+    expect(await auth.canApprove("U0CAROL", "T0HOME")).toEqual({ ok: true });
+    expect(await auth.canApprove("U0MALLORY", "T0HOME")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not an approver/),
+    });
+    expect(await auth.canApprove("U0ALICE", "T0OTHER")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/workspace/),
+    });
+    expect(await auth.canApprove("U0ALICE", undefined)).toMatchObject({ ok: false });
+  });
+
+  it("lets nobody approve when no approver is configured, and says so", async () => {
+    const auth = createAuthorizer({
+      slack: { scanChannels: [], scanners: empty, teamId: "T0HOME" },
+      listUsergroupMembers: async () => [],
+    });
+    expect(await auth.canApprove("U0ALICE", "T0HOME")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/Nobody can approve.*slack\.approvers/),
+    });
+  });
+
+  it("asks auth.test once for the installed workspace when no teamId is configured", async () => {
+    let calls = 0;
+    const auth = createAuthorizer({
+      slack: { scanChannels: [], scanners: empty, approvers },
+      listUsergroupMembers: async () => [],
+      installedTeamId: async () => {
+        calls += 1;
+        return "T0INST";
+      },
+    });
+    expect(await auth.canApprove("U0ALICE", "T0INST")).toEqual({ ok: true });
+    expect(await auth.canApprove("U0ALICE", "T0ELSE")).toMatchObject({ ok: false });
+    expect(calls).toBe(1);
+  });
+
+  it("refuses when the workspace cannot be confirmed", async () => {
+    const auth = createAuthorizer({
+      slack: { scanChannels: [], scanners: empty, approvers },
+      listUsergroupMembers: async () => [],
+      installedTeamId: async () => {
+        throw new Error("down");
+      },
+    });
+    expect(await auth.canApprove("U0ALICE", "T0INST")).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/could not be confirmed/),
+    });
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Who may start scans (and suppress findings), and where: `slack.scanChannels`, `slack.scanners.users` and
- * `slack.scanners.usergroups` from the config; an empty list means anyone or anywhere. User group members are
- * read with `usergroups.users.list` and cached for a few minutes.
+ * `slack.scanners.usergroups` from the config; an empty list means anyone or anywhere. Who may approve fixes:
+ * `slack.approvers`, where an empty list means nobody, and only from the app's own workspace. User group
+ * members are read with `usergroups.users.list` and cached for a few minutes.
  */
 import type { Config } from "../config/schema.js";
 import { mentionChannel } from "./mrkdwn.js";
@@ -10,9 +11,12 @@ import type { AuthorizationResult, Authorizer } from "./ports.js";
 const USERGROUP_CACHE_TTL_MS = 5 * 60 * 1000;
 
 export interface AuthorizerOptions {
-  slack: Pick<Config["slack"], "scanChannels" | "scanners">;
+  slack: Pick<Config["slack"], "scanChannels" | "scanners"> &
+    Partial<Pick<Config["slack"], "approvers" | "teamId">>;
   /** `usergroups.users.list` for one group: its member ids. */
   listUsergroupMembers(usergroupId: string): Promise<string[]>;
+  /** The workspace the app is installed in (`auth.test`), when `slack.teamId` is not configured. */
+  installedTeamId?(): Promise<string | undefined>;
   now?: () => number;
   ttlMs?: number;
   onLookupError?: (usergroupId: string, error: unknown) => void;
@@ -32,6 +36,72 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     // A failed lookup is not cached: the next click tries again.
     fetched.catch(() => cache.delete(groupId));
     return fetched;
+  }
+
+  async function isMember(
+    userId: string,
+    list: { users: readonly string[]; usergroups: readonly string[] },
+  ): Promise<{ member: boolean; lookupFailed: boolean }> {
+    if (list.users.includes(userId)) return { member: true, lookupFailed: false };
+    let lookupFailed = false;
+    for (const group of list.usergroups) {
+      try {
+        if ((await members(group)).has(userId)) return { member: true, lookupFailed: false };
+      } catch (error) {
+        lookupFailed = true;
+        options.onLookupError?.(group, error);
+      }
+    }
+    return { member: false, lookupFailed };
+  }
+
+  let installedTeam: Promise<string | undefined> | undefined;
+  function homeTeam(): Promise<string | undefined> {
+    if (options.slack.teamId) return Promise.resolve(options.slack.teamId);
+    if (!options.installedTeamId) return Promise.resolve(undefined);
+    if (installedTeam) return installedTeam;
+    const pending = options.installedTeamId();
+    installedTeam = pending;
+    // A failed auth.test is not remembered: the next click asks again.
+    pending.catch(() => {
+      if (installedTeam === pending) installedTeam = undefined;
+    });
+    return pending;
+  }
+
+  async function canApprove(userId: string, teamId: string | undefined): Promise<AuthorizationResult> {
+    let home: string | undefined;
+    try {
+      home = await homeTeam();
+    } catch {
+      home = undefined;
+    }
+    if (home === undefined) {
+      return {
+        ok: false,
+        reason:
+          "The app's workspace could not be confirmed just now, so no fix can be approved. Try again in a minute, or set `slack.teamId`.",
+      };
+    }
+    if (teamId !== home) {
+      return { ok: false, reason: "Fixes can be approved only from the workspace the app is installed in." };
+    }
+    const approvers = options.slack.approvers ?? { users: [], usergroups: [] };
+    if (approvers.users.length === 0 && approvers.usergroups.length === 0) {
+      return {
+        ok: false,
+        reason:
+          "Nobody can approve fixes yet: `slack.approvers` is empty in the configuration. Ask an administrator to list the approvers' user ids or user groups.",
+      };
+    }
+    const { member, lookupFailed } = await isMember(userId, approvers);
+    if (member) return { ok: true };
+    return {
+      ok: false,
+      reason: lookupFailed
+        ? "You are not allowed to approve fixes: the approvers' user groups could not be read just now. Try again in a minute."
+        : "You are not an approver. Ask an administrator to add you to `slack.approvers` in the configuration.",
+    };
   }
 
   async function isScanner(userId: string): Promise<AuthorizationResult> {
@@ -65,5 +135,6 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
       return isScanner(userId);
     },
     canSuppress: isScanner,
+    canApprove,
   };
 }

@@ -9,7 +9,17 @@ export const ACTION_IDS = {
   /** The overflow menu on compact finding rows; its option values are `fix:REF`, `suppress:REF`, `details:REF`. */
   findingMenu: "finding:menu",
   homeRefresh: "home:refresh",
+  /** Buttons on a fix request message; their value is the request id and nothing else. */
+  requestApprove: "request:approve",
+  requestReject: "request:reject",
+  requestRetry: "request:retry",
+  requestRevert: "request:revert",
 } as const;
+
+/** Routes the four request buttons to one listener. */
+export const REQUEST_BUTTON_PATTERN = /^request:(approve|reject|retry|revert)$/;
+export const REQUEST_ACTION_KINDS = ["approve", "reject", "retry", "revert"] as const;
+export type RequestActionKind = (typeof REQUEST_ACTION_KINDS)[number];
 
 /** Routes the three finding buttons to one listener. */
 export const FINDING_BUTTON_PATTERN = /^finding:(fix|suppress|details)$/;
@@ -18,8 +28,10 @@ export const FINDING_ACTION_KINDS = ["fix", "suppress", "details"] as const;
 export type FindingActionKind = (typeof FINDING_ACTION_KINDS)[number];
 
 export const CALLBACK_IDS = {
-  /** The Fix modal; the approval flow will submit it. */
+  /** The Fix modal: the plan, an optional reason, and Request approval. */
   fixModal: "finding:fix:modal",
+  /** The reason asked for when an approver rejects a request. */
+  rejectModal: "request:reject:modal",
   suppressModal: "finding:suppress:modal",
   detailsModal: "finding:details:modal",
   noticeModal: "notice:modal",
@@ -28,11 +40,15 @@ export const CALLBACK_IDS = {
 export const BLOCK_IDS = {
   suppressReason: "suppress:reason",
   suppressDuration: "suppress:duration",
+  fixReason: "fix:reason",
+  rejectReason: "reject:reason",
 } as const;
 
 export const INPUT_ACTION_IDS = {
   suppressReason: "suppress:reason:input",
   suppressDuration: "suppress:duration:input",
+  fixReason: "fix:reason:input",
+  rejectReason: "reject:reason:input",
 } as const;
 
 /** The value of an overflow option: `KIND:REF`. */

@@ -163,6 +163,112 @@ export interface Authorizer {
   canScan(userId: string, channelId: string): Promise<AuthorizationResult>;
   /** May this user suppress findings? The same people as scanners, wherever they click (App Home too). */
   canSuppress(userId: string): Promise<AuthorizationResult>;
+  /**
+   * May this user approve, reject, retry or revert fixes? `teamId` is the workspace of the signed payload; a
+   * click from another workspace is refused. Empty approver lists mean nobody may.
+   */
+  canApprove(userId: string, teamId: string | undefined): Promise<AuthorizationResult>;
+}
+
+export const FIX_REQUEST_STATES = [
+  "pending",
+  "approved",
+  "rejected",
+  "expired",
+  "applying",
+  "applied",
+  "failed",
+  "reverting",
+  "reverted",
+  "interrupted",
+] as const;
+export type FixRequestState = (typeof FIX_REQUEST_STATES)[number];
+
+/** The plan of a fix as people see it; never its prior state. Texts are untrusted and unescaped. */
+export interface FixPlanView {
+  steps: Array<{ service: string; operation: string; region: string; description: string }>;
+  refusal?: string;
+  before: string;
+  after: string;
+  diff?: string;
+  notes: string[];
+  fingerprint: string;
+}
+
+/** A remediation request as its Slack message shows it. */
+export interface FixRequestView {
+  id: string;
+  state: FixRequestState;
+  remediationId: string;
+  remediationTitle: string;
+  finding: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn" | "severity" | "title">;
+  /** Slack user id, or `cli:<user>`. */
+  requestedBy: string;
+  requestReason?: string;
+  approvedBy?: string;
+  rejectedBy?: string;
+  rejectReason?: string;
+  requestedAt: Date;
+  expiresAt: Date;
+  updatedAt: Date;
+  plan: FixPlanView;
+  result?: {
+    phase: "apply" | "revert";
+    /** `applied`, `applied-unconfirmed`, `drift`, `refused`, `step-failed`, `reverted`. */
+    outcome?: string;
+    stepsDone: string[];
+    error?: string;
+    failedStep?: string;
+    action?: string;
+    recheck?: { status: string; detail: string };
+    /** Who ran it last (`slack:U…`, `cli:…`). */
+    by?: string;
+  };
+  channel?: string;
+  ts?: string;
+}
+
+export interface FixPreview {
+  finding: Finding;
+  remediationTitle: string;
+  plan: FixPlanView;
+}
+
+export type FixRefusal = { ok: false; code: string; reason: string; request?: FixRequestView };
+export type FixAnswer<T> = ({ ok: true } & T) | FixRefusal;
+
+export interface FixClick {
+  requestId: string;
+  userId: string;
+  teamId?: string;
+  authorization: AuthorizationResult;
+  /** Called once this click has won the request, before any AWS call. */
+  onStarted?(request: FixRequestView): Promise<void>;
+}
+
+export interface RemediationsPort {
+  /** The plan from a fresh read of the resource, for the Fix modal. */
+  preview(ref: string): Promise<FixAnswer<{ preview: FixPreview }>>;
+  /** Records a request for exactly the plan the user saw (`fingerprint`). */
+  request(input: {
+    ref: string;
+    userId: string;
+    reason?: string;
+    fingerprint: string;
+  }): Promise<FixAnswer<{ request: FixRequestView }>>;
+  get(requestId: string): Promise<FixRequestView | undefined>;
+  setMessage(requestId: string, channel: string, ts: string): Promise<void>;
+  /** Approve then apply, re-check and record; resolves with the final request. */
+  approve(click: FixClick): Promise<FixAnswer<{ request: FixRequestView }>>;
+  reject(click: FixClick & { reason: string }): Promise<FixAnswer<{ request: FixRequestView }>>;
+  retry(click: FixClick): Promise<FixAnswer<{ request: FixRequestView }>>;
+  revert(click: FixClick): Promise<FixAnswer<{ request: FixRequestView }>>;
+  /** Audits a click refused before it reached a request (malformed, wrong workspace). */
+  recordRefusal(input: { requestId: string; userId: string; action: string; reason: string }): Promise<void>;
+  /** Pending requests past their time become expired; returns them so their messages can be updated. */
+  expireDue(): Promise<FixRequestView[]>;
+  /** Requests found applying or reverting at start-up (now interrupted), handed out once. */
+  takeInterrupted(): Promise<FixRequestView[]>;
 }
 
 export interface SlackPorts {
@@ -171,6 +277,8 @@ export interface SlackPorts {
   approvals: ApprovalsQuery;
   digest: DigestService;
   suppressions: SuppressionService;
+  /** Fixes and their approval; absent, the Fix modal says automated fixes are not available. */
+  remediations?: RemediationsPort;
   /** Defaults to the config-based authorizer from src/slack/authorize.ts. */
   authorizer?: Authorizer;
 }

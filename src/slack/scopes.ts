@@ -10,6 +10,7 @@ export const WEB_API_METHOD_SCOPES = {
   "usergroups.users.list": ["usergroups:read"],
   "views.open": [],
   "views.publish": [],
+  "views.update": [],
 } as const satisfies Record<string, readonly string[]>;
 
 /** `commands` is for the slash command itself, which no Web API method stands for. */

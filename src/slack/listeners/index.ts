@@ -3,11 +3,25 @@ import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../deps.js";
 import * as findingAction from "./actions/finding-action.js";
 import * as homeRefresh from "./actions/home-refresh.js";
+import * as requestAction from "./actions/request-action.js";
 import * as forecastAudit from "./commands/forecast-audit.js";
 import * as appHomeOpened from "./events/app-home-opened.js";
+import * as requestSweep from "./schedule/request-sweep.js";
+import * as fixSubmit from "./views/fix-submit.js";
+import * as rejectSubmit from "./views/reject-submit.js";
 import * as suppressSubmit from "./views/suppress-submit.js";
 
-const ALL = [forecastAudit, findingAction, homeRefresh, suppressSubmit, appHomeOpened];
+const ALL = [
+  forecastAudit,
+  findingAction,
+  homeRefresh,
+  suppressSubmit,
+  appHomeOpened,
+  fixSubmit,
+  requestAction,
+  rejectSubmit,
+  requestSweep,
+];
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   for (const listener of ALL) listener.registerListeners(app, deps);

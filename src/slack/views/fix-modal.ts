@@ -1,15 +1,30 @@
 /**
- * The Fix modal. The approval flow (plan, request, four-eyes approval) is being built; until it lands this
- * modal names the remediation and the finding, and says what will happen.
+ * The Fix modal: opened at once while the resource is read, then updated with the exact plan (every API
+ * call, the before/after), an optional reason and Request approval. Its submission is parsed by
+ * parseFixSubmission.
  */
 import type { ModalView } from "@slack/types";
-import { CALLBACK_IDS } from "../ids.js";
+import { z } from "zod";
+import { FINDING_REF_PATTERN } from "../finding-ref.js";
+import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from "../ids.js";
 import { LIMITS } from "../limits.js";
-import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
-import type { FindingRecord } from "../ports.js";
+import { escapeMrkdwn, mentionChannel, truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
+import type { FindingRecord, FixPreview } from "../ports.js";
 import { context, plain, section } from "./blocks.js";
+import { findingLines, planBlocks } from "./fix-plan.js";
 import { severityBadge } from "./format.js";
 
+const metadataSchema = z.object({
+  ref: z.string().regex(FINDING_REF_PATTERN),
+  fingerprint: z.string().regex(/^[a-f0-9]{64}$/),
+  channelId: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/)
+    .optional(),
+});
+export type FixMetadata = z.infer<typeof metadataSchema>;
+
+/** The first view, opened within the trigger's 3 seconds while the plan is made from a fresh read. */
 export function renderFixModal(record: FindingRecord, ref: string): ModalView {
   const f = record.finding;
   const remediation = f.remediationId ? untrustedCode(f.remediationId) : "none (manual guidance only)";
@@ -24,10 +39,101 @@ export function renderFixModal(record: FindingRecord, ref: string): ModalView {
         `${severityBadge(f.severity)} · *${untrusted(f.title)}*\n${truncateMrkdwn(untrustedCode(f.resourceArn), 1500)}`,
       ),
       section(`*Remediation:* ${remediation}`),
-      section(
-        ":construction: Automated fixes are being built. Here you will see the exact plan (every API call and the before/after), request it, and an authorized approver other than you will approve it before anything changes.",
-      ),
-      context("Until then, follow the guidance under *Details*."),
+      context(":hourglass_flowing_sand: Reading the resource now to make the exact plan…"),
     ],
   };
+}
+
+/** The plan, with Request approval when there is something safe to do. */
+export function renderFixPlanModal(
+  preview: FixPreview,
+  metadata: FixMetadata,
+  options: { approvalsChannel?: string; approversConfigured: boolean },
+): ModalView {
+  const { plan } = preview;
+  const canRequest = plan.refusal === undefined && plan.steps.length > 0;
+  const where = options.approvalsChannel
+    ? `The request goes to ${mentionChannel(options.approvalsChannel)}`
+    : "The request is posted in this channel";
+  const blocks: ModalView["blocks"] = [
+    section(`*${escapeMrkdwn(preview.remediationTitle)}*\n${findingLines(preview.finding)}`),
+    ...planBlocks(plan),
+  ];
+  if (canRequest) {
+    blocks.push({
+      type: "input",
+      block_id: BLOCK_IDS.fixReason,
+      optional: true,
+      label: plain("Why (optional)", 2000),
+      element: {
+        type: "plain_text_input",
+        action_id: INPUT_ACTION_IDS.fixReason,
+        multiline: true,
+        max_length: 500,
+      },
+    });
+    blocks.push(
+      context(
+        `${where}; an approver other than you must approve it before anything changes. It expires if nobody does.${
+          options.approversConfigured
+            ? ""
+            : " :warning: No approvers are configured (`slack.approvers`), so nobody can approve it yet."
+        }`,
+      ),
+    );
+  }
+  const view: ModalView = {
+    type: "modal",
+    callback_id: CALLBACK_IDS.fixModal,
+    private_metadata: JSON.stringify(metadata),
+    title: plain("Fix finding", LIMITS.modalTitle),
+    close: plain(canRequest ? "Cancel" : "Close", LIMITS.modalButton),
+    blocks,
+  };
+  if (canRequest) view.submit = plain("Request approval", LIMITS.modalButton);
+  return view;
+}
+
+/** Why no plan could be made; our own words plus the untrusted reason. */
+export function renderFixUnavailableModal(reason: string): ModalView {
+  return {
+    type: "modal",
+    callback_id: CALLBACK_IDS.fixModal,
+    title: plain("Fix finding", LIMITS.modalTitle),
+    close: plain("Close", LIMITS.modalButton),
+    blocks: [section(`:no_entry: ${truncateMrkdwn(untrusted(reason), 2500)}`)],
+  };
+}
+
+export type FixSubmission =
+  | { ok: true; metadata: FixMetadata; reason?: string }
+  | { ok: false; errors: Record<string, string> };
+
+const stateSchema = z
+  .object({
+    [BLOCK_IDS.fixReason]: z
+      .object({
+        [INPUT_ACTION_IDS.fixReason]: z.object({ value: z.string().trim().max(500).nullish() }).optional(),
+      })
+      .optional(),
+  })
+  .passthrough();
+
+export function parseFixSubmission(privateMetadata: string, stateValues: unknown): FixSubmission {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(privateMetadata);
+  } catch {
+    raw = undefined;
+  }
+  const metadata = metadataSchema.safeParse(raw);
+  if (!metadata.success) {
+    return { ok: false, errors: { [BLOCK_IDS.fixReason]: "This form has expired; open Fix again." } };
+  }
+  const state = stateSchema.safeParse(stateValues ?? {});
+  if (!state.success) {
+    return { ok: false, errors: { [BLOCK_IDS.fixReason]: "Give a reason of at most 500 characters." } };
+  }
+  const reason = state.data[BLOCK_IDS.fixReason]?.[INPUT_ACTION_IDS.fixReason]?.value?.trim();
+  return reason ? { ok: true, metadata: metadata.data, reason } : { ok: true, metadata: metadata.data };
 }

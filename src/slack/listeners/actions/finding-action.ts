@@ -12,9 +12,9 @@ import {
 } from "../../ids.js";
 import { escapeMrkdwn } from "../../mrkdwn.js";
 import { renderFindingDetailsModal } from "../../views/finding-details-modal.js";
-import { renderFixModal } from "../../views/fix-modal.js";
 import { renderFindingGoneModal, renderNoticeModal } from "../../views/notice-modal.js";
 import { renderSuppressModal } from "../../views/suppress-modal.js";
+import { openFixModal } from "./fix-open.js";
 
 const kindSchema = z.enum(FINDING_ACTION_KINDS);
 const refSchema = z.string().regex(FINDING_REF_PATTERN);
@@ -48,7 +48,7 @@ export function parseFindingAction(action: unknown): { kind: FindingActionKind; 
 }
 
 async function modalFor(
-  kind: FindingActionKind,
+  kind: Exclude<FindingActionKind, "fix">,
   ref: string,
   who: { userId: string; channelId: string | undefined },
   deps: ListenerDeps,
@@ -56,7 +56,6 @@ async function modalFor(
   const record = await deps.ports.findings.findingByRef(ref);
   if (!record) return renderFindingGoneModal();
   if (kind === "details") return renderFindingDetailsModal(record);
-  if (kind === "fix") return renderFixModal(record, ref);
   const allowed = await deps.authorizer.canSuppress(who.userId);
   if (!allowed.ok) return renderNoticeModal("Not allowed", escapeMrkdwn(allowed.reason));
   return renderSuppressModal(record, { ref, ...(who.channelId ? { channelId: who.channelId } : {}) });
@@ -77,6 +76,15 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         { actionId: (action as { action_id?: unknown }).action_id },
         "ignored a malformed finding action",
       );
+      return;
+    }
+    if (clicked.kind === "fix") {
+      await openFixModal(client, deps, {
+        triggerId: ctx.data.trigger_id,
+        ref: clicked.ref,
+        userId: ctx.data.user.id,
+        channelId: ctx.data.channel?.id,
+      });
       return;
     }
     const view = await modalFor(

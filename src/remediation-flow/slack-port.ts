@@ -1,0 +1,227 @@
+/** Adapts the remediation flow to the Slack app's narrow `remediations` port (src/slack/ports.ts). */
+import { findingKey } from "../domain/finding.js";
+import type { Plan } from "../domain/remediation.js";
+import { isSeverity } from "../domain/severity.js";
+import { remediationById } from "../remediations/catalog.js";
+import type {
+  FixPlanView,
+  FixRequestView,
+  RemediationsPort,
+  FindingRecord as SlackFindingRecord,
+} from "../slack/ports.js";
+import { parseFindingKey } from "../store/suppression-match.js";
+import type { RemediationRequest, Store } from "../store/types.js";
+import { flowResult, storedPlanOf } from "./decisions.js";
+import type { RemediationFlow } from "./remediation-flow.js";
+import { type Principal, refuse } from "./types.js";
+
+export function toPlanView(
+  plan: Pick<Plan, "steps" | "refusal" | "before" | "after" | "diff" | "notes" | "fingerprint">,
+): FixPlanView {
+  const view: FixPlanView = {
+    // Only what people read: never a step's input (it may carry tag values) nor the prior state.
+    steps: plan.steps.map((s) => ({
+      service: s.service,
+      operation: s.operation,
+      region: s.region,
+      description: s.description,
+    })),
+    before: plan.before,
+    after: plan.after,
+    notes: plan.notes,
+    fingerprint: plan.fingerprint,
+  };
+  if (plan.refusal !== undefined) view.refusal = plan.refusal;
+  if (plan.diff !== undefined) view.diff = plan.diff;
+  return view;
+}
+
+export async function toRequestView(store: Store, request: RemediationRequest): Promise<FixRequestView> {
+  const record = await store.getFinding(request.findingKey);
+  const parsed = parseFindingKey(request.findingKey);
+  const stored = storedPlanOf(request);
+  const severity = record?.severity;
+  const view: FixRequestView = {
+    id: request.id,
+    state: request.state,
+    remediationId: request.remediationId,
+    remediationTitle: remediationById(request.remediationId)?.title ?? request.remediationId,
+    finding: {
+      controlId: record?.controlId ?? parsed?.controlId ?? "unknown",
+      accountId: record?.accountId ?? parsed?.accountId ?? "unknown",
+      region: record?.region ?? parsed?.region ?? "unknown",
+      resourceArn: record?.resourceArn ?? parsed?.resourceArn ?? request.findingKey,
+      severity: severity && isSeverity(severity) ? severity : "medium",
+      title: record?.title ?? parsed?.controlId ?? "Finding",
+    },
+    requestedBy: request.requester,
+    requestedAt: new Date(request.createdAt),
+    expiresAt: new Date(request.expiresAt),
+    updatedAt: new Date(request.updatedAt),
+    plan: stored
+      ? toPlanView(stored)
+      : {
+          steps: [],
+          before: "",
+          after: "",
+          notes: [],
+          fingerprint: request.planFingerprint,
+          refusal: "The stored plan is unreadable.",
+        },
+  };
+  const reason = (request.plan as { requestReason?: unknown } | null)?.requestReason;
+  if (typeof reason === "string") view.requestReason = reason;
+  if (request.approver) view.approvedBy = request.approver;
+  if (request.rejecter) view.rejectedBy = request.rejecter;
+  if (request.rejecter && request.reason) view.rejectReason = request.reason;
+  const result = flowResult(request);
+  if (result) {
+    const out: NonNullable<FixRequestView["result"]> = { phase: result.phase, stepsDone: result.stepsDone };
+    if (result.outcome) out.outcome = result.outcome;
+    if (result.error) out.error = result.error;
+    if (result.failedStep) out.failedStep = result.failedStep;
+    if (result.action) out.action = result.action;
+    if (result.recheck) out.recheck = { status: result.recheck.status, detail: result.recheck.detail };
+    if (result.by) out.by = result.by;
+    view.result = out;
+  }
+  if (request.slackChannel) view.channel = request.slackChannel;
+  if (request.slackTs) view.ts = request.slackTs;
+  return view;
+}
+
+export interface RemediationsPortDeps {
+  flow: RemediationFlow;
+  store: Store;
+  /** The findings port's ref → finding lookup (buttons carry refs, never keys). */
+  findingByRef(ref: string): Promise<SlackFindingRecord | undefined>;
+}
+
+export function createRemediationsPort(deps: RemediationsPortDeps): RemediationsPort & {
+  /** Start-up recovery hands over the requests it marked interrupted. */
+  noteInterrupted(requests: readonly RemediationRequest[]): void;
+} {
+  const { flow, store } = deps;
+  const interrupted: RemediationRequest[] = [];
+  const slackUser = (userId: string, teamId?: string): Principal =>
+    teamId ? { kind: "slack", userId, teamId } : { kind: "slack", userId };
+  const view = (request: RemediationRequest) => toRequestView(store, request);
+
+  async function answer(result: Awaited<ReturnType<RemediationFlow["approveRequest"]>>) {
+    if (result.ok) return { ok: true as const, request: await view(result.request) };
+    const out: { ok: false; code: string; reason: string; request?: FixRequestView } = {
+      ok: false,
+      code: result.code,
+      reason: result.reason,
+    };
+    if (result.request) out.request = await view(result.request);
+    return out;
+  }
+
+  async function keyOf(ref: string): Promise<string | undefined> {
+    const record = await deps.findingByRef(ref);
+    return record ? findingKey(record.finding) : undefined;
+  }
+
+  const gone = {
+    ok: false as const,
+    code: "not-found",
+    reason: "That finding is no longer known; run a scan and try again.",
+  };
+
+  return {
+    noteInterrupted(requests) {
+      interrupted.push(...requests);
+    },
+    async preview(ref) {
+      const key = await keyOf(ref);
+      if (!key) return gone;
+      const made = await flow.preview(key);
+      if (!made.ok) return { ok: false, code: made.code, reason: made.reason };
+      const record = await deps.findingByRef(ref);
+      if (!record) return gone;
+      return {
+        ok: true,
+        preview: {
+          finding: record.finding,
+          remediationTitle: made.preview.remediation.title,
+          plan: toPlanView(made.preview.plan),
+        },
+      };
+    },
+    async request(input) {
+      const key = await keyOf(input.ref);
+      if (!key) return gone;
+      const made = await flow.requestFix({
+        findingKey: key,
+        requester: slackUser(input.userId),
+        expectedFingerprint: input.fingerprint,
+        ...(input.reason ? { reason: input.reason } : {}),
+      });
+      return made.ok ? { ok: true, request: await view(made.request) } : answer(made);
+    },
+    async get(requestId) {
+      const request = await flow.getRequest(requestId);
+      return request ? view(request) : undefined;
+    },
+    async setMessage(requestId, channel, ts) {
+      await store.setRequestMessage(requestId, channel, ts);
+    },
+    async approve(click) {
+      return answer(
+        await flow.approveRequest({
+          requestId: click.requestId,
+          actor: slackUser(click.userId, click.teamId),
+          authorization: click.authorization,
+          ...(click.onStarted ? { onStarted: async (r) => click.onStarted?.(await view(r)) } : {}),
+        }),
+      );
+    },
+    async reject(click) {
+      return answer(
+        await flow.rejectRequest({
+          requestId: click.requestId,
+          actor: slackUser(click.userId, click.teamId),
+          authorization: click.authorization,
+          reason: click.reason,
+        }),
+      );
+    },
+    async retry(click) {
+      return answer(
+        await flow.retryRequest({
+          requestId: click.requestId,
+          actor: slackUser(click.userId, click.teamId),
+          authorization: click.authorization,
+          ...(click.onStarted ? { onStarted: async (r) => click.onStarted?.(await view(r)) } : {}),
+        }),
+      );
+    },
+    async revert(click) {
+      return answer(
+        await flow.revertRequest({
+          requestId: click.requestId,
+          actor: slackUser(click.userId, click.teamId),
+          authorization: click.authorization,
+          ...(click.onStarted ? { onStarted: async (r) => click.onStarted?.(await view(r)) } : {}),
+        }),
+      );
+    },
+    async recordRefusal(input) {
+      await flow.recordRefusal(
+        slackUser(input.userId),
+        input.action,
+        input.requestId,
+        refuse("not-authorized", input.reason),
+      );
+    },
+    async expireDue() {
+      return Promise.all((await flow.expireRequests()).map(view));
+    },
+    async takeInterrupted() {
+      const taken = interrupted.splice(0);
+      const fresh = await Promise.all(taken.map((r) => flow.getRequest(r.id)));
+      return Promise.all(fresh.filter((r): r is RemediationRequest => r !== undefined).map(view));
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Background upkeep of fix requests: a periodic sweep expires pending requests past their time and redraws
+ * their messages (without Approve); at start-up, requests found applying are announced as interrupted in the
+ * approvals channel, with Retry and Revert on their own messages.
+ */
+import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { ListenerDeps } from "../../deps.js";
+import { mentionChannel, untrustedCode } from "../../mrkdwn.js";
+import { updateRequestMessage } from "../fix-messages.js";
+
+export const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+/** Expires every due request and redraws its message; returns how many expired. */
+export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps): Promise<number> {
+  const port = deps.ports.remediations;
+  if (!port) return 0;
+  const expired = await port.expireDue();
+  for (const request of expired) {
+    try {
+      await updateRequestMessage(client, deps, request);
+    } catch (error) {
+      deps.logger.warn({ err: error, requestId: request.id }, "could not redraw an expired request");
+    }
+  }
+  return expired.length;
+}
+
+/** Tells the approvals channel about fixes the last process left halfway; returns how many. */
+export async function announceInterrupted(client: WebClient, deps: ListenerDeps): Promise<number> {
+  const port = deps.ports.remediations;
+  if (!port) return 0;
+  const interrupted = await port.takeInterrupted();
+  if (interrupted.length === 0) return 0;
+  for (const request of interrupted) await updateRequestMessage(client, deps, request);
+  const channel = deps.config.slack.approvalsChannel;
+  if (channel) {
+    const ids = interrupted.map((r) => untrustedCode(r.id)).join(", ");
+    await client.chat.postMessage({
+      channel,
+      text: `:warning: The app restarted while ${interrupted.length} fix(es) were running (${ids}). They are marked interrupted: some steps may be done. An approver can Retry (every step is safe to repeat) or Revert them from their messages.`,
+    });
+  } else {
+    deps.logger.warn(
+      { requests: interrupted.map((r) => r.id), channel: channel ? mentionChannel(channel) : undefined },
+      "fixes were interrupted and no approvals channel is configured",
+    );
+  }
+  return interrupted.length;
+}
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  if (!deps.ports.remediations) return;
+  deps.tasks.run("requests:interrupted", () => announceInterrupted(app.client, deps));
+  const timer = setInterval(() => {
+    deps.tasks.run("requests:sweep", () => sweepExpiredRequests(app.client, deps));
+  }, SWEEP_INTERVAL_MS);
+  // The sweep must never keep a stopping process alive.
+  timer.unref();
+}

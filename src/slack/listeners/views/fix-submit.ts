@@ -1,0 +1,68 @@
+/**
+ * The submitted Fix modal: record the request for exactly the plan shown, post it in the approvals channel
+ * with Approve and Reject, and tell the requester where it went.
+ */
+import type { App } from "@slack/bolt";
+import type { ListenerDeps } from "../../deps.js";
+import { CALLBACK_IDS } from "../../ids.js";
+import { parseFixSubmission } from "../../views/fix-modal.js";
+import {
+  renderFixRefusal,
+  renderFixRequestMessage,
+  renderRequestPosted,
+} from "../../views/fix-request-message.js";
+import { approversConfigured, tellUser } from "../fix-messages.js";
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  app.view(CALLBACK_IDS.fixModal, async ({ ack, view, body, client }) => {
+    // Field errors travel only in the ack itself, so this pure parse precedes it.
+    const parsed = parseFixSubmission(view.private_metadata, view.state.values);
+    if (!parsed.ok) {
+      await ack({ response_action: "errors", errors: parsed.errors });
+      return;
+    }
+    await ack();
+    const userId = body.user.id;
+    const { ref, fingerprint, channelId } = parsed.metadata;
+    deps.tasks.run("fix:request", async () => {
+      const port = deps.ports.remediations;
+      const where = { channel: channelId, user: userId };
+      if (!port) {
+        await tellUser(
+          client,
+          where,
+          renderFixRefusal("Automated fixes are not enabled in this deployment."),
+        );
+        return;
+      }
+      const channel = deps.config.slack.approvalsChannel ?? channelId;
+      if (!channel) {
+        await tellUser(
+          client,
+          where,
+          renderFixRefusal(
+            "No approvals channel is configured (`slack.approvalsChannel`); request the fix from a channel instead.",
+          ),
+        );
+        return;
+      }
+      const answer = await port.request({
+        ref,
+        userId,
+        fingerprint,
+        ...(parsed.reason ? { reason: parsed.reason } : {}),
+      });
+      if (!answer.ok) {
+        await tellUser(client, where, renderFixRefusal(answer.reason));
+        return;
+      }
+      const message = renderFixRequestMessage(answer.request, {
+        now: deps.now(),
+        approversConfigured: approversConfigured(deps),
+      });
+      const posted = await client.chat.postMessage({ channel, ...message });
+      if (posted.ts) await port.setMessage(answer.request.id, posted.channel ?? channel, posted.ts);
+      await tellUser(client, where, renderRequestPosted(answer.request, channel));
+    });
+  });
+}
