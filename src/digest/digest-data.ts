@@ -126,7 +126,7 @@ export interface DigestInputs {
   asOf: string;
   since: string;
   sinceKind: DigestData["sinceKind"];
-  accounts: readonly { id: string; name?: string }[];
+  accounts: readonly { id: string; name?: string | undefined }[];
   posture: readonly PostureRow[];
   trend: readonly TrendPoint[];
   newSince: readonly FindingRecord[];
@@ -367,7 +367,7 @@ export interface DigestWindow {
   asOf: Date;
   since: Date;
   sinceKind: DigestData["sinceKind"];
-  accounts: readonly { id: string; name?: string }[];
+  accounts: readonly { id: string; name?: string | undefined }[];
 }
 
 export async function readDigestInputs(store: DigestStore, window: DigestWindow): Promise<DigestInputs> {

@@ -35,7 +35,7 @@ export interface DigestPosterDeps {
   store: DigestPostStore;
   client: DigestSlackClient;
   /** Configured accounts, for names and so that clean accounts are listed too. */
-  accounts: readonly { id: string; name?: string }[];
+  accounts: readonly { id: string; name?: string | undefined }[];
   logger: Logger;
   instanceId: string;
   now?: () => Date;

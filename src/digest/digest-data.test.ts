@@ -1,0 +1,175 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  ACCOUNTS,
+  DIGEST_AT,
+  KEYS,
+  PREVIOUS_DIGEST_AT,
+  seedDigestHistory,
+  TestClock,
+  UNREACHABLE_MESSAGE,
+} from "../../test/support/digest-fixtures.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/types.js";
+import { assembleDigest, buildDigestData, parseScanReport } from "./digest-data.js";
+
+let store: Store;
+let clock: TestClock;
+
+beforeEach(async () => {
+  clock = new TestClock("2026-02-27T00:00:00.000Z");
+  store = await openStore({ databaseUrl: "sqlite::memory:", now: clock.now });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+describe("buildDigestData over a seeded history", () => {
+  it("says exactly what is new, resolved, still failing and trending since the previous digest", async () => {
+    const { requestId, suppressionId } = await seedDigestHistory(store, clock);
+    const data = await buildDigestData(store, {
+      asOf: new Date(DIGEST_AT),
+      since: new Date(PREVIOUS_DIGEST_AT),
+      sinceKind: "previous-digest",
+      accounts: ACCOUNTS,
+    });
+
+    expect(data.asOf).toBe(DIGEST_AT);
+    expect(data.since).toBe(PREVIOUS_DIGEST_AT);
+    expect(data.totals).toEqual({ critical: 1, high: 1, medium: 1, low: 1 });
+    expect(data.posture).toEqual([
+      {
+        accountId: ACCOUNT_A,
+        accountName: "prod",
+        counts: { critical: 1, high: 1, medium: 1, low: 1 },
+        total: 4,
+      },
+      {
+        accountId: ACCOUNT_B,
+        accountName: "staging",
+        counts: { critical: 0, high: 0, medium: 0, low: 0 },
+        total: 0,
+      },
+    ]);
+    expect(data.trend.map((p) => [p.day, p.total])).toEqual([
+      ["2026-02-24", 0],
+      ["2026-02-25", 0],
+      ["2026-02-26", 0],
+      ["2026-02-27", 2],
+      ["2026-02-28", 2],
+      ["2026-03-01", 3],
+      ["2026-03-02", 4],
+    ]);
+    expect(data.newFindings.map((f) => f.key)).toEqual([KEYS.f, KEYS.d]);
+    expect(data.resolved.map((f) => f.key)).toEqual([KEYS.b]);
+    expect(data.resolved[0]?.resolvedAt).toBe("2026-03-02T08:30:00.000Z");
+    // The new high finding is listed as new, not again as still failing.
+    expect(data.stillFailing.map((f) => f.key)).toEqual([KEYS.a]);
+    expect(data.pendingApprovals).toEqual([
+      {
+        id: requestId,
+        remediationId: "s3-bucket-enforce-tls",
+        controlId: "s3-bucket-tls-enforced",
+        accountId: ACCOUNT_A,
+        region: "us-east-1",
+        resourceArn: "arn:aws:s3:::bucket-f",
+        requester: "U0BOB",
+        createdAt: "2026-03-02T08:45:00.000Z",
+        expiresAt: "2026-03-03T08:45:00.000Z",
+      },
+    ]);
+    expect(data.expiringSuppressions).toEqual([
+      {
+        id: suppressionId,
+        controlId: "s3-bucket-tls-enforced",
+        resourcePattern: "arn:aws:s3:::archive-*",
+        reason: "accepted until the migration",
+        createdBy: "slack:U0ALICE",
+        expiresAt: "2026-03-05T00:00:00.000Z",
+      },
+    ]);
+    expect(data.scanProblems).toHaveLength(1);
+    expect(data.scanProblems[0]?.unscanned).toEqual([
+      { accountId: ACCOUNT_B, code: "AccessDenied", action: "sts:AssumeRole", message: UNREACHABLE_MESSAGE },
+    ]);
+    // The unreachable account is reported once, as unscanned; its ERROR checks do not repeat it.
+    expect(data.missingPermissions).toEqual([
+      {
+        accountId: ACCOUNT_A,
+        action: "kms:GetKeyRotationStatus",
+        code: "AccessDeniedException",
+        checks: 1,
+        regions: ["us-east-1"],
+      },
+    ]);
+    expect(data.lastScan).toMatchObject({ outcome: "partial", finishedAt: "2026-03-02T08:30:00.000Z" });
+  });
+
+  it("counts everything in the window as new when the window starts before the first scan", async () => {
+    await seedDigestHistory(store, clock);
+    const data = await buildDigestData(store, {
+      asOf: new Date(DIGEST_AT),
+      since: new Date("2026-02-01T00:00:00.000Z"),
+      sinceKind: "default-window",
+      accounts: ACCOUNTS,
+    });
+    expect(data.newFindings.map((f) => f.key).sort()).toEqual([KEYS.a, KEYS.c, KEYS.d, KEYS.f].sort());
+    expect(data.stillFailing).toEqual([]);
+  });
+});
+
+describe("assembleDigest", () => {
+  it("lists configured accounts with nothing failing and orders the worst first", () => {
+    const data = assembleDigest({
+      asOf: DIGEST_AT,
+      since: PREVIOUS_DIGEST_AT,
+      sinceKind: "previous-digest",
+      accounts: [{ id: "333333333333" }, { id: ACCOUNT_A }],
+      posture: [
+        { accountId: ACCOUNT_B, region: "us-east-1", severity: "high", count: 2 },
+        { accountId: ACCOUNT_A, region: "us-east-1", severity: "critical", count: 1 },
+        { accountId: ACCOUNT_A, region: "eu-west-1", severity: "critical", count: 1 },
+      ],
+      trend: [],
+      newSince: [],
+      resolvedSince: [],
+      failingHigh: [],
+      errored: [],
+      pending: [],
+      expiring: [],
+      scanAudit: [],
+      lastScan: undefined,
+    });
+    expect(data.posture.map((p) => [p.accountId, p.total])).toEqual([
+      [ACCOUNT_A, 2],
+      [ACCOUNT_B, 2],
+      ["333333333333", 0],
+    ]);
+    expect(data.lastScan).toBeUndefined();
+  });
+
+  it("reads back only well-formed scan reports", () => {
+    expect(parseScanReport({ detail: { slot: "x" } })).toBeUndefined();
+    expect(parseScanReport({ detail: "nonsense" })).toBeUndefined();
+    expect(
+      parseScanReport({
+        detail: {
+          slot: "2026-03-02T08:30:00.000Z",
+          finishedAt: "2026-03-02T08:31:00.000Z",
+          outcome: "failed",
+          accounts: [ACCOUNT_A, 42],
+          unscanned: [{ accountId: 1 }],
+          error: "boom",
+        },
+      }),
+    ).toEqual({
+      slot: "2026-03-02T08:30:00.000Z",
+      finishedAt: "2026-03-02T08:31:00.000Z",
+      outcome: "failed",
+      accounts: [ACCOUNT_A],
+      unscanned: [],
+      error: "boom",
+    });
+  });
+});
