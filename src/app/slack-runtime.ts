@@ -14,6 +14,7 @@ import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
+import { createServeSchedule } from "../schedule/serve-schedule.js";
 import { findingRef } from "../slack/finding-ref.js";
 import type {
   ScanHandle,
@@ -284,6 +285,8 @@ export async function createSlackRuntime(context: {
   config: Config;
   logger: Logger;
   databaseUrl?: string | undefined;
+  /** Where the digest finds SLACK_BOT_TOKEN and SLACK_API_URL; the process environment by default. */
+  env?: NodeJS.ProcessEnv;
 }) {
   const { config, logger } = context;
   const { openStore } = await import("../store/open-store.js");
@@ -307,22 +310,30 @@ export async function createSlackRuntime(context: {
   });
   // The Slack app announces these in the approvals channel once it runs.
   remediations.noteInterrupted(recovered.interrupted);
+  const schedule = createServeSchedule({
+    config,
+    logger,
+    store,
+    coordinator: parts.coordinator,
+    regions: defaultRegions,
+    env: context.env ?? process.env,
+  });
   const ports: SlackPorts = {
     scans: createScanPort(parts, defaultRegions),
     findings,
     remediations,
     approvals: { pendingFor: async () => [] },
-    digest: {
-      async postDigest() {
-        throw new Error("The digest is not available yet.");
-      },
-    },
+    digest: schedule.digest,
     suppressions: createSuppressionPort(store),
   };
+  // Runs a slot missed while no instance was up, then arms the cron jobs (each slot claimed in the store).
+  await schedule.start();
   return {
     parts,
     ports,
+    schedule,
     async close() {
+      await schedule.stop();
       await parts.coordinator.drain();
       audit.destroy();
       await store.close();

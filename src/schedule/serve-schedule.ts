@@ -1,0 +1,73 @@
+/**
+ * The digest and the schedule as `forecast-audit serve` runs them: the digest port behind `/forecast-audit
+ * digest`, and the scheduler that scans and posts the digest at the configured times.
+ */
+import type { Config } from "../config/schema.js";
+import { DigestPoster, type DigestSlackClient } from "../digest/post-digest.js";
+import { createDigestSlackClient } from "../digest/slack-client.js";
+import type { Logger } from "../logging/logger.js";
+import type { ScanCoordinator } from "../scan/scan-coordinator.js";
+import type { DigestService } from "../slack/ports.js";
+import type { Store } from "../store/types.js";
+import { createScheduler, newInstanceId } from "./jobs.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Clock, StartTrigger } from "./triggers.js";
+
+export interface ServeScheduleDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  coordinator: Pick<ScanCoordinator, "start">;
+  regions: readonly string[];
+  /** `SLACK_BOT_TOKEN` and `SLACK_API_URL` build the client when `client` is not given. */
+  env: NodeJS.ProcessEnv;
+  client?: DigestSlackClient;
+  instanceId?: string;
+  clock?: Clock;
+  startTrigger?: StartTrigger;
+}
+
+export interface ServeSchedule {
+  digest: DigestService;
+  scheduler: Scheduler;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
+  const instanceId = deps.instanceId ?? newInstanceId();
+  const client = deps.client ?? createDigestSlackClient(deps.env);
+  const clock = deps.clock;
+  const poster = client
+    ? new DigestPoster({
+        store: deps.store,
+        client,
+        accounts: deps.config.accounts,
+        logger: deps.logger.child({ component: "digest" }),
+        instanceId,
+        ...(clock ? { now: () => clock.now() } : {}),
+      })
+    : undefined;
+  const scheduler = createScheduler({
+    config: deps.config,
+    store: deps.store,
+    coordinator: deps.coordinator,
+    regions: deps.regions,
+    digest: poster,
+    logger: deps.logger,
+    instanceId,
+    ...(clock ? { clock } : {}),
+    ...(deps.startTrigger ? { startTrigger: deps.startTrigger } : {}),
+  });
+  return {
+    digest: {
+      async postDigest(channelId) {
+        if (!poster) throw new Error("The digest needs SLACK_BOT_TOKEN to post.");
+        await poster.post(channelId, { kind: "on-demand" });
+      },
+    },
+    scheduler,
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+  };
+}
