@@ -20,22 +20,20 @@ export function isExpired(request: Pick<RemediationRequest, "state" | "expiresAt
 
 const HANDLED: Partial<Record<RequestState, string>> = {
   approved: "already approved and being applied",
-  applying: "being applied right now",
+  applying: "already being applied",
   applied: "already applied",
   rejected: "already rejected",
-  expired: "expired",
   failed: "already approved; it failed, and can be retried or reverted",
-  reverting: "being reverted",
+  reverting: "already being reverted",
   reverted: "already reverted",
-  interrupted: "interrupted; it can be retried or reverted",
+  interrupted: "already approved; it was interrupted, and can be retried or reverted",
 };
 
 function handled(request: RemediationRequest): Refusal {
-  return refuse(
-    request.state === "expired" ? "expired" : "already-handled",
-    `This request is ${HANDLED[request.state] ?? request.state}.`,
-    request,
-  );
+  if (request.state === "expired") {
+    return refuse("expired", "This request has expired; ask for the fix again to get a fresh plan.", request);
+  }
+  return refuse("already-handled", `This request is ${HANDLED[request.state] ?? request.state}.`, request);
 }
 
 /** Approve: pending, not expired, and (with four-eyes) not by the requester. */

@@ -67,8 +67,9 @@ async function answerClick(
   const where = { channel: click.channel, user: click.userId };
   if (!answer.ok) {
     await tellUser(client, where, renderFixRefusal(answer.reason));
-    // An expired request's message still shows Approve until it is redrawn.
-    if (answer.request && answer.request.state !== "pending") {
+    // An expired request's message still shows Approve until it is redrawn. Other refusals leave the message
+    // to the click that holds the request: a redraw from here could land after its final one.
+    if (answer.code === "expired" && answer.request) {
       await updateRequestMessage(client, deps, answer.request, click);
     }
     return;

@@ -35,11 +35,18 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         authorization,
         reason: parsed.reason,
       });
-      const request = answer.ok ? answer.request : answer.request;
-      if (!answer.ok) {
-        await tellUser(client, { channel: request?.channel, user: user.id }, renderFixRefusal(answer.reason));
+      if (answer.ok) {
+        await updateRequestMessage(client, deps, answer.request);
+        return;
       }
-      if (request) await updateRequestMessage(client, deps, request);
+      await tellUser(
+        client,
+        { channel: answer.request?.channel, user: user.id },
+        renderFixRefusal(answer.reason),
+      );
+      // Only an expiry needs a redraw from here; any other state belongs to the click that holds the request.
+      if (answer.code === "expired" && answer.request)
+        await updateRequestMessage(client, deps, answer.request);
     });
   });
 }
