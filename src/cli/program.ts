@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { createSlackRuntime } from "../app/slack-runtime.js";
 import { registerCollectCommand } from "./commands/collect.js";
 import { registerFindingsCommand } from "./commands/findings.js";
+import { registerFixCommand } from "./commands/fix.js";
 import { registerHistoryCommand } from "./commands/history.js";
 import { registerScanCommand } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -26,6 +27,7 @@ export function buildProgram(version: string, deps: CliDeps): Command {
   registerFindingsCommand(program, deps);
   registerHistoryCommand(program, deps);
   registerSuppressCommands(program, deps);
+  registerFixCommand(program, deps);
   registerServeCommand(program, {
     env: deps.env,
     cwd: deps.cwd,
