@@ -8,7 +8,7 @@ import { type Finding, findingKey } from "../domain/finding.js";
 import { isAtLeast, SEVERITIES, type Severity } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
-import { createRemediationsPort } from "../remediation-flow/slack-port.js";
+import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { ProgressTracker } from "../scan/progress.js";
 import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult } from "../scan/run-scan.js";
@@ -322,7 +322,7 @@ export async function createSlackRuntime(context: {
     scans: createScanPort(parts, defaultRegions),
     findings,
     remediations,
-    approvals: { pendingFor: async () => [] },
+    approvals: createApprovalsPort(store, config.slack),
     digest: schedule.digest,
     suppressions: createSuppressionPort(store),
   };

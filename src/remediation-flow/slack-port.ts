@@ -4,8 +4,10 @@ import type { Plan } from "../domain/remediation.js";
 import { isSeverity } from "../domain/severity.js";
 import { remediationById } from "../remediations/catalog.js";
 import type {
+  ApprovalsQuery,
   FixPlanView,
   FixRequestView,
+  PendingApproval,
   RemediationsPort,
   FindingRecord as SlackFindingRecord,
 } from "../slack/ports.js";
@@ -222,6 +224,39 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
       const taken = interrupted.splice(0);
       const fresh = await Promise.all(taken.map((r) => flow.getRequest(r.id)));
       return Promise.all(fresh.filter((r): r is RemediationRequest => r !== undefined).map(view));
+    },
+  };
+}
+
+/**
+ * App Home's "approvals waiting for you": pending, unexpired requests that someone else asked for (under
+ * four-eyes). Listed users see them; with user groups configured, everyone does, since membership is checked
+ * on the click itself.
+ */
+export function createApprovalsPort(
+  store: Store,
+  slack: { approvers: { users: readonly string[]; usergroups: readonly string[] }; fourEyes: boolean },
+  now: () => Date = () => new Date(),
+): ApprovalsQuery {
+  return {
+    async pendingFor(userId) {
+      const { users, usergroups } = slack.approvers;
+      if (!users.includes(userId) && usergroups.length === 0) return [];
+      const pending = await store.listRequests({ states: ["pending"] });
+      const open = pending.filter(
+        (r) => Date.parse(r.expiresAt) > now().getTime() && !(slack.fourEyes && r.requester === userId),
+      );
+      const views = await Promise.all(open.map((r) => toRequestView(store, r)));
+      return views.map(
+        (v): PendingApproval => ({
+          id: v.id,
+          remediationId: v.remediationId,
+          finding: v.finding,
+          requestedBy: v.requestedBy,
+          requestedAt: v.requestedAt,
+          expiresAt: v.expiresAt,
+        }),
+      );
     },
   };
 }
