@@ -352,6 +352,18 @@ export async function recoverAtStartup(
   const expired = await store.expirePendingRequests(now);
   // One process serves Slack, so a fix still applying at start-up was cut off by the last one's end.
   const interrupted = await store.markInterrupted();
+  // Approved but not yet applying: the last process stopped before the first call, so nothing changed.
+  for (const stuck of await store.listRequests({ states: ["approved"] })) {
+    const result = {
+      phase: "apply",
+      outcome: "refused",
+      stepsDone: [],
+      error: "The app stopped before this fix started; nothing was changed. Ask for the fix again.",
+    };
+    if (await store.transitionRequest(stuck.id, "approved", "failed", { result, actor: "system" })) {
+      interrupted.push(stuck);
+    }
+  }
   if (scans > 0 || expired.length > 0 || interrupted.length > 0)
     logger.info(
       { scans, expired: expired.length, interrupted: interrupted.map((r) => r.id) },

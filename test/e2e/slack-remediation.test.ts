@@ -113,6 +113,11 @@ const interruptedFinding = failing(
   "s3-bucket-enforce-tls",
   bucketArn("aws", "e2e-gone"),
 );
+const stuckFinding = failing(
+  "s3-bucket-tls-enforced",
+  "s3-bucket-enforce-tls",
+  bucketArn("aws", "e2e-stuck"),
+);
 
 let moto: MotoServer;
 let api: FakeSlackApi;
@@ -338,7 +343,15 @@ beforeAll(async () => {
       ],
     },
     trigger: "test",
-    findings: [tlsFinding, pabFinding, expiryFinding, rejectFinding, trailFinding, interruptedFinding],
+    findings: [
+      tlsFinding,
+      pabFinding,
+      expiryFinding,
+      rejectFinding,
+      trailFinding,
+      interruptedFinding,
+      stuckFinding,
+    ],
   });
 
   // A fix that was applying when the last process died.
@@ -362,6 +375,17 @@ beforeAll(async () => {
   await store.setRequestMessage(orphan.id, APPROVALS, "1699999999.000001");
   await store.transitionRequest(orphan.id, "pending", "approved", { approver: "U0BOB" });
   await store.transitionRequest(orphan.id, "approved", "applying");
+  // And one approved whose process stopped before its first call.
+  const stuck = await store.createRequest({
+    findingKey: findingKey(stuckFinding),
+    remediationId: "s3-bucket-enforce-tls",
+    plan: { ...(orphan.plan as object), finding: stuckFinding },
+    planFingerprint: "f",
+    requester: "U0ALICE",
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  await store.setRequestMessage(stuck.id, APPROVALS, "1699999999.000002");
+  await store.transitionRequest(stuck.id, "pending", "approved", { approver: "U0BOB" });
 
   const audit = motoClients(false);
   const remediate = motoClients(true);
@@ -420,6 +444,12 @@ describe("fixes approved in Slack", () => {
     expect(buttonsOf(redrawn?.body.blocks)).toEqual([ACTION_IDS.requestRetry, ACTION_IDS.requestRevert]);
     const [orphan] = await store.listRequests({ findingKey: findingKey(interruptedFinding) });
     expect(orphan?.state).toBe("interrupted");
+    // The one approved but never started changed nothing: it ends failed, with no button to press.
+    const [stuck] = await store.listRequests({ findingKey: findingKey(stuckFinding) });
+    expect(stuck?.state).toBe("failed");
+    const stuckMessage = lastUpdateOf("1699999999.000002");
+    expect(JSON.stringify(stuckMessage?.body.blocks)).toContain("nothing was changed");
+    expect(buttonsOf(stuckMessage?.body.blocks)).toEqual([]);
   });
 
   it("requests a fix from the modal and posts the plan with Approve and Reject", async () => {

@@ -119,7 +119,7 @@ describe("forecast-audit fix", () => {
     const store = await openStore({ databaseUrl: env.DATABASE_URL });
     const [request] = await store.listRequests({ findingKey: KEY });
     expect(request).toMatchObject({ state: "applied", requester: "cli:ci", approver: "cli:ci" });
-    const audit = await store.listAudit({ target: request?.id, order: "asc" });
+    const audit = await store.listAudit({ target: request?.id ?? "", order: "asc" });
     expect(audit.map((a) => a.action)).toEqual([
       "request.created",
       "request.approved",

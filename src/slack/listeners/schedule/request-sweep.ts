@@ -38,7 +38,7 @@ export async function announceInterrupted(client: WebClient, deps: ListenerDeps)
     const ids = interrupted.map((r) => untrustedCode(r.id)).join(", ");
     await client.chat.postMessage({
       channel,
-      text: `:warning: The app restarted while ${interrupted.length} fix(es) were running (${ids}). They are marked interrupted: some steps may be done. An approver can Retry (every step is safe to repeat) or Revert them from their messages.`,
+      text: `:warning: The app restarted while ${interrupted.length} fix(es) were running or about to run (${ids}). Their messages now say where each stands: an interrupted one may have some steps done, and an approver can Retry it (every step is safe to repeat) or Revert it.`,
     });
   } else {
     deps.logger.warn(
