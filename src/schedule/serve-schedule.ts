@@ -61,9 +61,12 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
   });
   return {
     digest: {
-      async postDigest(channelId) {
+      async postDigest(channelId, requestedBy) {
         if (!poster) throw new Error("The digest needs SLACK_BOT_TOKEN to post.");
-        await poster.post(channelId, { kind: "on-demand" });
+        await poster.post(channelId, {
+          kind: "on-demand",
+          ...(requestedBy ? { requestedBy: `slack:${requestedBy}` } : {}),
+        });
       },
     },
     scheduler,

@@ -141,7 +141,8 @@ export interface ApprovalsQuery {
 }
 
 export interface DigestService {
-  postDigest(channelId: string): Promise<void>;
+  /** `requestedBy` is the Slack user who asked (recorded in the audit log). */
+  postDigest(channelId: string, requestedBy?: string): Promise<void>;
 }
 
 export interface SuppressionRequest {

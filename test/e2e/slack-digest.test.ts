@@ -26,13 +26,13 @@ let store: Store;
 let events: string;
 let responses = 0;
 
-async function slashDigest(): Promise<string> {
+async function slashDigest(channelId = CHANNEL): Promise<string> {
   responses += 1;
   const responseId = `d${responses}`;
   const body = slashCommandBody({
     text: "digest",
     responseUrl: api.responseUrl(responseId),
-    channelId: CHANNEL,
+    channelId,
   });
   const res = await postSigned(events, body, FORM, { signingSecret: SECRET });
   expect(res.status).toBe(200);
@@ -111,7 +111,21 @@ describe("/forecast-audit digest", () => {
     }
     const posted = await store.listAudit({ action: "digest.posted", target: CHANNEL });
     expect(posted).toHaveLength(1);
-    expect(posted[0]).toMatchObject({ actor: "slack", detail: { trigger: "on-demand", asOf: DIGEST_AT } });
+    expect(posted[0]).toMatchObject({
+      actor: expect.stringMatching(/^slack:U/),
+      detail: { trigger: "on-demand", asOf: DIGEST_AT },
+    });
+  });
+
+  it("refuses a digest in a channel where scans may not be started, and posts nothing", async () => {
+    const responseId = await slashDigest("C0ELSEWHERE");
+    await api.waitFor((calls) =>
+      calls.some((c) => c.method === "response_url" && c.responseId === responseId),
+    );
+    await slack.idle();
+    expect(api.callsTo("chat.postMessage")).toHaveLength(0);
+    const reply = api.calls.find((c) => c.method === "response_url" && c.responseId === responseId);
+    expect(JSON.stringify(reply?.body)).toContain(":no_entry:");
   });
 
   it("tells the user when Slack refuses the digest, and keeps the record", async () => {

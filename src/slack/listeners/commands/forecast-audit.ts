@@ -103,11 +103,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         );
         return;
       }
-      case "digest":
+      case "digest": {
+        // Posting a digest speaks in the channel, like a scan result: the same people, in the same channels.
+        const allowed = await deps.authorizer.canScan(command.user_id, command.channel_id);
+        if (!allowed.ok) {
+          await reply(renderNotice(`:no_entry: ${allowed.reason}`));
+          return;
+        }
         await reply(renderNotice(":newspaper: Posting the digest in this channel…"));
         deps.tasks.run("digest", async () => {
           try {
-            await deps.ports.digest.postDigest(command.channel_id);
+            await deps.ports.digest.postDigest(command.channel_id, command.user_id);
           } catch (error) {
             await reply(
               renderNotice(
@@ -119,6 +125,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           }
         });
         return;
+      }
       case "scan":
         await startScan(command, c, deps, reply);
         return;
