@@ -5,7 +5,7 @@
  * Both route `localhost` and `<account-id>.localhost` to 127.0.0.1: S3 Control puts the account id in front of
  * the endpoint's host name, and nothing else resolves that name. The product's own request handler is kept.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import dns from "node:dns";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -171,4 +171,55 @@ export async function runCliProcess(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export interface CliProcess {
+  /** Everything the process wrote so far. */
+  output(): string;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** `tsx src/cli/main.ts <args>` as a long-running child (for `serve`), with the same localhost routing. */
+export async function startCliProcess(
+  args: readonly string[],
+  options: Omit<CliRunOptions, "now"> = {},
+): Promise<CliProcess> {
+  const dir = await mkdtemp(join(tmpdir(), "forecast-audit-cli-"));
+  const routing = join(dir, "route-localhost.mjs");
+  await writeFile(routing, CHILD_ROUTING_MODULE);
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(routing).href}` };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+  const child = spawn(tsx, [join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: string[] = [];
+  child.stdout.on("data", (c: Buffer) => chunks.push(c.toString()));
+  child.stderr.on("data", (c: Buffer) => chunks.push(c.toString()));
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.on("exit", (code) => {
+      void rm(dir, { recursive: true, force: true });
+      resolveExit(code);
+    });
+  });
+  return {
+    output: () => chunks.join(""),
+    exited,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
