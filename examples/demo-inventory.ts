@@ -5,16 +5,17 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type {
-  AccountInventory,
-  BucketInventory,
-  ForecastInventory,
-  ForecastResource,
-  ForecastResourceType,
-  Inventory,
-  KeyInventory,
-  RoleInventory,
-  Tag,
+import {
+  type AccountInventory,
+  type BucketInventory,
+  FORECAST_RESOURCE_TYPES,
+  type ForecastInventory,
+  type ForecastResource,
+  type ForecastResourceType,
+  type Inventory,
+  type KeyInventory,
+  type RoleInventory,
+  type Tag,
 } from "../src/domain/inventory.js";
 import { parsePolicyDocument } from "../src/domain/policy-document.js";
 import type { CollectError, Slice } from "../src/domain/result.js";
@@ -58,23 +59,8 @@ function forecastInventory(
   resources: ForecastResource[],
   denied: ForecastResourceType[] = [],
 ): ForecastInventory {
-  const types: ForecastResourceType[] = [
-    "dataset-group",
-    "dataset",
-    "dataset-import-job",
-    "predictor",
-    "predictor-backtest-export-job",
-    "forecast",
-    "forecast-export-job",
-    "explainability",
-    "explainability-export",
-    "what-if-analysis",
-    "what-if-forecast",
-    "what-if-forecast-export",
-    "monitor",
-  ];
   const inventory = {} as ForecastInventory;
-  for (const type of types) {
+  for (const type of FORECAST_RESOURCE_TYPES) {
     inventory[type] = denied.includes(type)
       ? failed({
           code: "AccessDeniedException",

@@ -2,6 +2,7 @@
  * The composition root of `forecast-audit serve`: opens the store, builds the live AWS runtime and the scan
  * coordinator, and adapts them to the narrow ports the Slack app needs.
  */
+
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
 import { type Finding, findingKey } from "../domain/finding.js";
@@ -26,6 +27,7 @@ import type {
   PostureRow as SlackPostureRow,
   ScanRecord as SlackScanRecord,
 } from "../slack/ports.js";
+import { toFinding } from "../store/to-finding.js";
 import {
   FAILING_LIFECYCLES,
   type FindingRecord,
@@ -45,23 +47,6 @@ export interface SlackRuntimeParts {
 
 function zeroCounts(): SeverityCounts {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
-}
-
-export function toFinding(record: FindingRecord): Finding {
-  const finding: Finding = {
-    controlId: record.controlId,
-    status: record.status,
-    severity: record.severity,
-    accountId: record.accountId,
-    region: record.region,
-    resourceArn: record.resourceArn,
-    resourceType: record.resourceType,
-    title: record.title,
-    detail: record.detail,
-  };
-  if (record.remediationId && record.status === "FAIL") finding.remediationId = record.remediationId;
-  if (record.error) finding.error = record.error;
-  return finding;
 }
 
 function toSlackFinding(record: FindingRecord): SlackFindingRecord {

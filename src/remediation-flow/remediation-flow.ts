@@ -3,15 +3,16 @@
  * change is one compare-and-set in the store, so double clicks, concurrent approvers and Slack retries apply
  * a plan once; the decisions themselves are pure (decisions.ts).
  */
+
 import type { AccountClients } from "../aws/clients.js";
 import { controlById } from "../controls/catalog.js";
-import type { Finding } from "../domain/finding.js";
 import type { AccountInventory } from "../domain/inventory.js";
 import type { Plan, Remediation } from "../domain/remediation.js";
 import type { Logger } from "../logging/logger.js";
 import { remediationById } from "../remediations/catalog.js";
 import { executePlan, PlanRejectedError, PlanStepFailedError } from "../remediations/execute-plan.js";
 import { ALREADY_COMPLIANT } from "../remediations/plan-kit.js";
+import { toFinding } from "../store/to-finding.js";
 import type { FindingRecord, RemediationRequest, RequestState, Store } from "../store/types.js";
 import {
   decideApprove,
@@ -83,22 +84,6 @@ export interface ClickInput {
 }
 
 export type FlowAnswer = { ok: true; request: RemediationRequest } | Refusal;
-
-function toFinding(record: FindingRecord): Finding {
-  const finding: Finding = {
-    controlId: record.controlId,
-    status: record.status,
-    severity: record.severity,
-    accountId: record.accountId,
-    region: record.region,
-    resourceArn: record.resourceArn,
-    resourceType: record.resourceType,
-    title: record.title,
-    detail: record.detail,
-  };
-  if (record.remediationId) finding.remediationId = record.remediationId;
-  return finding;
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
