@@ -11,7 +11,16 @@ import {
 import { customerKeyVerdict } from "./support/keys.js";
 import { forecastTarget } from "./support/targets.js";
 import { capitalize, quoted } from "./support/text.js";
-import { allOf, anyOf, error, fail, notCollected, pass, type Verdict } from "./support/verdict.js";
+import {
+  allOf,
+  anyOf,
+  error,
+  fail,
+  notCollected,
+  pass,
+  type Verdict,
+  verdictFinding,
+} from "./support/verdict.js";
 
 const meta = {
   id: "forecast-export-encrypted-with-cmk",
@@ -46,10 +55,7 @@ export const forecastExportEncryptedWithCmk = defineControl({
       }
       const verdict = allOf(destinations.map((d) => destinationVerdict(account, region, d)));
       const name = capitalize(describeResource(resource));
-      if (verdict.status === "error") return findings.error(target, verdict.error);
-      return verdict.status === "pass"
-        ? findings.pass(target, `${name} ${verdict.reason}.`)
-        : findings.fail(target, `${name} ${verdict.reason}.`);
+      return verdictFinding(findings, target, verdict, (reason) => `${name} ${reason}.`);
     });
   },
 });

@@ -2,6 +2,7 @@ import { defineControl, findingsFor } from "../domain/control.js";
 import { bucketDefaultCmkVerdict, bucketRegion } from "./support/buckets.js";
 import { bucketTarget } from "./support/targets.js";
 import { quoted } from "./support/text.js";
+import { verdictFinding } from "./support/verdict.js";
 
 const meta = {
   id: "s3-bucket-default-encryption-cmk",
@@ -21,9 +22,12 @@ export const s3BucketDefaultEncryptionCmk = defineControl({
     return Object.values(account.buckets).map((bucket) => {
       const target = bucketTarget(account, bucket.name, bucketRegion(account, bucket));
       const verdict = bucketDefaultCmkVerdict(account, bucket);
-      if (verdict.status === "error") return findings.error(target, verdict.error);
-      const detail = `Bucket ${quoted(bucket.name)} ${verdict.reason}.`;
-      return verdict.status === "pass" ? findings.pass(target, detail) : findings.fail(target, detail);
+      return verdictFinding(
+        findings,
+        target,
+        verdict,
+        (reason) => `Bucket ${quoted(bucket.name)} ${reason}.`,
+      );
     });
   },
 });

@@ -1,4 +1,6 @@
 /** A three-way answer for one part of a control, so that parts combine without losing an error. */
+import type { FindingTarget, findingsFor } from "../../domain/control.js";
+import type { Finding } from "../../domain/finding.js";
 import type { CollectError } from "../../domain/result.js";
 
 export type Verdict =
@@ -31,4 +33,19 @@ export function allOf(verdicts: readonly Verdict[]): Verdict {
 /** An error for data the inventory should hold but does not (a collector gap, not an AWS error). */
 export function notCollected(what: string, action: string): CollectError {
   return { code: "NotCollected", message: `${what} is not in the inventory`, action };
+}
+
+/** What `findingsFor(control)` returns: one control's PASS, FAIL and ERROR finding makers. */
+export type ControlFindings = ReturnType<typeof findingsFor>;
+
+/** The finding a verdict comes to: its ERROR, or a PASS or FAIL whose detail is built from its reason. */
+export function verdictFinding(
+  findings: ControlFindings,
+  target: FindingTarget,
+  verdict: Verdict,
+  detail: (reason: string) => string,
+): Finding {
+  if (verdict.status === "error") return findings.error(target, verdict.error);
+  const text = detail(verdict.reason);
+  return verdict.status === "pass" ? findings.pass(target, text) : findings.fail(target, text);
 }
