@@ -1,7 +1,6 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { regionScopeTarget } from "./support/targets.js";
 import { quoted } from "./support/text.js";
-import { qualifyingTrails, trailTarget, undecidedTrailRegions } from "./support/trails.js";
+import { evaluateQualifyingTrails } from "./support/trails.js";
 
 const meta = {
   id: "cloudtrail-logs-encrypted-with-cmk",
@@ -17,14 +16,7 @@ export const cloudtrailLogsEncryptedWithCmk = defineControl({
     "Create a symmetric customer-managed key whose key policy lets cloudtrail.amazonaws.com use kms:GenerateDataKey* (with an aws:SourceArn condition for the trail) and lets log readers kms:Decrypt, then CloudTrail console → Trails → the trail → Edit → Log file SSE-KMS encryption: Enabled; or `aws cloudtrail update-trail --name <trail> --kms-key-id <key ARN>`.",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    const trails = qualifyingTrails(account);
-    if (trails.length === 0) {
-      return undecidedTrailRegions(account).map(({ region, error }) =>
-        findings.error(regionScopeTarget(account, "cloudtrail", region, "cloudtrail-region"), error),
-      );
-    }
-    return trails.map((trail) => {
-      const target = trailTarget(account, trail);
+    return evaluateQualifyingTrails(account, findings, (trail, target) => {
       const name = `Trail ${quoted(trail.name)}`;
       // CloudTrail accepts only customer-managed keys, so a key id is enough.
       return trail.kmsKeyId

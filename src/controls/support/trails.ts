@@ -1,9 +1,11 @@
 /** Which CloudTrail trails count as "the" multi-region trail that logs all management events. */
 import type { FindingTarget } from "../../domain/control.js";
+import type { Finding } from "../../domain/finding.js";
 import type { AccountInventory, TrailInventory } from "../../domain/inventory.js";
 import type { CollectError } from "../../domain/result.js";
+import { regionScopeTarget } from "./targets.js";
 import { quoted } from "./text.js";
-import { anyOf, fail, pass, type Verdict, error as verdictError } from "./verdict.js";
+import { anyOf, type ControlFindings, fail, pass, type Verdict, error as verdictError } from "./verdict.js";
 
 /** Passes when the trail is multi-region, logging, and records read and write management events. */
 export function trailVerdict(trail: TrailInventory): Verdict {
@@ -43,7 +45,7 @@ export function regionTrailVerdict(account: AccountInventory, trailArns: readonl
 }
 
 /** Every trail that qualifies in some scanned region, once each. */
-export function qualifyingTrails(account: AccountInventory): TrailInventory[] {
+function qualifyingTrails(account: AccountInventory): TrailInventory[] {
   const found = new Map<string, TrailInventory>();
   for (const region of account.regions) {
     if (!region.trailArns.ok) continue;
@@ -59,7 +61,7 @@ export function qualifyingTrails(account: AccountInventory): TrailInventory[] {
  * When no trail qualifies anywhere: the regions where one might, had a call not failed. Controls about "that
  * trail" report ERROR there instead of staying silent.
  */
-export function undecidedTrailRegions(account: AccountInventory): { region: string; error: CollectError }[] {
+function undecidedTrailRegions(account: AccountInventory): { region: string; error: CollectError }[] {
   const out: { region: string; error: CollectError }[] = [];
   for (const region of account.regions) {
     if (!region.trailArns.ok) {
@@ -80,4 +82,22 @@ export function trailTarget(account: AccountInventory, trail: TrailInventory): F
     resourceArn: trail.arn,
     resourceType: "cloudtrail-trail",
   };
+}
+
+/**
+ * For controls about "that trail": `evaluate` over each qualifying trail, against the trail's own target; when
+ * none qualifies, an ERROR in each region where one might have.
+ */
+export function evaluateQualifyingTrails(
+  account: AccountInventory,
+  findings: ControlFindings,
+  evaluate: (trail: TrailInventory, target: FindingTarget) => Finding,
+): Finding[] {
+  const trails = qualifyingTrails(account);
+  if (trails.length === 0) {
+    return undecidedTrailRegions(account).map(({ region, error }) =>
+      findings.error(regionScopeTarget(account, "cloudtrail", region, "cloudtrail-region"), error),
+    );
+  }
+  return trails.map((trail) => evaluate(trail, trailTarget(account, trail)));
 }
