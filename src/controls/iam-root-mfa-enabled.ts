@@ -1,5 +1,5 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { rootTarget } from "./support/targets.js";
+import { evaluateRootSummary } from "./support/root-user.js";
 
 const meta = {
   id: "iam-root-mfa-enabled",
@@ -14,17 +14,9 @@ export const iamRootMfaEnabled = defineControl({
   guidance:
     "Sign in as the root user → account menu → Security credentials → Multi-factor authentication (MFA) → Assign MFA device (a hardware key or passkey is best). For accounts in an AWS Organization, consider centralised root access management, which removes root credentials altogether.",
   evaluate({ account }) {
-    const findings = findingsFor(meta);
-    const target = rootTarget(account);
-    const summary = account.iam.summary;
-    if (!summary.ok) return [findings.error(target, summary.error)];
-    return [
-      summary.value.accountMfaEnabled
-        ? findings.pass(target, "The root user has an MFA device.")
-        : findings.fail(
-            target,
-            "The root user has no MFA device, so a password alone opens the whole account.",
-          ),
-    ];
+    return evaluateRootSummary(account, findingsFor(meta), (summary) => summary.accountMfaEnabled, {
+      pass: "The root user has an MFA device.",
+      fail: "The root user has no MFA device, so a password alone opens the whole account.",
+    });
   },
 });

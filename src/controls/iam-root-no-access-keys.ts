@@ -1,5 +1,5 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { rootTarget } from "./support/targets.js";
+import { evaluateRootSummary } from "./support/root-user.js";
 
 const meta = {
   id: "iam-root-no-access-keys",
@@ -14,14 +14,9 @@ export const iamRootNoAccessKeys = defineControl({
   guidance:
     "Find what uses the key first (IAM → Credential report, or CloudTrail events with userIdentity.type Root), move it to an IAM role, then sign in as the root user → Security credentials → Access keys → Deactivate, and Delete once nothing breaks.",
   evaluate({ account }) {
-    const findings = findingsFor(meta);
-    const target = rootTarget(account);
-    const summary = account.iam.summary;
-    if (!summary.ok) return [findings.error(target, summary.error)];
-    return [
-      summary.value.accountAccessKeysPresent
-        ? findings.fail(target, "The root user has at least one access key.")
-        : findings.pass(target, "The root user has no access keys."),
-    ];
+    return evaluateRootSummary(account, findingsFor(meta), (summary) => !summary.accountAccessKeysPresent, {
+      pass: "The root user has no access keys.",
+      fail: "The root user has at least one access key.",
+    });
   },
 });
