@@ -9,7 +9,6 @@ import {
   evaluateForecastResources,
 } from "./support/forecast.js";
 import { customerKeyVerdict } from "./support/keys.js";
-import { forecastTarget } from "./support/targets.js";
 import { capitalize, quoted } from "./support/text.js";
 import {
   allOf,
@@ -42,8 +41,7 @@ export const forecastExportEncryptedWithCmk = defineControl({
     "Either make the destination bucket encrypt new objects with a customer-managed key (S3 console → bucket → Properties → Default encryption → SSE-KMS, or `aws s3api put-bucket-encryption`), or run future exports with `--destination S3Config={Path=…,RoleArn=…,KMSKeyArn=<customer-managed key ARN>}`. Re-export existing results, since objects already written keep their old encryption.",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return evaluateForecastResources(account, EXPORT_TYPES, findings.error, ({ region, resource }) => {
-      const target = forecastTarget(account, region, resource);
+    return evaluateForecastResources(account, EXPORT_TYPES, findings, ({ region, resource, target }) => {
       if (!resource.config.ok) return findings.error(target, resource.config.error);
       const destinations = resource.config.value.s3.filter((s) => s.usage === "destination");
       if (destinations.length === 0) {

@@ -1,7 +1,6 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { describeResource, evaluateForecastResources, S3_TYPES } from "./support/forecast.js";
 import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
-import { forecastTarget } from "./support/targets.js";
 import { listPhrase, plural, quoted } from "./support/text.js";
 
 const meta = {
@@ -18,8 +17,7 @@ export const forecastS3PathsNoCredentials = defineControl({
     "Forecast reads and writes S3 through the IAM role in S3Config.RoleArn, so a path needs no credentials. Rotate the exposed credential first (IAM console → Users → Security credentials → deactivate and delete the access key; or revoke the token), then recreate the job with a plain `s3://bucket/prefix/` path, and delete the old job (`aws forecast delete-…`).",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return evaluateForecastResources(account, S3_TYPES, findings.error, ({ region, resource }) => {
-      const target = forecastTarget(account, region, resource);
+    return evaluateForecastResources(account, S3_TYPES, findings, ({ resource, target }) => {
       if (!resource.config.ok) return findings.error(target, resource.config.error);
       const locations = resource.config.value.s3;
       if (locations.length === 0) return undefined;

@@ -3,7 +3,6 @@ import type { Finding } from "../../domain/finding.js";
 import type { AccountInventory, ForecastResourceType } from "../../domain/inventory.js";
 import { describeResource, evaluateForecastResources } from "./forecast.js";
 import { customerKeyVerdict } from "./keys.js";
-import { forecastTarget } from "./targets.js";
 import { capitalize } from "./text.js";
 import { type ControlFindings, verdictFinding } from "./verdict.js";
 
@@ -13,8 +12,7 @@ export function evaluateEncryptionConfigs(
   types: readonly ForecastResourceType[],
   findings: ControlFindings,
 ): Finding[] {
-  return evaluateForecastResources(account, types, findings.error, ({ region, resource }) => {
-    const target = forecastTarget(account, region, resource);
+  return evaluateForecastResources(account, types, findings, ({ region, resource, target }) => {
     if (!resource.config.ok) return findings.error(target, resource.config.error);
     const name = capitalize(describeResource(resource));
     const keyArn = resource.config.value.kmsKeyArn;

@@ -1,4 +1,5 @@
 /** Walking the Forecast resources of an account: what is in scope, and which listings failed. */
+import type { FindingTarget } from "../../domain/control.js";
 import type { Finding } from "../../domain/finding.js";
 import {
   type AccountInventory,
@@ -7,8 +8,9 @@ import {
   type ForecastResourceType,
 } from "../../domain/inventory.js";
 import type { CollectError } from "../../domain/result.js";
-import { forecastRegionTarget } from "./targets.js";
+import { forecastRegionTarget, forecastTarget } from "./targets.js";
 import { quotedName } from "./text.js";
+import type { ControlFindings } from "./verdict.js";
 
 export interface ScopedResource {
   region: string;
@@ -41,7 +43,10 @@ export function forecastScope(
   return scope;
 }
 
-type ErrorMaker = (target: ReturnType<typeof forecastRegionTarget>, error: CollectError) => Finding;
+/** A resource in scope, with the target its finding reports against. */
+export interface TargetedResource extends ScopedResource {
+  target: FindingTarget;
+}
 
 /**
  * Runs `evaluate` over every resource of `types`, and adds one ERROR per region whose listing failed
@@ -50,19 +55,19 @@ type ErrorMaker = (target: ReturnType<typeof forecastRegionTarget>, error: Colle
 export function evaluateForecastResources(
   account: AccountInventory,
   types: readonly ForecastResourceType[],
-  onError: ErrorMaker,
-  evaluate: (item: ScopedResource) => Finding | Finding[] | undefined,
+  findings: Pick<ControlFindings, "error">,
+  evaluate: (item: TargetedResource) => Finding | Finding[] | undefined,
 ): Finding[] {
   const scope = forecastScope(account, types);
-  const findings = scope.listingErrors.map(({ region, error }) =>
-    onError(forecastRegionTarget(account, region), error),
+  const results = scope.listingErrors.map(({ region, error }) =>
+    findings.error(forecastRegionTarget(account, region), error),
   );
-  for (const item of scope.resources) {
-    const result = evaluate(item);
-    if (Array.isArray(result)) findings.push(...result);
-    else if (result) findings.push(result);
+  for (const { region, resource } of scope.resources) {
+    const result = evaluate({ region, resource, target: forecastTarget(account, region, resource) });
+    if (Array.isArray(result)) results.push(...result);
+    else if (result) results.push(result);
   }
-  return findings;
+  return results;
 }
 
 export const RESOURCE_LABELS: Record<ForecastResourceType, string> = {
