@@ -7,7 +7,7 @@ import {
   buildRevertPlan,
   compliantPlan,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   trailsInRegion,
@@ -97,11 +97,8 @@ export const cloudtrailEnableLogValidation = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
-    if (prior.logFileValidationEnabled) return nothingToRevert(plan);
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior || prior.logFileValidationEnabled) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

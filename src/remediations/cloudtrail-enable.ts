@@ -12,7 +12,7 @@ import {
   buildRevertPlan,
   compliantPlan,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   trailsInRegion,
@@ -381,10 +381,8 @@ export const cloudtrailEnable = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     if (prior.mode === "create") {
       return buildRevertPlan(plan, {
         steps: [

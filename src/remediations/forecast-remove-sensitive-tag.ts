@@ -13,7 +13,7 @@ import {
   compliantPlan,
   findForecastResource,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -116,11 +116,8 @@ export const forecastRemoveSensitiveTag = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
-    if (prior.removedTags.length === 0) return nothingToRevert(plan);
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior || prior.removedTags.length === 0) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

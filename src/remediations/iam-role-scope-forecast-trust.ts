@@ -12,7 +12,7 @@ import {
   compliantPlan,
   findRole,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -126,10 +126,8 @@ export const iamRoleScopeForecastTrust = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     const current = (plan.steps[0]?.input.PolicyDocument as string | undefined) ?? prior.trustPolicyText;
     return buildRevertPlan(plan, {
       steps: [

@@ -7,7 +7,7 @@ import {
   compliantPlan,
   findKey,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -91,12 +91,9 @@ export const kmsEnableKeyRotation = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
     // Only a rotation this fix turned on is turned off again.
-    if (prior.rotationEnabled) return nothingToRevert(plan);
+    if (!prior || prior.rotationEnabled) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         step(

@@ -6,7 +6,7 @@ import {
   buildRevertPlan,
   compliantPlan,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -79,10 +79,8 @@ export const macieEnable = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     if (prior.status === null) {
       return buildRevertPlan(plan, {
         steps: [step("macie2", "DisableMacie", prior.region, {}, `Disable Amazon Macie in ${prior.region}.`)],

@@ -1,4 +1,5 @@
 /** What every remediation's `plan` shares: building, refusing and reverting plans, and finding its resource. */
+import type { z } from "zod";
 import { parseArn } from "../domain/arn.js";
 import type {
   AccountInventory,
@@ -135,6 +136,21 @@ export class PriorStateError extends Error {
     super(`The prior state recorded for ${remediationId} is not usable: ${detail}`);
     this.name = "PriorStateError";
   }
+}
+
+/**
+ * The prior state `plan` recorded, checked against its remediation's schema; undefined when the plan changed
+ * nothing, so there is nothing to revert. Throws `PriorStateError` when the record is not usable.
+ */
+export function priorStateToRevert<T>(
+  remediationId: string,
+  schema: z.ZodType<T>,
+  plan: Plan,
+): T | undefined {
+  if (plan.steps.length === 0) return undefined;
+  const parsed = schema.safeParse(plan.priorState);
+  if (!parsed.success) throw new PriorStateError(remediationId, parsed.error.message);
+  return parsed.data;
 }
 
 /** `why X could not be read` from a failed slice, as a clause. */

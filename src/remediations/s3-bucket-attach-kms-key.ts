@@ -20,7 +20,7 @@ import {
   findBucket,
   findKey,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -334,10 +334,8 @@ export const s3BucketAttachKmsKey = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     const steps: PlanStep[] = [];
     // The bucket goes back first, so it never points at a key its roles can no longer use.
     if (prior.encryptionChanged) {

@@ -8,7 +8,7 @@ import {
   compliantPlan,
   findBucket,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -110,10 +110,8 @@ export const s3BucketBlockPublicAccess = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     return buildRevertPlan(plan, {
       steps: [
         prior.publicAccessBlock === null

@@ -10,7 +10,7 @@ import {
   compliantPlan,
   findBucket,
   nothingToRevert,
-  PriorStateError,
+  priorStateToRevert,
   refusePlan,
   step,
   unreadable,
@@ -167,10 +167,8 @@ export const s3BucketEnforceTls = defineRemediation({
   },
 
   revertPlan(plan): Plan {
-    if (plan.steps.length === 0) return nothingToRevert(plan);
-    const parsed = priorStateSchema.safeParse(plan.priorState);
-    if (!parsed.success) throw new PriorStateError(ID, parsed.error.message);
-    const prior = parsed.data;
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
     const current = (plan.steps[0]?.input.Policy as string | undefined) ?? null;
     return buildRevertPlan(plan, {
       steps: [
