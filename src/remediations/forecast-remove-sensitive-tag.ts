@@ -61,30 +61,14 @@ export const forecastRemoveSensitiveTag = defineRemediation({
     if (problem || !resource.tags.ok) return refusePlan(ID, finding, readState, `${problem}.`);
     const tags = resource.tags.value;
     const region = parseArn(resource.arn)?.region || finding.region;
-    let remove: Tag[];
-    if (options.tagKey !== undefined) {
-      const asked = options.tagKey;
-      remove = tags.filter((tag) => tag.key === asked);
-      if (remove.length === 0) {
-        return compliantPlan(
-          ID,
-          finding,
-          readState,
-          describeTags(tags, new Set()),
-          `the resource has no tag ${maskSensitive(asked)}.`,
-        );
-      }
-    } else {
-      remove = tags.filter(isFlaggedTag);
-      if (remove.length === 0) {
-        return compliantPlan(
-          ID,
-          finding,
-          readState,
-          describeTags(tags, new Set()),
-          "no tag looks like personal or secret data.",
-        );
-      }
+    const asked = options.tagKey;
+    const remove = asked === undefined ? tags.filter(isFlaggedTag) : tags.filter((tag) => tag.key === asked);
+    if (remove.length === 0) {
+      const why =
+        asked === undefined
+          ? "no tag looks like personal or secret data."
+          : `the resource has no tag ${maskSensitive(asked)}.`;
+      return compliantPlan(ID, finding, readState, describeTags(tags, new Set()), why);
     }
     const removedKeys = new Set(remove.map((tag) => tag.key));
     const priorState: PriorState = {
