@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
+  accountWithKey,
   buildAccount,
   buildAwsManagedKey,
   buildContext,
@@ -14,7 +15,7 @@ import type { KeyMetadata } from "../domain/inventory.js";
 import { kmsKeyCustomerManagedSymmetric as control } from "./kms-key-customer-managed-symmetric.js";
 
 const withMetadata = (metadata: Partial<KeyMetadata>) =>
-  control.evaluate(buildContext(withKey(buildAccount(), buildKey(KEY_ARN, { metadata }))))[0];
+  control.evaluate(buildContext(accountWithKey({ metadata })))[0];
 
 describe("kms-key-customer-managed-symmetric", () => {
   it("passes customer-managed symmetric enabled keys, in the key's region under its real ARN", () => {
@@ -54,7 +55,7 @@ describe("kms-key-customer-managed-symmetric", () => {
   });
 
   it("reports ERROR when the key could not be described", () => {
-    const account = withKey(buildAccount(), buildKey(KEY_ARN, { metadata: denied("kms:DescribeKey") }));
+    const account = accountWithKey({ metadata: denied("kms:DescribeKey") });
     expect(control.evaluate(buildContext(account))[0]).toMatchObject({
       status: "ERROR",
       resourceArn: KEY_ARN,

@@ -1,18 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
+  accountWithKey,
   buildAccount,
   buildContext,
-  buildKey,
   buildSecureAccount,
   denied,
-  KEY_ARN,
-  withKey,
 } from "../../test/support/inventory-builders.js";
 import type { KeyMetadata } from "../domain/inventory.js";
 import { kmsKeyNotPendingDeletion as control } from "./kms-key-not-pending-deletion.js";
 
 const withMetadata = (metadata: Partial<KeyMetadata>) =>
-  control.evaluate(buildContext(withKey(buildAccount(), buildKey(KEY_ARN, { metadata }))))[0];
+  control.evaluate(buildContext(accountWithKey({ metadata })))[0];
 
 describe("kms-key-not-pending-deletion", () => {
   it("passes enabled keys", () => {
@@ -40,7 +38,7 @@ describe("kms-key-not-pending-deletion", () => {
   });
 
   it("reports ERROR when the key could not be described", () => {
-    const account = withKey(buildAccount(), buildKey(KEY_ARN, { metadata: denied("kms:DescribeKey") }));
+    const account = accountWithKey({ metadata: denied("kms:DescribeKey") });
     expect(control.evaluate(buildContext(account))[0]?.status).toBe("ERROR");
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
   accountRootKeyPolicy,
+  accountWithKey,
   buildAccount,
   buildAwsManagedKey,
   buildContext,
@@ -62,7 +63,7 @@ describe("kms-key-policy-not-public", () => {
   it("skips keys whose policy was not fetched and reports ERROR when it failed", () => {
     const alias = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:alias/aws/s3`;
     expect(control.evaluate(buildContext(withKey(buildAccount(), buildAwsManagedKey(alias))))).toEqual([]);
-    const failed = withKey(buildAccount(), buildKey(KEY_ARN, { policy: denied("kms:GetKeyPolicy") }));
+    const failed = accountWithKey({ policy: denied("kms:GetKeyPolicy") });
     expect(control.evaluate(buildContext(failed))[0]?.status).toBe("ERROR");
   });
 

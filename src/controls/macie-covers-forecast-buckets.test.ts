@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
+  accountWithBucket,
   BUCKET,
   buildAccount,
   buildBucket,
@@ -16,9 +17,7 @@ import type { MacieClassificationJob, MacieInventory } from "../domain/inventory
 import { macieCoversForecastBuckets as control } from "./macie-covers-forecast-buckets.js";
 
 const run = (macie: MacieInventory) =>
-  control.evaluate(
-    buildContext(withRegion(withBucket(buildAccount(), buildBucket()), "us-east-1", { macie })),
-  );
+  control.evaluate(buildContext(withRegion(accountWithBucket(), "us-east-1", { macie })));
 
 const job = (overrides: Partial<MacieClassificationJob> = {}): MacieClassificationJob => ({
   jobId: "j-1",
@@ -77,7 +76,7 @@ describe("macie-covers-forecast-buckets", () => {
   });
 
   it("yields nothing for buckets in regions that were not scanned, or without buckets", () => {
-    const elsewhere = withBucket(buildAccount(), buildBucket(BUCKET, { region: ok("sa-east-1") }));
+    const elsewhere = accountWithBucket({ region: ok("sa-east-1") });
     expect(control.evaluate(buildContext(elsewhere))).toEqual([]);
     expect(control.evaluate(buildContext(buildAccount()))).toEqual([]);
   });

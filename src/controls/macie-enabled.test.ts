@@ -1,16 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
-  BUCKET,
+  accountWithBucket,
   buildAccount,
-  buildBucket,
   buildContext,
   buildDataset,
   buildMacie,
   denied,
   macieOff,
   ok,
-  withBucket,
   withRegion,
   withResources,
 } from "../../test/support/inventory-builders.js";
@@ -40,11 +38,9 @@ describe("macie-enabled", () => {
   });
 
   it("counts a region that only holds a referenced bucket", () => {
-    const account = withRegion(
-      withBucket(buildAccount(), buildBucket(BUCKET, { region: ok("eu-west-1") })),
-      "eu-west-1",
-      { macie: macieOff() },
-    );
+    const account = withRegion(accountWithBucket({ region: ok("eu-west-1") }), "eu-west-1", {
+      macie: macieOff(),
+    });
     expect(run(account).map((f) => [f.region, f.status])).toEqual([["eu-west-1", "FAIL"]]);
   });
 

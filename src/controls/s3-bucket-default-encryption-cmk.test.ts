@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
+  accountWithBucket,
   BUCKET,
   buildAccount,
   buildAwsManagedKey,
@@ -20,7 +21,7 @@ import { s3BucketDefaultEncryptionCmk as control } from "./s3-bucket-default-enc
 
 const run = (account: AccountInventory) => control.evaluate(buildContext(account));
 const withEncryption = (encryption: BucketEncryption | null) =>
-  withKey(withBucket(buildAccount(), buildBucket(BUCKET, { encryption: ok(encryption) })), buildKey());
+  withKey(accountWithBucket({ encryption: ok(encryption) }), buildKey());
 
 describe("s3-bucket-default-encryption-cmk", () => {
   it("passes SSE-KMS with a customer-managed key", () => {
@@ -79,10 +80,7 @@ describe("s3-bucket-default-encryption-cmk", () => {
       buildBucket(BUCKET, { encryption: denied("s3:GetEncryptionConfiguration") }),
     );
     expect(run(noEncryption)[0]?.status).toBe("ERROR");
-    const noKey = withKey(
-      withBucket(buildAccount(), buildBucket()),
-      buildKey(undefined, { metadata: denied("kms:DescribeKey") }),
-    );
+    const noKey = withKey(accountWithBucket(), buildKey(undefined, { metadata: denied("kms:DescribeKey") }));
     expect(run(noKey)[0]).toMatchObject({ status: "ERROR", error: { action: "kms:DescribeKey" } });
   });
 

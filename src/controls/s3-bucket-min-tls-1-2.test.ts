@@ -1,26 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  accountWithBucket,
   BUCKET,
   bucketPolicyOf,
   buildAccount,
-  buildBucket,
   buildContext,
   buildSecureAccount,
   denied,
   denyInsecureTransport,
   denyOldTls,
   ok,
-  withBucket,
 } from "../../test/support/inventory-builders.js";
 import type { PolicyStatement } from "../domain/policy-document.js";
 import { s3BucketMinTls12 as control } from "./s3-bucket-min-tls-1-2.js";
 
 const withStatements = (...Statement: PolicyStatement[]) =>
-  control.evaluate(
-    buildContext(
-      withBucket(buildAccount(), buildBucket(BUCKET, { policy: ok(bucketPolicyOf({ Statement })) })),
-    ),
-  )[0];
+  control.evaluate(buildContext(accountWithBucket({ policy: ok(bucketPolicyOf({ Statement })) })))[0];
 const base = denyOldTls(BUCKET);
 
 describe("s3-bucket-min-tls-1-2", () => {
@@ -52,12 +47,12 @@ describe("s3-bucket-min-tls-1-2", () => {
   });
 
   it("fails without a bucket policy", () => {
-    const account = withBucket(buildAccount(), buildBucket(BUCKET, { policy: ok(null) }));
+    const account = accountWithBucket({ policy: ok(null) });
     expect(control.evaluate(buildContext(account))[0]?.status).toBe("FAIL");
   });
 
   it("reports ERROR when the policy could not be read", () => {
-    const account = withBucket(buildAccount(), buildBucket(BUCKET, { policy: denied("s3:GetBucketPolicy") }));
+    const account = accountWithBucket({ policy: denied("s3:GetBucketPolicy") });
     expect(control.evaluate(buildContext(account))[0]?.status).toBe("ERROR");
   });
 

@@ -1,26 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  accountWithBucket,
   BUCKET,
   bucketPolicyOf,
   buildAccount,
-  buildBucket,
   buildContext,
   buildSecureAccount,
   denied,
   denyInsecureTransport,
   ok,
-  withBucket,
 } from "../../test/support/inventory-builders.js";
 import type { PolicyStatement } from "../domain/policy-document.js";
 import { s3BucketTlsEnforced as control } from "./s3-bucket-tls-enforced.js";
 
 const arn = `arn:aws:s3:::${BUCKET}`;
 const withStatements = (...Statement: PolicyStatement[]) =>
-  control.evaluate(
-    buildContext(
-      withBucket(buildAccount(), buildBucket(BUCKET, { policy: ok(bucketPolicyOf({ Statement })) })),
-    ),
-  )[0];
+  control.evaluate(buildContext(accountWithBucket({ policy: ok(bucketPolicyOf({ Statement })) })))[0];
 const base = denyInsecureTransport(BUCKET);
 
 describe("s3-bucket-tls-enforced", () => {
@@ -43,7 +38,7 @@ describe("s3-bucket-tls-enforced", () => {
   });
 
   it("fails without a bucket policy", () => {
-    const account = withBucket(buildAccount(), buildBucket(BUCKET, { policy: ok(null) }));
+    const account = accountWithBucket({ policy: ok(null) });
     const [finding] = control.evaluate(buildContext(account));
     expect(finding).toMatchObject({ status: "FAIL", remediationId: "s3-bucket-enforce-tls" });
     expect(finding?.detail).toMatch(/no bucket policy/);
@@ -75,7 +70,7 @@ describe("s3-bucket-tls-enforced", () => {
   });
 
   it("reports ERROR when the policy could not be read", () => {
-    const account = withBucket(buildAccount(), buildBucket(BUCKET, { policy: denied("s3:GetBucketPolicy") }));
+    const account = accountWithBucket({ policy: denied("s3:GetBucketPolicy") });
     expect(control.evaluate(buildContext(account))[0]?.status).toBe("ERROR");
   });
 

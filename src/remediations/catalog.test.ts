@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  accountWithBucket,
+  accountWithKey,
   BUCKET,
   buildAccount,
-  buildBucket,
   buildDataset,
   buildKey,
   buildRegion,
@@ -15,7 +16,6 @@ import {
   ok,
   ROLE_ARN,
   TRAIL_ARN,
-  withBucket,
   withKey,
   withResources,
   withRole,
@@ -104,7 +104,7 @@ describe("the remediation catalog", () => {
 /** For each remediation, situations whose plans use every kind of step it can make. */
 function scenarios(): Array<[Remediation, Finding, AccountInventory, PlanOptions?]> {
   const r = (id: string) => remediationById(id) as Remediation;
-  const bucket = (b: Parameters<typeof buildBucket>[1]) => withBucket(buildAccount(), buildBucket(BUCKET, b));
+  const bucket = accountWithBucket;
   const dataset = buildDataset({ tags: [{ key: "owner", value: "jane.doe@example.com" }] });
   const keyFinding = (control: string) => buildFinding(control, KEY_ARN, { resourceType: "kms-key" });
   const noTrail = buildAccount({
@@ -140,12 +140,12 @@ function scenarios(): Array<[Remediation, Finding, AccountInventory, PlanOptions
     [
       r("kms-enable-key-rotation"),
       keyFinding("kms-key-rotation-enabled"),
-      withKey(buildAccount(), buildKey(KEY_ARN, { rotation: ok({ enabled: false }) })),
+      accountWithKey({ rotation: ok({ enabled: false }) }),
     ],
     [
       r("kms-cancel-key-deletion"),
       keyFinding("kms-key-not-pending-deletion"),
-      withKey(buildAccount(), buildKey(KEY_ARN, { metadata: { keyState: "PendingDeletion" } })),
+      accountWithKey({ metadata: { keyState: "PendingDeletion" } }),
     ],
     [
       r("cloudtrail-enable"),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildAccount, buildKey, KEY_ARN, withKey } from "../../test/support/inventory-builders.js";
+import {
+  accountWithKey,
+  buildAccount,
+  buildKey,
+  KEY_ARN,
+  withKey,
+} from "../../test/support/inventory-builders.js";
 import { buildFinding, isAlreadyCompliant, planOptions } from "../../test/support/remediation-fixtures.js";
 import type { KeyMetadata } from "../domain/inventory.js";
 import { kmsCancelKeyDeletion as remediation } from "./kms-cancel-key-deletion.js";
@@ -8,8 +14,7 @@ const finding = buildFinding("kms-key-not-pending-deletion", KEY_ARN, {
   resourceType: "kms-key",
   severity: "critical",
 });
-const accountWith = (metadata: Partial<KeyMetadata>) =>
-  withKey(buildAccount(), buildKey(KEY_ARN, { metadata }));
+const accountWith = (metadata: Partial<KeyMetadata>) => accountWithKey({ metadata });
 
 describe("kms-cancel-key-deletion", () => {
   it("cancels the deletion, then enables the key", () => {

@@ -2,13 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
   ALL_BLOCKED,
+  accountWithBucket,
   BUCKET,
-  buildAccount,
-  buildBucket,
   denied,
   NONE_BLOCKED,
   ok,
-  withBucket,
 } from "../../test/support/inventory-builders.js";
 import {
   bucketFinding,
@@ -21,8 +19,7 @@ import type { Slice } from "../domain/result.js";
 import { s3BucketBlockPublicAccess as remediation } from "./s3-bucket-block-public-access.js";
 
 const finding = bucketFinding("s3-bucket-public-access-blocked", BUCKET);
-const account = (pab: Slice<PublicAccessBlock | null>) =>
-  withBucket(buildAccount(), buildBucket(BUCKET, { publicAccessBlock: pab }));
+const account = (pab: Slice<PublicAccessBlock | null>) => accountWithBucket({ publicAccessBlock: pab });
 const ALL_ON = {
   BlockPublicAcls: true,
   IgnorePublicAcls: true,

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
+  accountWithBucket,
   BUCKET,
   bucketPolicyOf,
   buildAccount,
-  buildBucket,
   denied,
   ok,
   tlsBucketPolicy,
-  withBucket,
 } from "../../test/support/inventory-builders.js";
 import {
   bucketFinding,
@@ -41,7 +40,7 @@ const existing = {
 };
 
 function accountWith(bucket: Partial<BucketInventory>) {
-  return withBucket(buildAccount(), buildBucket(BUCKET, bucket));
+  return accountWithBucket(bucket);
 }
 
 /** The inventory as it would be read back after the plan's policy is put. */

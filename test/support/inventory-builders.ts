@@ -630,6 +630,16 @@ export function withKey(account: AccountInventory, ...keys: KeyInventory[]): Acc
   return { ...account, keys: { ...account.keys, ...Object.fromEntries(keys.map((k) => [k.ref, k])) } };
 }
 
+/** `buildAccount()` holding the one bucket `BUCKET`, built with `overrides`. */
+export function accountWithBucket(overrides: Partial<Omit<BucketInventory, "name">> = {}): AccountInventory {
+  return withBucket(buildAccount(), buildBucket(BUCKET, overrides));
+}
+
+/** `buildAccount()` holding the one key `KEY_ARN`, built with `options`. */
+export function accountWithKey(options: KeyOptions = {}): AccountInventory {
+  return withKey(buildAccount(), buildKey(KEY_ARN, options));
+}
+
 export function withRole(account: AccountInventory, ...roles: RoleInventory[]): AccountInventory {
   return { ...account, roles: { ...account.roles, ...Object.fromEntries(roles.map((r) => [r.arn, r])) } };
 }
