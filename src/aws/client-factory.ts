@@ -18,6 +18,7 @@ import { parseArn } from "../domain/arn.js";
 import type { CallCounter } from "./call-counter.js";
 import type { AccountClients } from "./clients.js";
 import { isForecastFipsRegion } from "./regions.js";
+import { createAdaptiveRetryStrategy, createRateLimiterPool } from "./retry-strategy.js";
 
 export type RequestHandlerInput = NonNullable<S3ClientConfig["requestHandler"]>;
 
@@ -33,7 +34,10 @@ export interface ClientFactoryOptions {
   /** Counts every call of every client this factory builds (including the AssumeRole STS client). */
   callCounter?: CallCounter;
   requestHandler?: RequestHandlerInput;
-  /** Attempts per call including the first (adaptive retry mode). */
+  /**
+   * Attempts per call including the first (adaptive retry: the SDK's strategy with a rate limiter that cuts
+   * once per congestion event, shared by the clients of one account, service and region).
+   */
   maxAttempts?: number;
   /** One endpoint for every service (tests against moto or an emulator); the standard env vars need no option. */
   endpoint?: string;
@@ -142,6 +146,8 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const sessionName = sanitizeSessionName(options.sessionName);
   const built: Destroyable[] = [];
+  const rateLimiters = createRateLimiterPool();
+  const retryStrategy = (scope: string) => createAdaptiveRetryStrategy(maxAttempts, rateLimiters.get(scope));
   const maxSockets = Math.max(50, options.concurrencyHint ?? 0);
   const requestHandler: RequestHandlerInput = options.requestHandler ?? {
     connectionTimeout: 5_000,
@@ -166,11 +172,12 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     return client;
   }
 
-  function commonConfig(region: string, credentials: AwsCredentialIdentityProvider) {
+  /** `limiterScope` names whose throttling limit the client's calls count against: account, service, region. */
+  function commonConfig(region: string, credentials: AwsCredentialIdentityProvider, limiterScope: string) {
     return {
       region,
       credentials,
-      retryMode: "adaptive",
+      retryStrategy: retryStrategy(limiterScope),
       maxAttempts,
       requestHandler,
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
@@ -197,7 +204,8 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
   function currentAccount(): Promise<CallerIdentity> {
     if (identityPromise !== undefined) return identityPromise;
     const pending = (async () => {
-      const sts = track(new STSClient(commonConfig(await defaultRegion(), baseCredentials)));
+      const region = await defaultRegion();
+      const sts = track(new STSClient(commonConfig(region, baseCredentials, `base:sts:${region}`)));
       const out = await sts.send(new GetCallerIdentityCommand({}));
       const arn = out.Arn ?? "";
       return { accountId: out.Account ?? "", partition: parseArn(arn)?.partition ?? "aws", arn };
@@ -240,28 +248,46 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
       partition,
       forecast: (region) =>
         memo(`forecast:${region}`, () =>
-          track(new ForecastClient({ ...commonConfig(region, credentials), ...forecastFips(region) })),
+          track(
+            new ForecastClient({
+              ...commonConfig(region, credentials, `${accountId}:forecast:${region}`),
+              ...forecastFips(region),
+            }),
+          ),
         ),
       s3: (region) =>
         memo(`s3:${region}`, () =>
           track(
             new S3Client({
-              ...commonConfig(region, credentials),
+              ...commonConfig(region, credentials, `${accountId}:s3:${region}`),
               followRegionRedirects: true,
               ...(s3PathStyle ? { forcePathStyle: true } : {}),
             }),
           ),
         ),
       s3control: (region) =>
-        memo(`s3control:${region}`, () => track(new S3ControlClient(commonConfig(region, credentials)))),
-      kms: (region) => memo(`kms:${region}`, () => track(new KMSClient(commonConfig(region, credentials)))),
+        memo(`s3control:${region}`, () =>
+          track(new S3ControlClient(commonConfig(region, credentials, `${accountId}:s3control:${region}`))),
+        ),
+      kms: (region) =>
+        memo(`kms:${region}`, () =>
+          track(new KMSClient(commonConfig(region, credentials, `${accountId}:kms:${region}`))),
+        ),
       // IAM is global; its endpoint rules pick the partition's endpoint from any region of that partition.
-      iam: () => memo("iam", () => track(new IAMClient(commonConfig(homeRegion, credentials)))),
+      iam: () =>
+        memo("iam", () => track(new IAMClient(commonConfig(homeRegion, credentials, `${accountId}:iam`)))),
       cloudtrail: (region) =>
-        memo(`cloudtrail:${region}`, () => track(new CloudTrailClient(commonConfig(region, credentials)))),
+        memo(`cloudtrail:${region}`, () =>
+          track(new CloudTrailClient(commonConfig(region, credentials, `${accountId}:cloudtrail:${region}`))),
+        ),
       macie: (region) =>
-        memo(`macie:${region}`, () => track(new Macie2Client(commonConfig(region, credentials)))),
-      sts: (region) => memo(`sts:${region}`, () => track(new STSClient(commonConfig(region, credentials)))),
+        memo(`macie:${region}`, () =>
+          track(new Macie2Client(commonConfig(region, credentials, `${accountId}:macie:${region}`))),
+        ),
+      sts: (region) =>
+        memo(`sts:${region}`, () =>
+          track(new STSClient(commonConfig(region, credentials, `${accountId}:sts:${region}`))),
+        ),
     };
   }
 
@@ -298,7 +324,8 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
         clientConfig: {
           region: homeRegion,
           maxAttempts,
-          retryMode: "adaptive",
+          // AssumeRole runs on the base credentials, so it shares their STS limiter.
+          retryStrategy: retryStrategy(`base:sts:${homeRegion}`),
           requestHandler,
           ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
         },
@@ -331,6 +358,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     destroy() {
       for (const client of built.splice(0)) client.destroy();
       accounts.clear();
+      rateLimiters.clear();
     },
   };
 }

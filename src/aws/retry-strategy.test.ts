@@ -1,5 +1,8 @@
+import { Readable } from "node:stream";
+import { DescribeDatasetGroupCommand } from "@aws-sdk/client-forecast";
 import type { RetryErrorInfo, StandardRetryToken } from "@smithy/types";
 import { describe, expect, it } from "vitest";
+import { createClientFactory } from "./client-factory.js";
 import {
   CongestionRateLimiter,
   type CongestionRateLimiterOptions,
@@ -285,5 +288,84 @@ describe("createRateLimiterPool", () => {
     expect(pool.get("111122223333:s3:us-east-1")).not.toBe(a);
     pool.clear();
     expect(pool.get("111122223333:forecast:us-east-1")).not.toBe(a);
+  });
+});
+
+describe("client factory wiring", () => {
+  const ACCOUNT = "111122223333";
+  const IDENTITY = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:user/a</Arn><UserId>AIDA</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
+
+  /** STS answers who we are; Forecast throttles its first `throttles` calls, then answers. Nothing leaves the process. */
+  function offline(throttles: number) {
+    let forecastCalls = 0;
+    const answer = (statusCode: number, headers: Record<string, string>, body: string) => ({
+      response: { statusCode, headers, body: Readable.from([Buffer.from(body)]) },
+    });
+    const requestHandler = {
+      handle: async (request: { hostname: string; body?: unknown }) => {
+        if (String(request.body ?? "").includes("Action=GetCallerIdentity"))
+          return answer(200, { "content-type": "text/xml" }, IDENTITY);
+        forecastCalls += 1;
+        if (forecastCalls <= throttles)
+          return answer(
+            400,
+            { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "ThrottlingException" },
+            JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }),
+          );
+        return answer(200, { "content-type": "application/x-amz-json-1.1" }, JSON.stringify({}));
+      },
+    };
+    return {
+      factory: createClientFactory({
+        requireFips: false,
+        sessionName: "test",
+        credentials: { accessKeyId: "AKID", secretAccessKey: "secret" },
+        region: "us-east-1",
+        env: {},
+        requestHandler: requestHandler as never,
+      }),
+      forecastCalls: () => forecastCalls,
+    };
+  }
+
+  const strategyOf = async (client: { config: { retryStrategy(): Promise<unknown> } }) =>
+    (await client.config.retryStrategy()) as {
+      mode: string;
+      rateLimiter: unknown;
+      maxAttemptsProvider(): Promise<number>;
+    };
+
+  it("gives each client adaptive retry with 8 attempts and one congestion limiter per account, service and region", async () => {
+    const { factory } = offline(0);
+    const clients = await factory.forAccount({ id: ACCOUNT });
+    // A second set of clients for the same account (another key in the factory's memo), as remediation gets.
+    const others = await factory.forAccount({ id: ACCOUNT, externalId: "other" });
+    const forecast = await strategyOf(clients.forecast("us-east-1"));
+
+    expect(forecast.mode).toBe("adaptive");
+    expect(await forecast.maxAttemptsProvider()).toBe(8);
+    expect(forecast.rateLimiter).toBeInstanceOf(CongestionRateLimiter);
+    expect(others.forecast("us-east-1")).not.toBe(clients.forecast("us-east-1"));
+    expect((await strategyOf(others.forecast("us-east-1"))).rateLimiter).toBe(forecast.rateLimiter);
+    expect((await strategyOf(clients.forecast("eu-west-1"))).rateLimiter).not.toBe(forecast.rateLimiter);
+    expect((await strategyOf(clients.s3("us-east-1"))).rateLimiter).not.toBe(forecast.rateLimiter);
+    expect((await strategyOf(clients.iam())).rateLimiter).toBeInstanceOf(CongestionRateLimiter);
+    factory.destroy();
+  });
+
+  it("retries a throttled call until it succeeds, and the limiter starts pacing", async () => {
+    const { factory, forecastCalls } = offline(1);
+    const clients = await factory.forAccount({ id: ACCOUNT });
+    const forecast = clients.forecast("us-east-1");
+
+    const out = await forecast.send(
+      new DescribeDatasetGroupCommand({
+        DatasetGroupArn: "arn:aws:forecast:us-east-1:111122223333:dataset-group/g",
+      }),
+    );
+    expect(out.$metadata.attempts).toBe(2);
+    expect(forecastCalls()).toBe(2);
+    expect(((await strategyOf(forecast)).rateLimiter as CongestionRateLimiter).enabled).toBe(true);
+    factory.destroy();
   });
 });
