@@ -154,9 +154,9 @@ function traceForecast(
     const retriesSoFar = forecast(retries);
     const sdk = limiter
       ? limiter.enabled
-        ? `SDK limiter on: fill ${limiter.fillRate.toFixed(0)}/s, measured ${limiter.measuredTxRate.toFixed(0)}/s`
-        : `SDK limiter off (measured ${limiter.measuredTxRate.toFixed(0)}/s)`
-      : "SDK limiter not visible";
+        ? `rate limiter on: fill ${limiter.fillRate.toFixed(0)}/s, measured ${limiter.measuredTxRate.toFixed(0)}/s`
+        : `rate limiter off (measured ${limiter.measuredTxRate.toFixed(0)}/s)`
+      : "rate limiter not visible";
     console.log(
       `  trace ${fmtS(performance.now() - started).padStart(8)}: Forecast ${String(
         Math.round((nowCalls - lastCalls) / seconds),
