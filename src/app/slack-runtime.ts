@@ -5,8 +5,8 @@
 
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
-import { type Finding, findingKey } from "../domain/finding.js";
-import { isAtLeast, SEVERITIES, type Severity } from "../domain/severity.js";
+import { findingKey } from "../domain/finding.js";
+import { SEVERITIES } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
@@ -258,11 +258,6 @@ export function createSuppressionPort(store: Store): SlackPorts["suppressions"] 
       return { ok: true };
     },
   };
-}
-
-/** Failing findings at or above a severity, for views that filter in memory. */
-export function failingAtLeast(findings: readonly Finding[], severity: Severity): Finding[] {
-  return findings.filter((f) => f.status === "FAIL" && isAtLeast(f.severity, severity));
 }
 
 /** Builds every part and the ports; `close` stops scans, the AWS clients and the store. */

@@ -16,12 +16,6 @@ export function parseFailOn(value: string): Severity | "none" {
   throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(", ")}, none.`);
 }
 
-export function parseSeverity(value: string): Severity {
-  const v = value.toLowerCase();
-  if (isSeverity(v)) return v;
-  throw new InvalidArgumentError(`must be one of ${SEVERITIES.join(", ")}.`);
-}
-
 export function collectValues(value: string, previous: string[] | undefined): string[] {
   return [
     ...(previous ?? []),

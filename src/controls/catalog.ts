@@ -73,10 +73,6 @@ export function controlById(id: string): Control | undefined {
   return BY_ID.get(id);
 }
 
-export function isControlId(id: string): id is ControlId {
-  return BY_ID.has(id);
-}
-
 /** Where a control that crashed reports its ERROR: the service across the account. */
 const ACCOUNT_SCOPE: Record<Control["service"], ResourceType> = {
   forecast: "forecast-region",

@@ -21,11 +21,6 @@ export function failed<T = never>(error: CollectError): Slice<T> {
   return { ok: false, error };
 }
 
-/** Maps the value of a good slice; a failed slice passes through unchanged. */
-export function mapSlice<T, U>(slice: Slice<T>, fn: (value: T) => U): Slice<U> {
-  return slice.ok ? { ok: true, value: fn(slice.value) } : slice;
-}
-
 const DENIAL_CODES = new Set([
   "AccessDenied",
   "AccessDeniedException",

@@ -16,8 +16,3 @@ export function isAtLeast(severity: Severity, threshold: Severity): boolean {
 export function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
 }
-
-/** Sorts most severe first. */
-export function bySeverityDesc(a: Severity, b: Severity): number {
-  return RANK[b] - RANK[a];
-}

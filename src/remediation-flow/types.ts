@@ -15,11 +15,6 @@ export function auditActor(principal: Principal): string {
   return principal.kind === "slack" ? `slack:${principal.userId}` : `cli:${principal.user}`;
 }
 
-/** The audit actor of a stored requester/approver id. */
-export function auditActorOf(storedId: string): string {
-  return storedId.startsWith("cli:") || storedId === "system" ? storedId : `slack:${storedId}`;
-}
-
 export const REFUSAL_CODES = [
   "not-found",
   "finding-not-failing",

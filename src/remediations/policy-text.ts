@@ -2,7 +2,7 @@
  * Appending to a policy as AWS returned it: every member and every prior statement is carried over unchanged,
  * so a fix never drops or rewrites what is there, and the prior text stays the revert's source of truth.
  */
-import type { PolicyDocument, PolicyStatement } from "../domain/policy-document.js";
+import type { PolicyStatement } from "../domain/policy-document.js";
 
 export type RawStatement = Record<string, unknown>;
 
@@ -45,9 +45,4 @@ export function appendStatements(text: string | null, statements: readonly Polic
   const policy = parseRawPolicy(text);
   // A missing Version stays missing: adding one would change how existing `${…}` strings are read.
   return JSON.stringify({ ...policy.members, Statement: [...policy.statements, ...statements] });
-}
-
-/** A parsed document back to compact text (for documents the inventory holds only parsed, like trust policies). */
-export function policyText(document: PolicyDocument): string {
-  return JSON.stringify(document);
 }

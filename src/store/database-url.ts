@@ -1,6 +1,5 @@
 /** Reads `DATABASE_URL`: a `sqlite:` path (the default) or a `postgres://` URL. */
 import { StoreConfigError } from "./errors.js";
-import type { Engine } from "./types.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:./data/forecast-audit.db";
 
@@ -22,8 +21,4 @@ export function parseDatabaseUrl(value: string | undefined): DatabaseTarget {
   throw new StoreConfigError(
     "DATABASE_URL must start with sqlite: (a file path) or postgres:// (a PostgreSQL server).",
   );
-}
-
-export function engineOf(value: string | undefined): Engine {
-  return parseDatabaseUrl(value).engine;
 }

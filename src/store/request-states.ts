@@ -2,7 +2,7 @@
  * The remediation request state machine. The store refuses any edge not listed here, so a bug elsewhere
  * cannot move, say, a rejected request to applying.
  */
-import { REQUEST_STATES, type RequestState } from "./types.js";
+import type { RequestState } from "./types.js";
 
 export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
   pending: ["approved", "rejected", "expired"],
@@ -18,10 +18,6 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly Request
   expired: [],
   reverted: [],
 };
-
-export function isRequestState(value: string): value is RequestState {
-  return (REQUEST_STATES as readonly string[]).includes(value);
-}
 
 export function canTransition(from: RequestState, to: RequestState): boolean {
   return REQUEST_TRANSITIONS[from].includes(to);

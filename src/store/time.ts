@@ -12,8 +12,3 @@ export const DAY_MS = 86_400_000;
 export function addDays(iso: string, days: number): string {
   return new Date(new Date(iso).getTime() + days * DAY_MS).toISOString();
 }
-
-/** `YYYY-MM-DD` of a UTC instant. */
-export function utcDay(iso: string): string {
-  return iso.slice(0, 10);
-}

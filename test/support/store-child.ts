@@ -14,7 +14,7 @@ import type {
   UnknownRow,
 } from "kysely";
 import type { Finding } from "../../src/domain/finding.js";
-import { openStore } from "../../src/store/index.js";
+import { openStore } from "../../src/store/open-store.js";
 
 /** Kills this process just before the `n`-th multi-row insert into `findings` runs. */
 function killOnFindingsInsert(n: number): KyselyPlugin {

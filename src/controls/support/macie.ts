@@ -7,7 +7,3 @@ export function holdsForecastData(account: AccountInventory, region: RegionInven
   if (listed) return true;
   return Object.values(account.buckets).some((b) => b.region.ok && b.region.value === region.region);
 }
-
-export function macieEnabled(status: string | undefined): boolean {
-  return status === "ENABLED";
-}
