@@ -15,6 +15,7 @@ import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
+import { newInstanceId } from "../schedule/jobs.js";
 import { createServeSchedule } from "../schedule/serve-schedule.js";
 import { findingRef } from "../slack/finding-ref.js";
 import type {
@@ -290,6 +291,7 @@ export async function createSlackRuntime(context: {
   });
   // The Slack app announces these in the approvals channel once it runs.
   remediations.noteInterrupted(recovered.interrupted);
+  const instanceId = newInstanceId();
   const schedule = createServeSchedule({
     config,
     logger,
@@ -297,6 +299,7 @@ export async function createSlackRuntime(context: {
     coordinator: parts.coordinator,
     regions: defaultRegions,
     env: context.env ?? process.env,
+    instanceId,
   });
   const ports: SlackPorts = {
     scans: createScanPort(parts, defaultRegions),
@@ -305,6 +308,8 @@ export async function createSlackRuntime(context: {
     approvals: createApprovalsPort(store, config.slack),
     digest: schedule.digest,
     suppressions: createSuppressionPort(store),
+    // Slack retries a delivery it saw no answer to; the retry may reach another replica.
+    claimDelivery: (key) => store.claimSlot("slack-delivery", key, instanceId),
   };
   // Runs a slot missed while no instance was up, then arms the cron jobs (each slot claimed in the store).
   await schedule.start();
@@ -321,6 +326,9 @@ export async function createSlackRuntime(context: {
   };
 }
 
+/** How long a fix may stay `applying` on one replica before another replica's start-up calls it cut off. */
+export const STALE_FIX_MS = 15 * 60_000;
+
 /** After a crash: scans left running and fixes left applying are marked interrupted; stale requests expire. */
 export async function recoverAtStartup(
   store: Store,
@@ -330,10 +338,14 @@ export async function recoverAtStartup(
   // A scan that started more than 6 hours ago and never finished belongs to a process that is gone.
   const scans = await store.markScansInterrupted(new Date(now.getTime() - 6 * 3600_000).toISOString());
   const expired = await store.expirePendingRequests(now);
-  // One process serves Slack, so a fix still applying at start-up was cut off by the last one's end.
-  const interrupted = await store.markInterrupted();
+  // On SQLite one process serves Slack, so a fix still applying at start-up was cut off by the last one's
+  // end. On PostgreSQL another replica may be applying it right now: only a fix untouched for longer than
+  // any plan takes (a few API calls with retries) is considered cut off.
+  const cutoff = store.engine === "sqlite" ? undefined : new Date(now.getTime() - STALE_FIX_MS).toISOString();
+  const interrupted = await store.markInterrupted(cutoff ? { updatedBefore: cutoff } : {});
   // Approved but not yet applying: the last process stopped before the first call, so nothing changed.
   for (const stuck of await store.listRequests({ states: ["approved"] })) {
+    if (cutoff && stuck.updatedAt >= cutoff) continue;
     const result = {
       phase: "apply",
       outcome: "refused",

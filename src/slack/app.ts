@@ -139,8 +139,12 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
   };
 
   app.use(
-    dedupeMiddleware(createDeliveryDedupe(), (key, retryNum) =>
-      logger.info({ delivery: key, retryNum }, "ignored a delivery already received"),
+    dedupeMiddleware(
+      createDeliveryDedupe({
+        ...(options.ports.claimDelivery ? { claim: options.ports.claimDelivery } : {}),
+        onClaimError: (error) => logger.warn({ err: error }, "could not claim a delivery in the database"),
+      }),
+      (key, retryNum) => logger.info({ delivery: key, retryNum }, "ignored a delivery already received"),
     ),
   );
   registerListeners(app, deps);

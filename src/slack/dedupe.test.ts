@@ -10,13 +10,31 @@ describe("delivery de-duplication", () => {
     expect(deliveryKey(undefined)).toBeUndefined();
   });
 
-  it("reports a key seen within the TTL, and forgets it after", () => {
+  it("reports a key seen within the TTL, and forgets it after", async () => {
     let now = 0;
     const dedupe = createDeliveryDedupe({ ttlMs: 100, now: () => now });
-    expect(dedupe.seen("a")).toBe(false);
-    expect(dedupe.seen("a")).toBe(true);
-    expect(dedupe.seen("b")).toBe(false);
+    expect(await dedupe.seen("a")).toBe(false);
+    expect(await dedupe.seen("a")).toBe(true);
+    expect(await dedupe.seen("b")).toBe(false);
     now = 100;
-    expect(dedupe.seen("a")).toBe(false);
+    expect(await dedupe.seen("a")).toBe(false);
+  });
+
+  it("drops a delivery another replica already claimed, and fails open when the claim cannot be made", async () => {
+    const claimed = new Set<string>();
+    const claim = async (key: string) => {
+      if (key === "broken") throw new Error("database down");
+      if (claimed.has(key)) return false;
+      claimed.add(key);
+      return true;
+    };
+    const errors: unknown[] = [];
+    const replicaA = createDeliveryDedupe({ claim, onClaimError: (e) => errors.push(e) });
+    const replicaB = createDeliveryDedupe({ claim, onClaimError: (e) => errors.push(e) });
+    expect(await replicaA.seen("event:Ev9")).toBe(false);
+    // The retry lands on the other replica, whose memory has never seen it.
+    expect(await replicaB.seen("event:Ev9")).toBe(true);
+    expect(await replicaB.seen("broken")).toBe(false);
+    expect(errors).toHaveLength(1);
   });
 });

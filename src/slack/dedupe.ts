@@ -5,8 +5,9 @@
  *
  * Deliveries are recognised by their own identity (`event_id`, `trigger_id`), not by the retry header: a
  * retry whose first delivery never reached us (during a restart) must still be processed, and a replay
- * without the header must not be. Memory with a TTL is enough for one instance because Slack's retries
- * come within minutes; several instances behind a balancer would need a shared store.
+ * without the header must not be. Memory with a TTL answers repeats to the same instance at once; several
+ * instances behind a balancer also claim each key in the shared database (`claim`), so a retry that lands
+ * on another replica is still dropped.
  */
 import type { AnyMiddlewareArgs, Middleware } from "@slack/bolt";
 
@@ -27,16 +28,26 @@ export function deliveryKey(body: unknown): string | undefined {
 }
 
 export interface DeliveryDedupe {
-  /** Records the key; true when it had been seen within the TTL. */
-  seen(key: string): boolean;
+  /** Records the key; true when it had been seen (here within the TTL, or by any replica). */
+  seen(key: string): Promise<boolean>;
 }
 
-export function createDeliveryDedupe(options: { ttlMs?: number; now?: () => number } = {}): DeliveryDedupe {
+/** Claims a delivery key across replicas: true for the one instance that claims it first. */
+export type DeliveryClaim = (key: string) => Promise<boolean>;
+
+export function createDeliveryDedupe(
+  options: {
+    ttlMs?: number;
+    now?: () => number;
+    claim?: DeliveryClaim;
+    onClaimError?: (error: unknown) => void;
+  } = {},
+): DeliveryDedupe {
   const ttl = options.ttlMs ?? DEDUPE_TTL_MS;
   const now = options.now ?? Date.now;
   const seenAt = new Map<string, number>();
   return {
-    seen(key) {
+    async seen(key) {
       const t = now();
       // Map keeps insertion order, so expired keys are at the front.
       for (const [k, at] of seenAt) {
@@ -45,7 +56,15 @@ export function createDeliveryDedupe(options: { ttlMs?: number; now?: () => numb
       }
       if (seenAt.has(key)) return true;
       seenAt.set(key, t);
-      return false;
+      if (!options.claim) return false;
+      try {
+        return !(await options.claim(key));
+      } catch (error) {
+        // The database is unreachable: handling a delivery twice (scans join, approvals are compare-and-set)
+        // is safer than dropping a person's command.
+        options.onClaimError?.(error);
+        return false;
+      }
     },
   };
 }
@@ -57,7 +76,7 @@ export function dedupeMiddleware(
 ): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const key = deliveryKey(args.body);
-    if (key !== undefined && dedupe.seen(key)) {
+    if (key !== undefined && (await dedupe.seen(key))) {
       if ("ack" in args && typeof args.ack === "function") await (args.ack as () => Promise<void>)();
       onDuplicate(key, args.context.retryNum);
       return;

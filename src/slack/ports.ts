@@ -282,4 +282,6 @@ export interface SlackPorts {
   remediations?: RemediationsPort;
   /** Defaults to the config-based authorizer from src/slack/authorize.ts. */
   authorizer?: Authorizer;
+  /** Claims a delivery (`event:…`/`trigger:…`) across replicas: true for the first claimer. Memory only when absent. */
+  claimDelivery?: (key: string) => Promise<boolean>;
 }

@@ -1,0 +1,51 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { RemediationRequest, Store } from "../store/types.js";
+import { recoverAtStartup, STALE_FIX_MS } from "./slack-runtime.js";
+
+const NOW = new Date("2026-11-28T12:00:00.000Z");
+
+function fakeStore(
+  engine: "sqlite" | "postgres",
+  approved: Array<Pick<RemediationRequest, "id" | "updatedAt">>,
+) {
+  const calls: { markInterrupted?: { updatedBefore?: string }; failed: string[] } = { failed: [] };
+  const store = {
+    engine,
+    markScansInterrupted: async () => 0,
+    expirePendingRequests: async () => [],
+    markInterrupted: async (options: { updatedBefore?: string } = {}) => {
+      calls.markInterrupted = options;
+      return [];
+    },
+    listRequests: async () => approved,
+    transitionRequest: async (id: string) => {
+      calls.failed.push(id);
+      return true;
+    },
+  } as unknown as Store;
+  return { store, calls };
+}
+
+describe("recoverAtStartup", () => {
+  it("on SQLite (one instance) treats every fix left applying or approved as cut off", async () => {
+    const { store, calls } = fakeStore("sqlite", [{ id: "r1", updatedAt: NOW.toISOString() }]);
+    await recoverAtStartup(store, pino({ level: "silent" }), NOW);
+    expect(calls.markInterrupted).toEqual({});
+    expect(calls.failed).toEqual(["r1"]);
+  });
+
+  it("on PostgreSQL leaves alone what another replica may be applying right now", async () => {
+    const fresh = new Date(NOW.getTime() - 60_000).toISOString();
+    const stale = new Date(NOW.getTime() - STALE_FIX_MS - 1).toISOString();
+    const { store, calls } = fakeStore("postgres", [
+      { id: "busy", updatedAt: fresh },
+      { id: "stuck", updatedAt: stale },
+    ]);
+    await recoverAtStartup(store, pino({ level: "silent" }), NOW);
+    expect(calls.markInterrupted).toEqual({
+      updatedBefore: new Date(NOW.getTime() - STALE_FIX_MS).toISOString(),
+    });
+    expect(calls.failed).toEqual(["stuck"]);
+  });
+});
