@@ -3,6 +3,7 @@
  * scan use-case and the store to these; tests use the in-memory fakes in test/support/slack-fakes.ts.
  */
 import type { Finding } from "../domain/finding.js";
+import type { RequestState as FixRequestState } from "../domain/request-state.js";
 import type { Severity } from "../domain/severity.js";
 
 export type SeverityCounts = Record<Severity, number>;
@@ -171,19 +172,10 @@ export interface Authorizer {
   canApprove(userId: string, teamId: string | undefined): Promise<AuthorizationResult>;
 }
 
-export const FIX_REQUEST_STATES = [
-  "pending",
-  "approved",
-  "rejected",
-  "expired",
-  "applying",
-  "applied",
-  "failed",
-  "reverting",
-  "reverted",
-  "interrupted",
-] as const;
-export type FixRequestState = (typeof FIX_REQUEST_STATES)[number];
+export {
+  REQUEST_STATES as FIX_REQUEST_STATES,
+  type RequestState as FixRequestState,
+} from "../domain/request-state.js";
 
 /** The plan of a fix as people see it; never its prior state. Texts are untrusted and unescaped. */
 export interface FixPlanView {

@@ -3,6 +3,7 @@
  * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
  */
 import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
+import type { RequestState } from "../domain/request-state.js";
 import type { CollectError } from "../domain/result.js";
 import type { Severity } from "../domain/severity.js";
 
@@ -170,19 +171,7 @@ export interface SuppressionQuery {
   includeRemoved?: boolean;
 }
 
-export const REQUEST_STATES = [
-  "pending",
-  "approved",
-  "rejected",
-  "expired",
-  "applying",
-  "applied",
-  "failed",
-  "reverting",
-  "reverted",
-  "interrupted",
-] as const;
-export type RequestState = (typeof REQUEST_STATES)[number];
+export { REQUEST_STATES, type RequestState } from "../domain/request-state.js";
 
 export interface RequestResult {
   /** Indices or descriptions of the plan steps that were carried out. */

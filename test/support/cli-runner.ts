@@ -142,20 +142,25 @@ export async function runCli(args: readonly string[], options: CliRunOptions = {
   return { exitCode, stdout: out.join(""), stderr: err.join("") };
 }
 
+/** A temp dir with the localhost-routing module, the child's environment, and the tsx binary. */
+async function prepareChild(overrides: Record<string, string | undefined> | undefined) {
+  const dir = await mkdtemp(join(tmpdir(), "forecast-audit-cli-"));
+  const routing = join(dir, "route-localhost.mjs");
+  await writeFile(routing, CHILD_ROUTING_MODULE);
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(routing).href}` };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return { dir, env, tsx: join(REPO_ROOT, "node_modules", ".bin", "tsx") };
+}
+
 /** `tsx src/cli/main.ts <args>` in a child process: the real entry point, its streams and exit code. */
 export async function runCliProcess(
   args: readonly string[],
   options: Omit<CliRunOptions, "now"> = {},
 ): Promise<CliResult> {
-  const dir = await mkdtemp(join(tmpdir(), "forecast-audit-cli-"));
-  const routing = join(dir, "route-localhost.mjs");
-  await writeFile(routing, CHILD_ROUTING_MODULE);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(routing).href}` };
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+  const { dir, env, tsx } = await prepareChild(options.env);
   try {
     return await new Promise<CliResult>((done) => {
       execFile(
@@ -186,15 +191,7 @@ export async function startCliProcess(
   args: readonly string[],
   options: Omit<CliRunOptions, "now"> = {},
 ): Promise<CliProcess> {
-  const dir = await mkdtemp(join(tmpdir(), "forecast-audit-cli-"));
-  const routing = join(dir, "route-localhost.mjs");
-  await writeFile(routing, CHILD_ROUTING_MODULE);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(routing).href}` };
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  const tsx = join(REPO_ROOT, "node_modules", ".bin", "tsx");
+  const { dir, env, tsx } = await prepareChild(options.env);
   const child = spawn(tsx, [join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env,
