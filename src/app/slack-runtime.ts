@@ -309,15 +309,24 @@ export async function createSlackRuntime(context: {
     digest: schedule.digest,
     suppressions: createSuppressionPort(store),
     // Slack retries a delivery it saw no answer to; the retry may reach another replica.
-    claimDelivery: (key) => store.claimSlot("slack-delivery", key, instanceId),
+    claimDelivery: (key) => store.claimSlot(DELIVERY_CLAIM_JOB, key, instanceId),
   };
   // Runs a slot missed while no instance was up, then arms the cron jobs (each slot claimed in the store).
   await schedule.start();
+  // Delivery claims only matter while Slack may retry (minutes): keep a day, prune hourly.
+  const pruneDeliveries = () =>
+    store
+      .pruneSlots(DELIVERY_CLAIM_JOB, new Date(Date.now() - DELIVERY_CLAIM_TTL_MS).toISOString())
+      .catch((error: unknown) => logger.warn({ err: error }, "could not prune Slack delivery claims"));
+  await pruneDeliveries();
+  const pruneTimer = setInterval(() => void pruneDeliveries(), 3_600_000);
+  pruneTimer.unref();
   return {
     parts,
     ports,
     schedule,
     async close() {
+      clearInterval(pruneTimer);
       await schedule.stop();
       await parts.coordinator.drain();
       audit.destroy();
@@ -325,6 +334,9 @@ export async function createSlackRuntime(context: {
     },
   };
 }
+
+const DELIVERY_CLAIM_JOB = "slack-delivery";
+const DELIVERY_CLAIM_TTL_MS = 86_400_000;
 
 /** How long a fix may stay `applying` on one replica before another replica's start-up calls it cut off. */
 export const STALE_FIX_MS = 15 * 60_000;

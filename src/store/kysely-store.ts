@@ -761,6 +761,15 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async pruneSlots(job: string, claimedBefore: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom("schedule_slots")
+      .where("job", "=", job)
+      .where("claimed_at", "<", normalizeSlot(claimedBefore))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   // Digest -----------------------------------------------------------------------------------------------
 
   async findingsNewSince(since: string, options: ReadOptions = {}): Promise<FindingRecord[]> {

@@ -347,6 +347,8 @@ export interface Store {
   claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;
   lastClaimedSlot(job: string): Promise<SlotClaim | undefined>;
   markSlotDone(job: string, slot: string, outcome: string): Promise<boolean>;
+  /** Deletes the claims of one job made before `claimedBefore` (e.g. Slack delivery claims); returns how many. */
+  pruneSlots(job: string, claimedBefore: string): Promise<number>;
 
   findingsNewSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   findingsResolvedSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;

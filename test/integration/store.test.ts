@@ -742,6 +742,19 @@ describe.each(harnesses)("store on $engine", (h) => {
         expect(await store.lastClaimedSlot("digest")).toMatchObject({ outcome: "posted" });
         expect(await store.lastClaimedSlot("nothing")).toBeUndefined();
       });
+
+      it("prunes old claims of one job only, so a pruned key can be claimed again", async () => {
+        const { store, clock } = await fresh();
+        expect(await store.claimSlot("slack-delivery", "event:Ev1", "a")).toBe(true);
+        expect(await store.claimSlot("digest", "2026-03-02T09:00:00.000Z", "a")).toBe(true);
+        clock.advance(2 * 86_400_000);
+        expect(await store.claimSlot("slack-delivery", "event:Ev2", "a")).toBe(true);
+        const cutoff = new Date(clock.now().getTime() - 86_400_000).toISOString();
+        expect(await store.pruneSlots("slack-delivery", cutoff)).toBe(1);
+        expect(await store.claimSlot("slack-delivery", "event:Ev2", "b")).toBe(false);
+        expect(await store.claimSlot("slack-delivery", "event:Ev1", "b")).toBe(true);
+        expect(await store.lastClaimedSlot("digest")).toMatchObject({ slot: "2026-03-02T09:00:00.000Z" });
+      });
     });
 
     describe("digest queries and retention", () => {
