@@ -38,6 +38,17 @@ export interface Plan {
   priorState: unknown;
   /** A hash of the state the plan was made from: a different fingerprint at approval time means drift. */
   fingerprint: string;
+  /** The values a person may choose for one plan option, so a UI can offer them; absent when there is no choice. */
+  choice?: PlanChoice;
+}
+
+/** The candidates for one `PlanOptions` member, as the plan found them in the inventory. */
+export interface PlanChoice {
+  option: "kmsKeyArn" | "tagKey";
+  /** `value` is what goes into the option (an ARN, a tag key); `label` is for people, untrusted and unescaped. */
+  candidates: Array<{ value: string; label: string }>;
+  /** The candidate the plan used; absent when it used none or its default covers several (every flagged tag). */
+  selected?: string;
 }
 
 /** What the person asking for a fix may choose; everything else a plan decides from the inventory. */

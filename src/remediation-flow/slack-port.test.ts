@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findingKey } from "../domain/finding.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
-import { createApprovalsPort, toRequestView } from "./slack-port.js";
+import {
+  createApprovalsPort,
+  optionsForChoice,
+  toPlanChoice,
+  toPlanView,
+  toRequestView,
+} from "./slack-port.js";
 
 const finding = {
   controlId: "forecast-tags-no-sensitive-data",
@@ -91,5 +97,45 @@ describe("createApprovalsPort", () => {
   it("leaves out expired requests", async () => {
     await request("U0ALICE", "2024-06-01T11:00:00.000Z");
     expect(await createApprovalsPort(store, slack, () => NOW).pendingFor("U0BOB")).toEqual([]);
+  });
+});
+
+describe("the plan's choice", () => {
+  const KEY_A = "arn:aws:kms:us-east-1:123456789012:key/aaaa";
+  const KEY_B = "arn:aws:kms:us-east-1:123456789012:key/bbbb";
+  const choice = {
+    option: "kmsKeyArn" as const,
+    candidates: [
+      { value: KEY_A, label: "aaaa (alias/a)" },
+      { value: KEY_B, label: "bbbb" },
+    ],
+    selected: KEY_B,
+  };
+
+  it("shows labels and the selected index, never the ARNs", () => {
+    expect(toPlanChoice(choice)).toEqual({
+      kind: "kms-key",
+      labels: ["aaaa (alias/a)", "bbbb"],
+      selected: 1,
+    });
+    const view = toPlanView({
+      steps: [],
+      before: "",
+      after: "",
+      notes: [],
+      fingerprint: "f",
+      choice: { option: "tagKey", candidates: [{ value: "owner", label: "owner" }] },
+    });
+    expect(view.choice).toEqual({ kind: "tag-key", labels: ["owner"] });
+    expect(JSON.stringify(toPlanChoice(choice))).not.toContain("arn:");
+  });
+
+  it("resolves an index to the option server-side, and nothing for an unknown index", () => {
+    expect(optionsForChoice(choice, 0)).toEqual({ kmsKeyArn: KEY_A });
+    expect(optionsForChoice({ option: "tagKey", candidates: [{ value: "owner", label: "o" }] }, 0)).toEqual({
+      tagKey: "owner",
+    });
+    expect(optionsForChoice(choice, 2)).toBeUndefined();
+    expect(optionsForChoice(undefined, 0)).toBeUndefined();
   });
 });

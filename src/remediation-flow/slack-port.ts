@@ -1,10 +1,12 @@
 /** Adapts the remediation flow to the Slack app's narrow `remediations` port (src/slack/ports.ts). */
 import { findingKey } from "../domain/finding.js";
-import type { Plan } from "../domain/remediation.js";
+import type { Plan, PlanChoice } from "../domain/remediation.js";
 import { isSeverity } from "../domain/severity.js";
 import { remediationById } from "../remediations/catalog.js";
 import type {
   ApprovalsQuery,
+  FixChoiceIndex,
+  FixPlanChoice,
   FixPlanView,
   FixRequestView,
   PendingApproval,
@@ -15,10 +17,31 @@ import { parseFindingKey } from "../store/suppression-match.js";
 import type { RemediationRequest, Store } from "../store/types.js";
 import { flowResult, storedPlanOf } from "./decisions.js";
 import type { RemediationFlow } from "./remediation-flow.js";
-import { type Principal, refuse } from "./types.js";
+import { type Principal, type RequestOptions, refuse } from "./types.js";
+
+/** The plan's choice as indexes into its candidates: the modal never holds an ARN or a tag key as a value. */
+export function toPlanChoice(choice: PlanChoice): FixPlanChoice {
+  const out: FixPlanChoice = {
+    kind: choice.option === "kmsKeyArn" ? "kms-key" : "tag-key",
+    labels: choice.candidates.map((c) => c.label),
+  };
+  const selected = choice.candidates.findIndex((c) => c.value === choice.selected);
+  if (selected >= 0) out.selected = selected;
+  return out;
+}
+
+/** The option a choice index stands for, resolved against a fresh plan's candidates. */
+export function optionsForChoice(
+  choice: PlanChoice | undefined,
+  index: FixChoiceIndex,
+): RequestOptions | undefined {
+  const picked = choice?.candidates[index];
+  if (!choice || !picked) return undefined;
+  return choice.option === "kmsKeyArn" ? { kmsKeyArn: picked.value } : { tagKey: picked.value };
+}
 
 export function toPlanView(
-  plan: Pick<Plan, "steps" | "refusal" | "before" | "after" | "diff" | "notes" | "fingerprint">,
+  plan: Pick<Plan, "steps" | "refusal" | "before" | "after" | "diff" | "notes" | "fingerprint" | "choice">,
 ): FixPlanView {
   const view: FixPlanView = {
     // Only what people read: never a step's input (it may carry tag values) nor the prior state.
@@ -35,6 +58,7 @@ export function toPlanView(
   };
   if (plan.refusal !== undefined) view.refusal = plan.refusal;
   if (plan.diff !== undefined) view.diff = plan.diff;
+  if (plan.choice !== undefined && plan.choice.candidates.length > 0) view.choice = toPlanChoice(plan.choice);
   return view;
 }
 
@@ -130,15 +154,34 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
     code: "not-found",
     reason: "That finding is no longer known; run a scan and try again.",
   };
+  const stale = {
+    ok: false as const,
+    code: "choice-gone",
+    reason: "That choice is no longer offered (the resource changed); open Fix again.",
+  };
+
+  /** The options a choice index stands for, from a fresh plan: the index is all Slack ever sends. */
+  async function resolveChoice(
+    key: string,
+    choice: FixChoiceIndex | undefined,
+  ): Promise<{ ok: true; options?: RequestOptions } | { ok: false; code: string; reason: string }> {
+    if (choice === undefined) return { ok: true };
+    const made = await flow.preview(key);
+    if (!made.ok) return { ok: false, code: made.code, reason: made.reason };
+    const options = optionsForChoice(made.preview.plan.choice, choice);
+    return options ? { ok: true, options } : stale;
+  }
 
   return {
     noteInterrupted(requests) {
       interrupted.push(...requests);
     },
-    async preview(ref) {
+    async preview(ref, choice) {
       const key = await keyOf(ref);
       if (!key) return gone;
-      const made = await flow.preview(key);
+      const resolved = await resolveChoice(key, choice);
+      if (!resolved.ok) return resolved;
+      const made = await flow.preview(key, resolved.options);
       if (!made.ok) return { ok: false, code: made.code, reason: made.reason };
       const record = await deps.findingByRef(ref);
       if (!record) return gone;
@@ -154,10 +197,13 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
     async request(input) {
       const key = await keyOf(input.ref);
       if (!key) return gone;
+      const resolved = await resolveChoice(key, input.choice);
+      if (!resolved.ok) return resolved;
       const made = await flow.requestFix({
         findingKey: key,
         requester: slackUser(input.userId),
         expectedFingerprint: input.fingerprint,
+        ...(resolved.options ? { options: resolved.options } : {}),
         ...(input.reason ? { reason: input.reason } : {}),
       });
       return made.ok ? { ok: true, request: await view(made.request) } : answer(made);

@@ -96,6 +96,22 @@ describe("forecast-remove-sensitive-tag", () => {
     expect(onlyStep(plan).input.TagKeys).toEqual(["owner"]);
   });
 
+  it("offers the flagged tag keys as a choice, every one by default", () => {
+    const { account, finding } = setup();
+    const all = remediation.plan(finding, account, planOptions());
+    expect(all.choice).toEqual({
+      option: "tagKey",
+      candidates: [
+        { value: "owner", label: "owner" },
+        { value: "deploy-key", label: "deploy-key" },
+      ],
+    });
+    const one = remediation.plan(finding, account, planOptions({ tagKey: "deploy-key" }));
+    expect(one.choice?.selected).toBe("deploy-key");
+    const clean = setup([{ key: "team", value: "demand-planning" }]);
+    expect(remediation.plan(clean.finding, clean.account, planOptions()).choice).toBeUndefined();
+  });
+
   it("gives no steps when nothing is flagged, refuses when tags could not be read", () => {
     const clean = setup([{ key: "team", value: "demand-planning" }]);
     expect(isAlreadyCompliant(remediation.plan(clean.finding, clean.account, planOptions()))).toBe(true);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { parseArn } from "../domain/arn.js";
 import type { Tag } from "../domain/inventory.js";
-import { defineRemediation, type Plan } from "../domain/remediation.js";
+import { defineRemediation, type Plan, type PlanChoice } from "../domain/remediation.js";
 import { detectSensitiveTag, maskSensitive } from "../domain/sensitive.js";
 import {
   buildPlan,
@@ -62,13 +62,21 @@ export const forecastRemoveSensitiveTag = defineRemediation({
     const tags = resource.tags.value;
     const region = parseArn(resource.arn)?.region || finding.region;
     const asked = options.tagKey;
+    const flagged = tags.filter(isFlaggedTag);
+    // Labels are the raw keys: whoever shows them masks them (a key can itself be the sensitive part).
+    const offered: PlanChoice = {
+      option: "tagKey",
+      candidates: flagged.map((tag) => ({ value: tag.key, label: tag.key })),
+    };
+    if (asked !== undefined) offered.selected = asked;
+    const offer = (made: Plan): Plan => (flagged.length > 0 ? { ...made, choice: offered } : made);
     const remove = asked === undefined ? tags.filter(isFlaggedTag) : tags.filter((tag) => tag.key === asked);
     if (remove.length === 0) {
       const why =
         asked === undefined
           ? "no tag looks like personal or secret data."
           : `the resource has no tag ${maskSensitive(asked)}.`;
-      return compliantPlan(ID, finding, readState, describeTags(tags, new Set()), why);
+      return offer(compliantPlan(ID, finding, readState, describeTags(tags, new Set()), why));
     }
     const removedKeys = new Set(remove.map((tag) => tag.key));
     const priorState: PriorState = {
@@ -76,27 +84,29 @@ export const forecastRemoveSensitiveTag = defineRemediation({
       region,
       removedTags: remove.map((t) => ({ ...t })),
     };
-    return buildPlan(ID, finding, readState, {
-      steps: [
-        step(
-          "forecast",
-          "UntagResource",
-          region,
-          { ResourceArn: resource.arn, TagKeys: remove.map((tag) => tag.key) },
-          `Remove ${remove.length} tag(s) from ${resource.name}: ${remove.map((tag) => maskSensitive(tag.key)).join(", ")}.`,
+    return offer(
+      buildPlan(ID, finding, readState, {
+        steps: [
+          step(
+            "forecast",
+            "UntagResource",
+            region,
+            { ResourceArn: resource.arn, TagKeys: remove.map((tag) => tag.key) },
+            `Remove ${remove.length} tag(s) from ${resource.name}: ${remove.map((tag) => maskSensitive(tag.key)).join(", ")}.`,
+          ),
+        ],
+        before: describeTags(tags, removedKeys),
+        after: describeTags(
+          tags.filter((tag) => !removedKeys.has(tag.key)),
+          removedKeys,
         ),
-      ],
-      before: describeTags(tags, removedKeys),
-      after: describeTags(
-        tags.filter((tag) => !removedKeys.has(tag.key)),
-        removedKeys,
-      ),
-      notes: [
-        "The removed tags (values included) are kept in this plan's prior state so that a revert can restore them; that state is as sensitive as the tags and is never shown.",
-        "Tags that cost-allocation reports or IAM conditions rely on stop applying to this resource.",
-      ],
-      priorState,
-    });
+        notes: [
+          "The removed tags (values included) are kept in this plan's prior state so that a revert can restore them; that state is as sensitive as the tags and is never shown.",
+          "Tags that cost-allocation reports or IAM conditions rely on stop applying to this resource.",
+        ],
+        priorState,
+      }),
+    );
   },
 
   revertPlan(plan): Plan {

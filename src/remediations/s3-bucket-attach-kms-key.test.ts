@@ -209,6 +209,22 @@ describe("s3-bucket-attach-kms-key plan", () => {
     });
   });
 
+  it("offers every eligible key as a choice, marking the one the plan used", () => {
+    const second = keyArn("22222222-2222-2222-2222-222222222222");
+    const disabled = keyArn("33333333-3333-3333-3333-333333333333");
+    const account = withKey(
+      withKey(setup({ referencedBy: [] }), buildKey(second, { policyText: KEY_POLICY_TEXT })),
+      buildKey(disabled, { metadata: { keyState: "Disabled", enabled: false } }),
+    );
+    const refused = remediation.plan(finding, account, planOptions());
+    expect(refused.choice?.option).toBe("kmsKeyArn");
+    expect(refused.choice?.candidates.map((c) => c.value).sort()).toEqual([KEY_ARN, second].sort());
+    expect(refused.choice?.selected).toBeUndefined();
+    const chosen = remediation.plan(finding, account, planOptions({ kmsKeyArn: second }));
+    expect(chosen.choice?.selected).toBe(second);
+    expect(chosen.choice?.candidates).toHaveLength(2);
+  });
+
   it.each([
     ["an AWS managed key", () => withKey(setup(), buildAwsManagedKey(KEY_ARN)), /not customer managed/],
     [

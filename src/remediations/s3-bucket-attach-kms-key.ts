@@ -12,7 +12,13 @@ import type {
 } from "../domain/inventory.js";
 import { diffPolicies, formatPolicy } from "../domain/policy-diff.js";
 import type { PolicyStatement } from "../domain/policy-document.js";
-import { defineRemediation, fingerprintState, type Plan, type PlanStep } from "../domain/remediation.js";
+import {
+  defineRemediation,
+  fingerprintState,
+  type Plan,
+  type PlanChoice,
+  type PlanStep,
+} from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
@@ -84,6 +90,25 @@ function eligible(key: KeyInventory, region: string): boolean {
 }
 
 type KeyChoice = { key: KeyInventory } | { refusal: string };
+
+/**
+ * The keys a person may choose from, one per key ARN (a key read both by alias and by ARN shows once, with
+ * its alias): the same eligibility `chooseKey` applies.
+ */
+function keyCandidates(account: AccountInventory, region: string): PlanChoice["candidates"] {
+  const byArn = new Map<string, { keyId: string; alias?: string }>();
+  for (const key of Object.values(account.keys).sort((a, b) => a.ref.localeCompare(b.ref))) {
+    if (!eligible(key, region) || !key.metadata.ok) continue;
+    const { arn, keyId } = key.metadata.value;
+    const alias = /:(alias\/.+)$/.exec(key.ref)?.[1];
+    const known = byArn.get(arn) ?? { keyId };
+    if (alias !== undefined && known.alias === undefined) known.alias = alias;
+    byArn.set(arn, known);
+  }
+  return [...byArn]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([arn, { keyId, alias }]) => ({ value: arn, label: alias ? `${keyId} (${alias})` : keyId }));
+}
 
 /** The key asked for; else the bucket's own customer-managed key; else the one key its Forecast resources use. */
 function chooseKey(
@@ -225,8 +250,16 @@ export const s3BucketAttachKmsKey = defineRemediation({
     const region = bucket.region.value;
     const encryption = bucket.encryption.value;
 
+    const candidates = keyCandidates(account, region);
     const choice = chooseKey(account, bucket, region, encryption, options.kmsKeyArn);
-    if ("refusal" in choice) return refusePlan(ID, finding, bucketState, choice.refusal);
+    const offer = (made: Plan): Plan => {
+      if (candidates.length === 0) return made;
+      const chosen = "key" in choice && choice.key.metadata.ok ? choice.key.metadata.value.arn : undefined;
+      const offered: PlanChoice = { option: "kmsKeyArn", candidates };
+      if (chosen !== undefined && candidates.some((c) => c.value === chosen)) offered.selected = chosen;
+      return { ...made, choice: offered };
+    };
+    if ("refusal" in choice) return offer(refusePlan(ID, finding, bucketState, choice.refusal));
     const key = choice.key;
     const readState = {
       ...bucketState,
@@ -240,7 +273,7 @@ export const s3BucketAttachKmsKey = defineRemediation({
     };
     const refusal = keyProblem(key, region);
     if (refusal || !key.metadata.ok || !key.policy.ok || key.policy.value === null) {
-      return refusePlan(ID, finding, readState, refusal ?? "The key cannot be used.");
+      return offer(refusePlan(ID, finding, readState, refusal ?? "The key cannot be used."));
     }
     const keyArn = key.metadata.value.arn;
     // The text as KMS returned it, when collected; otherwise the parsed document, which says the same.
@@ -249,11 +282,13 @@ export const s3BucketAttachKmsKey = defineRemediation({
     try {
       policy = parseRawPolicy(policyText);
     } catch {
-      return refusePlan(
-        ID,
-        finding,
-        readState,
-        `The policy of key ${keyArn} is not valid JSON, so it cannot be appended to.`,
+      return offer(
+        refusePlan(
+          ID,
+          finding,
+          readState,
+          `The policy of key ${keyArn} is not valid JSON, so it cannot be appended to.`,
+        ),
       );
     }
 
@@ -269,12 +304,14 @@ export const s3BucketAttachKmsKey = defineRemediation({
         (encryption.algorithm === "aws:kms" && encryption.bucketKeyEnabled));
     const before = view(encryption, keyArn, policyText);
     if (!addGrant && encrypted) {
-      return compliantPlan(
-        ID,
-        finding,
-        readState,
-        before,
-        `the bucket already uses key ${keyArn} and its Forecast roles may use it.`,
+      return offer(
+        compliantPlan(
+          ID,
+          finding,
+          readState,
+          before,
+          `the bucket already uses key ${keyArn} and its Forecast roles may use it.`,
+        ),
       );
     }
 
@@ -323,14 +360,16 @@ export const s3BucketAttachKmsKey = defineRemediation({
       keyArn,
       keyPolicyText: addGrant ? policyText : null,
     };
-    return buildPlan(ID, finding, readState, {
-      steps,
-      before,
-      after: view(encrypted ? encryption : nextEncryption, keyArn, nextPolicy),
-      diff: diffPolicies(policyText, nextPolicy),
-      notes,
-      priorState,
-    });
+    return offer(
+      buildPlan(ID, finding, readState, {
+        steps,
+        before,
+        after: view(encrypted ? encryption : nextEncryption, keyArn, nextPolicy),
+        diff: diffPolicies(policyText, nextPolicy),
+        notes,
+        priorState,
+      }),
+    );
   },
 
   revertPlan(plan): Plan {

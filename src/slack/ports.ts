@@ -186,7 +186,20 @@ export interface FixPlanView {
   diff?: string;
   notes: string[];
   fingerprint: string;
+  /** What the requester may choose for this plan; chosen by index, so no ARN or tag key travels in Slack. */
+  choice?: FixPlanChoice;
 }
+
+/** The options of a plan as the Fix modal offers them. Labels are untrusted and unescaped. */
+export interface FixPlanChoice {
+  kind: "kms-key" | "tag-key";
+  labels: string[];
+  /** The index of the label the plan used; absent for the default (no key, or every flagged tag). */
+  selected?: number;
+}
+
+/** A requester's pick in the Fix modal: the index of one of `FixPlanChoice.labels`. */
+export type FixChoiceIndex = number;
 
 /** A remediation request as its Slack message shows it. */
 export interface FixRequestView {
@@ -241,13 +254,14 @@ export interface FixClick {
 
 export interface RemediationsPort {
   /** The plan from a fresh read of the resource, for the Fix modal. */
-  preview(ref: string): Promise<FixAnswer<{ preview: FixPreview }>>;
-  /** Records a request for exactly the plan the user saw (`fingerprint`). */
+  preview(ref: string, choice?: FixChoiceIndex): Promise<FixAnswer<{ preview: FixPreview }>>;
+  /** Records a request for exactly the plan the user saw (`fingerprint`), made with the same choice. */
   request(input: {
     ref: string;
     userId: string;
     reason?: string;
     fingerprint: string;
+    choice?: FixChoiceIndex;
   }): Promise<FixAnswer<{ request: FixRequestView }>>;
   get(requestId: string): Promise<FixRequestView | undefined>;
   setMessage(requestId: string, channel: string, ts: string): Promise<void>;
