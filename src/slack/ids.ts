@@ -9,6 +9,8 @@ export const ACTION_IDS = {
   /** The overflow menu on compact finding rows; its option values are `fix:REF`, `suppress:REF`, `details:REF`. */
   findingMenu: "finding:menu",
   homeRefresh: "home:refresh",
+  /** The Fix modal's select of a plan option (key, tag); its option values are `all` or a candidate index. */
+  fixChoice: "fix:choice",
   /** Buttons on a fix request message; their value is the request id and nothing else. */
   requestApprove: "request:approve",
   requestReject: "request:reject",
@@ -41,6 +43,7 @@ export const BLOCK_IDS = {
   suppressReason: "suppress:reason",
   suppressDuration: "suppress:duration",
   fixReason: "fix:reason",
+  fixChoice: "fix:choice",
   rejectReason: "reject:reason",
 } as const;
 

@@ -2,6 +2,7 @@
 import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../deps.js";
 import * as findingAction from "./actions/finding-action.js";
+import * as fixChoice from "./actions/fix-choice.js";
 import * as homeRefresh from "./actions/home-refresh.js";
 import * as requestAction from "./actions/request-action.js";
 import * as forecastAudit from "./commands/forecast-audit.js";
@@ -18,6 +19,7 @@ const ALL = [
   suppressSubmit,
   appHomeOpened,
   fixSubmit,
+  fixChoice,
   requestAction,
   rejectSubmit,
   requestSweep,

@@ -3,26 +3,32 @@
  * call, the before/after), an optional reason and Request approval. Its submission is parsed by
  * parseFixSubmission.
  */
-import type { ModalView } from "@slack/types";
+import type { ModalView, PlainTextOption, SectionBlock } from "@slack/types";
 import { z } from "zod";
 import { FINDING_REF_PATTERN } from "../finding-ref.js";
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from "../ids.js";
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from "../ids.js";
 import { LIMITS } from "../limits.js";
 import { escapeMrkdwn, mentionChannel, truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
-import type { FindingRecord, FixPreview } from "../ports.js";
+import type { FindingRecord, FixPlanChoice, FixPreview } from "../ports.js";
 import { context, plain, section } from "./blocks.js";
 import { findingLines, planBlocks } from "./fix-plan.js";
 import { severityBadge } from "./format.js";
 
-const metadataSchema = z.object({
+/** Block Kit allows 100 options in a static select; the tag select spends one on "all flagged tags". */
+export const MAX_CHOICES = 100;
+const ALL_TAGS = "all";
+
+export const fixMetadataSchema = z.object({
   ref: z.string().regex(FINDING_REF_PATTERN),
   fingerprint: z.string().regex(/^[a-f0-9]{64}$/),
   channelId: z
     .string()
     .regex(/^[CGD][A-Z0-9]{2,}$/)
     .optional(),
+  /** The candidate index the shown plan (and its fingerprint) was made with. */
+  choice: z.number().int().min(0).max(MAX_CHOICES).optional(),
 });
-export type FixMetadata = z.infer<typeof metadataSchema>;
+export type FixMetadata = z.infer<typeof fixMetadataSchema>;
 
 /** The first view, opened within the trigger's 3 seconds while the plan is made from a fresh read. */
 export function renderFixModal(record: FindingRecord, ref: string): ModalView {
@@ -44,6 +50,52 @@ export function renderFixModal(record: FindingRecord, ref: string): ModalView {
   };
 }
 
+function choiceOption(label: string, index: number): PlainTextOption {
+  return { text: plain(untrusted(label), LIMITS.optionText), value: String(index) };
+}
+
+/** A select of the plan's candidates; values are indexes (or `all`), never the ARN or tag key. */
+export function renderChoiceBlock(choice: FixPlanChoice): SectionBlock {
+  const tags = choice.kind === "tag-key";
+  const options: PlainTextOption[] = [];
+  if (tags) options.push({ text: plain("All flagged tags", LIMITS.optionText), value: ALL_TAGS });
+  choice.labels.slice(0, MAX_CHOICES - options.length).forEach((label, i) => {
+    options.push(choiceOption(label, i));
+  });
+  const initial =
+    choice.selected !== undefined
+      ? options.find((o) => o.value === String(choice.selected))
+      : tags
+        ? options[0]
+        : undefined;
+  const cut = choice.labels.length > options.length - (tags ? 1 : 0);
+  const text = tags
+    ? "*Tags to remove:* every flagged tag, or just one."
+    : `*Key:* the customer-managed key (enabled, symmetric, in the bucket's region) to encrypt with.${
+        cut ? ` Only the first ${options.length} are offered.` : ""
+      }`;
+  return {
+    type: "section",
+    block_id: BLOCK_IDS.fixChoice,
+    text: { type: "mrkdwn", text },
+    accessory: {
+      type: "static_select",
+      action_id: ACTION_IDS.fixChoice,
+      placeholder: plain(tags ? "Choose tags" : "Choose a key", LIMITS.optionText),
+      options,
+      ...(initial ? { initial_option: initial } : {}),
+    },
+  };
+}
+
+/** The choice a select's option value stands for: an index, or undefined for the default (`all`). */
+export function parseChoiceValue(value: string): { ok: true; choice?: number } | { ok: false } {
+  if (value === ALL_TAGS) return { ok: true };
+  if (!/^\d{1,3}$/.test(value)) return { ok: false };
+  const choice = Number(value);
+  return choice < MAX_CHOICES ? { ok: true, choice } : { ok: false };
+}
+
 /** The plan, with Request approval when there is something safe to do. */
 export function renderFixPlanModal(
   preview: FixPreview,
@@ -57,6 +109,7 @@ export function renderFixPlanModal(
     : "The request is posted in this channel";
   const blocks: ModalView["blocks"] = [
     section(`*${escapeMrkdwn(preview.remediationTitle)}*\n${findingLines(preview.finding)}`),
+    ...(plan.choice ? [renderChoiceBlock(plan.choice)] : []),
     ...planBlocks(plan),
   ];
   if (canRequest) {
@@ -126,7 +179,7 @@ export function parseFixSubmission(privateMetadata: string, stateValues: unknown
   } catch {
     raw = undefined;
   }
-  const metadata = metadataSchema.safeParse(raw);
+  const metadata = fixMetadataSchema.safeParse(raw);
   if (!metadata.success) {
     return { ok: false, errors: { [BLOCK_IDS.fixReason]: "This form has expired; open Fix again." } };
   }

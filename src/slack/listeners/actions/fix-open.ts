@@ -2,8 +2,10 @@
  * Fix on a finding: the modal opens at once (the trigger lasts 3 seconds), then shows the exact plan made
  * from a fresh read of the resource. Called by finding-action.ts, which owns the finding buttons.
  */
+import type { ModalView } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { ListenerDeps } from "../../deps.js";
+import type { RemediationsPort } from "../../ports.js";
 import { renderFixModal, renderFixPlanModal, renderFixUnavailableModal } from "../../views/fix-modal.js";
 import { renderFindingGoneModal } from "../../views/notice-modal.js";
 import { approversConfigured } from "../fix-messages.js";
@@ -39,21 +41,26 @@ export async function openFixModal(
   }
   deps.tasks.run("fix:preview", async () => {
     const answer = await port.preview(input.ref);
-    if (!answer.ok) {
-      await update(renderFixUnavailableModal(answer.reason));
-      return;
-    }
-    const { approvalsChannel } = deps.config.slack;
-    await update(
-      renderFixPlanModal(
-        answer.preview,
-        {
-          ref: input.ref,
-          fingerprint: answer.preview.plan.fingerprint,
-          ...(input.channelId ? { channelId: input.channelId } : {}),
-        },
-        { ...(approvalsChannel ? { approvalsChannel } : {}), approversConfigured: approversConfigured(deps) },
-      ),
-    );
+    await update(fixPlanView(deps, answer, { ref: input.ref, channelId: input.channelId }));
   });
+}
+
+/** The modal for a preview answer: the plan made with `choice`, or why there is none. */
+export function fixPlanView(
+  deps: ListenerDeps,
+  answer: Awaited<ReturnType<RemediationsPort["preview"]>>,
+  input: { ref: string; channelId: string | undefined; choice?: number },
+): ModalView {
+  if (!answer.ok) return renderFixUnavailableModal(answer.reason);
+  const { approvalsChannel } = deps.config.slack;
+  return renderFixPlanModal(
+    answer.preview,
+    {
+      ref: input.ref,
+      fingerprint: answer.preview.plan.fingerprint,
+      ...(input.channelId ? { channelId: input.channelId } : {}),
+      ...(input.choice !== undefined ? { choice: input.choice } : {}),
+    },
+    { ...(approvalsChannel ? { approvalsChannel } : {}), approversConfigured: approversConfigured(deps) },
+  );
 }

@@ -23,7 +23,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     await ack();
     const userId = body.user.id;
-    const { ref, fingerprint, channelId } = parsed.metadata;
+    const { ref, fingerprint, channelId, choice } = parsed.metadata;
     deps.tasks.run("fix:request", async () => {
       const port = deps.ports.remediations;
       const where = { channel: channelId, user: userId };
@@ -50,6 +50,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         ref,
         userId,
         fingerprint,
+        ...(choice !== undefined ? { choice } : {}),
         ...(parsed.reason ? { reason: parsed.reason } : {}),
       });
       if (!answer.ok) {
