@@ -81,3 +81,33 @@ describe("limits", () => {
     expect(byText.flat()).toHaveLength(20);
   });
 });
+
+describe("select menus", () => {
+  const select = (options: number, initial?: string) => ({
+    type: "actions" as const,
+    elements: [
+      {
+        type: "static_select",
+        action_id: "fix:choice",
+        options: Array.from({ length: options }, (_, i) => ({
+          text: { type: "plain_text", text: `key ${i}` },
+          value: String(i),
+        })),
+        ...(initial !== undefined
+          ? { initial_option: { text: { type: "plain_text", text: "x" }, value: initial } }
+          : {}),
+      },
+    ],
+  });
+
+  it("accepts up to 100 options with an initial option among them", () => {
+    expect(checkMessage({ text: "t", blocks: [select(100, "99")] as never })).toEqual([]);
+  });
+
+  it("flags too many options and an initial option that is not offered", () => {
+    expect(checkMessage({ text: "t", blocks: [select(101)] as never }).join()).toContain(
+      "101 static_select options",
+    );
+    expect(checkMessage({ text: "t", blocks: [select(3, "7")] as never }).join()).toContain("initial_option");
+  });
+});

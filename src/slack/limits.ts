@@ -18,6 +18,7 @@ export const LIMITS = {
   actionId: 255,
   blockId: 255,
   overflowOptions: 5,
+  selectOptions: 100,
   optionText: 75,
   optionValue: 150,
   modalTitle: 24,
@@ -81,10 +82,15 @@ function checkElement(where: string, element: Record<string, unknown>, problems:
     if (typeof value === "string" && value.length > LIMITS.buttonValue)
       problems.push(`${where}: value too long`);
   }
-  if (element.type === "overflow") {
+  if (element.type === "overflow" || element.type === "static_select") {
     const options = Array.isArray(element.options) ? (element.options as Record<string, unknown>[]) : [];
-    if (options.length < 1 || options.length > LIMITS.overflowOptions) {
-      problems.push(`${where}: ${options.length} overflow options`);
+    const max = element.type === "overflow" ? LIMITS.overflowOptions : LIMITS.selectOptions;
+    if (options.length < 1 || options.length > max) {
+      problems.push(`${where}: ${options.length} ${element.type} options`);
+    }
+    const initial = element.initial_option as Record<string, unknown> | undefined;
+    if (initial !== undefined && !options.some((o) => o.value === initial.value)) {
+      problems.push(`${where}: initial_option is not one of the options`);
     }
     options.forEach((option, i) => {
       checkText(`${where}.options[${i}]`, option.text, LIMITS.optionText, problems);
@@ -129,6 +135,12 @@ function checkBlock(where: string, block: AnyBlock, problems: string[]): void {
       elements.forEach((e, i) => {
         if (isTextObject(e)) checkText(`${where}.elements[${i}]`, e, LIMITS.sectionText, problems);
       });
+      break;
+    }
+    case "input": {
+      if (typeof b.element === "object" && b.element !== null) {
+        checkElement(`${where}.element`, b.element as Record<string, unknown>, problems);
+      }
       break;
     }
     case "actions": {
