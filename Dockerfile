@@ -1,18 +1,16 @@
 # syntax=docker/dockerfile:1
-# forecast-audit: multi-stage build on Node 22 LTS; the runtime image has production dependencies only
+# forecast-audit: multi-stage build on Node 24 LTS; the runtime image has production dependencies only
 # and runs as a non-root user.
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles when no prebuilt binary matches.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DATABASE_URL=sqlite:/data/forecast-audit.db
 WORKDIR /app

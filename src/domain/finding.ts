@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CollectError } from "./result.js";
 import type { Severity } from "./severity.js";
 
@@ -53,4 +54,27 @@ export interface Finding {
 /** The key that identifies one finding across scans. */
 export function findingKey(f: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn">): string {
   return `${f.controlId}|${f.accountId}|${f.region}|${f.resourceArn}`;
+}
+
+const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/**
+ * The short, opaque id of a finding, stable across scans: derived from its key by hashing, so it never
+ * carries resource text (names, tags, paths) and can be printed, pasted and logged anywhere. 12 characters
+ * of Crockford base32 (60 bits): a collision among a million findings has odds of about one in two million.
+ */
+export function findingId(f: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn">): string {
+  const digest = createHash("sha256").update(findingKey(f)).digest();
+  let bits = 0n;
+  for (let i = 0; i < 8; i++) bits = (bits << 8n) | BigInt(digest[i] ?? 0);
+  let out = "";
+  for (let i = 0; i < 12; i++) {
+    out += ID_ALPHABET[Number((bits >> BigInt(64 - 5 * (i + 1))) & 31n)];
+  }
+  return `f-${out}`;
+}
+
+/** True for a string shaped like a finding id (`f-` and 12 base32 characters). */
+export function isFindingId(text: string): boolean {
+  return /^f-[0-9a-hjkmnp-tv-z]{12}$/.test(text);
 }
