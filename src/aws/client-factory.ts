@@ -3,6 +3,10 @@
  * `AWS_REGION`, `AWS_ENDPOINT_URL[_<SERVICE>]` …, never re-implemented here), STS AssumeRole with ExternalId
  * per account, adaptive retries, and FIPS for Forecast where it exists. Clients are memoised per account,
  * service and region.
+ *
+ * Every call is bounded: a connect timeout, a request timeout that aborts the attempt (the SDK only warns
+ * unless `throwOnRequestTimeout` is set) and an idle-socket timeout for a body that stalls; each is a
+ * `TimeoutError`, which the retry strategy retries like any transient error.
  */
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ForecastClient } from "@aws-sdk/client-forecast";
@@ -18,7 +22,9 @@ import { parseArn } from "../domain/arn.js";
 import type { CallCounter } from "./call-counter.js";
 import type { AccountClients } from "./clients.js";
 import { isForecastFipsRegion } from "./regions.js";
+import { rejectNonAwsAnswers } from "./response-check.js";
 import { createAdaptiveRetryStrategy, createRateLimiterPool } from "./retry-strategy.js";
+import { withoutAccountHostPrefix } from "./s3-control-endpoint.js";
 
 export type RequestHandlerInput = NonNullable<S3ClientConfig["requestHandler"]>;
 
@@ -39,6 +45,12 @@ export interface ClientFactoryOptions {
    * once per congestion event, shared by the clients of one account, service and region).
    */
   maxAttempts?: number;
+  /** Time to establish a connection, per attempt. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Time from sending a request to its response headers, and the longest silence while reading a body, per attempt. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Where the HTTP handler's warnings go (socket pool exhausted …); default: nowhere, so none reaches the progress output. */
+  logger?: HandlerLogger;
   /** One endpoint for every service (tests against moto or an emulator); the standard env vars need no option. */
   endpoint?: string;
   /** Default region; otherwise the SDK's region chain, else `us-east-1`. */
@@ -89,6 +101,18 @@ export class ClientFactoryError extends Error {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** What the SDK's HTTP handler logs to. */
+export interface HandlerLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
+}
+
+const SILENT: HandlerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Temporary credentials are refreshed this long before they expire. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -149,9 +173,13 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
   const rateLimiters = createRateLimiterPool();
   const retryStrategy = (scope: string) => createAdaptiveRetryStrategy(maxAttempts, rateLimiters.get(scope));
   const maxSockets = Math.max(50, options.concurrencyHint ?? 0);
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const requestHandler: RequestHandlerInput = options.requestHandler ?? {
-    connectionTimeout: 5_000,
-    requestTimeout: 60_000,
+    connectionTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeout,
+    logger: options.logger ?? SILENT,
     httpAgent: { keepAlive: true, maxSockets },
     httpsAgent: { keepAlive: true, maxSockets },
   };
@@ -164,10 +192,10 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
   })();
 
   function track<C extends Destroyable & { middlewareStack: { use(plugin: never): void } }>(client: C): C {
-    if (options.callCounter) {
-      // Every client's stack accepts a plugin typed for its own input/output unions; ours reads neither.
-      (client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void)(options.callCounter.plugin);
-    }
+    // Every client's stack accepts a plugin typed for its own input/output unions; ours read neither.
+    const use = client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void;
+    use(rejectNonAwsAnswers);
+    if (options.callCounter) use(options.callCounter.plugin);
     built.push(client);
     return client;
   }
@@ -266,9 +294,14 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
           ),
         ),
       s3control: (region) =>
-        memo(`s3control:${region}`, () =>
-          track(new S3ControlClient(commonConfig(region, credentials, `${accountId}:s3control:${region}`))),
-        ),
+        memo(`s3control:${region}`, () => {
+          const client = new S3ControlClient(
+            commonConfig(region, credentials, `${accountId}:s3control:${region}`),
+          );
+          // S3 Control puts the account id in front of the host; an emulator's IP endpoint cannot take it.
+          client.config.endpointProvider = withoutAccountHostPrefix(client.config.endpointProvider);
+          return track(client);
+        }),
       kms: (region) =>
         memo(`kms:${region}`, () =>
           track(new KMSClient(commonConfig(region, credentials, `${accountId}:kms:${region}`))),
@@ -329,7 +362,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
           requestHandler,
           ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
         },
-        ...(options.callCounter ? { clientPlugins: [options.callCounter.plugin] } : {}),
+        clientPlugins: [rejectNonAwsAnswers, ...(options.callCounter ? [options.callCounter.plugin] : [])],
       }),
     );
     await credentials();

@@ -19,15 +19,15 @@ import { parsePolicyDocument } from "../../domain/policy-document.js";
 import { failed, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import type { Limit } from "./limit.js";
+import { type Limit, sendOptions } from "./limit.js";
 
 export async function collectAccountSummary(
   clients: AccountClients,
   limit: Limit,
 ): Promise<Slice<AccountSummary>> {
   return attempt("iam:GetAccountSummary", () =>
-    limit(async () => {
-      const out = await clients.iam().send(new GetAccountSummaryCommand({}));
+    limit(async (signal) => {
+      const out = await clients.iam().send(new GetAccountSummaryCommand({}), sendOptions(signal));
       const map = out.SummaryMap ?? {};
       return {
         accountMfaEnabled: (map.AccountMFAEnabled ?? 0) > 0,
@@ -59,13 +59,14 @@ export async function collectAuthorizationDetails(
     const managedPolicies: Record<string, ManagedPolicy> = {};
     let marker: string | undefined;
     do {
-      const page = await limit(() =>
+      const page = await limit((signal) =>
         clients.iam().send(
           new GetAccountAuthorizationDetailsCommand({
             Filter: ["User", "Group", "Role", "LocalManagedPolicy"],
             MaxItems: 1000,
             ...(marker !== undefined ? { Marker: marker } : {}),
           }),
+          sendOptions(signal),
         ),
       );
       for (const user of page.UserDetailList ?? []) {
