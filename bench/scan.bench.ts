@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       },
     });
     const collected = performance.now();
-    const findings: Finding[] = evaluateInventory(inventory, { requireFips: false, now });
+    const { findings }: { findings: Finding[] } = evaluateInventory(inventory, { requireFips: false, now });
     const finished = performance.now();
     const peakRss = rss.stop();
     trace?.stop();
