@@ -127,7 +127,8 @@ function roleName(arn: string): string | undefined {
 
 /**
  * The roles Forecast is given, read from the authorization details (no per-role calls). A role of another
- * account, or one IAM does not list, is an error (`RoleNotInAccount`), never a silent pass.
+ * account cannot be read from here (`RoleNotInAccount`, an ERROR); one of this account that the complete
+ * listing does not hold does not exist (`NoSuchEntity`, as IAM says it): it is gone, never a silent pass.
  */
 export function resolveRoles(
   accountId: string,
@@ -171,7 +172,7 @@ export function resolveRoles(
       role: found
         ? { ok: true, value: found }
         : failed({
-            code: "RoleNotInAccount",
+            code: "NoSuchEntity",
             message: `No role ${arn} exists in account ${accountId}.`,
             action: "iam:GetRole",
           }),

@@ -44,8 +44,9 @@ export async function collectKey(
   const metadata = await attempt("kms:DescribeKey", () =>
     limit(async (signal) => {
       const out = await kms.send(new DescribeKeyCommand({ KeyId: ref }), sendOptions(signal));
+      // An answer without metadata is not an AWS answer; it says nothing about whether the key exists.
       if (!out.KeyMetadata)
-        throw Object.assign(new Error("DescribeKey returned no metadata."), { name: "NotFoundException" });
+        throw Object.assign(new Error("DescribeKey returned no key metadata."), { name: "InvalidResponse" });
       return toKeyMetadata(out.KeyMetadata);
     }),
   );
