@@ -290,7 +290,7 @@ export class KyselyStore implements Store {
         ...scanFromRow({ ...scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
         counts,
       };
-      return { scan, changes: applied.changes };
+      return { scan, changes: applied.changes, notRechecked: applied.notRechecked.map((s) => toRecord(s)) };
     });
     this.logger?.debug(
       { scanId, changes: result.changes.length, counts: result.scan.counts },

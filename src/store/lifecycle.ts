@@ -142,6 +142,8 @@ export interface ApplyScanOutput {
   counts: ScanCounts;
   /** The `control|account|region` triples this scan read completely (to record as covered). */
   covered: string[];
+  /** Failing findings in the scan's scope that it could not re-check, as they stand after it. */
+  notRechecked: FindingState[];
 }
 
 /** An account's evidence, indexed for lookups. */
@@ -191,6 +193,7 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   };
   const errored = new Set<string>();
   const scanned = new Set([...scope.regions, "global"]);
+  const notRechecked: FindingState[] = [];
 
   const record = (key: string, from: Lifecycle | null, transition: Transition): void => {
     const change: LifecycleChange = { key, from, to: transition.to };
@@ -219,6 +222,7 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
     const next = evolve(previous, finding, key, { scanId, observedAt, at }, transition, reach);
     if (transition) record(key, previous?.lifecycle ?? null, transition);
     upserts.push(next);
+    if (next.notRecheckedSince !== undefined && isFailing(next.lifecycle)) notRechecked.push(next);
   }
 
   /** Whether the scan read the control's scope completely in this region of the account. */
@@ -251,8 +255,14 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
     const transition = seen ? nextLifecycle(previous.lifecycle, seen) : undefined;
     if (!transition) {
       // Kept as it was: the scan could not re-check it.
-      if (!known || previous.notRecheckedSince !== undefined) continue;
-      upserts.push({ ...previous, notRecheckedSince: lastChecked(previous) });
+      if (!known) continue;
+      if (previous.notRecheckedSince !== undefined) {
+        notRechecked.push(previous);
+        continue;
+      }
+      const marked = { ...previous, notRecheckedSince: lastChecked(previous) };
+      upserts.push(marked);
+      notRechecked.push(marked);
       continue;
     }
     record(key, previous.lifecycle, transition);
@@ -276,7 +286,7 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
       }
     }
   }
-  return { upserts, changes, counts, covered };
+  return { upserts, changes, counts, covered, notRechecked };
 }
 
 /** When the finding was last evaluated (PASS or FAIL); rows from before that was recorded fall back. */

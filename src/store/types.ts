@@ -93,6 +93,11 @@ export interface LifecycleChange {
 export interface CompletedScan {
   scan: ScanRecord;
   changes: LifecycleChange[];
+  /**
+   * Failing findings in the scan's scope that it could not re-check (an ERROR, an incomplete scope): kept as
+   * they were, each with `notRecheckedSince`. Suppressed ones included.
+   */
+  notRechecked?: FindingRecord[];
 }
 
 export interface FindingRecord {
