@@ -489,6 +489,26 @@ describe("bounded, honest calls", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("aborts calls still in flight, and their retries, when the factory is destroyed", async () => {
+    const aws = await scriptedAws(() => {});
+    const factory = createClientFactory({
+      requireFips: false,
+      sessionName: "cli",
+      credentials: BASE,
+      endpoint: aws.url,
+      region: "us-east-1",
+      requestTimeoutMs: 60_000,
+    });
+    const clients = await factory.forAccount({ id: "111122223333" });
+    const pending = clients.s3("us-east-1").send(new GetBucketPolicyCommand({ Bucket: "data" }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    factory.destroy();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(aws.requests).toHaveLength(1);
+  });
+
   it("retries a dropped connection", async () => {
     const aws = await scriptedAws((n, res) => {
       if (n === 1) return res.socket?.destroy();

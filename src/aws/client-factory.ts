@@ -165,6 +165,31 @@ interface Destroyable {
   destroy(): void;
 }
 
+/** The part of the SDK's request handler this module wraps. */
+interface HttpHandlerLike {
+  handle(
+    request: unknown,
+    options?: { abortSignal?: AbortSignal; requestTimeout?: number },
+  ): Promise<unknown>;
+  destroy?(): void;
+  updateHttpClientConfig?(key: never, value: never): void;
+  httpHandlerConfigs?(): unknown;
+}
+
+/** `inner`, with every request also aborted by `signal`. */
+function abortableHandler(inner: HttpHandlerLike, signal: AbortSignal): HttpHandlerLike {
+  return {
+    handle: (request, handlerOptions = {}) => {
+      const own = handlerOptions.abortSignal;
+      const abortSignal = own ? AbortSignal.any([own, signal]) : signal;
+      return inner.handle(request, { ...handlerOptions, abortSignal });
+    },
+    destroy: () => inner.destroy?.(),
+    updateHttpClientConfig: (key, value) => inner.updateHttpClientConfig?.(key, value),
+    httpHandlerConfigs: () => inner.httpHandlerConfigs?.() ?? {},
+  };
+}
+
 export function createClientFactory(options: ClientFactoryOptions): ClientFactory {
   const env = options.env ?? process.env;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -191,11 +216,24 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     return () => Promise.resolve(given);
   })();
 
-  function track<C extends Destroyable & { middlewareStack: { use(plugin: never): void } }>(client: C): C {
+  // Aborts every request still in flight, and any retry of it, when the factory is destroyed: a call the scan
+  // gave up on at its deadline must not keep a process alive for attempts × requestTimeout.
+  const lifetime = new AbortController();
+
+  function track<
+    C extends Destroyable & {
+      middlewareStack: { use(plugin: never): void };
+      config: { requestHandler: unknown };
+    },
+  >(client: C): C {
     // Every client's stack accepts a plugin typed for its own input/output unions; ours read neither.
     const use = client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void;
     use(rejectNonAwsAnswers);
     if (options.callCounter) use(options.callCounter.plugin);
+    client.config.requestHandler = abortableHandler(
+      client.config.requestHandler as HttpHandlerLike,
+      lifetime.signal,
+    );
     built.push(client);
     return client;
   }
@@ -389,6 +427,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     currentAccount,
     defaultRegion,
     destroy() {
+      lifetime.abort(new Error("The AWS clients were closed."));
       for (const client of built.splice(0)) client.destroy();
       accounts.clear();
       rateLimiters.clear();

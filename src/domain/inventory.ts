@@ -133,6 +133,8 @@ export interface ForecastResource {
   status?: string;
   /** The ARN of the resource it belongs to (dataset group, predictor, forecast, what-if analysis …). */
   parentArn?: string;
+  /** Predictors only: whether the listing says it is an AutoPredictor (known even when its Describe fails). */
+  autoPredictor?: boolean;
   tags: Slice<Tag[]>;
   config: Slice<ForecastResourceConfig>;
 }

@@ -154,6 +154,7 @@ interface Listed {
   name: string;
   status?: string | undefined;
   parentArn?: string | undefined;
+  autoPredictor?: boolean | undefined;
   config: ForecastResourceConfig | Describe;
 }
 
@@ -282,7 +283,10 @@ const COLLECTORS: readonly TypeCollector[] = [
                       false,
                     ),
                 };
-          return listed(PredictorArn, s.PredictorName, s.Status, s.DatasetGroupArn, describe);
+          return listed(PredictorArn, s.PredictorName, s.Status, s.DatasetGroupArn, describe).map((item) => ({
+            ...item,
+            autoPredictor: s.IsAutoPredictor === true,
+          }));
         }),
         next: out.NextToken,
       };
@@ -527,6 +531,7 @@ export async function collectForecastRegion(
     const resource: ForecastResource = { type, arn: item.arn, name: item.name, tags, config };
     if (item.status !== undefined) resource.status = item.status;
     if (item.parentArn !== undefined) resource.parentArn = item.parentArn;
+    if (item.autoPredictor !== undefined) resource.autoPredictor = item.autoPredictor;
     return resource;
   };
 

@@ -87,7 +87,10 @@ export const RESOURCE_LABELS: Record<ForecastResourceType, string> = {
 
 /** `dataset "retail_sales"` (auto predictors read as `auto predictor`), the name masked. */
 export function describeResource(resource: ForecastResource): string {
-  const auto = resource.type === "predictor" && resource.config.ok && resource.config.value.isAutoPredictor;
+  // The listing says it, so a predictor reads the same whether or not its Describe succeeded.
+  const auto =
+    resource.type === "predictor" &&
+    (resource.autoPredictor ?? (resource.config.ok && resource.config.value.isAutoPredictor === true));
   return `${auto ? "auto predictor" : RESOURCE_LABELS[resource.type]} ${quotedName(resource.name)}`;
 }
 
