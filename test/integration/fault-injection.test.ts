@@ -34,7 +34,7 @@ import { runCli, runCliProcess } from "../support/cli-runner.js";
 import { type Fault, type FaultProxy, type FaultRule, startFaultProxy } from "../support/fault-proxy.js";
 import { type ForecastEmulator, startForecastEmulator } from "../support/forecast-emulator/index.js";
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, type MotoServer, startMoto } from "../support/moto.js";
-import { SCENARIO_REGION, seedScenario } from "../support/scenario.js";
+import { SCENARIO_REGION, type Scenario, SECURE_BUCKET, seedScenario } from "../support/scenario.js";
 
 const ACCOUNT = MOTO_ACCOUNT_ID;
 /** Short enough that a faulted scan takes about a second, long enough for moto on a busy machine. */
@@ -85,7 +85,8 @@ async function scan(
       now: startedAt,
     });
     const result = finishScan(
-      { config: { requireFips: false } },
+      // FIPS required, so that the FIPS control has something to judge too.
+      { config: { requireFips: true } },
       {
         scope: { accounts: [{ id: ACCOUNT }], regions },
         trigger: { kind: "cli", user: "fault-suite" },
@@ -188,12 +189,55 @@ async function faultedScan(rules: FaultRule[], options: Parameters<typeof scan>[
   }
 }
 
+/**
+ * Beyond the scenario: one resource of every Forecast type the scenario lacks, each with an S3 path (reading
+ * from the secure bucket, with the scoped role), so the scan calls every `Describe*` too.
+ */
+function seedEveryForecastType(scenario: Scenario): void {
+  const state = emulator.state;
+  const s3 = (path: string) => ({
+    S3Config: { Path: `s3://${SECURE_BUCKET}/${path}`, RoleArn: scenario.roles.scoped },
+  });
+  const predictor = scenario.forecast.autoPredictor;
+  state.createPredictorBacktestExportJob({
+    PredictorBacktestExportJobName: "backtest",
+    PredictorArn: predictor,
+    Destination: s3("backtest/"),
+  });
+  const explainability = state.createExplainability({
+    ExplainabilityName: "drivers",
+    ResourceArn: predictor,
+    DataSource: s3("explain/"),
+  });
+  state.createExplainabilityExport({
+    ExplainabilityExportName: "drivers_export",
+    ExplainabilityArn: explainability,
+    Destination: s3("explain-out/"),
+  });
+  const analysis = state.createWhatIfAnalysis({
+    WhatIfAnalysisName: "promo",
+    ForecastArn: scenario.forecast.forecast,
+  });
+  const whatIf = state.createWhatIfForecast({
+    WhatIfForecastName: "promo_up",
+    WhatIfAnalysisArn: analysis,
+    TimeSeriesReplacementsDataSource: { ...s3("replacements.csv"), Schema: { Attributes: [] } },
+  });
+  state.createWhatIfForecastExport({
+    WhatIfForecastExportName: "promo_export",
+    WhatIfForecastArns: [whatIf],
+    Destination: s3("what-if-out/"),
+  });
+  state.createMonitor({ MonitorName: "drift", ResourceArn: predictor });
+}
+
 beforeAll(async () => {
   moto = await startMoto({ awsManagedPolicies: true });
   emulator = await startForecastEmulator({ accountId: ACCOUNT, region: SCENARIO_REGION });
   await moto.reset();
   emulator.reset();
-  await seedScenario(moto, emulator);
+  const scenario = await seedScenario(moto, emulator);
+  seedEveryForecastType(scenario);
   proxy = await startFaultProxy({ moto: moto.url, forecast: emulator.url });
   dir = await mkdtemp(join(tmpdir(), "forecast-audit-faults-"));
 
