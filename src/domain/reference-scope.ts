@@ -60,6 +60,18 @@ function regionOfArn(arn: string): string | undefined {
  * role (by ARN): the scanned regions whose Forecast resources or trails lead to it.
  */
 export function referenceReach(account: AccountInventory): Record<string, string[]> {
+  const cached = reachCache.get(account);
+  if (cached) return cached;
+  const computed = computeReach(account);
+  reachCache.set(account, computed);
+  return computed;
+}
+
+// Controls ask for these once each over the same (never mutated) inventory: computed once per account.
+const reachCache = new WeakMap<AccountInventory, Record<string, string[]>>();
+const gapsCache = new WeakMap<AccountInventory, ScopeGap[]>();
+
+function computeReach(account: AccountInventory): Record<string, string[]> {
   const reach = new Map<string, Set<string>>();
   const add = (arn: string, regions: Iterable<string>) => {
     let set = reach.get(arn);
@@ -102,6 +114,14 @@ export function referenceReach(account: AccountInventory): Record<string, string
 
 /** Every failed read that leads to referenced buckets, keys or roles, by the scanned region it leaves incomplete. */
 export function referenceGaps(account: AccountInventory): ScopeGap[] {
+  const cached = gapsCache.get(account);
+  if (cached) return cached;
+  const computed = computeGaps(account);
+  gapsCache.set(account, computed);
+  return computed;
+}
+
+function computeGaps(account: AccountInventory): ScopeGap[] {
   const gaps: ScopeGap[] = [];
   for (const region of account.regions) {
     for (const type of FORECAST_RESOURCE_TYPES) {
