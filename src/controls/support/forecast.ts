@@ -111,8 +111,6 @@ export const DESCRIBE_ACTIONS: Record<ForecastResourceType, string> = {
   monitor: "forecast:DescribeMonitor",
 };
 
-export { S3_PATH_TYPES } from "../../domain/inventory.js";
-
 export const EXPORT_TYPES = [
   "forecast-export-job",
   "predictor-backtest-export-job",
