@@ -6,7 +6,8 @@
  * the findings that ended in ERROR because of throttling — each with its target and PASS or MISS.
  * Options (argv or env): --resources N (BENCH_RESOURCES), --latency MS (BENCH_LATENCY_MS), --concurrency N
  * (BENCH_CONCURRENCY), --max-concurrent N (BENCH_MAX_CONCURRENT, the emulator's), --rate N (BENCH_RATE, the
- * emulator's requests per second; 0 = none), --buckets, --keys, --roles, --trace S (every S seconds: Forecast
+ * emulator's requests per second; 0 = none), --max-attempts N (BENCH_MAX_ATTEMPTS, the product's maxAttempts;
+ * default the configuration's 8), --buckets, --keys, --roles, --trace S (every S seconds: Forecast
  * calls per second and the state of the SDK's adaptive rate limiter). Exits 0 whatever the figures; non-zero
  * only when the run itself fails. Loopback only; one scan; stops by itself.
  */
@@ -16,11 +17,12 @@ import type { ForecastClient } from "@aws-sdk/client-forecast";
 import { type CallCounter, createCallCounter } from "../src/aws/call-counter.js";
 import { createClientFactory } from "../src/aws/client-factory.js";
 import { collectInventory } from "../src/aws/collect-inventory.js";
+import { configSchema } from "../src/config/schema.js";
 import type { Finding } from "../src/domain/finding.js";
 import type { Inventory } from "../src/domain/inventory.js";
 import { FORECAST_RESOURCE_TYPES } from "../src/domain/inventory.js";
 import { evaluateInventory } from "../src/scan/evaluate-inventory.js";
-import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoRequestHandler, startMoto } from "../test/support/moto.js";
+import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto } from "../test/support/moto.js";
 import { type EmulatorProcess, startEmulatorProcess } from "./support/forecast-emulator-child.js";
 import { minimumScanCalls } from "./support/scan-minimum.js";
 import { createDataKeys, seedMotoAccount } from "./support/scan-moto-account.js";
@@ -48,6 +50,8 @@ interface Options {
   roles: number;
   /** Seconds between trace lines (Forecast throughput and the SDK's adaptive rate limiter); 0 = none. */
   traceSeconds: number;
+  /** Attempts per call, the first included (the configuration's `maxAttempts`). */
+  maxAttempts: number;
 }
 
 const FLAGS: Record<string, { key: keyof Options; env: string; min: number }> = {
@@ -60,6 +64,7 @@ const FLAGS: Record<string, { key: keyof Options; env: string; min: number }> = 
   "--keys": { key: "keys", env: "BENCH_KEYS", min: 1 },
   "--roles": { key: "roles", env: "BENCH_ROLES", min: 1 },
   "--trace": { key: "traceSeconds", env: "BENCH_TRACE_S", min: 0 },
+  "--max-attempts": { key: "maxAttempts", env: "BENCH_MAX_ATTEMPTS", min: 1 },
 };
 
 class UsageError extends Error {}
@@ -98,6 +103,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     keys: given.keys ?? 10,
     roles: given.roles ?? 5,
     traceSeconds: given.traceSeconds ?? 0,
+    maxAttempts: given.maxAttempts ?? configSchema.parse({}).maxAttempts,
   };
 }
 
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   console.log(
     `bench:scan — ${fmtInt(options.resources)} Forecast resources, ${options.latencyMs} ms per Forecast call, ` +
-      `collector concurrency ${options.concurrency}, emulator max ${options.maxConcurrent} concurrent` +
+      `collector concurrency ${options.concurrency} (maxAttempts ${options.maxAttempts}), emulator max ${options.maxConcurrent} concurrent` +
       `${options.rate > 0 ? ` and ${options.rate} requests/s` : ""}; ${options.buckets} buckets, ${options.keys} keys, ${options.roles} roles`,
   );
 
@@ -253,9 +259,9 @@ async function main(): Promise<void> {
       requireFips: false,
       sessionName: "bench-scan",
       concurrencyHint: options.concurrency,
+      maxAttempts: options.maxAttempts,
       callCounter: counter,
-      // Routes S3 Control's `<account>.localhost` host to moto; every other request goes out unchanged.
-      requestHandler: motoRequestHandler(),
+      // The product's own HTTP handler: connect, request and idle-socket timeouts, every call bounded.
     });
 
     let progressEvents = 0;
@@ -279,6 +285,8 @@ async function main(): Promise<void> {
       lookbackDays: 7,
       maxEvents: 2_000,
       concurrency: options.concurrency,
+      // The configuration's default deadline (scanTimeoutMinutes: 60).
+      deadlineMs: 60 * 60_000,
       now,
       onProgress: (event) => {
         progressEvents += 1;
@@ -289,7 +297,7 @@ async function main(): Promise<void> {
       },
     });
     const collected = performance.now();
-    const findings: Finding[] = evaluateInventory(inventory, { requireFips: false, now });
+    const { findings }: { findings: Finding[] } = evaluateInventory(inventory, { requireFips: false, now });
     const finished = performance.now();
     const peakRss = rss.stop();
     trace?.stop();

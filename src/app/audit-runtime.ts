@@ -14,6 +14,18 @@ export interface AuditRuntime {
   destroy(): void;
 }
 
+/** The SDK's HTTP handler warnings (socket pool exhausted …) go to the log, never to the progress output. */
+function handlerLogger(logger: Logger) {
+  const child = logger.child({ component: "aws-http" });
+  const text = (content: unknown[]) => content.map(String).join(" ");
+  return {
+    debug: (...content: unknown[]) => child.debug(text(content)),
+    info: (...content: unknown[]) => child.info(text(content)),
+    warn: (...content: unknown[]) => child.warn(text(content)),
+    error: (...content: unknown[]) => child.error(text(content)),
+  };
+}
+
 export function createAuditRuntime(
   config: Config,
   options: { sessionName: string; logger: Logger } & Pick<ClientFactoryOptions, "callCounter" | "env">,
@@ -22,6 +34,10 @@ export function createAuditRuntime(
     requireFips: config.requireFips,
     sessionName: options.sessionName,
     concurrencyHint: config.concurrency,
+    maxAttempts: config.maxAttempts,
+    connectTimeoutMs: config.connectTimeoutSeconds * 1000,
+    requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+    logger: handlerLogger(options.logger),
     ...(options.callCounter ? { callCounter: options.callCounter } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
@@ -35,6 +51,7 @@ export function createAuditRuntime(
       lookbackDays: config.cloudtrailLookbackDays,
       maxEvents: config.cloudtrailMaxEvents,
       concurrency: config.concurrency,
+      deadlineMs: config.scanTimeoutMinutes * 60_000,
       now,
       onProgress,
     });

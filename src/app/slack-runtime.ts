@@ -62,6 +62,7 @@ function toSlackFinding(record: FindingRecord): SlackFindingRecord {
   }
   const guidance = controlById(record.controlId)?.guidance;
   if (guidance) out.guidance = guidance;
+  if (record.notRecheckedSince) out.notRecheckedSince = new Date(record.notRecheckedSince);
   return out;
 }
 

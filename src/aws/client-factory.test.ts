@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { DescribeDatasetGroupCommand } from "@aws-sdk/client-forecast";
 import { GetBucketPolicyCommand } from "@aws-sdk/client-s3";
@@ -12,7 +13,7 @@ import {
   sanitizeSessionName,
 } from "./client-factory.js";
 import { unlimited } from "./collectors/limit.js";
-import { collectBucket } from "./collectors/s3.js";
+import { collectAccountPublicAccessBlock, collectBucket } from "./collectors/s3.js";
 
 interface SeenRequest {
   method: string;
@@ -387,3 +388,228 @@ function offlineHandler() {
   };
   return { hosts, requestHandler };
 }
+
+describe("bounded, honest calls", () => {
+  type Reply = (res: ServerResponse) => void;
+  const sockets = new Set<Socket>();
+  const factories: ReturnType<typeof createClientFactory>[] = [];
+  afterEach(() => {
+    for (const f of factories.splice(0)) f.destroy();
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  });
+
+  /**
+   * A loopback stand-in for STS and one other service: GetCallerIdentity is answered, every other request is
+   * handed to `reply` with its 1-based number (which may answer, hang or drop the connection).
+   */
+  async function scriptedAws(reply: (n: number, res: ServerResponse, req: IncomingMessage) => void) {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        if (body.includes("Action=GetCallerIdentity")) {
+          res.setHeader("content-type", "text/xml");
+          res.end(callerIdentity("111122223333").body);
+          return;
+        }
+        requests.push(`${req.method} ${req.url}`);
+        reply(requests.length, res, req);
+      });
+    });
+    server.on("connection", (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    servers.push(server);
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}`, requests };
+  }
+
+  const policy: Reply = (res) => {
+    res.setHeader("content-type", "application/json");
+    res.end('{"Statement":[]}');
+  };
+
+  function factoryFor(url: string, extra: { requestTimeoutMs?: number; maxAttempts?: number } = {}) {
+    const factory = createClientFactory({
+      requireFips: false,
+      sessionName: "cli",
+      credentials: BASE,
+      endpoint: url,
+      region: "us-east-1",
+      ...extra,
+    });
+    factories.push(factory);
+    return factory;
+  }
+  it("aborts an attempt that gets no answer within the request timeout, and retries it", async () => {
+    const aws = await scriptedAws((n, res) => {
+      if (n > 1) policy(res); // the first attempt hangs: no status line, ever
+    });
+    const clients = await factoryFor(aws.url, { requestTimeoutMs: 300 }).forAccount({ id: "111122223333" });
+    const started = Date.now();
+    const out = await clients.s3("us-east-1").send(new GetBucketPolicyCommand({ Bucket: "data" }));
+    expect(out.Policy).toBe('{"Statement":[]}');
+    expect(aws.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("aborts a body that stalls halfway, and a connection that keeps hanging ends as Timeout after the attempts", async () => {
+    const stalled = await scriptedAws((n, res) => {
+      if (n > 1) return policy(res);
+      res.setHeader("content-type", "application/json");
+      res.write('{"Statem'); // headers and half a body, then silence
+    });
+    const clients = await factoryFor(stalled.url, { requestTimeoutMs: 300 }).forAccount({
+      id: "111122223333",
+    });
+    const out = await clients.s3("us-east-1").send(new GetBucketPolicyCommand({ Bucket: "data" }));
+    expect(out.Policy).toBe('{"Statement":[]}');
+
+    const hung = await scriptedAws(() => {});
+    const bounded = await factoryFor(hung.url, { requestTimeoutMs: 200, maxAttempts: 3 }).forAccount({
+      id: "111122223333",
+    });
+    const started = Date.now();
+    const bucket = await collectBucket(
+      bounded,
+      "data",
+      { referencedBy: [], roleArns: [] },
+      { limitFor: () => unlimited, locationRegion: "us-east-1" },
+    );
+    expect(bucket.region).toMatchObject({
+      ok: false,
+      error: { code: "Timeout", action: "s3:GetBucketLocation" },
+    });
+    expect(hung.requests).toHaveLength(3);
+    // 3 attempts of 200 ms plus the back-off between them.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("aborts calls still in flight, and their retries, when the factory is destroyed", async () => {
+    const aws = await scriptedAws(() => {});
+    const factory = createClientFactory({
+      requireFips: false,
+      sessionName: "cli",
+      credentials: BASE,
+      endpoint: aws.url,
+      region: "us-east-1",
+      requestTimeoutMs: 60_000,
+    });
+    const clients = await factory.forAccount({ id: "111122223333" });
+    const pending = clients.s3("us-east-1").send(new GetBucketPolicyCommand({ Bucket: "data" }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    factory.destroy();
+    await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(aws.requests).toHaveLength(1);
+  });
+
+  it("retries a dropped connection", async () => {
+    const aws = await scriptedAws((n, res) => {
+      if (n === 1) return res.socket?.destroy();
+      policy(res);
+    });
+    const clients = await factoryFor(aws.url).forAccount({ id: "111122223333" });
+    const out = await clients.s3("us-east-1").send(new GetBucketPolicyCommand({ Bucket: "data" }));
+    expect(out.Policy).toBe('{"Statement":[]}');
+    expect(aws.requests).toHaveLength(2);
+  });
+
+  it("refuses an HTML page served with 200 instead of reading it as an empty answer", async () => {
+    const aws = await scriptedAws((_n, res) => {
+      res.setHeader("content-type", "text/html");
+      res.end("<!DOCTYPE html><html><body>Sign in to continue</body></html>");
+    });
+    const clients = await factoryFor(aws.url, { maxAttempts: 1 }).forAccount({ id: "111122223333" });
+    const bucket = await collectBucket(
+      clients,
+      "data",
+      { referencedBy: [], roleArns: [] },
+      { limitFor: () => unlimited, locationRegion: "us-east-1" },
+    );
+    expect(bucket.region).toEqual({
+      ok: false,
+      error: {
+        code: "InvalidResponse",
+        message: "The service answered HTTP 200 with an HTML page instead of an AWS response",
+        action: "s3:GetBucketLocation",
+      },
+    });
+  });
+
+  it("names the HTTP status of an HTML error page", async () => {
+    const aws = await scriptedAws((_n, res) => {
+      res.statusCode = 502;
+      res.setHeader("content-type", "text/html");
+      res.end("<html><body><h1>502 Bad Gateway</h1></body></html>");
+    });
+    const clients = await factoryFor(aws.url, { maxAttempts: 1 }).forAccount({ id: "111122223333" });
+    const { publicAccessBlock } = await collectAccountPublicAccessBlock(
+      clients,
+      "111122223333",
+      "us-east-1",
+      unlimited,
+    );
+    expect(publicAccessBlock).toEqual({
+      ok: false,
+      error: {
+        code: "HTTP502",
+        message: "The service answered HTTP 502 with a body that is not an AWS error response",
+        action: "s3:GetAccountPublicAccessBlock",
+      },
+    });
+  });
+
+  it("reads the account's Block Public Access from an IP endpoint, without the account host prefix or a stack trace", async () => {
+    const hosts: string[] = [];
+    const aws = await scriptedAws((_n, res, req) => {
+      hosts.push(String(req.headers.host));
+      res.setHeader("content-type", "application/xml");
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>',
+      );
+    });
+    const printed = vi.spyOn(console, "error");
+    const clients = await factoryFor(aws.url).forAccount({ id: "111122223333" });
+    const { publicAccessBlock } = await collectAccountPublicAccessBlock(
+      clients,
+      "111122223333",
+      "us-east-1",
+      unlimited,
+    );
+    expect(publicAccessBlock).toEqual({
+      ok: true,
+      value: {
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: true,
+        restrictPublicBuckets: false,
+      },
+    });
+    expect(aws.requests).toEqual(["GET /v20180820/configuration/publicAccessBlock"]);
+    expect(hosts).toEqual([new URL(aws.url).host]);
+    expect(printed).not.toHaveBeenCalled();
+  });
+
+  it("keeps the account host prefix for a named endpoint", async () => {
+    const { hosts, requestHandler } = offlineHandler();
+    const factory = createClientFactory({
+      requireFips: false,
+      sessionName: "cli",
+      credentials: BASE,
+      requestHandler,
+      region: "us-east-1",
+      endpoint: "https://s3-control.example.test",
+      maxAttempts: 1,
+    });
+    factories.push(factory);
+    const clients = await factory.forAccount({ id: "111122223333" });
+    await collectAccountPublicAccessBlock(clients, "111122223333", "us-east-1", unlimited);
+    expect(hosts).toEqual(["111122223333.s3-control.example.test"]);
+  });
+});

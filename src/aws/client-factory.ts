@@ -3,6 +3,10 @@
  * `AWS_REGION`, `AWS_ENDPOINT_URL[_<SERVICE>]` …, never re-implemented here), STS AssumeRole with ExternalId
  * per account, adaptive retries, and FIPS for Forecast where it exists. Clients are memoised per account,
  * service and region.
+ *
+ * Every call is bounded: a connect timeout, a request timeout that aborts the attempt (the SDK only warns
+ * unless `throwOnRequestTimeout` is set) and an idle-socket timeout for a body that stalls; each is a
+ * `TimeoutError`, which the retry strategy retries like any transient error.
  */
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ForecastClient } from "@aws-sdk/client-forecast";
@@ -18,7 +22,9 @@ import { parseArn } from "../domain/arn.js";
 import type { CallCounter } from "./call-counter.js";
 import type { AccountClients } from "./clients.js";
 import { isForecastFipsRegion } from "./regions.js";
+import { rejectNonAwsAnswers } from "./response-check.js";
 import { createAdaptiveRetryStrategy, createRateLimiterPool } from "./retry-strategy.js";
+import { withoutAccountHostPrefix } from "./s3-control-endpoint.js";
 
 export type RequestHandlerInput = NonNullable<S3ClientConfig["requestHandler"]>;
 
@@ -39,6 +45,12 @@ export interface ClientFactoryOptions {
    * once per congestion event, shared by the clients of one account, service and region).
    */
   maxAttempts?: number;
+  /** Time to establish a connection, per attempt. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Time from sending a request to its response headers, and the longest silence while reading a body, per attempt. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Where the HTTP handler's warnings go (socket pool exhausted …); default: nowhere, so none reaches the progress output. */
+  logger?: HandlerLogger;
   /** One endpoint for every service (tests against moto or an emulator); the standard env vars need no option. */
   endpoint?: string;
   /** Default region; otherwise the SDK's region chain, else `us-east-1`. */
@@ -89,6 +101,18 @@ export class ClientFactoryError extends Error {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** What the SDK's HTTP handler logs to. */
+export interface HandlerLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
+}
+
+const SILENT: HandlerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Temporary credentials are refreshed this long before they expire. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -141,6 +165,31 @@ interface Destroyable {
   destroy(): void;
 }
 
+/** The part of the SDK's request handler this module wraps. */
+interface HttpHandlerLike {
+  handle(
+    request: unknown,
+    options?: { abortSignal?: AbortSignal; requestTimeout?: number },
+  ): Promise<unknown>;
+  destroy?(): void;
+  updateHttpClientConfig?(key: never, value: never): void;
+  httpHandlerConfigs?(): unknown;
+}
+
+/** `inner`, with every request also aborted by `signal`. */
+function abortableHandler(inner: HttpHandlerLike, signal: AbortSignal): HttpHandlerLike {
+  return {
+    handle: (request, handlerOptions = {}) => {
+      const own = handlerOptions.abortSignal;
+      const abortSignal = own ? AbortSignal.any([own, signal]) : signal;
+      return inner.handle(request, { ...handlerOptions, abortSignal });
+    },
+    destroy: () => inner.destroy?.(),
+    updateHttpClientConfig: (key, value) => inner.updateHttpClientConfig?.(key, value),
+    httpHandlerConfigs: () => inner.httpHandlerConfigs?.() ?? {},
+  };
+}
+
 export function createClientFactory(options: ClientFactoryOptions): ClientFactory {
   const env = options.env ?? process.env;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -149,9 +198,13 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
   const rateLimiters = createRateLimiterPool();
   const retryStrategy = (scope: string) => createAdaptiveRetryStrategy(maxAttempts, rateLimiters.get(scope));
   const maxSockets = Math.max(50, options.concurrencyHint ?? 0);
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const requestHandler: RequestHandlerInput = options.requestHandler ?? {
-    connectionTimeout: 5_000,
-    requestTimeout: 60_000,
+    connectionTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeout,
+    logger: options.logger ?? SILENT,
     httpAgent: { keepAlive: true, maxSockets },
     httpsAgent: { keepAlive: true, maxSockets },
   };
@@ -163,11 +216,24 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     return () => Promise.resolve(given);
   })();
 
-  function track<C extends Destroyable & { middlewareStack: { use(plugin: never): void } }>(client: C): C {
-    if (options.callCounter) {
-      // Every client's stack accepts a plugin typed for its own input/output unions; ours reads neither.
-      (client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void)(options.callCounter.plugin);
-    }
+  // Aborts every request still in flight, and any retry of it, when the factory is destroyed: a call the scan
+  // gave up on at its deadline must not keep a process alive for attempts × requestTimeout.
+  const lifetime = new AbortController();
+
+  function track<
+    C extends Destroyable & {
+      middlewareStack: { use(plugin: never): void };
+      config: { requestHandler: unknown };
+    },
+  >(client: C): C {
+    // Every client's stack accepts a plugin typed for its own input/output unions; ours read neither.
+    const use = client.middlewareStack.use as (plugin: CallCounter["plugin"]) => void;
+    use(rejectNonAwsAnswers);
+    if (options.callCounter) use(options.callCounter.plugin);
+    client.config.requestHandler = abortableHandler(
+      client.config.requestHandler as HttpHandlerLike,
+      lifetime.signal,
+    );
     built.push(client);
     return client;
   }
@@ -266,9 +332,14 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
           ),
         ),
       s3control: (region) =>
-        memo(`s3control:${region}`, () =>
-          track(new S3ControlClient(commonConfig(region, credentials, `${accountId}:s3control:${region}`))),
-        ),
+        memo(`s3control:${region}`, () => {
+          const client = new S3ControlClient(
+            commonConfig(region, credentials, `${accountId}:s3control:${region}`),
+          );
+          // S3 Control puts the account id in front of the host; an emulator's IP endpoint cannot take it.
+          client.config.endpointProvider = withoutAccountHostPrefix(client.config.endpointProvider);
+          return track(client);
+        }),
       kms: (region) =>
         memo(`kms:${region}`, () =>
           track(new KMSClient(commonConfig(region, credentials, `${accountId}:kms:${region}`))),
@@ -329,7 +400,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
           requestHandler,
           ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
         },
-        ...(options.callCounter ? { clientPlugins: [options.callCounter.plugin] } : {}),
+        clientPlugins: [rejectNonAwsAnswers, ...(options.callCounter ? [options.callCounter.plugin] : [])],
       }),
     );
     await credentials();
@@ -356,6 +427,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     currentAccount,
     defaultRegion,
     destroy() {
+      lifetime.abort(new Error("The AWS clients were closed."));
       for (const client of built.splice(0)) client.destroy();
       accounts.clear();
       rateLimiters.clear();

@@ -6,6 +6,13 @@ import {
   LookupEventsCommand,
 } from "@aws-sdk/client-cloudtrail";
 import {
+  DescribeDatasetCommand,
+  ForecastClient,
+  ListDatasetsCommand,
+  ListPredictorsCommand,
+  ListTagsForResourceCommand,
+} from "@aws-sdk/client-forecast";
+import {
   GenerateCredentialReportCommand,
   GetAccountAuthorizationDetailsCommand,
   GetAccountSummaryCommand,
@@ -48,6 +55,7 @@ import type { ForecastInventory } from "../domain/inventory.js";
 import type { ScanProgress } from "../scan/progress.js";
 import type { AuditedAccount } from "./client-factory.js";
 import { collectInventory, type ForecastCollector } from "./collect-inventory.js";
+import { collectForecastRegion } from "./collectors/forecast.js";
 
 const s3 = mockClient(S3Client);
 const s3control = mockClient(S3ControlClient);
@@ -340,5 +348,78 @@ describe("collectInventory", () => {
         signal: controller.signal,
       }),
     ).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("the account deadline", () => {
+  it("ends the collection at the deadline: what was read is kept, everything still queued or hanging is ERROR Timeout", async () => {
+    const { factory } = factoryFor();
+    // IAM's authorization details, the trails and the Forecast listing of predictors never answer.
+    const never = () => new Promise<never>(() => {});
+    iam.on(GetAccountAuthorizationDetailsCommand).callsFake(never);
+    cloudtrail.on(DescribeTrailsCommand).callsFake(never);
+    const collector: ForecastCollector = async (client, options) => collectForecastRegion(client, options);
+    const forecast = mockClient(ForecastClient);
+    forecast.onAnyCommand().resolves({});
+    forecast.on(ListPredictorsCommand).callsFake(never);
+    forecast.on(ListDatasetsCommand).resolves({
+      Datasets: [
+        { DatasetArn: `arn:aws:forecast:us-east-1:${ACCOUNT_ID}:dataset/sales`, DatasetName: "sales" },
+      ],
+    });
+    forecast.on(DescribeDatasetCommand).resolves({});
+    forecast.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+
+    const started = Date.now();
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [{ id: ACCOUNT_ID }],
+      regions: ["us-east-1"],
+      factory,
+      forecastCollector: collector,
+      deadlineMs: 300,
+    });
+    forecast.restore();
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    const account = inventory.accounts[0];
+    const region = account?.regions[0];
+    expect(region?.forecast.dataset).toMatchObject({ ok: true, value: [{ name: "sales" }] });
+    expect(region?.forecast.predictor).toMatchObject({
+      ok: false,
+      error: { code: "Timeout", action: "forecast:ListPredictors" },
+    });
+    const predictorError =
+      region?.forecast.predictor.ok === false ? region.forecast.predictor.error : undefined;
+    expect(predictorError?.message).toMatch(
+      /deadline for account 123456789012 \(scanTimeoutMinutes: 0\.01\)/,
+    );
+    expect(region?.trailArns).toMatchObject({
+      ok: false,
+      error: { code: "Timeout", action: "cloudtrail:DescribeTrails" },
+    });
+    expect(account?.iam.authorization).toMatchObject({
+      ok: false,
+      error: { code: "Timeout", action: "iam:GetAccountAuthorizationDetails" },
+    });
+    expect(account?.iam.summary).toMatchObject({ ok: true });
+  });
+
+  it("ends an account whose credentials never come at the deadline, as an unreachable account", async () => {
+    const factory = {
+      forAccount: () => new Promise<never>(() => {}),
+      currentAccount: async () => ({ accountId: ACCOUNT_ID, partition: "aws", arn: "arn:aws:iam::1:user/a" }),
+    };
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [{ id: ACCOUNT_ID, roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/audit` }],
+      regions: ["us-east-1"],
+      factory,
+      deadlineMs: 100,
+    });
+    expect(inventory.accounts[0]?.iam.summary).toMatchObject({
+      ok: false,
+      error: { code: "Timeout", action: "sts:AssumeRole" },
+    });
   });
 });

@@ -27,7 +27,7 @@ import { collectCredentialReport } from "./collectors/credential-report.js";
 import { collectForecastRegion } from "./collectors/forecast.js";
 import { collectAccountSummary, collectAuthorizationDetails, resolveRoles } from "./collectors/iam.js";
 import { collectKey } from "./collectors/kms.js";
-import type { Limit, Sleep } from "./collectors/limit.js";
+import { DeadlineError, type Limit, type Sleep, withDeadline } from "./collectors/limit.js";
 import { collectMacie } from "./collectors/macie.js";
 import {
   bucketKeyReference,
@@ -61,6 +61,12 @@ export interface CollectInventoryOptions {
   maxEvents: number;
   /** Concurrent calls per account and region. */
   concurrency: number;
+  /**
+   * Each account must be read within this many milliseconds of its start (credentials included): then every
+   * call still queued or in flight, in every region, fails with `Timeout` and the account's inventory is
+   * finished with what was read. Unset: no deadline.
+   */
+  deadlineMs?: number;
   now?: Date;
   onProgress?: (event: ScanProgress) => void;
   forecastCollector?: ForecastCollector;
@@ -151,6 +157,7 @@ async function collectAccount(
     "Credentials",
   );
   credentialsProgress.add();
+  const deadline = accountDeadline(options.deadlineMs, accountId);
   const account: AuditedAccount = {
     id: accountId,
     ...(input.roleArn !== undefined ? { roleArn: input.roleArn } : {}),
@@ -158,7 +165,7 @@ async function collectAccount(
   };
   let clients: AccountClients;
   try {
-    clients = await options.factory.forAccount(account, "audit");
+    clients = await beforeDeadline(options.factory.forAccount(account, "audit"), deadline);
   } catch (error) {
     credentialsProgress.finish();
     const action = input.roleArn ? "sts:AssumeRole" : "sts:GetCallerIdentity";
@@ -181,7 +188,7 @@ async function collectAccount(
     );
   }
   credentialsProgress.finish();
-  const inventory = await new AccountCollection(clients, input, options, now).run();
+  const inventory = await new AccountCollection(clients, input, options, now, deadline).run();
   options.onProgress?.({
     phase: "done",
     accountId,
@@ -190,6 +197,43 @@ async function collectAccount(
     message: `Account ${accountId} collected.`,
   });
   return inventory;
+}
+
+/** The deadline of one account: a signal that fires when it passes, and what to say then. */
+interface AccountDeadline {
+  signal: AbortSignal;
+  describe(where: string): string;
+}
+
+function accountDeadline(ms: number | undefined, accountId: string): AccountDeadline | undefined {
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  const minutes = Math.round((ms / 60_000) * 100) / 100;
+  return {
+    signal: AbortSignal.timeout(Math.max(0, ms)),
+    describe: (where) =>
+      `The scan's deadline for account ${accountId} (scanTimeoutMinutes: ${minutes}) passed before this call ${where} finished`,
+  };
+}
+
+/** `promise`, or a `DeadlineError` as soon as the deadline passes (the promise is left to settle on its own). */
+function beforeDeadline<T>(promise: Promise<T>, deadline: AccountDeadline | undefined): Promise<T> {
+  if (deadline === undefined) return promise;
+  const { signal } = deadline;
+  if (signal.aborted) return Promise.reject(new DeadlineError(deadline.describe("for credentials")));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineError(deadline.describe("for credentials")));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The state of one account's collection: its limiters and the registries that make each fetch happen once. */
@@ -211,6 +255,7 @@ class AccountCollection {
     private readonly input: InventoryAccountInput,
     private readonly options: CollectInventoryOptions,
     private readonly now: Date,
+    private readonly deadline: AccountDeadline | undefined,
   ) {
     this.scope = { partition: clients.partition, accountId: clients.accountId };
     this.homeRegion = options.regions[0] ?? "us-east-1";
@@ -227,11 +272,14 @@ class AccountCollection {
     if (limit === undefined) {
       const inner = pLimit(Math.max(1, this.options.concurrency));
       const signal = this.options.signal;
-      limit = <T>(fn: () => Promise<T>) =>
+      const limited: Limit = <T>(fn: (signal?: AbortSignal) => Promise<T>) =>
         inner(() => {
           signal?.throwIfAborted();
           return fn();
         });
+      const deadline = this.deadline;
+      const where = region === "iam" ? "to IAM" : `in ${region}`;
+      limit = deadline ? withDeadline(limited, deadline.signal, () => deadline.describe(where)) : limited;
       this.limiters.set(region, limit);
     }
     return limit;

@@ -21,21 +21,46 @@ describe("AWS errors as collect errors", () => {
     });
   });
 
-  it("turns an unparseable 5xx body into ServiceUnavailable with a readable message", () => {
-    const error = sdkError(
+  it("names the HTTP status of an error whose body is not AWS-shaped, in every protocol", () => {
+    // JSON protocols (Forecast, KMS, CloudTrail, Macie) fail to parse an HTML page.
+    const json = sdkError(
       "SyntaxError",
-      "Deserialization error: to see the raw response, inspect the hidden field {error}.$response",
-      500,
+      "Unexpected token '<', \"<html><bod\"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response",
+      502,
     );
-    expect(awsErrorCode(error)).toBe("ServiceUnavailable");
-    expect(toCollectError(error, "cloudtrail:LookupEvents").message).toBe(
-      "The service answered HTTP 500 with a body that is not an AWS error response",
+    expect(awsErrorCode(json)).toBe("HTTP502");
+    expect(toCollectError(json, "cloudtrail:LookupEvents").message).toBe(
+      "The service answered HTTP 502 with a body that is not an AWS error response",
     );
-    expect(awsErrorCode(sdkError("SyntaxError", "Unexpected token <", 403))).toBe("AccessDenied");
+    // XML protocols (S3, IAM, STS) name it Unknown / UnknownError.
+    expect(toCollectError(sdkError("Unknown", "UnknownError", 502), "s3:GetBucketPolicy")).toEqual({
+      code: "HTTP502",
+      message: "The service answered HTTP 502 with a body that is not an AWS error response",
+      action: "s3:GetBucketPolicy",
+    });
+    expect(awsErrorCode(sdkError("Unknown", "Unknown", 500))).toBe("HTTP500");
+    // A proxy's 403 page is not an AWS denial: no "grant …" advice from it.
+    expect(awsErrorCode(sdkError("SyntaxError", "Unexpected token <", 403))).toBe("HTTP403");
+    // A success whose body does not parse.
+    const garbage = sdkError(
+      "Error",
+      "@aws-sdk XML parse error: unexpected content.\n  Deserialization error: …",
+      200,
+    );
+    expect(toCollectError(garbage, "iam:GetAccountSummary")).toMatchObject({
+      code: "InvalidResponse",
+      message: "The service answered HTTP 200 with a body that is not an AWS response",
+    });
+    // A real AWS error keeps its code even on a 5xx.
+    expect(awsErrorCode(sdkError("ServiceUnavailableException", "Service is unavailable", 503))).toBe(
+      "ServiceUnavailableException",
+    );
   });
 
   it("maps timeouts and network failures to stable codes", () => {
     expect(awsErrorCode(sdkError("TimeoutError", "socket timed out"))).toBe("Timeout");
+    expect(awsErrorCode(sdkError("AbortError", "Request aborted"))).toBe("Timeout");
+    expect(awsErrorCode(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe("NetworkError");
     expect(awsErrorCode(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }))).toBe("NetworkError");
     expect(awsErrorCode("weird")).toBe("Error");
   });

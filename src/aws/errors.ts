@@ -10,29 +10,48 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** The AWS error code of anything thrown by an SDK v3 call (or `Timeout`/`NetworkError`/`Error`). */
-/** An SDK error raised because the response body could not be parsed (an HTML error page, a proxy's answer). */
+/**
+ * The HTTP status of an error response whose body is not AWS-shaped (an HTML page from a proxy or load
+ * balancer, an empty body): the JSON protocols fail to parse it (`SyntaxError`, "Deserialization error"), the
+ * XML ones name it `Unknown`/`UnknownError`. `undefined` for a proper AWS error.
+ */
 function unparsedResponseStatus(e: SdkErrorShape): number | undefined {
   const status = e.$metadata?.httpStatusCode;
-  const message = typeof e.message === "string" ? e.message : "";
   if (status === undefined) return undefined;
-  return e.name === "SyntaxError" || message.startsWith("Deserialization error") ? status : undefined;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (e.name === "SyntaxError" || message.includes("Deserialization error")) return status;
+  if (e.name === "Unknown" && (message === "Unknown" || message === "UnknownError" || message === "")) {
+    return status;
+  }
+  return undefined;
 }
 
+/** The code of a response that is not an AWS answer: its HTTP status when it is an error, else `InvalidResponse`. */
+function unparsedCode(status: number): string {
+  return status >= 400 ? `HTTP${status}` : "InvalidResponse";
+}
+
+/** Codes that mean the call ran out of time: the request timeout, an idle socket, the scan's deadline. */
+const TIMEOUT_NAMES = new Set(["TimeoutError", "AbortError", "ETIMEDOUT", "ESOCKETTIMEDOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EPIPE",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+]);
+
+/** The AWS error code of anything thrown by an SDK v3 call (or `Timeout`, `NetworkError`, `HTTP502`, `Error`). */
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== "object" || error === null) return "Error";
   const e = error as SdkErrorShape;
   const unparsed = unparsedResponseStatus(e);
-  if (unparsed !== undefined) {
-    if (unparsed === 403) return "AccessDenied";
-    if (unparsed === 429) return "Throttling";
-    return unparsed >= 500 ? "ServiceUnavailable" : `HTTP${unparsed}`;
-  }
+  if (unparsed !== undefined) return unparsedCode(unparsed);
   for (const candidate of [e.Code, e.code, e.name]) {
     if (typeof candidate === "string" && candidate !== "" && candidate !== "Error") {
-      if (candidate === "TimeoutError" || candidate === "AbortError") return "Timeout";
-      if (candidate === "ECONNREFUSED" || candidate === "ECONNRESET" || candidate === "ENOTFOUND")
-        return "NetworkError";
+      if (TIMEOUT_NAMES.has(candidate)) return "Timeout";
+      if (NETWORK_CODES.has(candidate)) return "NetworkError";
       return candidate;
     }
   }
@@ -42,13 +61,19 @@ export function awsErrorCode(error: unknown): string {
   return "Error";
 }
 
+function describeUnparsed(status: number): string {
+  return status >= 400
+    ? `The service answered HTTP ${status} with a body that is not an AWS error response`
+    : `The service answered HTTP ${status} with a body that is not an AWS response`;
+}
+
 export function toCollectError(error: unknown, action: string): CollectError {
   const shape = typeof error === "object" && error !== null ? (error as SdkErrorShape) : undefined;
   const unparsed = shape ? unparsedResponseStatus(shape) : undefined;
   const raw = shape?.message;
   const message =
     unparsed !== undefined
-      ? `The service answered HTTP ${unparsed} with a body that is not an AWS error response`
+      ? describeUnparsed(unparsed)
       : typeof raw === "string" && raw.trim() !== ""
         ? raw
         : String(error);

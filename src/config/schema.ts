@@ -47,6 +47,18 @@ export const configSchema = z
     cloudtrailMaxEvents: z.number().int().min(50).max(100_000).default(2_000),
     /** Concurrent AWS calls per account and region. */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /** Each account (every region of it) must be read within this; what is left then is ERROR `Timeout`. */
+    scanTimeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(60),
+    /** Attempts per AWS call, the first included (adaptive retry with back-off). */
+    maxAttempts: z.number().int().min(1).max(20).default(8),
+    /** Time to connect to an AWS endpoint, per attempt. */
+    connectTimeoutSeconds: z.number().positive().max(120).default(5),
+    /** Time to the first byte of an answer, and the longest silence within one, per attempt. */
+    requestTimeoutSeconds: z.number().positive().max(600).default(30),
     slack: z
       .object({
         scanChannels: z.array(slackChannelId).default([]),

@@ -2,14 +2,24 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
+  BUCKET,
+  buildBucket,
   buildForecastResource,
   buildInsecureAccount,
   buildSecureAccount,
   buildSettings,
+  denied,
+  KEY_ARN,
+  ok,
+  ROLE_ARN,
+  TRAIL_ARN,
+  withBucket,
   withResources,
 } from "../../test/support/inventory-builders.js";
+import { unreachableAccount } from "../aws/collectors/references.js";
 import { type Control, defineControl, INVENTORY_SLICES } from "../domain/control.js";
-import { CONTROLS, controlById, evaluateControls } from "./catalog.js";
+import type { ForecastResourceConfig } from "../domain/inventory.js";
+import { CONTROLS, controlById, evaluateAccount, evaluateControls } from "./catalog.js";
 
 /** The brief's table: id → [severity, fix] (`manual` means no remediation). */
 const BRIEF: Record<string, [string, string]> = {
@@ -122,6 +132,7 @@ describe("evaluateControls", () => {
       severity: "low",
       service: "kms",
       requires: ["kms.keyMetadata"],
+      scope: { kind: "references", of: "key" },
       guidance: "None.",
       evaluate() {
         throw new Error("boom for jane@example.com");
@@ -141,5 +152,88 @@ describe("evaluateControls", () => {
       "kms-key-rotation-enabled",
       "kms-key-rotation-enabled",
     ]);
+  });
+});
+
+describe("evaluateAccount: what a scan can vouch for", () => {
+  const settings = buildSettings({ requireFips: true });
+
+  it("reports every control's unread scope as ERROR in that region, and marks it incomplete in the evidence", () => {
+    const error = {
+      code: "AccessDenied",
+      message: "User is not authorized to perform: sts:AssumeRole",
+      action: "sts:AssumeRole",
+    };
+    const account = unreachableAccount({ accountId: ACCOUNT_ID, partition: "aws" }, ["us-east-1"], error);
+    const { findings, evidence } = evaluateAccount(account, settings);
+    for (const control of CONTROLS) {
+      const where = control.scope.kind === "iam" ? "global" : "us-east-1";
+      const errors = findings.filter((f) => f.controlId === control.id && f.status === "ERROR");
+      expect(
+        errors.map((f) => [f.region, f.error?.action]),
+        control.id,
+      ).toContainEqual([where, "sts:AssumeRole"]);
+      expect(evidence.incomplete[control.id], control.id).toContain(where);
+    }
+    expect(findings.filter((f) => f.status !== "ERROR")).toEqual([]);
+  });
+
+  it("keeps the KMS and IAM-role scope incomplete, with an ERROR naming the call, when DescribeAutoPredictor is denied", () => {
+    const secure = buildSecureAccount();
+    const predictor = secure.regions[0]?.forecast.predictor;
+    if (!predictor?.ok || !predictor.value[0]) throw new Error("the secure account has a predictor");
+    const hidden = {
+      ...predictor.value[0],
+      config: denied<ForecastResourceConfig>("forecast:DescribeAutoPredictor"),
+    };
+    const account = withResources(
+      {
+        ...secure,
+        regions: secure.regions.map((r) => ({ ...r, forecast: { ...r.forecast, predictor: ok([]) } })),
+      },
+      [hidden],
+    );
+    const { findings, evidence } = evaluateAccount(account, settings);
+    const keyControls = CONTROLS.filter((c) => c.scope.kind === "references" && c.scope.of !== "bucket");
+    for (const control of keyControls) {
+      const scopeError = findings.find(
+        (f) => f.controlId === control.id && f.status === "ERROR" && f.resourceArn.endsWith(":*"),
+      );
+      expect(scopeError, control.id).toMatchObject({
+        region: "us-east-1",
+        error: { code: "AccessDeniedException", action: "forecast:DescribeAutoPredictor" },
+      });
+      expect(scopeError?.detail).toMatch(
+        /^Scope incomplete in us-east-1: 1 read that leads to (KMS keys|IAM roles) failed \(forecast:DescribeAutoPredictor \(AccessDeniedException\)\), so .* may not have been checked; grant forecast:DescribeAutoPredictor to the audit role\.$/,
+      );
+      expect(evidence.incomplete[control.id]).toEqual(["us-east-1"]);
+    }
+    // The verdicts on what was seen stay: the key the dataset references still passes.
+    expect(
+      findings.find((f) => f.controlId === "kms-key-not-pending-deletion" && f.resourceArn === KEY_ARN)
+        ?.status,
+    ).toBe("PASS");
+    // A predictor references no bucket, so the bucket controls' scope is complete.
+    expect(evidence.incomplete["s3-bucket-default-encryption-cmk"]).toBeUndefined();
+  });
+
+  it("lists what it saw, where referenced resources were reached from, and what did not apply", () => {
+    const account = withBucket(
+      buildSecureAccount(),
+      buildBucket("deleted-bucket", {
+        region: denied("s3:GetBucketLocation", "NoSuchBucket"),
+        referencedBy: [`arn:aws:forecast:us-east-1:${ACCOUNT_ID}:forecast-export-job/x`],
+      }),
+    );
+    const { findings, evidence } = evaluateAccount(account, settings);
+    expect(evidence.seen).toEqual(
+      expect.arrayContaining([KEY_ARN, ROLE_ARN, TRAIL_ARN, `arn:aws:s3:::${BUCKET}`]),
+    );
+    expect(evidence.seen).not.toContain("arn:aws:s3:::deleted-bucket");
+    // A bucket that does not exist is gone from every bucket control, not an ERROR that would keep a FAIL open.
+    expect(findings.filter((f) => f.resourceArn === "arn:aws:s3:::deleted-bucket")).toEqual([]);
+    expect(evidence.reach[`arn:aws:s3:::${BUCKET}`]).toEqual(["us-east-1"]);
+    expect(evidence.notApplicable.map((n) => n.controlId)).toContain("forecast-s3-paths-no-credentials");
+    expect(findings.some((f) => (f.status as string) === "N/A")).toBe(false);
   });
 });

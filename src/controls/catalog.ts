@@ -1,9 +1,11 @@
 /** The control catalog: an explicit list (no discovery), and the one place controls are run. */
 import { scopeArn } from "../domain/arn.js";
-import type { Control, ControlSettings } from "../domain/control.js";
-import { findingsFor } from "../domain/control.js";
+import type { Control, ControlSettings, NotApplicable } from "../domain/control.js";
+import { findingsFor, isNotApplicable } from "../domain/control.js";
+import { type AccountEvidence, isScopeTarget, seenResources } from "../domain/evidence.js";
 import type { Finding, ResourceType } from "../domain/finding.js";
 import type { AccountInventory } from "../domain/inventory.js";
+import { referenceReach } from "../domain/reference-scope.js";
 import { maskSensitive } from "../domain/sensitive.js";
 import { cloudtrailLogFileValidation } from "./cloudtrail-log-file-validation.js";
 import { cloudtrailLogsEncryptedWithCmk } from "./cloudtrail-logs-encrypted-with-cmk.js";
@@ -33,6 +35,7 @@ import { s3BucketDefaultEncryptionCmk } from "./s3-bucket-default-encryption-cmk
 import { s3BucketMinTls12 } from "./s3-bucket-min-tls-1-2.js";
 import { s3BucketPublicAccessBlocked } from "./s3-bucket-public-access-blocked.js";
 import { s3BucketTlsEnforced } from "./s3-bucket-tls-enforced.js";
+import { incompleteRegions } from "./support/scope.js";
 
 export const CONTROLS = [
   forecastDatasetEncryptedWithCmk,
@@ -83,20 +86,43 @@ const ACCOUNT_SCOPE: Record<Control["service"], ResourceType> = {
   macie: "macie-region",
 };
 
+export interface AccountEvaluation {
+  findings: Finding[];
+  evidence: AccountEvidence;
+}
+
 /**
- * Runs each control over one account. A control that throws yields one ERROR finding (`ControlFailed`) and
- * the others still run: a bug in one check must not hide the rest of the audit.
+ * Runs each control over one account, and says what the scan can vouch for: per control, the regions whose
+ * scope it could not read completely (from the control's declared scope, the regions where it reported an
+ * ERROR about the region as a whole, and everywhere for a control that threw), the resources it saw, where
+ * referenced resources were reached from, and what did not apply. A control that throws yields one ERROR
+ * finding (`ControlFailed`) and the others still run: a bug in one check must not hide the rest of the audit.
  */
-export function evaluateControls(
+export function evaluateAccount(
   account: AccountInventory,
   settings: ControlSettings,
   controls: readonly Control[] = CONTROLS,
-): Finding[] {
+): AccountEvaluation {
   const findings: Finding[] = [];
+  const notApplicable: NotApplicable[] = [];
+  const incomplete: Record<string, string[]> = {};
+  const everywhere = [...account.regions.map((r) => r.region), "global"];
   for (const control of controls) {
+    let regions: Set<string>;
     try {
-      findings.push(...control.evaluate({ account, settings }));
+      const evaluations = control.evaluate({ account, settings });
+      regions = incompleteRegions(account, control.scope);
+      for (const evaluation of evaluations) {
+        if (isNotApplicable(evaluation)) {
+          notApplicable.push(evaluation);
+          continue;
+        }
+        findings.push(evaluation);
+        if (evaluation.status === "ERROR" && isScopeTarget(evaluation.resourceArn))
+          regions.add(evaluation.region);
+      }
     } catch (thrown) {
+      regions = new Set(everywhere);
       const message = maskSensitive(thrown instanceof Error ? thrown.message : String(thrown)).slice(0, 300);
       const target = {
         accountId: account.accountId,
@@ -108,6 +134,25 @@ export function evaluateControls(
       const detail = `Could not evaluate: the control failed with ${message.replace(/\.?\s*$/, "")}.`;
       findings.push(findingsFor(control).error(target, error, detail));
     }
+    if (regions.size > 0) incomplete[control.id] = [...regions].sort();
   }
-  return findings;
+  return {
+    findings,
+    evidence: {
+      accountId: account.accountId,
+      incomplete,
+      seen: seenResources(account),
+      reach: referenceReach(account),
+      notApplicable,
+    },
+  };
+}
+
+/** The findings of every control over one account (see `evaluateAccount`). */
+export function evaluateControls(
+  account: AccountInventory,
+  settings: ControlSettings,
+  controls: readonly Control[] = CONTROLS,
+): Finding[] {
+  return evaluateAccount(account, settings, controls).findings;
 }

@@ -37,21 +37,37 @@ describe("cloudtrail-log-file-validation", () => {
     ]);
   });
 
-  it("yields nothing when no trail qualifies", () => {
-    expect(withOnlyTrail({ isMultiRegion: false, logFileValidationEnabled: false })).toEqual([]);
-    expect(withOnlyTrail({ status: ok({ isLogging: false }) })).toEqual([]);
+  it("judges every trail, whether it is multi-region, logging or readable, so a verdict never goes quiet", () => {
+    expect(withOnlyTrail({ isMultiRegion: false, logFileValidationEnabled: false })).toEqual([
+      expect.objectContaining({ status: "FAIL", resourceArn: TRAIL_ARN }),
+    ]);
+    expect(withOnlyTrail({ status: ok({ isLogging: false }) })).toEqual([
+      expect.objectContaining({ status: "PASS", resourceArn: TRAIL_ARN }),
+    ]);
+    // Log file validation is part of DescribeTrails: a trail whose status could not be read is still judged.
+    expect(
+      withOnlyTrail({ status: denied("cloudtrail:GetTrailStatus"), logFileValidationEnabled: false }),
+    ).toEqual([expect.objectContaining({ status: "FAIL", resourceArn: TRAIL_ARN })]);
+  });
+
+  it("yields nothing where no trail is listed", () => {
     expect(
       control.evaluate(buildContext(withRegion(buildAccount(), "us-east-1", { trailArns: ok([]) }))),
     ).toEqual([]);
   });
 
-  it("reports ERROR per region where a trail might qualify but could not be read", () => {
-    expect(withOnlyTrail({ status: denied("cloudtrail:GetTrailStatus") })).toEqual([
-      expect.objectContaining({ status: "ERROR", resourceType: "cloudtrail-region", region: "us-east-1" }),
-    ]);
-    const unlisted = withRegion(buildAccount(), "us-east-1", {
+  it("reports ERROR in each region whose trails could not be listed, and judges the trails listed elsewhere", () => {
+    const unlisted = withRegion(withRegion(buildAccount(), "eu-west-1"), "us-east-1", {
       trailArns: denied("cloudtrail:DescribeTrails"),
     });
-    expect(control.evaluate(buildContext(unlisted))[0]?.status).toBe("ERROR");
+    expect(control.evaluate(buildContext(unlisted))).toEqual([
+      expect.objectContaining({
+        status: "ERROR",
+        resourceType: "cloudtrail-region",
+        region: "us-east-1",
+        error: expect.objectContaining({ action: "cloudtrail:DescribeTrails" }),
+      }),
+      expect.objectContaining({ status: "PASS", resourceArn: TRAIL_ARN, region: "us-east-1" }),
+    ]);
   });
 });

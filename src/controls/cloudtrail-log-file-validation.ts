@@ -1,10 +1,10 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { quoted } from "./support/text.js";
-import { evaluateQualifyingTrails } from "./support/trails.js";
+import { evaluateEveryTrail } from "./support/trails.js";
 
 const meta = {
   id: "cloudtrail-log-file-validation",
-  title: "The multi-region trail validates its log files",
+  title: "CloudTrail trails validate their log files",
   severity: "low",
   remediationId: "cloudtrail-enable-log-validation",
 } as const;
@@ -12,12 +12,13 @@ const meta = {
 export const cloudtrailLogFileValidation = defineControl({
   ...meta,
   service: "cloudtrail",
-  requires: ["cloudtrail.trails", "cloudtrail.trailStatus", "cloudtrail.eventSelectors"],
+  requires: ["cloudtrail.trails"],
+  scope: { kind: "trails" },
   guidance:
     "CloudTrail console → Trails → the trail → General details → Edit → Log file validation: Enabled; or `aws cloudtrail update-trail --name <trail> --enable-log-file-validation` (run it in the trail's home Region). Validate later with `aws cloudtrail validate-logs`.",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return evaluateQualifyingTrails(account, findings, (trail, target) => {
+    return evaluateEveryTrail(account, findings, (trail, target) => {
       const name = `Trail ${quoted(trail.name)}`;
       return trail.logFileValidationEnabled
         ? findings.pass(target, `${name} validates its log files.`)

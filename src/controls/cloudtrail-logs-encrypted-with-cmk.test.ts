@@ -25,18 +25,12 @@ describe("cloudtrail-logs-encrypted-with-cmk", () => {
     expect(finding?.detail).toMatch(/SSE-S3 only/);
   });
 
-  it("yields nothing when no trail qualifies", () => {
-    const { kmsKeyId: _omitted, ...trail } = buildTrail({ isMultiRegion: false });
-    expect(run(trail)).toEqual([]);
-  });
-
-  it("reports ERROR when no trail qualifies and a candidate could not be read", () => {
-    const trail = buildTrail({ selectors: denied("cloudtrail:GetEventSelectors") });
-    expect(run(trail)).toEqual([
-      expect.objectContaining({
-        status: "ERROR",
-        error: expect.objectContaining({ action: "cloudtrail:GetEventSelectors" }),
-      }),
+  it("judges every trail: a single-region one, and one whose selectors could not be read", () => {
+    const { kmsKeyId: _omitted, ...single } = buildTrail({ isMultiRegion: false });
+    expect(run(single)).toEqual([expect.objectContaining({ status: "FAIL", resourceArn: TRAIL_ARN })]);
+    const unreadSelectors = buildTrail({ selectors: denied("cloudtrail:GetEventSelectors") });
+    expect(run(unreadSelectors)).toEqual([
+      expect.objectContaining({ status: "PASS", resourceArn: TRAIL_ARN }),
     ]);
   });
 });

@@ -14,6 +14,7 @@ export const cloudtrailMultiRegionLogging = defineControl({
   ...meta,
   service: "cloudtrail",
   requires: ["cloudtrail.trails", "cloudtrail.trailStatus", "cloudtrail.eventSelectors"],
+  scope: { kind: "regions" },
   guidance:
     'CloudTrail console → Trails → Create trail (or edit the existing one): apply to all Regions, management events Read and Write, log file validation on, SSE-KMS with a customer-managed key, then start logging. CLI: `aws cloudtrail create-trail --name <name> --s3-bucket-name <log bucket> --is-multi-region-trail --enable-log-file-validation --kms-key-id <key>`, `aws cloudtrail put-event-selectors --trail-name <name> --event-selectors \'[{"ReadWriteType":"All","IncludeManagementEvents":true}]\'`, `aws cloudtrail start-logging --name <name>`.',
   evaluate({ account }) {

@@ -1,7 +1,8 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { maskSensitive } from "../domain/sensitive.js";
+import { evaluateRecordedCalls } from "./support/api-events.js";
 import { regionScopeTarget } from "./support/targets.js";
-import { dateOf, listPhrase, plural } from "./support/text.js";
+import { listPhrase } from "./support/text.js";
 
 const meta = {
   id: "forecast-api-fips-endpoint",
@@ -16,38 +17,26 @@ export const forecastApiFipsEndpoint = defineControl({
   ...meta,
   service: "forecast",
   requires: ["cloudtrail.forecastEvents"],
+  scope: { kind: "regions" },
   guidance:
     "Point the callers at the FIPS endpoint: set `AWS_USE_FIPS_ENDPOINT=true` (or `use_fips_endpoint = true` in ~/.aws/config) for SDKs and the CLI, or pass `--endpoint-url https://forecast-fips.<region>.amazonaws.com`. Find the callers in CloudTrail (Event history → Event source forecast.amazonaws.com → tlsDetails.clientProvidedHostHeader and userIdentity).",
   evaluate({ account, settings }) {
-    if (!settings.requireFips) return [];
     const findings = findingsFor(meta);
     return account.regions
       .filter((region) => FIPS_REGIONS.includes(region.region))
-      .flatMap((region) => {
+      .map((region) => {
         const target = regionScopeTarget(account, "forecast", region.region, "forecast-region");
-        if (!region.forecastApiEvents.ok) return [findings.error(target, region.forecastApiEvents.error)];
-        const { events, since } = region.forecastApiEvents.value;
-        const withHost = events.filter((e) => e.hostHeader !== undefined);
-        if (withHost.length === 0) return [];
-        const plain = withHost.filter(
-          (e) => !(e.hostHeader ?? "").toLowerCase().startsWith("forecast-fips."),
-        );
-        const window = `since ${dateOf(since)}`;
-        if (plain.length === 0) {
-          return [
-            findings.pass(
-              target,
-              `All ${plural(withHost.length, "recorded Forecast API call")} in ${region.region} ${window} went to a forecast-fips endpoint.`,
-            ),
-          ];
-        }
-        const hosts = [...new Set(plain.map((e) => maskSensitive(e.hostHeader ?? "")))];
-        return [
-          findings.fail(
-            target,
-            `${plain.length} of ${plural(withHost.length, "recorded Forecast API call")} in ${region.region} ${window} went to a non-FIPS endpoint (${listPhrase(hosts)}).`,
-          ),
-        ];
+        if (!settings.requireFips)
+          return findings.notApplicable(target, "FIPS is not required (requireFips: false).");
+        return evaluateRecordedCalls(region, target, findings, {
+          judged: (e) => e.hostHeader !== undefined,
+          failing: (e) => !(e.hostHeader ?? "").toLowerCase().startsWith("forecast-fips."),
+          pass: (all) => `${all} went to a forecast-fips endpoint.`,
+          fail: (plain, of) => {
+            const hosts = [...new Set(plain.map((e) => maskSensitive(e.hostHeader ?? "")))];
+            return `${plain.length} of ${of} went to a non-FIPS endpoint (${listPhrase(hosts)}).`;
+          },
+        });
       });
   },
 });

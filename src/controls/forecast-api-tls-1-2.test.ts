@@ -5,6 +5,7 @@ import {
   buildApiEvent,
   buildContext,
   denied,
+  ok,
   withRegion,
 } from "../../test/support/inventory-builders.js";
 import type { ForecastApiEvent } from "../domain/inventory.js";
@@ -43,10 +44,41 @@ describe("forecast-api-tls-1-2", () => {
     );
   });
 
-  it("ignores events without TLS details and yields nothing when none have them", () => {
+  it("ignores events without TLS details, and does not apply when none have them", () => {
     const { tlsVersion: _omitted, ...noTls } = buildApiEvent();
-    expect(withEvents(noTls)).toEqual([]);
-    expect(withEvents()).toEqual([]);
+    const notApplicable = expect.objectContaining({
+      status: "N/A",
+      resourceArn: `arn:aws:forecast:us-east-1:${ACCOUNT_ID}:*`,
+    });
+    expect(withEvents(noTls)).toEqual([notApplicable]);
+    expect(withEvents()).toEqual([notApplicable]);
+    expect(withEvents(noTls, buildApiEvent({ tlsVersion: "TLSv1.2" }))[0]?.detail).toMatch(
+      /^The one recorded Forecast API call in us-east-1 since \d{4}-\d\d-\d\d used TLS 1\.2 or later\.$/,
+    );
+  });
+
+  it("is ERROR, not PASS, when the read stopped at cloudtrailMaxEvents before the window's start", () => {
+    const account = withRegion(buildAccount(), "us-east-1", {
+      forecastApiEvents: ok({
+        since: "2024-05-25T00:00:00.000Z",
+        truncated: true,
+        events: [buildApiEvent({ tlsVersion: "TLSv1.2" })],
+      }),
+    });
+    expect(control.evaluate(buildContext(account))).toEqual([
+      expect.objectContaining({
+        status: "ERROR",
+        error: expect.objectContaining({ code: "EventLimitReached" }),
+      }),
+    ]);
+    const old = withRegion(buildAccount(), "us-east-1", {
+      forecastApiEvents: ok({
+        since: "2024-05-25T00:00:00.000Z",
+        truncated: true,
+        events: [buildApiEvent({ tlsVersion: "TLSv1" })],
+      }),
+    });
+    expect(control.evaluate(buildContext(old))[0]?.status).toBe("FAIL");
   });
 
   it("reports ERROR when the events could not be read", () => {

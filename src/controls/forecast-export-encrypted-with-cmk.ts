@@ -37,6 +37,7 @@ export const forecastExportEncryptedWithCmk = defineControl({
     "s3.bucketRegion",
     "s3.bucketEncryption",
   ],
+  scope: { kind: "forecast", types: EXPORT_TYPES },
   guidance:
     "Either make the destination bucket encrypt new objects with a customer-managed key (S3 console → bucket → Properties → Default encryption → SSE-KMS, or `aws s3api put-bucket-encryption`), or run future exports with `--destination S3Config={Path=…,RoleArn=…,KMSKeyArn=<customer-managed key ARN>}`. Re-export existing results, since objects already written keep their old encryption.",
   evaluate({ account }) {

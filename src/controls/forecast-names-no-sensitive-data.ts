@@ -14,6 +14,7 @@ export const forecastNamesNoSensitiveData = defineControl({
   ...meta,
   service: "forecast",
   requires: ["forecast.resources"],
+  scope: { kind: "forecast", types: FORECAST_RESOURCE_TYPES },
   guidance:
     "Names cannot be changed and appear in ARNs, logs and bills. Create a replacement resource with a neutral name (e.g. `retail_demand_2024`), move its users to it (dataset groups, predictors, forecasts and exports refer to each other by ARN), then delete the old resource with the matching `aws forecast delete-…` command.",
   evaluate({ account }) {

@@ -11,6 +11,7 @@ export const forecastPredictorEncryptedWithCmk = defineControl({
   ...meta,
   service: "forecast",
   requires: ["forecast.resources", "forecast.config", "kms.keyMetadata"],
+  scope: { kind: "forecast", types: ["predictor"] },
   guidance:
     "A predictor's encryption is fixed at creation. Retrain it with a symmetric customer-managed key: `aws forecast create-auto-predictor --predictor-name <new-name> --data-config … --encryption-config RoleArn=<role>,KMSKeyArn=<key>` (or Forecast console → Predictors → Train new predictor → Encryption), move forecasts to the new predictor, then delete the old one.",
   evaluate({ account }) {

@@ -1,6 +1,8 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { broadGrants } from "../domain/policy-analysis.js";
+import { isRoleGone } from "../domain/reference-scope.js";
 import { awsManagedPolicyNames, identityPolicies } from "./support/iam.js";
+import { referenceScopeErrors } from "./support/scope.js";
 import { iamTarget } from "./support/targets.js";
 import { listPhrase, quoted } from "./support/text.js";
 import { notCollected } from "./support/verdict.js";
@@ -22,12 +24,14 @@ export const forecastRoleLeastPrivilege = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.authorization"],
+  scope: { kind: "references", of: "role" },
   guidance:
     'A Forecast role needs s3:GetObject, s3:PutObject and s3:ListBucket on its own buckets and prefixes, and kms:Decrypt and kms:GenerateDataKey on its own keys. IAM console → Roles → the role → Permissions: detach AdministratorAccess, AmazonS3FullAccess and AmazonForecastFullAccess (`aws iam detach-role-policy`), and rewrite statements that allow s3:*, kms:* or * on Resource "*" to name the buckets and key ARNs (`aws iam put-role-policy`).',
   evaluate({ account }) {
     const findings = findingsFor(meta);
     const authorization = account.iam.authorization.ok ? account.iam.authorization.value : undefined;
-    return Object.values(account.roles).map((role) => {
+    const present = Object.values(account.roles).filter((role) => !isRoleGone(role));
+    const verdicts = present.map((role) => {
       const target = iamTarget(account, role.arn, "iam-role");
       if (!role.role.ok) return findings.error(target, role.role.error);
       const principal = role.role.value;
@@ -56,5 +60,6 @@ export const forecastRoleLeastPrivilege = defineControl({
         `${name} grants no s3:*, kms:* or * on *, and has no broad managed policy attached.`,
       );
     });
+    return [...referenceScopeErrors(account, "role", "iam", findings), ...verdicts];
   },
 });

@@ -68,6 +68,20 @@ describe("forecast-role-trust-scoped", () => {
     });
   });
 
+  it("yields nothing for a role IAM's complete listing does not hold (it is gone), and ERROR for another account's", () => {
+    const gone = withRole(
+      buildAccount(),
+      buildRole(ROLE_ARN, { role: denied("iam:GetRole", "NoSuchEntity") }),
+    );
+    expect(control.evaluate(buildContext(gone))).toEqual([]);
+    const foreign = "arn:aws:iam::999999999999:role/Elsewhere";
+    const other = withRole(
+      buildAccount(),
+      buildRole(foreign, { role: denied("iam:GetRole", "RoleNotInAccount") }),
+    );
+    expect(control.evaluate(buildContext(other))[0]).toMatchObject({ status: "ERROR", resourceArn: foreign });
+  });
+
   it("yields nothing when Forecast uses no role", () => {
     expect(control.evaluate(buildContext(buildAccount()))).toEqual([]);
   });

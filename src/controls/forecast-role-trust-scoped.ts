@@ -4,7 +4,9 @@ import {
   describeTrustProblem,
   FORECAST_SERVICE_PRINCIPAL,
 } from "../domain/policy-analysis.js";
+import { isRoleGone } from "../domain/reference-scope.js";
 import { maskSensitive } from "../domain/sensitive.js";
+import { referenceScopeErrors } from "./support/scope.js";
 import { iamTarget } from "./support/targets.js";
 import { listPhrase, quoted } from "./support/text.js";
 import { notCollected } from "./support/verdict.js";
@@ -20,11 +22,13 @@ export const forecastRoleTrustScoped = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.authorization"],
+  scope: { kind: "references", of: "role" },
   guidance:
     'IAM console → Roles → the role → Trust relationships → Edit trust policy: keep one statement that allows sts:AssumeRole to the service principal "forecast.amazonaws.com" only, with `"Condition": {"StringEquals": {"aws:SourceAccount": "<account id>"}, "ArnLike": {"aws:SourceArn": "arn:aws:forecast:<region>:<account id>:*"}}`; or `aws iam update-assume-role-policy --role-name <role> --policy-document file://trust.json`.',
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return Object.values(account.roles).map((role) => {
+    const present = Object.values(account.roles).filter((role) => !isRoleGone(role));
+    const verdicts = present.map((role) => {
       const target = iamTarget(account, role.arn, "iam-role");
       if (!role.role.ok) return findings.error(target, role.role.error);
       const name = `Role ${quoted(role.role.value.name)}`;
@@ -43,5 +47,6 @@ export const forecastRoleTrustScoped = defineControl({
         `${name} is not scoped to Forecast: ${listPhrase(problems.map((p) => maskSensitive(describeTrustProblem(p))))}.`,
       );
     });
+    return [...referenceScopeErrors(account, "role", "iam", findings), ...verdicts];
   },
 });

@@ -3,12 +3,14 @@ import {
   buildAccount,
   buildContext,
   buildDataset,
+  buildForecastResource,
   buildImportJob,
   buildSecureAccount,
   denied,
   ROLE_ARN,
   withResources,
 } from "../../test/support/inventory-builders.js";
+import { S3_PATH_TYPES } from "../domain/inventory.js";
 import { forecastS3PathsNoCredentials as control } from "./forecast-s3-paths-no-credentials.js";
 import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
 
@@ -26,8 +28,37 @@ describe("forecast-s3-paths-no-credentials", () => {
     const findings = control.evaluate(buildContext(buildSecureAccount()));
     expect(findings.map((f) => [f.resourceType, f.status])).toEqual([
       ["forecast-dataset-import-job", "PASS"],
+      // The pipeline's forecast was made without an S3 input (no TimeSeriesSelector).
+      ["forecast-forecast", "N/A"],
       ["forecast-forecast-export-job", "PASS"],
     ]);
+  });
+
+  it.each(S3_PATH_TYPES.map((type) => [type]))("judges the S3 paths of every %s", (type) => {
+    const resource = buildForecastResource(type, {
+      config: {
+        s3: [{ path: "s3://bucket/in.csv?X-Amz-Signature=0f1e2d", roleArn: ROLE_ARN, usage: "source" }],
+      },
+    });
+    const [finding] = control.evaluate(buildContext(withResources(buildAccount(), [resource])));
+    expect(finding).toMatchObject({ status: "FAIL", resourceArn: resource.arn });
+  });
+
+  it("covers every type whose configuration the collector can fill with an S3Config", () => {
+    expect([...S3_PATH_TYPES].sort()).toEqual(
+      [
+        "dataset-import-job",
+        "explainability",
+        "explainability-export",
+        "forecast",
+        "forecast-export-job",
+        "predictor-backtest-export-job",
+        "what-if-analysis",
+        "what-if-forecast",
+        "what-if-forecast-export",
+      ].sort(),
+    );
+    expect(control.scope).toEqual({ kind: "forecast", types: S3_PATH_TYPES });
   });
 
   it.each([
@@ -61,7 +92,11 @@ describe("forecast-s3-paths-no-credentials", () => {
     expect(control.evaluate(buildContext(account))[0]?.status).toBe("ERROR");
   });
 
-  it("yields nothing for resources without S3 locations", () => {
+  it("yields nothing for types that carry no S3 path, and says N/A for a resource of one that has none", () => {
     expect(control.evaluate(buildContext(withResources(buildAccount(), [buildDataset()])))).toEqual([]);
+    const explainability = buildForecastResource("explainability", { config: { s3: [] } });
+    expect(control.evaluate(buildContext(withResources(buildAccount(), [explainability])))).toEqual([
+      expect.objectContaining({ status: "N/A", resourceArn: explainability.arn }),
+    ]);
   });
 });

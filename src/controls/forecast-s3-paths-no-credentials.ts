@@ -1,7 +1,8 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { describeResource, evaluateForecastResources, S3_TYPES } from "./support/forecast.js";
+import { S3_PATH_TYPES } from "../domain/inventory.js";
+import { describeResource, evaluateForecastResources } from "./support/forecast.js";
 import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
-import { listPhrase, plural, quoted } from "./support/text.js";
+import { capitalize, listPhrase, plural, quoted } from "./support/text.js";
 
 const meta = {
   id: "forecast-s3-paths-no-credentials",
@@ -13,15 +14,18 @@ export const forecastS3PathsNoCredentials = defineControl({
   ...meta,
   service: "forecast",
   requires: ["forecast.resources", "forecast.config"],
+  scope: { kind: "forecast", types: S3_PATH_TYPES },
   guidance:
     "Forecast reads and writes S3 through the IAM role in S3Config.RoleArn, so a path needs no credentials. Rotate the exposed credential first (IAM console → Users → Security credentials → deactivate and delete the access key; or revoke the token), then recreate the job with a plain `s3://bucket/prefix/` path, and delete the old job (`aws forecast delete-…`).",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return evaluateForecastResources(account, S3_TYPES, findings, ({ resource, target }) => {
+    return evaluateForecastResources(account, S3_PATH_TYPES, findings, ({ resource, target }) => {
       if (!resource.config.ok) return findings.error(target, resource.config.error);
       const locations = resource.config.value.s3;
-      if (locations.length === 0) return undefined;
       const name = describeResource(resource);
+      // A forecast or explainability made without an S3 input, for instance.
+      if (locations.length === 0)
+        return findings.notApplicable(target, `${capitalize(name)} has no S3 path.`);
       const bad = locations
         .map((l) => ({ path: l.path, found: credentialsInPath(l.path) }))
         .filter((l) => l.found.length > 0);

@@ -15,6 +15,7 @@ export const forecastTagsNoSensitiveData = defineControl({
   ...meta,
   service: "forecast",
   requires: ["forecast.resources", "forecast.tags"],
+  scope: { kind: "forecast", types: FORECAST_RESOURCE_TYPES },
   guidance:
     "Tags end up in billing and diagnostic logs. Remove the tag (`aws forecast untag-resource --resource-arn <arn> --tag-keys <key>`, or Forecast console → resource → Tags → Manage tags) and, if the value is a credential, rotate that credential. Keep personal data out of tags; use an opaque id that points to a protected system instead.",
   evaluate({ account }) {

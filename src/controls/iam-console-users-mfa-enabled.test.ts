@@ -48,8 +48,14 @@ describe("iam-console-users-mfa-enabled", () => {
     expect(findings[1]?.detail).toBe('IAM user "[email]" has a console password but no MFA device.');
   });
 
-  it("ignores the root row and users without a console password", () => {
-    expect(withRows(buildUserRow("ci", { passwordEnabled: false, mfaActive: false }))).toEqual([]);
+  it("ignores the root row, and says N/A for a user without a console password", () => {
+    expect(withRows(buildUserRow("ci", { passwordEnabled: false, mfaActive: false }))).toEqual([
+      expect.objectContaining({
+        status: "N/A",
+        resourceType: "iam-user",
+        detail: 'IAM user "ci" has no console password.',
+      }),
+    ]);
   });
 
   it("reports ERROR when the credential report could not be read", () => {

@@ -28,7 +28,7 @@ const attached = (name: string) => ({ arn: awsManagedPolicyArn(name), name });
 const inline = (...Statement: PolicyStatement[]) => [{ name: "p", document: { Statement } }];
 
 describe("iam-forecast-access-least-privilege", () => {
-  it("passes once, at account scope, when nobody but admins has full Forecast access", () => {
+  it("passes each principal without full Forecast access, and says N/A for administrators", () => {
     const findings = run([
       buildPrincipal("user", "alice", {
         inlinePolicies: inline({ Effect: "Allow", Action: "forecast:Describe*", Resource: "*" }),
@@ -40,8 +40,14 @@ describe("iam-forecast-access-least-privilege", () => {
     expect(findings).toEqual([
       expect.objectContaining({
         status: "PASS",
-        resourceArn: `arn:aws:iam::${ACCOUNT_ID}:*`,
-        resourceType: "iam-account",
+        resourceArn: userArn("alice"),
+        resourceType: "iam-user",
+        detail: 'IAM user "alice" has neither AmazonForecastFullAccess nor forecast:* on *.',
+      }),
+      expect.objectContaining({
+        status: "N/A",
+        resourceArn: userArn("admin"),
+        detail: 'IAM user "admin" is an administrator.',
       }),
     ]);
   });
@@ -85,7 +91,10 @@ describe("iam-forecast-access-least-privilege", () => {
         },
       },
     );
-    expect(findings.map((f) => f.status)).toEqual(["PASS"]);
+    expect(findings.map((f) => [f.resourceArn, f.status])).toEqual([
+      [groupArn("admins"), "N/A"],
+      [userArn("carol"), "N/A"],
+    ]);
   });
 
   it("does not count forecast:* on specific resources", () => {

@@ -1,5 +1,4 @@
-import { defineControl, findingsFor } from "../domain/control.js";
-import type { Finding } from "../domain/finding.js";
+import { defineControl, type Evaluation, findingsFor } from "../domain/control.js";
 import { broadGrants } from "../domain/policy-analysis.js";
 import { awsManagedPolicyNames, identityPolicies, isAdministrator } from "./support/iam.js";
 import { iamAccountTarget, iamTarget } from "./support/targets.js";
@@ -16,15 +15,21 @@ export const iamForecastAccessLeastPrivilege = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.authorization"],
+  scope: { kind: "iam", slice: "authorization" },
   guidance:
     'IAM console → the user, group or role → Permissions: detach AmazonForecastFullAccess (`aws iam detach-user-policy` / `detach-group-policy` / `detach-role-policy`) and replace statements that allow forecast:* on Resource "*" with the actions the principal needs (e.g. forecast:Describe*, forecast:List*, forecast:CreateForecastExportJob) on the dataset group, predictor or forecast ARNs it works with. Grant iam:PassRole only for the Forecast role.',
   evaluate({ account }) {
     const findings = findingsFor(meta);
     const authorization = account.iam.authorization;
     if (!authorization.ok) return [findings.error(iamAccountTarget(account), authorization.error)];
-    const out: Finding[] = [];
+    const out: Evaluation[] = [];
     for (const principal of authorization.value.principals) {
-      if (isAdministrator(principal, authorization.value)) continue;
+      const target = iamTarget(account, principal.arn, `iam-${principal.kind}`);
+      const name = `${capitalize(principal.kind === "user" ? "IAM user" : principal.kind)} ${quoted(principal.name)}`;
+      if (isAdministrator(principal, authorization.value)) {
+        out.push(findings.notApplicable(target, `${name} is an administrator.`));
+        continue;
+      }
       const problems = awsManagedPolicyNames(principal)
         .filter((name) => name === "AmazonForecastFullAccess")
         .map((name) => `has ${name} attached`);
@@ -34,8 +39,6 @@ export const iamForecastAccessLeastPrivilege = defineControl({
           problems.push(`has ${source.label}, which allows ${grant.grant} on *`);
         }
       }
-      const target = iamTarget(account, principal.arn, `iam-${principal.kind}`);
-      const name = `${capitalize(principal.kind === "user" ? "IAM user" : principal.kind)} ${quoted(principal.name)}`;
       const unread = missing[0];
       if (problems.length > 0)
         out.push(findings.fail(target, `${name} ${listPhrase(problems)} without being an administrator.`));
@@ -46,14 +49,8 @@ export const iamForecastAccessLeastPrivilege = defineControl({
             notCollected(`Managed policy ${unread.arn}`, "iam:GetAccountAuthorizationDetails"),
           ),
         );
-    }
-    if (out.length === 0) {
-      out.push(
-        findings.pass(
-          iamAccountTarget(account),
-          "No user, group or role other than administrators has AmazonForecastFullAccess or forecast:* on *.",
-        ),
-      );
+      else
+        out.push(findings.pass(target, `${name} has neither AmazonForecastFullAccess nor forecast:* on *.`));
     }
     return out;
   },

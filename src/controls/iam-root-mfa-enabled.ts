@@ -11,6 +11,7 @@ export const iamRootMfaEnabled = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.summary"],
+  scope: { kind: "iam", slice: "summary" },
   guidance:
     "Sign in as the root user → account menu → Security credentials → Multi-factor authentication (MFA) → Assign MFA device (a hardware key or passkey is best). For accounts in an AWS Organization, consider centralised root access management, which removes root credentials altogether.",
   evaluate({ account }) {

@@ -11,6 +11,7 @@ export const iamRootNoAccessKeys = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.summary"],
+  scope: { kind: "iam", slice: "summary" },
   guidance:
     "Find what uses the key first (IAM → Credential report, or CloudTrail events with userIdentity.type Root), move it to an IAM role, then sign in as the root user → Security credentials → Access keys → Deactivate, and Delete once nothing breaks.",
   evaluate({ account }) {

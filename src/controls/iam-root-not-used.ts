@@ -14,6 +14,7 @@ export const iamRootNotUsed = defineControl({
   ...meta,
   service: "iam",
   requires: ["iam.credentialReport"],
+  scope: { kind: "iam", slice: "credentialReport" },
   guidance:
     "Review what the root user did (CloudTrail → Event history, filter User name = root). Give people individual IAM Identity Center or IAM users with MFA for daily work, keep the root password in a vault with its MFA device, and delete root access keys. Root is for the few tasks that need it.",
   evaluate({ account, settings }) {

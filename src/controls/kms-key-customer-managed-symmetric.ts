@@ -1,5 +1,6 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { describeKey, distinctKeys, keyTarget } from "./support/keys.js";
+import { referenceScopeErrors } from "./support/scope.js";
 import { capitalize, listPhrase } from "./support/text.js";
 
 const meta = {
@@ -12,11 +13,12 @@ export const kmsKeyCustomerManagedSymmetric = defineControl({
   ...meta,
   service: "kms",
   requires: ["kms.keyMetadata"],
+  scope: { kind: "references", of: "key" },
   guidance:
     "Create a symmetric customer-managed key (KMS console → Customer managed keys → Create key → Symmetric, Encrypt and decrypt; or `aws kms create-key --key-spec SYMMETRIC_DEFAULT --key-usage ENCRYPT_DECRYPT`), allow the Forecast role kms:Decrypt and kms:GenerateDataKey in its key policy, and use it for Forecast resources and bucket default encryption. A disabled key can be re-enabled with `aws kms enable-key --key-id <key>`.",
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return distinctKeys(account).map((key) => {
+    const verdicts = distinctKeys(account).map((key) => {
       const target = keyTarget(account, key);
       if (!key.metadata.ok) return findings.error(target, key.metadata.error);
       const metadata = key.metadata.value;
@@ -29,5 +31,6 @@ export const kmsKeyCustomerManagedSymmetric = defineControl({
         return findings.pass(target, `${name} is customer-managed, symmetric and enabled.`);
       return findings.fail(target, `${name} ${listPhrase(problems)}.`);
     });
+    return [...referenceScopeErrors(account, "key", "kms", findings), ...verdicts];
   },
 });

@@ -60,9 +60,11 @@ describe("kms-key-policy-not-public", () => {
     expect(withStatement(statement)?.status).toBe("FAIL");
   });
 
-  it("skips keys whose policy was not fetched and reports ERROR when it failed", () => {
+  it("says N/A for AWS managed keys (their policy is not fetched) and reports ERROR when it failed", () => {
     const alias = `arn:aws:kms:us-east-1:${ACCOUNT_ID}:alias/aws/s3`;
-    expect(control.evaluate(buildContext(withKey(buildAccount(), buildAwsManagedKey(alias))))).toEqual([]);
+    expect(control.evaluate(buildContext(withKey(buildAccount(), buildAwsManagedKey(alias))))).toEqual([
+      expect.objectContaining({ status: "N/A", resourceType: "kms-key" }),
+    ]);
     const failed = accountWithKey({ policy: denied("kms:GetKeyPolicy") });
     expect(control.evaluate(buildContext(failed))[0]?.status).toBe("ERROR");
   });

@@ -28,11 +28,23 @@ describe("kms-key-rotation-enabled", () => {
     expect(finding).toMatchObject({ status: "FAIL", remediationId: "kms-enable-key-rotation" });
   });
 
-  it("skips keys where rotation does not apply", () => {
-    expect(run(buildAwsManagedKey(`arn:aws:kms:us-east-1:${ACCOUNT_ID}:alias/aws/s3`))).toEqual([]);
+  it("says N/A for keys where rotation does not apply", () => {
+    expect(run(buildAwsManagedKey(`arn:aws:kms:us-east-1:${ACCOUNT_ID}:alias/aws/s3`))).toEqual([
+      expect.objectContaining({
+        status: "N/A",
+        detail: expect.stringMatching(/is not a customer-managed symmetric key\.$/),
+      }),
+    ]);
     expect(
       run(buildKey(KEY_ARN, { metadata: { origin: "EXTERNAL" }, rotation: ok({ enabled: false }) })),
-    ).toEqual([]);
+    ).toEqual([
+      expect.objectContaining({
+        status: "N/A",
+        detail: expect.stringMatching(
+          /has key material of origin EXTERNAL, which KMS cannot rotate automatically\.$/,
+        ),
+      }),
+    ]);
   });
 
   it("reports ERROR when the rotation status could not be read", () => {

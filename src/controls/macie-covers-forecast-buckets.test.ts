@@ -75,9 +75,15 @@ describe("macie-covers-forecast-buckets", () => {
     expect(control.evaluate(buildContext(unknownRegion))[0]?.status).toBe("ERROR");
   });
 
-  it("yields nothing for buckets in regions that were not scanned, or without buckets", () => {
+  it("reports ERROR for a bucket in a region that was not scanned, and yields nothing without buckets", () => {
     const elsewhere = accountWithBucket({ region: ok("sa-east-1") });
-    expect(control.evaluate(buildContext(elsewhere))).toEqual([]);
+    expect(control.evaluate(buildContext(elsewhere))).toEqual([
+      expect.objectContaining({
+        status: "ERROR",
+        region: "sa-east-1",
+        error: expect.objectContaining({ code: "RegionNotScanned", action: "macie2:GetMacieSession" }),
+      }),
+    ]);
     expect(control.evaluate(buildContext(buildAccount()))).toEqual([]);
   });
 });

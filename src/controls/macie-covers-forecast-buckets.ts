@@ -1,5 +1,6 @@
 import { defineControl, findingsFor } from "../domain/control.js";
-import { bucketRegion } from "./support/buckets.js";
+import { bucketRegion, presentBuckets } from "./support/buckets.js";
+import { referenceScopeErrors } from "./support/scope.js";
 import { bucketTarget } from "./support/targets.js";
 import { quoted } from "./support/text.js";
 
@@ -13,11 +14,12 @@ export const macieCoversForecastBuckets = defineControl({
   ...meta,
   service: "macie",
   requires: ["s3.bucketRegion", "macie.session", "macie.automatedDiscovery", "macie.classificationJobs"],
+  scope: { kind: "references", of: "bucket" },
   guidance:
     'Macie console (in the bucket\'s Region) → Automated sensitive data discovery → Enable (`aws macie2 update-automated-discovery-configuration --status ENABLED`); or Jobs → Create job → Select specific buckets → the Forecast buckets, on a schedule (`aws macie2 create-classification-job --job-type SCHEDULED --s3-job-definition \'{"bucketDefinitions":[{"accountId":"<account>","buckets":["<bucket>"]}]}\' …`).',
   evaluate({ account }) {
     const findings = findingsFor(meta);
-    return Object.values(account.buckets).flatMap((bucket) => {
+    const verdicts = presentBuckets(account).flatMap((bucket) => {
       const name = `Bucket ${quoted(bucket.name)}`;
       if (!bucket.region.ok)
         return [
@@ -28,8 +30,16 @@ export const macieCoversForecastBuckets = defineControl({
         ];
       const regionName = bucket.region.value;
       const region = account.regions.find((r) => r.region === regionName);
-      if (!region) return [];
       const target = bucketTarget(account, bucket.name, regionName);
+      if (!region) {
+        return [
+          findings.error(target, {
+            code: "RegionNotScanned",
+            message: `${regionName} is not among the scanned regions, so its Macie state was not read; add it to regions`,
+            action: "macie2:GetMacieSession",
+          }),
+        ];
+      }
       const { session, automatedDiscovery, classificationJobs } = region.macie;
       if (!session.ok) return [findings.error(target, session.error)];
       if (session.value?.status !== "ENABLED") {
@@ -68,5 +78,6 @@ export const macieCoversForecastBuckets = defineControl({
         ),
       ];
     });
+    return [...referenceScopeErrors(account, "bucket", "macie", findings), ...verdicts];
   },
 });

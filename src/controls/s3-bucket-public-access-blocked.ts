@@ -1,6 +1,7 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import type { PublicAccessBlock } from "../domain/inventory.js";
-import { bucketRegion } from "./support/buckets.js";
+import { bucketRegion, presentBuckets } from "./support/buckets.js";
+import { referenceScopeErrors } from "./support/scope.js";
 import { bucketTarget } from "./support/targets.js";
 import { listPhrase, quoted } from "./support/text.js";
 
@@ -26,12 +27,13 @@ export const s3BucketPublicAccessBlocked = defineControl({
   ...meta,
   service: "s3",
   requires: ["s3.bucketRegion", "s3.bucketPublicAccessBlock", "s3.accountPublicAccessBlock"],
+  scope: { kind: "references", of: "bucket" },
   guidance:
     "S3 console → the bucket → Permissions → Block public access → Edit → turn on all four settings (or Block Public Access settings for this account, to cover every bucket); or `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.",
   evaluate({ account }) {
     const findings = findingsFor(meta);
     const accountBlock = account.s3.publicAccessBlock;
-    return Object.values(account.buckets).map((bucket) => {
+    const verdicts = presentBuckets(account).map((bucket) => {
       const target = bucketTarget(account, bucket.name, bucketRegion(account, bucket));
       const name = `Bucket ${quoted(bucket.name)}`;
       const on = new Set([
@@ -53,5 +55,6 @@ export const s3BucketPublicAccessBlocked = defineControl({
         `${name} has ${listPhrase(missing, 4)} off at both bucket and account level.`,
       );
     });
+    return [...referenceScopeErrors(account, "bucket", "s3", findings), ...verdicts];
   },
 });

@@ -36,6 +36,8 @@ export interface DigestFinding {
   status: FindingStatus;
   firstSeenAt: string;
   resolvedAt?: string;
+  /** Set while the latest scans could not re-evaluate it: when its standing verdict was last checked. */
+  notRecheckedSince?: string;
 }
 
 export interface AccountPosture {
@@ -184,6 +186,7 @@ function toDigestFinding(r: FindingRecord): DigestFinding {
     firstSeenAt: r.firstSeenAt,
   };
   if (r.resolvedAt !== undefined) out.resolvedAt = r.resolvedAt;
+  if (r.notRecheckedSince !== undefined) out.notRecheckedSince = r.notRecheckedSince;
   return out;
 }
 

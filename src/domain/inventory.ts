@@ -66,6 +66,35 @@ export const FORECAST_RESOURCE_TYPES = [
 ] as const;
 export type ForecastResourceType = (typeof FORECAST_RESOURCE_TYPES)[number];
 
+/** What a resource can point at: an S3 bucket (`S3Config.Path`), a KMS key (`KMSKeyArn`), an IAM role (`RoleArn`). */
+export type ReferenceKind = "bucket" | "key" | "role";
+
+/**
+ * What each resource type's configuration can reference, as the collector reads it (`S3Config` carries a
+ * bucket, a role and optionally a key; `EncryptionConfig` a key and a role). A failed listing or `Describe*`
+ * of a type leaves these kinds of referenced resources possibly unseen.
+ */
+export const FORECAST_REFERENCES: Readonly<Record<ForecastResourceType, readonly ReferenceKind[]>> = {
+  "dataset-group": [],
+  dataset: ["key", "role"],
+  "dataset-import-job": ["bucket", "key", "role"],
+  predictor: ["key", "role"],
+  "predictor-backtest-export-job": ["bucket", "key", "role"],
+  forecast: ["bucket", "key", "role"],
+  "forecast-export-job": ["bucket", "key", "role"],
+  explainability: ["bucket", "key", "role"],
+  "explainability-export": ["bucket", "key", "role"],
+  "what-if-analysis": ["bucket", "key", "role"],
+  "what-if-forecast": ["bucket", "key", "role"],
+  "what-if-forecast-export": ["bucket", "key", "role"],
+  monitor: [],
+};
+
+/** The types whose configuration can carry an S3 path (an `S3Config`). */
+export const S3_PATH_TYPES: readonly ForecastResourceType[] = FORECAST_RESOURCE_TYPES.filter((type) =>
+  FORECAST_REFERENCES[type].includes("bucket"),
+);
+
 /** One `List*` result per resource type: the resources, or why the listing failed. */
 export type ForecastInventory = Record<ForecastResourceType, Slice<ForecastResource[]>>;
 
@@ -104,6 +133,8 @@ export interface ForecastResource {
   status?: string;
   /** The ARN of the resource it belongs to (dataset group, predictor, forecast, what-if analysis …). */
   parentArn?: string;
+  /** Predictors only: whether the listing says it is an AutoPredictor (known even when its Describe fails). */
+  autoPredictor?: boolean;
   tags: Slice<Tag[]>;
   config: Slice<ForecastResourceConfig>;
 }

@@ -29,11 +29,23 @@ const DENIAL_CODES = new Set([
   "AuthorizationError",
   "AuthorizationErrorException",
   "Forbidden",
-  "InvalidClientTokenId",
-  "ExpiredToken",
-  "ExpiredTokenException",
 ]);
 
+/** The credentials are no longer valid: granting an action would not help, running again with fresh ones does. */
+const EXPIRED_CODES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
+
+/**
+ * The credentials are not valid where the call went: unknown keys, or a region the account has not enabled
+ * (AWS answers the same codes for both).
+ */
+const INVALID_CREDENTIAL_CODES = new Set([
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "InvalidAccessKeyId",
+  "AuthFailure",
+]);
+
+/** A denial that granting the named action to the audit role would cure. */
 export function isDenial(error: CollectError): boolean {
   return DENIAL_CODES.has(error.code);
 }
@@ -42,6 +54,15 @@ export function isDenial(error: CollectError): boolean {
 export function describeCollectError(error: CollectError): string {
   if (isDenial(error)) {
     return `Could not evaluate: ${error.action} was denied (${error.code}); grant ${error.action} to the audit role.`;
+  }
+  if (EXPIRED_CODES.has(error.code)) {
+    return `Could not evaluate: the credentials expired before ${error.action} (${error.code}); run the scan again, and check that the audit role's session lasts as long as a scan.`;
+  }
+  if (INVALID_CREDENTIAL_CODES.has(error.code)) {
+    return `Could not evaluate: the credentials were not accepted for ${error.action} (${error.code}); check that the region is enabled for the account and that the credentials are valid.`;
+  }
+  if (error.code === "Timeout") {
+    return `Could not evaluate: ${error.action} did not finish (Timeout): ${error.message.replace(/\.?\s*$/, "")}.`;
   }
   return `Could not evaluate: ${error.action} failed with ${error.code}: ${error.message.replace(/\.?\s*$/, "")}.`;
 }

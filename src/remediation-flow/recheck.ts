@@ -23,5 +23,6 @@ export function judgeRecheck(
       at,
     };
   }
+  if (match.status === "N/A") return { status: "MISSING", detail: match.detail, at };
   return { status: match.status, detail: match.detail, at };
 }

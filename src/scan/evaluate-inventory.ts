@@ -1,14 +1,27 @@
 /** Evaluates the control catalog over a whole inventory: pure, no AWS. */
 
-import { CONTROLS, evaluateControls } from "../controls/catalog.js";
+import { CONTROLS, evaluateAccount } from "../controls/catalog.js";
 import type { Control, ControlSettings } from "../domain/control.js";
+import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
+
+export interface InventoryEvaluation {
+  findings: Finding[];
+  /** Per account: what the scan can vouch for beyond its findings (see `AccountEvidence`). */
+  evidence: AccountEvidence[];
+}
 
 export function evaluateInventory(
   inventory: Inventory,
   settings: ControlSettings,
   controls: readonly Control[] = CONTROLS,
-): Finding[] {
-  return inventory.accounts.flatMap((account) => evaluateControls(account, settings, controls));
+): InventoryEvaluation {
+  const out: InventoryEvaluation = { findings: [], evidence: [] };
+  for (const account of inventory.accounts) {
+    const { findings, evidence } = evaluateAccount(account, settings, controls);
+    for (const finding of findings) out.findings.push(finding);
+    out.evidence.push(evidence);
+  }
+  return out;
 }

@@ -29,5 +29,6 @@ export function toRecordScanInput(
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
     findings: result.findings,
+    evidence: result.evidence,
   };
 }

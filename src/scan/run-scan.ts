@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { CONTROLS } from "../controls/catalog.js";
 import type { Control } from "../domain/control.js";
+import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
 import { evaluateInventory } from "./evaluate-inventory.js";
@@ -27,6 +28,8 @@ export interface ScanResult {
   finishedAt: string;
   inventory: Inventory;
   findings: Finding[];
+  /** Per account: where the scan read each control's scope completely, what it saw, what did not apply. */
+  evidence: AccountEvidence[];
   /** The controls that were evaluated. */
   controlIds: string[];
 }
@@ -75,7 +78,7 @@ export function finishScan(
 ): ScanResult {
   const now = deps.now ?? (() => new Date());
   const controls = deps.controls ?? CONTROLS;
-  const findings = evaluateInventory(
+  const { findings, evidence } = evaluateInventory(
     input.inventory,
     { requireFips: deps.config.requireFips, now: input.evaluateAt ?? input.startedAt },
     controls,
@@ -88,6 +91,7 @@ export function finishScan(
     finishedAt: now().toISOString(),
     inventory: input.inventory,
     findings,
+    evidence,
     controlIds: controls.map((c) => c.id),
   };
 }

@@ -42,3 +42,30 @@ describe("scopeErrors", () => {
     expect(errors.map((e) => e.region)).toEqual(["ap-south-1"]);
   });
 });
+
+describe("scopeErrors and the deadline", () => {
+  it("names an account whose reading the scan's deadline cut short, once", () => {
+    const late = {
+      code: "Timeout",
+      message:
+        "The scan's deadline for account 123456789012 (scanTimeoutMinutes: 60) passed before this call in us-east-1 finished",
+      action: "kms:DescribeKey",
+    };
+    const account = buildAccount();
+    const region = buildRegion("us-east-1");
+    region.forecast.predictor = { ok: false, error: { ...late, action: "forecast:ListPredictors" } };
+    const errors = scopeErrors({
+      schemaVersion: 1,
+      collectedAt: "2026-11-28T00:00:00Z",
+      accounts: [{ ...account, regions: [region] }],
+    });
+    expect(errors).toEqual([
+      expect.objectContaining({
+        accountId: "123456789012",
+        message: expect.stringMatching(
+          /^Account 123456789012 was not read completely: The scan's deadline .* what was left is ERROR \(Timeout\)\.$/,
+        ),
+      }),
+    ]);
+  });
+});

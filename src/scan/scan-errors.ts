@@ -1,9 +1,26 @@
 /**
  * Failures that stopped a whole account or region, read off an inventory: an account whose credentials could
- * not be obtained, or a region where no Forecast listing succeeded. Per-control ERROR findings stay findings.
+ * not be obtained, an account whose reading the scan's deadline cut short, or a region where no Forecast
+ * listing succeeded. Per-control ERROR findings stay findings.
  */
-import { FORECAST_RESOURCE_TYPES, type Inventory } from "../domain/inventory.js";
+import { type AccountInventory, FORECAST_RESOURCE_TYPES, type Inventory } from "../domain/inventory.js";
 import { type CollectError, describeCollectError } from "../domain/result.js";
+
+/** The first slice of the account that failed because the scan's deadline passed. */
+function deadlineError(account: AccountInventory): CollectError | undefined {
+  const stack: unknown[] = [account];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== "object" || node === null) continue;
+    const slice = node as { ok?: unknown; error?: CollectError };
+    if (slice.ok === false && slice.error?.code === "Timeout" && /deadline/i.test(slice.error.message)) {
+      return slice.error;
+    }
+    for (const value of Object.values(node))
+      if (typeof value === "object" && value !== null) stack.push(value);
+  }
+  return undefined;
+}
 
 export interface ScopeError {
   accountId: string;
@@ -24,6 +41,14 @@ export function scopeErrors(inventory: Inventory): ScopeError[] {
         message: `Account ${account.accountId} could not be scanned: ${describeCollectError(summary.error)}`,
       });
       continue;
+    }
+    const late = deadlineError(account);
+    if (late) {
+      out.push({
+        accountId: account.accountId,
+        error: late,
+        message: `Account ${account.accountId} was not read completely: ${late.message.replace(/\.?\s*$/, "")}; what was left is ERROR (Timeout).`,
+      });
     }
     for (const region of account.regions) {
       const slices = FORECAST_RESOURCE_TYPES.map((t) => region.forecast[t]);

@@ -86,6 +86,8 @@ export interface FindingRecord {
   lifecycle?: FindingLifecycle;
   firstSeenAt?: Date;
   lastSeenAt?: Date;
+  /** Set while the latest scans could not re-evaluate it: when its standing verdict was last checked. */
+  notRecheckedSince?: Date;
   /** The control's manual guidance (from the catalog), shown in Details. */
   guidance?: string;
 }

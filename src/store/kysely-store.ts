@@ -96,7 +96,7 @@ function bySeverityThenKey(a: FindingRecord, b: FindingRecord): number {
 }
 
 function toRecord(state: FindingState, suppressionId?: string): FindingRecord {
-  const { observedAt: _observedAt, ...record } = state;
+  const { observedAt: _observedAt, scopeRegions: _scopeRegions, ...record } = state;
   return suppressionId === undefined ? record : { ...record, suppressionId };
 }
 
@@ -188,11 +188,12 @@ export class KyselyStore implements Store {
         results: input.findings,
         existing,
         coverage,
+        ...(input.evidence ? { evidence: input.evidence } : {}),
       });
 
       // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
       const full: Insertable<FindingsTable>[] = [];
-      const touched = { seen: [] as string[], failed: [] as string[] };
+      const touched = { seen: [] as string[], checked: [] as string[], failed: [] as string[] };
       for (const next of applied.upserts) {
         const row = findingToRow(next);
         const previous = existing.get(next.key);
@@ -200,7 +201,7 @@ export class KyselyStore implements Store {
         if (kind === undefined) full.push(row);
         else touched[kind].push(next.key);
       }
-      for (const [kind, keys] of Object.entries(touched) as ["seen" | "failed", string[]][]) {
+      for (const [kind, keys] of Object.entries(touched) as [TouchKind, string[]][]) {
         for (const part of chunks(keys, 500)) {
           await trx
             .updateTable("findings")
@@ -208,6 +209,7 @@ export class KyselyStore implements Store {
               last_seen_at: at,
               last_scan_id: scanId,
               observed_at: observedAt,
+              ...(kind !== "seen" ? { checked_at: at } : {}),
               ...(kind === "failed" ? { last_failed_at: at } : {}),
             })
             .where("key", "in", part)
@@ -288,7 +290,7 @@ export class KyselyStore implements Store {
         ...scanFromRow({ ...scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
         counts,
       };
-      return { scan, changes: applied.changes };
+      return { scan, changes: applied.changes, notRechecked: applied.notRechecked.map((s) => toRecord(s)) };
     });
     this.logger?.debug(
       { scanId, changes: result.changes.length, counts: result.scan.counts },
@@ -335,6 +337,7 @@ export class KyselyStore implements Store {
     const scan = await this.startScan(start);
     const complete: CompleteScanInput = { findings: input.findings };
     if (input.finishedAt !== undefined) complete.finishedAt = input.finishedAt;
+    if (input.evidence !== undefined) complete.evidence = input.evidence;
     return this.completeScan(scan.id, complete);
   }
 
@@ -928,22 +931,34 @@ function severityFilter(
   return out;
 }
 
-const TOUCH_COLUMNS = new Set<string>(["last_seen_at", "last_scan_id", "observed_at", "last_failed_at"]);
+const TOUCH_COLUMNS = new Set<string>([
+  "last_seen_at",
+  "last_scan_id",
+  "observed_at",
+  "last_failed_at",
+  "checked_at",
+]);
+
+type TouchKind = "seen" | "checked" | "failed";
 
 /**
  * Whether `next` differs from `previous` only in the stamps every scan moves: `seen` (last seen, last
- * scan, observed at) or `failed` (those and last failed at). Anything else needs the full row written.
+ * scan, observed at), `checked` (those and checked at: evaluated again) or `failed` (those and last failed
+ * at). Anything else needs the full row written.
  */
 function touchKind(
   previous: Insertable<FindingsTable>,
   next: Insertable<FindingsTable>,
-): "seen" | "failed" | undefined {
+): TouchKind | undefined {
   for (const column of FINDING_UPDATE_COLUMNS) {
     if (TOUCH_COLUMNS.has(column)) continue;
     if ((previous[column] ?? null) !== (next[column] ?? null)) return undefined;
   }
-  if ((previous.last_failed_at ?? null) === (next.last_failed_at ?? null)) return "seen";
-  return next.status === "FAIL" ? "failed" : undefined;
+  const checked = (previous.checked_at ?? null) !== (next.checked_at ?? null);
+  const failed = (previous.last_failed_at ?? null) !== (next.last_failed_at ?? null);
+  if (!checked && !failed) return "seen";
+  if (checked && !failed) return next.status === "PASS" ? "checked" : undefined;
+  return checked && next.status === "FAIL" ? "failed" : undefined;
 }
 
 /** Slots are ISO times; the same instant written two ways must claim the same row. */

@@ -1,7 +1,15 @@
 /**
  * The finding lifecycle as pure functions: what one scan's results do to the stored findings.
  * The store loads the findings the scan may touch, calls `applyScan`, and writes what it returns.
+ *
+ * A failing finding resolves only on positive evidence: its control passed on the resource (PASS), the
+ * resource is positively gone (every region whose listings lead to it was read completely, and the scan did
+ * not see it), or the control says it no longer applies (N/A). A finding the scan could not re-evaluate — an
+ * ERROR, a scope the scan could not read completely, a control silent about a resource the scan saw — keeps
+ * its state and is marked "not re-checked since" its last evaluation. Everything here is a function of
+ * (scope, results, evidence, stored state), so it can be applied to one account at a time.
  */
+import { type AccountEvidence, isScopeTarget } from "../domain/evidence.js";
 import { type Finding, type FindingStatus, findingKey } from "../domain/finding.js";
 import { SEVERITIES, type Severity } from "../domain/severity.js";
 import type {
@@ -17,10 +25,23 @@ import { FAILING_LIFECYCLES } from "./types.js";
 /** A stored finding plus the start time of the scan that last evaluated it (orders late commits). */
 export interface FindingState extends Omit<FindingRecord, "suppressionId"> {
   observedAt: string;
+  /**
+   * The regions whose complete listings would show the finding's resource gone: its own region, or for a
+   * referenced bucket, key or role the regions of what references it. Absent: the finding's region.
+   */
+  scopeRegions?: string[];
 }
 
-/** What a scan saw for a finding: a status, or nothing although the scan covered it. */
-export type Observation = FindingStatus | "missing";
+/**
+ * What a scan saw for a finding: a status; `missing`, nothing, where the evidence says its resource is gone;
+ * `not-applicable`, the control no longer applies to it.
+ */
+export type Observation = FindingStatus | "missing" | "not-applicable";
+
+function resolvedReason(seen: "PASS" | "missing" | "not-applicable"): ResolvedReason {
+  if (seen === "PASS") return "pass";
+  return seen === "missing" ? "gone" : "not-applicable";
+}
 
 export interface Transition {
   to: Lifecycle;
@@ -47,14 +68,15 @@ export function nextLifecycle(previous: Lifecycle | undefined, seen: Observation
     case "new":
     case "reopened":
       if (seen === "FAIL") return { to: "open" };
-      return { to: "resolved", reason: seen === "PASS" ? "pass" : "gone" };
+      return { to: "resolved", reason: resolvedReason(seen) };
     case "open":
       if (seen === "FAIL") return undefined;
-      return { to: "resolved", reason: seen === "PASS" ? "pass" : "gone" };
+      return { to: "resolved", reason: resolvedReason(seen) };
     case "resolved":
       return seen === "FAIL" ? { to: "reopened" } : undefined;
     case "passing":
     case "unevaluated":
+      if (seen === "not-applicable") return undefined;
       if (seen === "FAIL") return { to: "new" };
       if (seen === "PASS" && previous === "unevaluated") return { to: "passing" };
       return undefined;
@@ -101,10 +123,16 @@ export interface ApplyScanInput {
   /** Current state of every finding the scan may touch (its results' keys and everything in its scope). */
   existing: ReadonlyMap<string, FindingState>;
   /**
-   * For each `control|account|region`, the start of the latest committed scan that evaluated it without
-   * ERROR. A later-started scan that already covered it had the last word on what exists there.
+   * For each `control|account|region`, the start of the latest committed scan that read it completely. A
+   * later-started scan that already covered it had the last word on what exists there.
    */
   coverage?: ReadonlyMap<string, string>;
+  /**
+   * Per account, what the scan can vouch for (see `AccountEvidence`). Without it for an account, the scope
+   * is taken as read completely wherever the scan reported no ERROR for a control (callers that record
+   * results they assert to be complete, such as tests and benchmarks).
+   */
+  evidence?: readonly AccountEvidence[];
 }
 
 export interface ApplyScanOutput {
@@ -112,8 +140,33 @@ export interface ApplyScanOutput {
   upserts: FindingState[];
   changes: LifecycleChange[];
   counts: ScanCounts;
-  /** The `control|account|region` triples this scan evaluated without ERROR (to record as covered). */
+  /** The `control|account|region` triples this scan read completely (to record as covered). */
   covered: string[];
+  /** Failing findings in the scan's scope that it could not re-check, as they stand after it. */
+  notRechecked: FindingState[];
+}
+
+/** An account's evidence, indexed for lookups. */
+interface EvidenceIndex {
+  incomplete: Map<string, Set<string>>;
+  seen: Set<string>;
+  reach: Map<string, string[]>;
+  notApplicable: Set<string>;
+}
+
+function indexEvidence(evidence: readonly AccountEvidence[] | undefined): Map<string, EvidenceIndex> {
+  const out = new Map<string, EvidenceIndex>();
+  for (const e of evidence ?? []) {
+    out.set(e.accountId, {
+      incomplete: new Map(
+        Object.entries(e.incomplete).map(([control, regions]) => [control, new Set(regions)]),
+      ),
+      seen: new Set(e.seen),
+      reach: new Map(Object.entries(e.reach)),
+      notApplicable: new Set(e.notApplicable.map(findingKey)),
+    });
+  }
+  return out;
 }
 
 function emptyBySeverity(): Record<Severity, number> {
@@ -123,6 +176,7 @@ function emptyBySeverity(): Record<Severity, number> {
 export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   const { scanId, scope, observedAt, at, existing } = input;
   const coverage = input.coverage ?? new Map<string, string>();
+  const evidence = indexEvidence(input.evidence);
   const supersededAt = (controlId: string, accountId: string, region: string): boolean =>
     (coverage.get(triple(controlId, accountId, region)) ?? "") > observedAt;
   const results = dedupeResults(input.results);
@@ -138,6 +192,8 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
     failBySeverity: emptyBySeverity(),
   };
   const errored = new Set<string>();
+  const scanned = new Set([...scope.regions, "global"]);
+  const notRechecked: FindingState[] = [];
 
   const record = (key: string, from: Lifecycle | null, transition: Transition): void => {
     const change: LifecycleChange = { key, from, to: transition.to };
@@ -162,39 +218,80 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
     if (previous && previous.observedAt > observedAt) continue;
     if (supersededAt(finding.controlId, finding.accountId, finding.region)) continue;
     const transition = nextLifecycle(previous?.lifecycle, finding.status);
-    const next = evolve(previous, finding, key, { scanId, observedAt, at }, transition);
+    const reach = evidence.get(finding.accountId)?.reach.get(finding.resourceArn);
+    const next = evolve(previous, finding, key, { scanId, observedAt, at }, transition, reach);
     if (transition) record(key, previous?.lifecycle ?? null, transition);
     upserts.push(next);
+    if (next.notRecheckedSince !== undefined && isFailing(next.lifecycle)) notRechecked.push(next);
   }
+
+  /** Whether the scan read the control's scope completely in this region of the account. */
+  const complete = (f: Pick<FindingState, "controlId" | "accountId">, region: string): boolean => {
+    if (!scanned.has(region)) return false;
+    const known = evidence.get(f.accountId);
+    if (!known) return !errored.has(triple(f.controlId, f.accountId, region));
+    return !known.incomplete.get(f.controlId)?.has(region);
+  };
 
   for (const [key, previous] of existing) {
     if (results.has(key) || !isFailing(previous.lifecycle)) continue;
-    if (previous.observedAt > observedAt || !scopeCovers(scope, previous)) continue;
-    if (errored.has(triple(previous.controlId, previous.accountId, previous.region))) continue;
-    if (supersededAt(previous.controlId, previous.accountId, previous.region)) continue;
-    const transition = nextLifecycle(previous.lifecycle, "missing");
-    if (!transition) continue;
+    if (previous.observedAt > observedAt) continue;
+    if (!scope.accounts.includes(previous.accountId) || !scope.controls.includes(previous.controlId))
+      continue;
+    const regions = previous.scopeRegions ?? [previous.region];
+    // Not this scan's business: none of the regions that lead to the resource was scanned.
+    if (!regions.some((r) => scanned.has(r))) continue;
+    if (regions.some((r) => supersededAt(previous.controlId, previous.accountId, r))) continue;
+    const known = evidence.get(previous.accountId);
+    let seen: Observation | undefined;
+    if (known?.notApplicable.has(key)) seen = "not-applicable";
+    else if (
+      regions.every((r) => complete(previous, r)) &&
+      // A region, a service or the account is there as long as it is scanned; a resource the scan saw is there.
+      !(known && (isScopeTarget(previous.resourceArn) || known.seen.has(previous.resourceArn)))
+    ) {
+      seen = "missing";
+    }
+    const transition = seen ? nextLifecycle(previous.lifecycle, seen) : undefined;
+    if (!transition) {
+      // Kept as it was: the scan could not re-check it.
+      if (!known) continue;
+      if (previous.notRecheckedSince !== undefined) {
+        notRechecked.push(previous);
+        continue;
+      }
+      const marked = { ...previous, notRecheckedSince: lastChecked(previous) };
+      upserts.push(marked);
+      notRechecked.push(marked);
+      continue;
+    }
     record(key, previous.lifecycle, transition);
-    upserts.push({
+    const next: FindingState = {
       ...previous,
       lifecycle: transition.to,
       changedAt: at,
       resolvedAt: at,
-      resolvedReason: "gone",
+      resolvedReason: transition.reason ?? "gone",
       lastScanId: scanId,
       observedAt,
-    });
+    };
+    delete next.notRecheckedSince;
+    upserts.push(next);
   }
   const covered: string[] = [];
   for (const controlId of scope.controls) {
     for (const accountId of scope.accounts) {
-      for (const region of new Set([...scope.regions, "global"])) {
-        const t = triple(controlId, accountId, region);
-        if (!errored.has(t)) covered.push(t);
+      for (const region of scanned) {
+        if (complete({ controlId, accountId }, region)) covered.push(triple(controlId, accountId, region));
       }
     }
   }
-  return { upserts, changes, counts, covered };
+  return { upserts, changes, counts, covered, notRechecked };
+}
+
+/** When the finding was last evaluated (PASS or FAIL); rows from before that was recorded fall back. */
+function lastChecked(f: FindingState): string {
+  return f.checkedAt ?? f.lastFailedAt ?? f.lastSeenAt;
 }
 
 function evolve(
@@ -203,6 +300,7 @@ function evolve(
   key: string,
   scan: { scanId: string; observedAt: string; at: string },
   transition: Transition | undefined,
+  reach: readonly string[] | undefined,
 ): FindingState {
   const evaluated = finding.status !== "ERROR";
   const base: FindingState = previous
@@ -233,19 +331,26 @@ function evolve(
   base.lastScanId = scan.scanId;
   base.observedAt = scan.observedAt;
   if (evaluated || !previous) base.detail = finding.detail;
+  if (reach && reach.length > 0) base.scopeRegions = [...reach];
+  else delete base.scopeRegions;
   if (evaluated) {
+    base.checkedAt = scan.at;
+    delete base.notRecheckedSince;
     delete base.error;
     if (finding.remediationId) base.remediationId = finding.remediationId;
     else delete base.remediationId;
   } else {
     base.lastErrorAt = scan.at;
     if (finding.error) base.error = finding.error;
+    // An ERROR is not a re-check: the last verdict stands, as of its date.
+    if (previous && previous.lifecycle !== "unevaluated") base.notRecheckedSince = lastChecked(previous);
   }
   if (finding.status === "FAIL") base.lastFailedAt = scan.at;
   if (transition) {
     base.lifecycle = transition.to;
     base.changedAt = scan.at;
     if (transition.to === "resolved") {
+      delete base.notRecheckedSince;
       base.resolvedAt = scan.at;
       base.resolvedReason = transition.reason ?? "pass";
     } else if (isFailing(transition.to)) {

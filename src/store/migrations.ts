@@ -226,10 +226,37 @@ function scanCoverage(): Migration {
   };
 }
 
+/**
+ * When each finding was last evaluated, whether the latest scans could re-check it, and the regions whose
+ * listings lead to its resource. Rows from before: evaluated when last seen with PASS or FAIL (an ERROR row
+ * when it last failed), and an ERROR row that was failing is not re-checked since then.
+ */
+function findingEvidence(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("findings").addColumn("checked_at", "text").execute();
+      await db.schema.alterTable("findings").addColumn("not_rechecked_since", "text").execute();
+      await db.schema.alterTable("findings").addColumn("scope_regions", "text").execute();
+      await sql
+        .raw(
+          "update findings set checked_at = case when status <> 'ERROR' then last_seen_at else last_failed_at end",
+        )
+        .execute(db);
+      await sql
+        .raw(
+          "update findings set not_rechecked_since = coalesce(last_failed_at, first_seen_at) " +
+            "where status = 'ERROR' and lifecycle in ('new', 'open', 'reopened')",
+        )
+        .execute(db);
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
   "0003_scan_coverage",
+  "0004_finding_evidence",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -237,6 +264,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0001_initial": initial(engine),
     "0002_schedule_slots_and_indexes": slotsAndDigestIndexes(engine),
     "0003_scan_coverage": scanCoverage(),
+    "0004_finding_evidence": findingEvidence(),
   };
 }
 

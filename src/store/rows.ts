@@ -67,6 +67,9 @@ export function findingFromRow(row: Selectable<FindingsTable>): FindingState {
   setIf(f, "lastErrorAt", row.last_error_at);
   setIf(f, "resolvedAt", row.resolved_at);
   setIf(f, "resolvedReason", row.resolved_reason as ResolvedReason | null);
+  setIf(f, "checkedAt", row.checked_at);
+  setIf(f, "notRecheckedSince", row.not_rechecked_since);
+  setIf(f, "scopeRegions", parseJson(row.scope_regions) as string[] | undefined);
   return f;
 }
 
@@ -94,6 +97,9 @@ export function findingToRow(f: FindingState): Insertable<FindingsTable> {
     resolved_reason: f.resolvedReason ?? null,
     last_scan_id: f.lastScanId,
     observed_at: f.observedAt,
+    checked_at: f.checkedAt ?? null,
+    not_rechecked_since: f.notRecheckedSince ?? null,
+    scope_regions: jsonOrNull(f.scopeRegions),
   };
 }
 
@@ -120,6 +126,9 @@ export const FINDING_UPDATE_COLUMNS = [
   "resolved_reason",
   "last_scan_id",
   "observed_at",
+  "checked_at",
+  "not_rechecked_since",
+  "scope_regions",
 ] as const satisfies readonly (keyof FindingsTable)[];
 
 export function historyFromRow(row: Selectable<FindingHistoryTable>): FindingHistoryRecord {

@@ -44,6 +44,10 @@ export interface FindingsTable {
   resolved_reason: string | null;
   last_scan_id: string;
   observed_at: string;
+  checked_at: string | null;
+  not_rechecked_since: string | null;
+  /** JSON array of regions, or null for the finding's own region. */
+  scope_regions: string | null;
 }
 
 export interface FindingHistoryTable {

@@ -2,6 +2,7 @@
  * The state store's public contract: every record the Slack app, the scheduler and the CLI read or write.
  * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
  */
+import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
 import type { RequestState } from "../domain/request-state.js";
 import type { CollectError } from "../domain/result.js";
@@ -16,8 +17,12 @@ export type Lifecycle = (typeof LIFECYCLES)[number];
 /** The lifecycle states that count as failing (reported, trended, posture). */
 export const FAILING_LIFECYCLES = ["new", "open", "reopened"] as const satisfies readonly Lifecycle[];
 
-/** Why a finding became resolved: its control passed, or it vanished from a scan that covered it. */
-export type ResolvedReason = "pass" | "gone";
+/**
+ * Why a finding became resolved: its control passed on the resource, the resource is positively gone (a scan
+ * read everything that leads to it and did not find it, or its own read said NotFound), or the control no
+ * longer applies to it.
+ */
+export type ResolvedReason = "pass" | "gone" | "not-applicable";
 
 export interface ScanScope {
   accounts: string[];
@@ -65,6 +70,13 @@ export interface StartScanInput {
 
 export interface CompleteScanInput {
   findings: readonly Finding[];
+  /**
+   * Per account, what the scan can vouch for beyond its findings: where it read each control's scope
+   * completely, what it saw, what did not apply. A finding it no longer reports resolves only on this
+   * evidence; one it could not re-check is kept and marked "not re-checked since". Without evidence for an
+   * account, the scope is taken as read completely wherever no ERROR was reported for a control.
+   */
+  evidence?: readonly AccountEvidence[];
   /** Defaults to now; this is the time stamped on every lifecycle change of the scan. */
   finishedAt?: string;
 }
@@ -81,6 +93,11 @@ export interface LifecycleChange {
 export interface CompletedScan {
   scan: ScanRecord;
   changes: LifecycleChange[];
+  /**
+   * Failing findings in the scan's scope that it could not re-check (an ERROR, an incomplete scope): kept as
+   * they were, each with `notRecheckedSince`. Suppressed ones included.
+   */
+  notRechecked?: FindingRecord[];
 }
 
 export interface FindingRecord {
@@ -104,6 +121,13 @@ export interface FindingRecord {
   lastSeenAt: string;
   lastFailedAt?: string;
   lastErrorAt?: string;
+  /** When a scan last evaluated it (PASS or FAIL). */
+  checkedAt?: string;
+  /**
+   * Set while the latest scans that covered it could not re-evaluate it (an ERROR, an incomplete scope): the
+   * time of its last evaluation, whose verdict it keeps. Shown as "not re-checked since <date>".
+   */
+  notRecheckedSince?: string;
   /** When the lifecycle last changed. */
   changedAt: string;
   resolvedAt?: string;

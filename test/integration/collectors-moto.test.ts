@@ -374,7 +374,7 @@ describe("IAM against moto", () => {
     expect(roles[roleArn]?.role.ok).toBe(true);
     expect(roles[`arn:aws:iam::${MOTO_ACCOUNT_ID}:role/Missing`]?.role).toMatchObject({
       ok: false,
-      error: { code: "RoleNotInAccount" },
+      error: { code: "NoSuchEntity" },
     });
   });
 });

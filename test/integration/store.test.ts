@@ -14,6 +14,7 @@ import {
   sql,
 } from "kysely";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import type { AccountEvidence } from "../../src/domain/evidence.js";
 import { type Finding, findingKey } from "../../src/domain/finding.js";
 import type { Severity } from "../../src/domain/severity.js";
 import { createKysely } from "../../src/store/connect.js";
@@ -383,6 +384,64 @@ describe.each(harnesses)("store on $engine", (h) => {
         await expect(store.completeScan(second.scan.id, { findings: [] })).rejects.toBeInstanceOf(
           ScanNotRunningError,
         );
+      });
+
+      it("resolves a finding no longer reported only on the scan's evidence, and keeps the rest marked not re-checked", async () => {
+        const { store, clock } = await fresh();
+        const EU = "eu-west-1";
+        const regions = [REGION, EU];
+        const evidenceScan = (findings: Finding[], evidence: Partial<AccountEvidence>) => {
+          clock.hours(1);
+          return store.recordScan({
+            scope: scopeOf(findings, { controls: [CONTROL], regions }),
+            trigger: "cli:tester",
+            findings,
+            evidence: [
+              { accountId: ACCOUNT, incomplete: {}, seen: [], reach: {}, notApplicable: [], ...evidence },
+            ],
+          });
+        };
+        const eu = (name: string, status: Finding["status"]) =>
+          finding(name, status, { region: EU, resourceArn: `arn:aws:kms:${EU}:${ACCOUNT}:key/${name}` });
+        await evidenceScan(
+          [eu("hidden", "FAIL"), finding("quiet", "FAIL"), finding("err", "FAIL"), finding("gone", "FAIL")],
+          {},
+        );
+        const checkedAt = clock.iso();
+        // eu-west-1's listing failed ("hidden" was not re-checked); the control went quiet on "quiet", which
+        // the scan saw; "err" could not be read; "gone" is positively gone.
+        const second = await evidenceScan([finding("err", "ERROR")], {
+          incomplete: { [CONTROL]: [EU] },
+          seen: [finding("quiet", "FAIL").resourceArn],
+        });
+        expect(second.changes).toEqual([
+          { key: keyOf(finding("gone", "FAIL")), from: "new", to: "resolved", reason: "gone" },
+        ]);
+        const get = (f: Finding) => store.getFinding(keyOf(f));
+        expect(await get(eu("hidden", "FAIL"))).toMatchObject({
+          lifecycle: "new",
+          notRecheckedSince: checkedAt,
+        });
+        expect(await get(finding("quiet", "FAIL"))).toMatchObject({
+          lifecycle: "new",
+          notRecheckedSince: checkedAt,
+          checkedAt,
+        });
+        expect(await get(finding("err", "FAIL"))).toMatchObject({
+          lifecycle: "new",
+          status: "ERROR",
+          notRecheckedSince: checkedAt,
+        });
+        // Evaluated again: the mark goes and the check date moves; a PASS resolves.
+        await evidenceScan([finding("quiet", "FAIL"), finding("err", "PASS"), eu("hidden", "FAIL")], {});
+        const quiet = await get(finding("quiet", "FAIL"));
+        expect(quiet).toMatchObject({ lifecycle: "open", checkedAt: clock.iso() });
+        expect(quiet?.notRecheckedSince).toBeUndefined();
+        expect(await get(finding("err", "FAIL"))).toMatchObject({
+          lifecycle: "resolved",
+          resolvedReason: "pass",
+        });
+        expect((await get(eu("hidden", "FAIL")))?.notRecheckedSince).toBeUndefined();
       });
     });
 
@@ -957,7 +1016,11 @@ describe.each(harnesses)("store on $engine", (h) => {
         }
         const store = await openStore({ databaseUrl: url });
         try {
-          expect((await store.getFinding(keyOf(finding("old", "FAIL"))))?.lifecycle).toBe("new");
+          const old = await store.getFinding(keyOf(finding("old", "FAIL")));
+          expect(old?.lifecycle).toBe("new");
+          // 0004: a FAIL row was evaluated when last seen, and is not stale.
+          expect(old).toMatchObject({ checkedAt: "2026-01-01T00:00:00.000Z" });
+          expect(old?.notRecheckedSince).toBeUndefined();
           expect(await store.claimSlot("digest", "2026-01-02T09:00:00.000Z", "me")).toBe(true);
           const next = await store.recordScan({
             scope: scopeOf([]),

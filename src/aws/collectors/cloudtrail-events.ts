@@ -7,7 +7,7 @@ import type { ForecastApiEvent, ForecastApiEvents } from "../../domain/inventory
 import type { Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import { type Limit, realSleep, type Sleep } from "./limit.js";
+import { type Limit, realSleep, type Sleep, sendOptions } from "./limit.js";
 
 export const LOOKUP_EVENTS_INTERVAL_MS = 500;
 const PAGE_SIZE = 50;
@@ -70,7 +70,7 @@ export async function collectForecastApiEvents(
         if (wait > 0) await sleep(wait);
       }
       const token = nextToken;
-      const page = await options.limit(() => {
+      const page = await options.limit((signal) => {
         lastCall = clock();
         return cloudtrail.send(
           new LookupEventsCommand({
@@ -80,6 +80,7 @@ export async function collectForecastApiEvents(
             MaxResults: Math.min(PAGE_SIZE, options.maxEvents - events.length),
             ...(token !== undefined ? { NextToken: token } : {}),
           }),
+          sendOptions(signal),
         );
       });
       for (const event of page.Events ?? []) events.push(toForecastApiEvent(event));

@@ -12,7 +12,7 @@ import type { TrailEventSelectors, TrailInventory } from "../../domain/inventory
 import type { Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import type { Limit, LimitFor } from "./limit.js";
+import { type Limit, type LimitFor, sendOptions } from "./limit.js";
 
 /** What `DescribeTrails` says about a trail, before its status and selectors are read. */
 export type TrailDescription = Omit<TrailInventory, "status" | "selectors">;
@@ -45,10 +45,10 @@ export async function describeRegionTrails(
 ): Promise<RegionTrails> {
   const trails: TrailDescription[] = [];
   const trailArns = await attempt("cloudtrail:DescribeTrails", () =>
-    limit(async () => {
+    limit(async (signal) => {
       const out = await clients
         .cloudtrail(region)
-        .send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+        .send(new DescribeTrailsCommand({ includeShadowTrails: true }), sendOptions(signal));
       for (const trail of out.trailList ?? []) {
         const description = toTrailDescription(trail, region);
         if (description) trails.push(description);
@@ -69,14 +69,20 @@ export async function collectTrail(
   const limit = limitFor(trail.homeRegion);
   const [status, selectors] = await Promise.all([
     attempt("cloudtrail:GetTrailStatus", () =>
-      limit(async () => {
-        const out = await cloudtrail.send(new GetTrailStatusCommand({ Name: trail.arn }));
+      limit(async (signal) => {
+        const out = await cloudtrail.send(
+          new GetTrailStatusCommand({ Name: trail.arn }),
+          sendOptions(signal),
+        );
         return { isLogging: out.IsLogging === true };
       }),
     ),
     attempt("cloudtrail:GetEventSelectors", () =>
-      limit(async () => {
-        const out = await cloudtrail.send(new GetEventSelectorsCommand({ TrailName: trail.arn }));
+      limit(async (signal) => {
+        const out = await cloudtrail.send(
+          new GetEventSelectorsCommand({ TrailName: trail.arn }),
+          sendOptions(signal),
+        );
         return reduceEventSelectors(out.EventSelectors, out.AdvancedEventSelectors);
       }),
     ),

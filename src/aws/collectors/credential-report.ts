@@ -7,7 +7,7 @@ import type { CredentialReport, CredentialReportRow } from "../../domain/invento
 import { failed, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt, awsErrorCode, toCollectError } from "../errors.js";
-import { type Limit, realSleep, type Sleep } from "./limit.js";
+import { type Limit, realSleep, type Sleep, sendOptions } from "./limit.js";
 
 export interface CredentialReportOptions {
   limit: Limit;
@@ -40,7 +40,7 @@ export async function collectCredentialReport(
   const iam = clients.iam();
   const generate = () =>
     attempt("iam:GenerateCredentialReport", () =>
-      limit(() => iam.send(new GenerateCredentialReportCommand({}))),
+      limit((signal) => iam.send(new GenerateCredentialReportCommand({}), sendOptions(signal))),
     );
 
   const started = await generate();
@@ -48,7 +48,7 @@ export async function collectCredentialReport(
   let waited = 0;
   for (let i = 0; ; i++) {
     try {
-      const out = await limit(() => iam.send(new GetCredentialReportCommand({})));
+      const out = await limit((signal) => iam.send(new GetCredentialReportCommand({}), sendOptions(signal)));
       const csv = new TextDecoder().decode(out.Content ?? new Uint8Array());
       return {
         ok: true,

@@ -68,10 +68,11 @@ import {
 } from "../../domain/inventory.js";
 import { failed, ok, type Slice } from "../../domain/result.js";
 import { attempt } from "../errors.js";
+import type { Limit } from "./limit.js";
 
 export interface ForecastCollectOptions {
-  /** The caller's concurrency limiter; every AWS call runs inside it. */
-  limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The caller's concurrency limiter; every AWS call runs inside it, with the signal it hands out. */
+  limit: Limit;
   /** Resources finished (`done`) out of resources listed so far (`total`, which grows as pages arrive). */
   onProgress?: (done: number, total: number) => void;
   /** Aborts one call (with its SDK retries) after this long; it becomes a `Timeout` error. Unset: no limit. */
@@ -153,6 +154,7 @@ interface Listed {
   name: string;
   status?: string | undefined;
   parentArn?: string | undefined;
+  autoPredictor?: boolean | undefined;
   config: ForecastResourceConfig | Describe;
 }
 
@@ -281,7 +283,10 @@ const COLLECTORS: readonly TypeCollector[] = [
                       false,
                     ),
                 };
-          return listed(PredictorArn, s.PredictorName, s.Status, s.DatasetGroupArn, describe);
+          return listed(PredictorArn, s.PredictorName, s.Status, s.DatasetGroupArn, describe).map((item) => ({
+            ...item,
+            autoPredictor: s.IsAutoPredictor === true,
+          }));
         }),
         next: out.NextToken,
       };
@@ -501,9 +506,13 @@ export async function collectForecastRegion(
 
   const call = <T>(action: string, fn: (send: Send) => Promise<T>): Promise<Slice<T>> =>
     attempt(action, () =>
-      options.limit(() =>
-        fn(options.timeoutMs === undefined ? {} : { abortSignal: AbortSignal.timeout(options.timeoutMs) }),
-      ),
+      options.limit((signal) => {
+        const signals = [
+          ...(signal ? [signal] : []),
+          ...(options.timeoutMs === undefined ? [] : [AbortSignal.timeout(options.timeoutMs)]),
+        ];
+        return fn(signals.length === 0 ? {} : { abortSignal: AbortSignal.any(signals) });
+      }),
     );
 
   const finish = async (item: Listed, type: ForecastResourceType): Promise<ForecastResource | undefined> => {
@@ -522,6 +531,7 @@ export async function collectForecastRegion(
     const resource: ForecastResource = { type, arn: item.arn, name: item.name, tags, config };
     if (item.status !== undefined) resource.status = item.status;
     if (item.parentArn !== undefined) resource.parentArn = item.parentArn;
+    if (item.autoPredictor !== undefined) resource.autoPredictor = item.autoPredictor;
     return resource;
   };
 

@@ -150,7 +150,7 @@ describe("resolveRoles", () => {
     expect(roles["arn:aws:iam::111122223333:role/forecastrole"]?.role).toEqual(ok(role));
   });
 
-  it("reports a role of another account or a missing role as RoleNotInAccount", () => {
+  it("reports a role of another account as RoleNotInAccount, and a role IAM does not list as NoSuchEntity", () => {
     const roles = resolveRoles(
       "111122223333",
       new Map([
@@ -165,7 +165,7 @@ describe("resolveRoles", () => {
     });
     expect(roles["arn:aws:iam::111122223333:role/Gone"]?.role).toMatchObject({
       ok: false,
-      error: { code: "RoleNotInAccount", action: "iam:GetRole" },
+      error: { code: "NoSuchEntity", action: "iam:GetRole" },
     });
   });
 

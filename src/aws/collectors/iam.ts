@@ -19,15 +19,15 @@ import { parsePolicyDocument } from "../../domain/policy-document.js";
 import { failed, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import type { Limit } from "./limit.js";
+import { type Limit, sendOptions } from "./limit.js";
 
 export async function collectAccountSummary(
   clients: AccountClients,
   limit: Limit,
 ): Promise<Slice<AccountSummary>> {
   return attempt("iam:GetAccountSummary", () =>
-    limit(async () => {
-      const out = await clients.iam().send(new GetAccountSummaryCommand({}));
+    limit(async (signal) => {
+      const out = await clients.iam().send(new GetAccountSummaryCommand({}), sendOptions(signal));
       const map = out.SummaryMap ?? {};
       return {
         accountMfaEnabled: (map.AccountMFAEnabled ?? 0) > 0,
@@ -59,13 +59,14 @@ export async function collectAuthorizationDetails(
     const managedPolicies: Record<string, ManagedPolicy> = {};
     let marker: string | undefined;
     do {
-      const page = await limit(() =>
+      const page = await limit((signal) =>
         clients.iam().send(
           new GetAccountAuthorizationDetailsCommand({
             Filter: ["User", "Group", "Role", "LocalManagedPolicy"],
             MaxItems: 1000,
             ...(marker !== undefined ? { Marker: marker } : {}),
           }),
+          sendOptions(signal),
         ),
       );
       for (const user of page.UserDetailList ?? []) {
@@ -126,7 +127,8 @@ function roleName(arn: string): string | undefined {
 
 /**
  * The roles Forecast is given, read from the authorization details (no per-role calls). A role of another
- * account, or one IAM does not list, is an error (`RoleNotInAccount`), never a silent pass.
+ * account cannot be read from here (`RoleNotInAccount`, an ERROR); one of this account that the complete
+ * listing does not hold does not exist (`NoSuchEntity`, as IAM says it): it is gone, never a silent pass.
  */
 export function resolveRoles(
   accountId: string,
@@ -170,7 +172,7 @@ export function resolveRoles(
       role: found
         ? { ok: true, value: found }
         : failed({
-            code: "RoleNotInAccount",
+            code: "NoSuchEntity",
             message: `No role ${arn} exists in account ${accountId}.`,
             action: "iam:GetRole",
           }),

@@ -10,7 +10,7 @@ import { type PolicyDocument, parsePolicyDocument } from "../../domain/policy-do
 import { ok, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import type { Limit } from "./limit.js";
+import { type Limit, sendOptions } from "./limit.js";
 
 export function toKeyMetadata(meta: SdkKeyMetadata): KeyMetadata {
   const out: KeyMetadata = {
@@ -42,10 +42,11 @@ export async function collectKey(
   const kms = clients.kms(region);
   const { limit } = options;
   const metadata = await attempt("kms:DescribeKey", () =>
-    limit(async () => {
-      const out = await kms.send(new DescribeKeyCommand({ KeyId: ref }));
+    limit(async (signal) => {
+      const out = await kms.send(new DescribeKeyCommand({ KeyId: ref }), sendOptions(signal));
+      // An answer without metadata is not an AWS answer; it says nothing about whether the key exists.
       if (!out.KeyMetadata)
-        throw Object.assign(new Error("DescribeKey returned no metadata."), { name: "NotFoundException" });
+        throw Object.assign(new Error("DescribeKey returned no key metadata."), { name: "InvalidResponse" });
       return toKeyMetadata(out.KeyMetadata);
     }),
   );
@@ -60,8 +61,11 @@ export async function collectKey(
       ? attempt(
           "kms:GetKeyRotationStatus",
           () =>
-            limit(async () => {
-              const out = await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
+            limit(async (signal) => {
+              const out = await kms.send(
+                new GetKeyRotationStatusCommand({ KeyId: keyId }),
+                sendOptions(signal),
+              );
               const value: KeyRotation = {
                 enabled: out.KeyRotationEnabled === true,
               };
@@ -74,8 +78,11 @@ export async function collectKey(
         )
       : Promise.resolve(ok(null));
   const policy: Promise<Slice<PolicyDocument | null>> = attempt("kms:GetKeyPolicy", () =>
-    limit(async () => {
-      const out = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }));
+    limit(async (signal) => {
+      const out = await kms.send(
+        new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }),
+        sendOptions(signal),
+      );
       return out.Policy === undefined ? null : parsePolicyDocument(out.Policy);
     }),
   );

@@ -9,7 +9,7 @@ import type { MacieClassificationJob, MacieInventory } from "../../domain/invent
 import { failed, ok, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt, awsErrorCode, toCollectError } from "../errors.js";
-import type { Limit } from "./limit.js";
+import { type Limit, sendOptions } from "./limit.js";
 
 /**
  * Macie answers `AccessDeniedException` both when Macie is off and when the caller lacks permission; only the
@@ -46,7 +46,7 @@ export async function collectMacie(
   const macie = clients.macie(region);
   let session: Slice<{ status: string } | null>;
   try {
-    const out = await limit(() => macie.send(new GetMacieSessionCommand({})));
+    const out = await limit((signal) => macie.send(new GetMacieSessionCommand({}), sendOptions(signal)));
     session = ok({ status: out.status ?? "" });
   } catch (error) {
     session = isMacieNotEnabled(error) ? ok(null) : failed(toCollectError(error, "macie2:GetMacieSession"));
@@ -56,8 +56,8 @@ export async function collectMacie(
 
   const [automatedDiscovery, classificationJobs] = await Promise.all([
     attempt("macie2:GetAutomatedDiscoveryConfiguration", () =>
-      limit(async () => {
-        const out = await macie.send(new GetAutomatedDiscoveryConfigurationCommand({}));
+      limit(async (signal) => {
+        const out = await macie.send(new GetAutomatedDiscoveryConfigurationCommand({}), sendOptions(signal));
         return { status: out.status ?? "DISABLED" };
       }),
     ),
@@ -66,9 +66,10 @@ export async function collectMacie(
       let nextToken: string | undefined;
       do {
         const token = nextToken;
-        const page = await limit(() =>
+        const page = await limit((signal) =>
           macie.send(
             new ListClassificationJobsCommand({ maxResults: 200, ...(token ? { nextToken: token } : {}) }),
+            sendOptions(signal),
           ),
         );
         for (const job of page.items ?? []) jobs.push(toClassificationJob(job));

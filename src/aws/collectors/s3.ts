@@ -19,7 +19,7 @@ import { parsePolicyDocument } from "../../domain/policy-document.js";
 import { failed, ok, type Slice } from "../../domain/result.js";
 import type { AccountClients } from "../clients.js";
 import { attempt } from "../errors.js";
-import type { Limit, LimitFor } from "./limit.js";
+import { type Limit, type LimitFor, sendOptions } from "./limit.js";
 
 export interface BucketRefs {
   referencedBy: string[];
@@ -77,10 +77,10 @@ export async function collectBucket(
 ): Promise<BucketInventory> {
   const locationLimit = options.limitFor(options.locationRegion);
   const region = await attempt("s3:GetBucketLocation", () =>
-    locationLimit(async () => {
+    locationLimit(async (signal) => {
       const out = await clients
         .s3(options.locationRegion)
-        .send(new GetBucketLocationCommand({ Bucket: name }));
+        .send(new GetBucketLocationCommand({ Bucket: name }), sendOptions(signal));
       return normalizeBucketRegion(out.LocationConstraint);
     }),
   );
@@ -95,18 +95,20 @@ export async function collectBucket(
     attempt(
       "s3:GetEncryptionConfiguration",
       () =>
-        limit(async () => {
-          const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+        limit(async (signal) => {
+          const out = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }), sendOptions(signal));
           return toBucketEncryption(out.ServerSideEncryptionConfiguration);
         }),
       { codes: ["ServerSideEncryptionConfigurationNotFoundError"], value: null },
     ),
-    collectBucketPolicy(() => limit(() => s3.send(new GetBucketPolicyCommand({ Bucket: name })))),
+    collectBucketPolicy(() =>
+      limit((signal) => s3.send(new GetBucketPolicyCommand({ Bucket: name }), sendOptions(signal))),
+    ),
     attempt(
       "s3:GetBucketPublicAccessBlock",
       () =>
-        limit(async () => {
-          const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }));
+        limit(async (signal) => {
+          const out = await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }), sendOptions(signal));
           return toPublicAccessBlock(out.PublicAccessBlockConfiguration);
         }),
       { codes: NO_PUBLIC_ACCESS_BLOCK, value: null },
@@ -145,10 +147,10 @@ export async function collectAccountPublicAccessBlock(
   const publicAccessBlock = await attempt(
     "s3:GetAccountPublicAccessBlock",
     () =>
-      limit(async () => {
+      limit(async (signal) => {
         const out = await clients
           .s3control(region)
-          .send(new GetAccountPublicAccessBlockCommand({ AccountId: accountId }));
+          .send(new GetAccountPublicAccessBlockCommand({ AccountId: accountId }), sendOptions(signal));
         return toPublicAccessBlock(out.PublicAccessBlockConfiguration);
       }),
     { codes: NO_PUBLIC_ACCESS_BLOCK, value: null },

@@ -119,3 +119,37 @@ describe("renderColumns", () => {
     expect(out).not.toContain("\u001b");
   });
 });
+
+describe("forecast-audit findings: not re-checked", () => {
+  it("says since when a failing finding could not be re-checked, and keeps it open", async () => {
+    const store = await cli.store();
+    cli.clock.now = new Date("2026-03-03T08:00:00.000Z");
+    const denied = { code: "AccessDenied", message: "denied", action: "kms:GetKeyRotationStatus" };
+    await store.recordScan({
+      scope: SCOPE,
+      trigger: "cli:seed",
+      findings: [
+        kmsFinding("a", "ERROR", { severity: "high", error: denied, detail: "Could not evaluate." }),
+      ],
+      evidence: [
+        {
+          accountId: kmsFinding("a", "FAIL").accountId,
+          incomplete: {},
+          seen: [],
+          reach: {},
+          notApplicable: [],
+        },
+      ],
+    });
+    const out = await run();
+    expect(out).toMatch(
+      /open\s+ERROR\s+high\s+kms-key-rotation-enabled.*key\/a.*\(not re-checked since 2026-03-02\) /,
+    );
+    const json = JSON.parse(await run("--format", "json")) as {
+      findings: { resourceArn: string; notRecheckedSince?: string }[];
+    };
+    expect(json.findings.find((f) => f.resourceArn.endsWith("key/a"))?.notRecheckedSince).toBe(
+      "2026-03-02T08:00:00.000Z",
+    );
+  });
+});

@@ -132,7 +132,12 @@ const FINDING_COLUMNS: Column<FindingRecord>[] = [
   { title: "REGION", cell: (f) => f.region },
   { title: "RESOURCE", cell: (f) => f.resourceArn, max: 90 },
   { title: "SINCE", cell: (f) => day(f.changedAt) },
-  { title: "DETAIL", cell: (f) => f.detail, max: 120 },
+  {
+    title: "DETAIL",
+    cell: (f) =>
+      f.notRecheckedSince ? `(not re-checked since ${day(f.notRecheckedSince)}) ${f.detail}` : f.detail,
+    max: 120,
+  },
 ];
 
 /** Masks what may be sensitive (names and paths carry personal data or secrets). */

@@ -8,10 +8,12 @@ import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
+import type { CompletedScan, FindingRecord } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
 import { renderJson } from "../format/json.js";
 import { renderMarkdown } from "../format/markdown.js";
+import type { NotRechecked } from "../format/report.js";
 import { buildReport } from "../format/report.js";
 import { renderTable } from "../format/table.js";
 import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
@@ -27,6 +29,21 @@ interface ScanOptions {
   all?: boolean;
   config?: string;
   logLevel: string;
+}
+
+function toNotRechecked(f: FindingRecord): NotRechecked[] {
+  if (f.notRecheckedSince === undefined) return [];
+  return [
+    {
+      controlId: f.controlId,
+      severity: f.severity,
+      accountId: f.accountId,
+      region: f.region,
+      resourceArn: f.resourceArn,
+      detail: f.detail,
+      notRecheckedSince: f.notRecheckedSince,
+    },
+  ];
 }
 
 /** Picks the configured accounts named by `--account` (id or name); unknown names are a usage error. */
@@ -46,7 +63,12 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   return chosen;
 }
 
-export function render(result: ScanResult, format: OutputFormat, includePassed: boolean): string {
+export function render(
+  result: ScanResult,
+  format: OutputFormat,
+  includePassed: boolean,
+  stored?: Pick<CompletedScan, "notRechecked">,
+): string {
   const report = buildReport({
     scanId: result.scanId,
     startedAt: result.startedAt,
@@ -54,6 +76,7 @@ export function render(result: ScanResult, format: OutputFormat, includePassed: 
     accounts: result.inventory.accounts.map((a) => a.accountId),
     regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
     findings: result.findings,
+    ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
   });
   if (format === "json") return renderJson(report);
   if (format === "markdown") return renderMarkdown(report, { includePassed });
@@ -123,16 +146,17 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           runtime.destroy();
         }
       }
+      let stored: CompletedScan | undefined;
       if (opts.store) {
         const store = await deps.openStore(config);
         try {
-          await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
+          stored = await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
           await store.pruneScans(config.store.retentionDays);
         } finally {
           await store.close();
         }
       }
-      deps.stdout(render(result, opts.format, opts.all === true));
+      deps.stdout(render(result, opts.format, opts.all === true, stored));
       deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
     });
 }

@@ -100,3 +100,41 @@ describe("report formats", () => {
     expect(md).toContain("| critical | 1 | 0 |");
   });
 });
+
+describe("the findings a stored scan could not re-check", () => {
+  const stale = buildReport({
+    startedAt: "2026-11-28T10:00:00.000Z",
+    finishedAt: "2026-11-28T10:01:00.000Z",
+    accounts: ["123456789012"],
+    regions: ["us-east-1"],
+    findings,
+    notRechecked: [
+      {
+        controlId: "kms-key-not-pending-deletion",
+        severity: "critical",
+        accountId: "123456789012",
+        region: "us-east-1",
+        resourceArn: "arn:aws:kms:us-east-1:123456789012:key/doomed",
+        detail:
+          "KMS key doomed is scheduled for deletion on 2026-12-01; data encrypted under it will become unreadable.",
+        notRecheckedSince: "2026-11-27T10:01:00.000Z",
+      },
+    ],
+  });
+
+  it("are listed after the table, in markdown and in JSON, each with the date its verdict stands from", () => {
+    expect(renderTable(stale)).toContain(
+      "1 failing finding(s) from earlier scans could not be re-checked; they stay open:\n  critical kms-key-not-pending-deletion 123456789012 us-east-1 arn:aws:kms:us-east-1:123456789012:key/doomed: not re-checked since 2026-11-27.",
+    );
+    expect(renderMarkdown(stale)).toMatch(
+      /\| critical \| `kms-key-not-pending-deletion` \| .* \| 2026-11-27 \| KMS key doomed/,
+    );
+    expect(JSON.parse(renderJson(stale)).notRechecked).toEqual([
+      expect.objectContaining({
+        controlId: "kms-key-not-pending-deletion",
+        notRecheckedSince: "2026-11-27T10:01:00.000Z",
+      }),
+    ]);
+    expect(renderTable(report)).not.toContain("re-checked");
+  });
+});

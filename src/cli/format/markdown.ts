@@ -43,5 +43,29 @@ export function renderMarkdown(report: ScanReport, options: { includePassed?: bo
       "",
     );
   }
+  const stale = report.notRechecked ?? [];
+  if (stale.length > 0) {
+    out.push(
+      `${stale.length} failing finding(s) from earlier scans could not be re-checked; they stay open:`,
+      "",
+      "| Severity | Control | Account | Region | Resource | Not re-checked since | Detail |",
+      "|---|---|---|---|---|---|---|",
+      ...stale.map(
+        (f) =>
+          `| ${[
+            f.severity,
+            `\`${f.controlId}\``,
+            f.accountId,
+            f.region,
+            f.resourceArn,
+            f.notRecheckedSince.slice(0, 10),
+            f.detail,
+          ]
+            .map((c, i) => (i === 1 ? c : escapeMarkdownCell(c)))
+            .join(" | ")} |`,
+      ),
+      "",
+    );
+  }
   return `${out.join("\n")}\n`;
 }

@@ -4,6 +4,19 @@ import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
 
+/** A failing finding from an earlier scan that this scan could not re-check: its verdict stands, as of then. */
+export interface NotRechecked {
+  controlId: string;
+  severity: Finding["severity"];
+  accountId: string;
+  region: string;
+  resourceArn: string;
+  /** The standing verdict's sentence. */
+  detail: string;
+  /** When it was last evaluated. */
+  notRecheckedSince: string;
+}
+
 export interface ScanReport {
   scanId?: string;
   startedAt: string;
@@ -12,6 +25,8 @@ export interface ScanReport {
   regions: string[];
   summary: FindingSummary;
   findings: Finding[];
+  /** Present when the scan was stored: the failing findings it could not re-check (kept, not resolved). */
+  notRechecked?: NotRechecked[];
 }
 
 /** Masks every untrusted field once, so no format can forget to. */
@@ -28,9 +43,30 @@ export function maskFinding(finding: Finding): Finding {
 export function buildReport(
   input: Omit<ScanReport, "summary" | "findings"> & { findings: readonly Finding[] },
 ): ScanReport {
-  return {
+  const report: ScanReport = {
     ...input,
     summary: summarizeFindings(input.findings),
     findings: sortFindings(input.findings).map(maskFinding),
   };
+  if (input.notRechecked) {
+    report.notRechecked = input.notRechecked.map((f) => ({
+      ...f,
+      resourceArn: maskResourceArn(f.resourceArn),
+      detail: maskSensitive(f.detail),
+    }));
+  }
+  return report;
+}
+
+/** The lines that list what the scan could not re-check (none when it re-checked everything). */
+export function notRecheckedLines(report: ScanReport): string[] {
+  const stale = report.notRechecked ?? [];
+  if (stale.length === 0) return [];
+  return [
+    `${stale.length} failing finding(s) from earlier scans could not be re-checked; they stay open:`,
+    ...stale.map(
+      (f) =>
+        `  ${f.severity} ${f.controlId} ${f.accountId} ${f.region} ${f.resourceArn}: not re-checked since ${f.notRecheckedSince.slice(0, 10)}. ${f.detail}`,
+    ),
+  ];
 }

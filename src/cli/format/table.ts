@@ -1,7 +1,7 @@
 /** A plain-text table for terminals: failing and erroring findings, then the summary. */
 import type { Finding } from "../../domain/finding.js";
 import { SEVERITIES } from "../../domain/severity.js";
-import type { ScanReport } from "./report.js";
+import { notRecheckedLines, type ScanReport } from "./report.js";
 
 const COLUMNS: Array<{ title: string; cell: (f: Finding) => string; max: number }> = [
   { title: "STATUS", cell: (f) => f.status, max: 6 },
@@ -43,5 +43,7 @@ export function renderTable(report: ScanReport, options: { includePassed?: boole
   if (s.byStatus.ERROR > 0) {
     out.push("ERROR means a control could not be evaluated; the detail names the missing permission.");
   }
+  const stale = notRecheckedLines(report);
+  if (stale.length > 0) out.push("", ...stale.map((l) => l.replace(/\s+/g, " ").replace(/^ /, "  ")));
   return `${out.join("\n")}\n`;
 }

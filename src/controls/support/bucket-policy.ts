@@ -13,7 +13,7 @@ import {
 } from "../../domain/policy-analysis.js";
 import type { PolicyDocument, PolicyStatement } from "../../domain/policy-document.js";
 import { asArray } from "../../domain/policy-document.js";
-import { bucketRegion } from "./buckets.js";
+import { bucketRegion, presentBuckets } from "./buckets.js";
 import { bucketTarget } from "./targets.js";
 import { quoted } from "./text.js";
 import type { ControlFindings } from "./verdict.js";
@@ -96,7 +96,7 @@ export function evaluateBucketDenies(
   condition: (entry: ConditionEntry) => boolean,
   wording: DenyWording,
 ): Finding[] {
-  return Object.values(account.buckets).map((bucket) => {
+  return presentBuckets(account).map((bucket) => {
     const target = bucketTarget(account, bucket.name, bucketRegion(account, bucket));
     const name = `Bucket ${quoted(bucket.name)}`;
     if (!bucket.policy.ok) return findings.error(target, bucket.policy.error);

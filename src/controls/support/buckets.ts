@@ -1,8 +1,14 @@
 /** Referenced buckets: where they live and whether their default encryption uses a customer-managed key. */
 import { parseArn } from "../../domain/arn.js";
 import type { AccountInventory, BucketInventory } from "../../domain/inventory.js";
+import { isBucketGone } from "../../domain/reference-scope.js";
 import { customerKeyVerdict } from "./keys.js";
 import { fail, pass, type Verdict, error as verdictError } from "./verdict.js";
+
+/** The referenced buckets that exist (a bucket whose own read says it does not is gone, not in scope). */
+export function presentBuckets(account: AccountInventory): BucketInventory[] {
+  return Object.values(account.buckets).filter((bucket) => !isBucketGone(bucket));
+}
 
 /**
  * The bucket's region; when `GetBucketLocation` failed, the region of a Forecast resource that uses it (so the

@@ -1,5 +1,5 @@
 /** Datasets and predictors: Forecast encrypts them with the key their `EncryptionConfig` names, fixed at creation. */
-import type { Finding } from "../../domain/finding.js";
+import type { Evaluation } from "../../domain/control.js";
 import type { AccountInventory, ForecastResourceType } from "../../domain/inventory.js";
 import { describeResource, evaluateForecastResources } from "./forecast.js";
 import { customerKeyVerdict } from "./keys.js";
@@ -11,7 +11,7 @@ export function evaluateEncryptionConfigs(
   account: AccountInventory,
   types: readonly ForecastResourceType[],
   findings: ControlFindings,
-): Finding[] {
+): Evaluation[] {
   return evaluateForecastResources(account, types, findings, ({ region, resource, target }) => {
     if (!resource.config.ok) return findings.error(target, resource.config.error);
     const name = capitalize(describeResource(resource));

@@ -1,6 +1,5 @@
 /** Walking the Forecast resources of an account: what is in scope, and which listings failed. */
-import type { FindingTarget } from "../../domain/control.js";
-import type { Finding } from "../../domain/finding.js";
+import type { Evaluation, FindingTarget } from "../../domain/control.js";
 import {
   type AccountInventory,
   FORECAST_RESOURCE_TYPES,
@@ -56,16 +55,16 @@ export function evaluateForecastResources(
   account: AccountInventory,
   types: readonly ForecastResourceType[],
   findings: Pick<ControlFindings, "error">,
-  evaluate: (item: TargetedResource) => Finding | Finding[] | undefined,
-): Finding[] {
+  evaluate: (item: TargetedResource) => Evaluation | Evaluation[],
+): Evaluation[] {
   const scope = forecastScope(account, types);
-  const results = scope.listingErrors.map(({ region, error }) =>
+  const results: Evaluation[] = scope.listingErrors.map(({ region, error }) =>
     findings.error(forecastRegionTarget(account, region), error),
   );
   for (const { region, resource } of scope.resources) {
     const result = evaluate({ region, resource, target: forecastTarget(account, region, resource) });
     if (Array.isArray(result)) results.push(...result);
-    else if (result) results.push(result);
+    else results.push(result);
   }
   return results;
 }
@@ -88,7 +87,10 @@ export const RESOURCE_LABELS: Record<ForecastResourceType, string> = {
 
 /** `dataset "retail_sales"` (auto predictors read as `auto predictor`), the name masked. */
 export function describeResource(resource: ForecastResource): string {
-  const auto = resource.type === "predictor" && resource.config.ok && resource.config.value.isAutoPredictor;
+  // The listing says it, so a predictor reads the same whether or not its Describe succeeded.
+  const auto =
+    resource.type === "predictor" &&
+    (resource.autoPredictor ?? (resource.config.ok && resource.config.value.isAutoPredictor === true));
   return `${auto ? "auto predictor" : RESOURCE_LABELS[resource.type]} ${quotedName(resource.name)}`;
 }
 
@@ -113,16 +115,5 @@ export const EXPORT_TYPES = [
   "forecast-export-job",
   "predictor-backtest-export-job",
   "explainability-export",
-  "what-if-forecast-export",
-] as const satisfies readonly ForecastResourceType[];
-
-/** Types whose configuration can carry an `S3Config`. */
-export const S3_TYPES = [
-  "dataset-import-job",
-  "predictor-backtest-export-job",
-  "forecast-export-job",
-  "explainability-export",
-  "what-if-analysis",
-  "what-if-forecast",
   "what-if-forecast-export",
 ] as const satisfies readonly ForecastResourceType[];

@@ -2,6 +2,7 @@
 import { normalizeKeyRef } from "../../domain/arn.js";
 import type { FindingTarget } from "../../domain/control.js";
 import type { AccountInventory, KeyInventory, KeyMetadata } from "../../domain/inventory.js";
+import { isKeyGone } from "../../domain/reference-scope.js";
 import type { CollectError } from "../../domain/result.js";
 import { fail, notCollected, pass, type Verdict, error as verdictError } from "./verdict.js";
 
@@ -37,11 +38,13 @@ export function customerKeyVerdict(account: AccountInventory, ref: string, regio
 
 /**
  * Each referenced key once: two references (an alias and the key ARN) to one key yield one entry, the one
- * whose metadata could be read when there is one.
+ * whose metadata could be read when there is one. A key that `DescribeKey` says does not exist is gone, not
+ * in scope.
  */
 export function distinctKeys(account: AccountInventory): KeyInventory[] {
   const byArn = new Map<string, KeyInventory>();
   for (const key of Object.values(account.keys)) {
+    if (isKeyGone(key)) continue;
     const id = key.metadata.ok ? key.metadata.value.arn : key.ref;
     if (!byArn.has(id)) byArn.set(id, key);
   }

@@ -2,7 +2,6 @@
 import type { FindingTarget } from "../../domain/control.js";
 import type { Finding } from "../../domain/finding.js";
 import type { AccountInventory, TrailInventory } from "../../domain/inventory.js";
-import type { CollectError } from "../../domain/result.js";
 import { regionScopeTarget } from "./targets.js";
 import { quoted } from "./text.js";
 import { anyOf, type ControlFindings, fail, pass, type Verdict, error as verdictError } from "./verdict.js";
@@ -44,36 +43,6 @@ export function regionTrailVerdict(account: AccountInventory, trailArns: readonl
   );
 }
 
-/** Every trail that qualifies in some scanned region, once each. */
-function qualifyingTrails(account: AccountInventory): TrailInventory[] {
-  const found = new Map<string, TrailInventory>();
-  for (const region of account.regions) {
-    if (!region.trailArns.ok) continue;
-    for (const arn of region.trailArns.value) {
-      const trail = account.trails[arn];
-      if (trail && !found.has(arn) && trailVerdict(trail).status === "pass") found.set(arn, trail);
-    }
-  }
-  return [...found.values()];
-}
-
-/**
- * When no trail qualifies anywhere: the regions where one might, had a call not failed. Controls about "that
- * trail" report ERROR there instead of staying silent.
- */
-function undecidedTrailRegions(account: AccountInventory): { region: string; error: CollectError }[] {
-  const out: { region: string; error: CollectError }[] = [];
-  for (const region of account.regions) {
-    if (!region.trailArns.ok) {
-      out.push({ region: region.region, error: region.trailArns.error });
-      continue;
-    }
-    const verdict = regionTrailVerdict(account, region.trailArns.value);
-    if (verdict.status === "error") out.push({ region: region.region, error: verdict.error });
-  }
-  return out;
-}
-
 /** A trail's own finding target: its ARN, in its home region. */
 export function trailTarget(account: AccountInventory, trail: TrailInventory): FindingTarget {
   return {
@@ -85,19 +54,29 @@ export function trailTarget(account: AccountInventory, trail: TrailInventory): F
 }
 
 /**
- * For controls about "that trail": `evaluate` over each qualifying trail, against the trail's own target; when
- * none qualifies, an ERROR in each region where one might have.
+ * For controls that judge each trail: `evaluate` over every trail `DescribeTrails` listed in a scanned region
+ * (multi-region and organization trails appear in every region, single-region ones in theirs), against the
+ * trail's own target; and an ERROR in each region whose trails could not be listed, since a trail there could
+ * fail the control.
  */
-export function evaluateQualifyingTrails(
+export function evaluateEveryTrail(
   account: AccountInventory,
   findings: ControlFindings,
   evaluate: (trail: TrailInventory, target: FindingTarget) => Finding,
 ): Finding[] {
-  const trails = qualifyingTrails(account);
-  if (trails.length === 0) {
-    return undecidedTrailRegions(account).map(({ region, error }) =>
-      findings.error(regionScopeTarget(account, "cloudtrail", region, "cloudtrail-region"), error),
-    );
+  const out: Finding[] = [];
+  const listed = new Set<string>();
+  for (const region of account.regions) {
+    if (!region.trailArns.ok) {
+      const target = regionScopeTarget(account, "cloudtrail", region.region, "cloudtrail-region");
+      out.push(findings.error(target, region.trailArns.error));
+      continue;
+    }
+    for (const arn of region.trailArns.value) listed.add(arn);
   }
-  return trails.map((trail) => evaluate(trail, trailTarget(account, trail)));
+  for (const arn of listed) {
+    const trail = account.trails[arn];
+    if (trail) out.push(evaluate(trail, trailTarget(account, trail)));
+  }
+  return out;
 }

@@ -93,9 +93,9 @@ export function renderAppHome(input: AppHomeInput): HomeView {
   }
 
   blocks.push(divider(), header("Open findings"), section(`*By severity:* ${countsLine(totals)}`));
-  const top = [...input.topFindings].map((r) => r.finding).sort(compareFindings);
+  const top = [...input.topFindings].sort((a, b) => compareFindings(a.finding, b.finding));
   const [shown = []] = packGroups(
-    top.slice(0, MAX_TOP_FINDINGS).map((f) => [compactFindingBlock(f)]),
+    top.slice(0, MAX_TOP_FINDINGS).map((r) => [compactFindingBlock(r.finding, r)]),
     { maxBlocks: MAX_TOP_FINDINGS, maxText: 5000 },
   );
   blocks.push(...shown);

@@ -167,3 +167,17 @@ describe("renderDigest escapes untrusted text", () => {
     });
   }
 });
+
+describe("a still-failing finding that could not be re-checked", () => {
+  it("says since when, in the main message or the thread", () => {
+    const data = digestOf(1);
+    const stale = {
+      ...finding(0),
+      severity: "critical" as const,
+      notRecheckedSince: "2026-02-27T09:00:00.000Z",
+    };
+    const rendered = renderDigest({ ...data, stillFailing: [stale], newFindings: [], resolved: [] });
+    const text = JSON.stringify(rendered);
+    expect(text).toContain("not re-checked since 2026-02-27 09:00 UTC");
+  });
+});

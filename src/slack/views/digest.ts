@@ -62,8 +62,11 @@ function arn(value: string): string {
 }
 
 function findingLine(f: DigestFinding, max: number): string {
+  const stale = f.notRecheckedSince
+    ? ` · _not re-checked since ${formatTime(new Date(f.notRecheckedSince))}_`
+    : "";
   return line(
-    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)} · ${arn(f.resourceArn)}`,
+    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}${stale} · ${arn(f.resourceArn)}`,
     max,
   );
 }

@@ -5,7 +5,19 @@ import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import { actions, button, overflow, section } from "./blocks.js";
-import { severityBadge } from "./format.js";
+import { formatTime, severityBadge } from "./format.js";
+
+/** What the store knows beyond the finding: whether the latest scans could re-check it. */
+export interface FindingNote {
+  notRecheckedSince?: Date | undefined;
+}
+
+/** `_Not re-checked since …: the verdict of that check stands._`, or nothing. */
+function recheckLine(note: FindingNote | undefined): string[] {
+  return note?.notRecheckedSince
+    ? [`_Not re-checked since ${formatTime(note.notRecheckedSince)}: the verdict of that check stands._`]
+    : [];
+}
 
 /** Keeps one finding small enough that many fit in a message under the total-text cap. */
 const DETAILED_MAX = 1200;
@@ -16,20 +28,22 @@ function where(f: Finding): string {
   return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
 }
 
-function detailedFindingText(f: Finding): string {
+function detailedFindingText(f: Finding, note?: FindingNote): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}*`,
     `${untrustedCode(f.controlId)} · ${where(f)}`,
     `Resource: ${untrustedCode(f.resourceArn)}`,
+    ...recheckLine(note),
     untrusted(f.detail),
   ];
   return truncateMrkdwn(lines.join("\n"), DETAILED_MAX);
 }
 
-function compactFindingText(f: Finding): string {
+function compactFindingText(f: Finding, note?: FindingNote): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
     `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    ...recheckLine(note),
     truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
   ];
   return truncateMrkdwn(lines.join("\n"), COMPACT_MAX);
@@ -47,17 +61,17 @@ const BUTTON_ACTION: Record<FindingActionKind, string> = {
   details: ACTION_IDS.findingDetails,
 };
 
-export function detailedFindingBlocks(f: Finding): KnownBlock[] {
+export function detailedFindingBlocks(f: Finding, note?: FindingNote): KnownBlock[] {
   const ref = findingRef(f);
   const buttons = findingActionKinds(f).map((kind) =>
     button(LABEL[kind], BUTTON_ACTION[kind], ref, kind === "fix" ? "primary" : undefined),
   );
-  return [section(detailedFindingText(f)), actions(...buttons)];
+  return [section(detailedFindingText(f, note)), actions(...buttons)];
 }
 
-export function compactFindingBlock(f: Finding): SectionBlock {
+export function compactFindingBlock(f: Finding, note?: FindingNote): SectionBlock {
   const ref = findingRef(f);
-  const block = section(compactFindingText(f));
+  const block = section(compactFindingText(f, note));
   block.accessory = overflow(
     ACTION_IDS.findingMenu,
     findingActionKinds(f).map((kind) => ({ text: LABEL[kind], value: menuValue(kind, ref) })),

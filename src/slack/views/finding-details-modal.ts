@@ -55,6 +55,9 @@ export function renderFindingDetailsModal(record: FindingRecord): ModalView {
   const seen = [
     record.firstSeenAt ? `first seen ${formatTime(record.firstSeenAt)}` : undefined,
     record.lastSeenAt ? `last seen ${formatTime(record.lastSeenAt)}` : undefined,
+    record.notRecheckedSince
+      ? `not re-checked since ${formatTime(record.notRecheckedSince)}: the verdict of that check stands`
+      : undefined,
   ].filter((s): s is string => s !== undefined);
   if (seen.length > 0) blocks.push(context(seen.join(" · ")));
   return {

@@ -11,7 +11,8 @@ export function renderFindingsList(input: {
   records: readonly FindingRecord[];
   minSeverity?: Severity;
 }): SlackMessage {
-  const findings = input.records.map((r) => r.finding).sort(compareFindings);
+  const records = [...input.records].sort((a, b) => compareFindings(a.finding, b.finding));
+  const findings = records.map((r) => r.finding);
   const scope = input.minSeverity ? ` at or above ${input.minSeverity}` : "";
   const head = section(
     findings.length === 0
@@ -22,8 +23,8 @@ export function renderFindingsList(input: {
   // the "more" line, and a list of thousands costs no more than one page.
   const first: KnownBlock[] = [];
   let text = 0;
-  for (const f of findings) {
-    const row = compactFindingBlock(f);
+  for (const r of records) {
+    const row = compactFindingBlock(r.finding, r);
     const size = textLength(row);
     if (first.length + 1 > LIMITS.messageBlocks - 2 || text + size > LIMITS.totalText - 1500) break;
     first.push(row);
