@@ -1,7 +1,7 @@
 import { defineControl, findingsFor } from "../domain/control.js";
 import { describeResource, evaluateForecastResources, S3_TYPES } from "./support/forecast.js";
 import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
-import { listPhrase, plural, quoted } from "./support/text.js";
+import { listPhrase, plural, quotedPath } from "./support/text.js";
 
 const meta = {
   id: "forecast-s3-paths-no-credentials",
@@ -34,7 +34,7 @@ export const forecastS3PathsNoCredentials = defineControl({
       const more = bad.length > 1 ? ` (and ${plural(bad.length - 1, "more path")})` : "";
       return findings.fail(
         target,
-        `S3 path ${quoted(redactPath(first.path))} of ${name} carries ${listPhrase(first.found)}${more}.`,
+        `S3 path ${quotedPath(redactPath(first.path))} of ${name} carries ${listPhrase(first.found)}${more}.`,
       );
     });
   },
