@@ -3,6 +3,7 @@
  * coordinator, and adapts them to the narrow ports the Slack app needs.
  */
 
+import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
 import { findingKey } from "../domain/finding.js";
@@ -122,6 +123,7 @@ export function createScanPort(
       if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
       const regions =
         request.regions && request.regions.length > 0 ? [...new Set(request.regions)] : [...defaultRegions];
+      assertForecastRegions(regions);
       const ticket = coordinator.start({ accounts, regions }, request.trigger);
       let entry = trackers.get(ticket.id);
       if (!entry) {

@@ -4,7 +4,7 @@
  * without AWS; and the real entry point in a child process. Live scans run against moto and the Forecast
  * emulator with the scenario of `test/support/scenario.ts`.
  */
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +247,35 @@ describe("usage errors exit 2", () => {
       await offline("scan", "--no-store", "--account", "sandbox"),
       /--account needs the accounts listed in the configuration file/,
     );
+  });
+
+  it("rejects a region where Forecast does not run (--region, configuration, AWS_REGION), listing the valid ones; nothing runs or is recorded", async () => {
+    const db = join(dir, "regions", "state.db");
+    const quiet = { ...OFFLINE, DATABASE_URL: `sqlite:${db}`, AWS_REGION: "us-east-1" };
+    const valid = /us-east-1, us-east-2, us-west-2, .*eu-west-1/;
+    const flag = await runCli(["scan", "--region", "us-east-1,us-east-9"], { env: quiet, cwd: dir });
+    expectUsageError(flag, /"us-east-9": must be an AWS region where Amazon Forecast runs/);
+    expect(flag.stderr).toMatch(valid);
+    expectUsageError(
+      await runCli(["collect", "--out", join(dir, "never.json"), "--region", "mars-1"], {
+        env: quiet,
+        cwd: dir,
+      }),
+      /"mars-1": must be an AWS region where Amazon Forecast runs/,
+    );
+    const configured = await writeScenarioConfig(join(dir, "region-config"), "regions: [us-east-9]\n");
+    const fromConfig = await runCli(["--config", configured, "scan"], { env: quiet, cwd: dir });
+    expectUsageError(fromConfig, /regions\.0: must be an AWS region where Amazon Forecast runs/);
+    expect(fromConfig.stderr).toMatch(valid);
+    // No configuration file at all: the default region of the credentials' configuration is the scope.
+    const bare = join(dir, "regions");
+    await mkdir(bare, { recursive: true });
+    const fromEnv = await runCli(["scan"], { env: { ...quiet, AWS_REGION: "us-west-1" }, cwd: bare });
+    expectUsageError(fromEnv, /"us-west-1" is not an AWS region where Amazon Forecast runs/);
+    expect(fromEnv.stderr).toMatch(valid);
+    // The store was never opened: no scan, not even a failed one, was recorded.
+    await expect(stat(db)).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dir, "never.json"))).rejects.toThrow(/ENOENT/);
   });
 
   it("rejects an invalid configuration file, naming the field", async () => {
