@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../domain/finding.js";
-import { findingKey } from "../domain/finding.js";
+import { findingId, findingKey } from "../domain/finding.js";
 import { applyScan, dedupeResults, type FindingState, nextLifecycle, scopeCovers } from "./lifecycle.js";
 import type { Lifecycle } from "./types.js";
 
@@ -30,6 +30,7 @@ function stored(
   return {
     ...f,
     key: findingKey(f),
+    id: findingId(f),
     lifecycle,
     firstSeenAt: observedAt,
     lastSeenAt: observedAt,

@@ -2,7 +2,7 @@
  * The finding lifecycle as pure functions: what one scan's results do to the stored findings.
  * The store loads the findings the scan may touch, calls `applyScan`, and writes what it returns.
  */
-import { type Finding, type FindingStatus, findingKey } from "../domain/finding.js";
+import { type Finding, type FindingStatus, findingId, findingKey } from "../domain/finding.js";
 import { SEVERITIES, type Severity } from "../domain/severity.js";
 import type {
   FindingRecord,
@@ -209,6 +209,7 @@ function evolve(
     ? { ...previous }
     : {
         key,
+        id: findingId(finding),
         controlId: finding.controlId,
         accountId: finding.accountId,
         region: finding.region,

@@ -100,23 +100,27 @@ describe("output formats", () => {
     const run = await live("scan", "--no-store");
     expect(run.exitCode).toBe(1);
     const [header, ...rows] = run.stdout.split("\n");
-    expect(header).toMatch(/^STATUS\s+SEVERITY\s+CONTROL\s+ACCOUNT\s+REGION\s+RESOURCE\s+DETAIL$/);
+    expect(header).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL\s+ACCOUNT\s+REGION\s+RESOURCE\s+DETAIL$/);
     expect(
-      rows.some((r) => /^FAIL\s+high\s+s3-bucket-tls-enforced\s+123456789012\s+us-east-1\s/.test(r)),
+      rows.some((r) =>
+        /^f-[0-9a-z]{12}\s+FAIL\s+high\s+s3-bucket-tls-enforced\s+123456789012\s+us-east-1\s/.test(r),
+      ),
     ).toBe(true);
-    expect(rows.some((r) => r.startsWith("PASS"))).toBe(false);
+    expect(rows.some((r) => /^f-\S+\s+PASS/.test(r))).toBe(false);
     const all = await offline("scan", "--inventory", DEMO, "--no-store", "--all", "--fail-on", "none");
     expect(all.exitCode).toBe(0);
-    expect(all.stdout.split("\n").some((r) => r.startsWith("PASS"))).toBe(true);
+    expect(all.stdout.split("\n").some((r) => /^f-\S+\s+PASS/.test(r))).toBe(true);
   });
 
   it("prints Markdown with --format markdown", async () => {
     const run = await live("scan", "--no-store", "--format", "markdown", "--fail-on", "none");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^# /);
-    expect(run.stdout).toContain("| Status | Severity | Control | Account | Region | Resource | Detail |");
+    expect(run.stdout).toContain(
+      "| ID | Status | Severity | Control | Account | Region | Resource | Detail |",
+    );
     expect(run.stdout).toMatch(
-      /^\| FAIL \| high \| `s3-bucket-tls-enforced` \| 123456789012 \| us-east-1 \|/m,
+      /^\| `f-[0-9a-z]{12}` \| FAIL \| high \| `s3-bucket-tls-enforced` \| 123456789012 \| us-east-1 \|/m,
     );
     expect(() => JSON.parse(run.stdout)).toThrow();
   });
@@ -339,7 +343,7 @@ describe("the real entry point in a child process", () => {
       env: OFFLINE,
     });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^STATUS\s+SEVERITY\s+CONTROL/);
+    expect(run.stdout).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL/);
   });
 
   it("exits 2 on a usage error, with the message on stderr", async () => {

@@ -1,6 +1,6 @@
 /** One finding as blocks: detailed (with Fix, Suppress, Details buttons) or compact (with an overflow menu). */
 import type { KnownBlock, SectionBlock } from "@slack/types";
-import type { Finding } from "../../domain/finding.js";
+import { type Finding, findingId } from "../../domain/finding.js";
 import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
@@ -16,10 +16,15 @@ function where(f: Finding): string {
   return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
 }
 
+/** The finding's id as people copy it into `fix`, `suppress` or a conversation. */
+export function findingIdCode(f: Parameters<typeof findingId>[0]): string {
+  return `\`${findingId(f)}\``;
+}
+
 function detailedFindingText(f: Finding): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}*`,
-    `${untrustedCode(f.controlId)} · ${where(f)}`,
+    `${untrustedCode(f.controlId)} · ${where(f)} · ${findingIdCode(f)}`,
     `Resource: ${untrustedCode(f.resourceArn)}`,
     untrusted(f.detail),
   ];
@@ -29,7 +34,7 @@ function detailedFindingText(f: Finding): string {
 function compactFindingText(f: Finding): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
-    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)} · ${findingIdCode(f)}`,
     truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
   ];
   return truncateMrkdwn(lines.join("\n"), COMPACT_MAX);
@@ -69,7 +74,7 @@ export function compactFindingBlock(f: Finding): SectionBlock {
 export function errorFindingBlock(f: Finding): SectionBlock {
   const lines = [
     `:warning: *Could not evaluate* · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
-    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)} · ${findingIdCode(f)}`,
     truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
   ];
   return section(truncateMrkdwn(lines.join("\n"), COMPACT_MAX));
