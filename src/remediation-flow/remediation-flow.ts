@@ -7,7 +7,7 @@
 import type { AccountClients } from "../aws/clients.js";
 import { controlById } from "../controls/catalog.js";
 import type { AccountInventory } from "../domain/inventory.js";
-import type { Plan, Remediation } from "../domain/remediation.js";
+import { fingerprintState, type Plan, type Remediation } from "../domain/remediation.js";
 import type { Logger } from "../logging/logger.js";
 import { remediationById } from "../remediations/catalog.js";
 import { executePlan, PlanRejectedError, PlanStepFailedError } from "../remediations/execute-plan.js";
@@ -36,6 +36,7 @@ import {
   type Recheck,
   type Refusal,
   type RequestOptions,
+  type RevertSummary,
   refuse,
   type StoredPlan,
 } from "./types.js";
@@ -113,6 +114,19 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (options) t.options = options;
     if (name !== undefined) t.accountName = name;
     return t;
+  }
+
+  /**
+   * What the read after a fix and the read before its revert cover: the fix's own read, plus the key the
+   * plan chose (so a key policy it appended to is read even when the bucket no longer names that key).
+   * Both reads use this one target, so equal state gives equal fingerprints.
+   */
+  function revertTarget(record: Plan["finding"], stored: StoredPlan) {
+    const options: RequestOptions = { ...stored.requestOptions };
+    if (stored.choice?.option === "kmsKeyArn" && stored.choice.selected && !options.kmsKeyArn) {
+      options.kmsKeyArn = stored.choice.selected;
+    }
+    return target(record, stored.remediationId, Object.keys(options).length > 0 ? options : undefined);
   }
 
   async function audit(actor: string, action: string, targetId: string, detail?: unknown): Promise<void> {
@@ -342,7 +356,7 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       log(request.id)?.warn({ outcome: result.outcome, awsCode: result.awsCode }, "fix failed");
       return { ok: true, request: await finish(request.id, "applying", "failed", result, actor) };
     }
-    const recheck = await recheckFinding(record, stored);
+    const { recheck, leftFingerprint } = await readAfterFix(record, plan);
     await audit(by, "request.rechecked", request.id, { status: recheck.status, detail: recheck.detail });
     const result: FlowResult = {
       phase: "apply",
@@ -351,20 +365,42 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       recheck,
       by,
     };
+    if (leftFingerprint !== undefined) result.leftFingerprint = leftFingerprint;
     log(request.id)?.info({ recheck: recheck.status }, "fix applied");
     return { ok: true, request: await finish(request.id, "applying", "applied", result, actor) };
   }
 
-  async function recheckFinding(record: FindingRecord, stored: StoredPlan): Promise<Recheck> {
+  /**
+   * One fresh read right after the last step: the control's re-check, and the fingerprint of the state the
+   * fix left (what a later revert compares with). A read that fails leaves no fingerprint, so a revert then
+   * takes back only what it finds of the fix.
+   */
+  async function readAfterFix(
+    record: FindingRecord,
+    stored: StoredPlan,
+  ): Promise<{ recheck: Recheck; leftFingerprint?: string }> {
     const control = controlById(record.controlId);
     const at = deps.now().toISOString();
-    if (!control) return { status: "ERROR", detail: `The control ${record.controlId} is not known.`, at };
+    let account: AccountInventory;
     try {
-      const account = await deps.readFresh(target(record, stored.remediationId, stored.requestOptions));
-      return judgeRecheck(control, account, record, { requireFips: deps.requireFips, now: deps.now() });
+      account = await deps.readFresh(revertTarget(record, stored));
     } catch (error) {
-      return { status: "ERROR", detail: `The re-check could not read the resource: ${errorText(error)}`, at };
+      return {
+        recheck: {
+          status: "ERROR",
+          detail: `The re-check could not read the resource: ${errorText(error)}`,
+          at,
+        },
+      };
     }
+    const remediation = remediationById(stored.remediationId);
+    const left = remediation?.revertState
+      ? fingerprintState(remediation.revertState(stored, account))
+      : undefined;
+    const recheck: Recheck = control
+      ? judgeRecheck(control, account, record, { requireFips: deps.requireFips, now: deps.now() })
+      : { status: "ERROR", detail: `The control ${record.controlId} is not known.`, at };
+    return left === undefined ? { recheck } : { recheck, leftFingerprint: left };
   }
 
   async function rejectRequest(input: ClickInput & { reason: string }): Promise<FlowAnswer> {
@@ -388,7 +424,8 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (!loaded.ok) return loaded;
     const decision = decideRetry(loaded.request);
     if (!decision.ok) return refused(input.actor, "retry", input.requestId, decision);
-    if (decision.phase === "revert") return revertFrom(loaded.request, input, decision.fromStep);
+    // A revert is planned again from a fresh read: what its first run did is part of what that read sees.
+    if (decision.phase === "revert") return revertFrom(loaded.request, input, "retry");
     const stored = storedPlanOf(loaded.request);
     const record = await store.getFinding(loaded.request.findingKey);
     if (!stored || !record) {
@@ -417,48 +454,95 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (!loaded.ok) return loaded;
     const decision = decideRevert(loaded.request);
     if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
-    const previous = flowResult(loaded.request);
-    const fromStep =
-      loaded.request.state === "failed" && previous?.phase === "revert" ? previous.stepsDone.length : 0;
-    return revertFrom(loaded.request, input, fromStep);
+    return revertFrom(loaded.request, input, "revert");
+  }
+
+  /**
+   * The revert plan for `request`, from a fresh read with the audit role: the prior state exactly when the
+   * resource is as the fix left it (same fingerprint), else only the fix's own changes that are still there,
+   * or a refusal that says what changed.
+   */
+  async function planRevert(
+    request: RemediationRequest,
+    stored: StoredPlan,
+    remediation: Remediation,
+  ): Promise<{ ok: true; plan: Plan; mode: RevertSummary["mode"] } | Refusal> {
+    if (!remediation.revertPlan || !remediation.revertState || !remediation.revertChanged) {
+      return refuse(
+        "not-revertible",
+        "This fix has no automatic revert; its notes say how to undo it by hand.",
+        request,
+      );
+    }
+    const plan: Plan = { ...stored, priorState: request.priorState ?? stored.priorState };
+    let account: AccountInventory;
+    try {
+      account = await deps.readFresh(revertTarget(plan.finding, stored));
+    } catch (error) {
+      return refuse(
+        "read-failed",
+        `The resource could not be read before reverting, so nothing was changed: ${errorText(error)}`,
+        request,
+      );
+    }
+    try {
+      const result = flowResult(request);
+      const left = request.state === "applied" ? result?.leftFingerprint : undefined;
+      const now = fingerprintState(remediation.revertState(plan, account));
+      if (left !== undefined && left === now) {
+        return { ok: true, plan: remediation.revertPlan(plan), mode: "exact" };
+      }
+      const changed = remediation.revertChanged(plan, account);
+      if (changed.refusal !== undefined) return refuse("changed-since", changed.refusal, request);
+      return { ok: true, plan: changed, mode: "changed" };
+    } catch (error) {
+      return refuse("not-revertible", errorText(error), request);
+    }
   }
 
   async function revertFrom(
     request: RemediationRequest,
     input: ClickInput,
-    fromStep: number,
+    action: "revert" | "retry",
   ): Promise<FlowAnswer> {
     const by = auditActor(input.actor);
     const stored = storedPlanOf(request);
     const remediation = remediationById(request.remediationId);
-    if (!stored || !remediation?.revertPlan) {
+    if (!stored || !remediation) {
       return refused(
         input.actor,
-        "revert",
+        action,
         request.id,
-        refuse(
-          "not-revertible",
-          "This fix has no automatic revert; its notes say how to undo it by hand.",
-          request,
-        ),
+        refuse("not-revertible", "The stored plan or its remediation is no longer known.", request),
       );
     }
-    let revert: Plan;
-    try {
-      revert = remediation.revertPlan({ ...stored, priorState: request.priorState ?? stored.priorState });
-    } catch (error) {
-      return refused(input.actor, "revert", request.id, refuse("not-revertible", errorText(error), request));
+    const planned = await planRevert(request, stored, remediation);
+    if (!planned.ok) return refused(input.actor, action, request.id, planned);
+    const revert = planned.plan;
+    if (revert.steps.length === 0) {
+      return refused(
+        input.actor,
+        action,
+        request.id,
+        refuse("not-revertible", revert.notes[0] ?? "There is nothing to revert.", request),
+      );
     }
+    const summary: RevertSummary = {
+      mode: planned.mode,
+      steps: revert.steps.map((s) => s.description),
+      notes: revert.notes,
+    };
+    if (revert.diff !== undefined) summary.diff = revert.diff;
     const from = request.state as "applied" | "failed" | "interrupted";
     const won = await store.transitionRequest(request.id, from, "reverting", {
-      result: { phase: "revert", stepsDone: describeSteps(revert, fromStep), by },
+      result: { phase: "revert", stepsDone: [], by, revert: summary },
       actor: by,
     });
     if (!won) return refuse("already-handled", "Someone else is already handling this request.", request);
     await input.onStarted?.((await store.getRequest(request.id)) as RemediationRequest);
     try {
       const clients = await deps.remediationClients(revert.finding.accountId);
-      await executePlan(revert, clients, { fromStep });
+      await executePlan(revert, clients);
     } catch (error) {
       const result: FlowResult =
         error instanceof PlanStepFailedError
@@ -471,13 +555,15 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
               awsCode: error.awsCode,
               action: error.action,
               by,
+              revert: summary,
             }
           : {
               phase: "revert",
               outcome: "step-failed",
-              stepsDone: describeSteps(revert, fromStep),
+              stepsDone: [],
               error: errorText(error),
               by,
+              revert: summary,
             };
       return { ok: true, request: await finish(request.id, "reverting", "failed", result, input.actor) };
     }
@@ -486,6 +572,7 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       outcome: "reverted",
       stepsDone: describeSteps(revert, revert.steps.length),
       by,
+      revert: summary,
     };
     return { ok: true, request: await finish(request.id, "reverting", "reverted", result, input.actor) };
   }
