@@ -11,17 +11,10 @@ export {
   looksSensitive,
   looksSensitiveName,
 } from "./sensitive/detect.js";
-export {
-  applyMask,
-  describeSensitiveKinds,
-  SENSITIVE_KIND_LABELS,
-  SENSITIVE_KINDS,
-  type SensitiveKind,
-  type SensitiveMatch,
-} from "./sensitive/kinds.js";
+export { describeSensitiveKinds, type SensitiveKind } from "./sensitive/kinds.js";
 export { containsMask, maskArn, maskS3Path, maskSensitive, maskSensitiveName } from "./sensitive/mask.js";
 export { luhnValid } from "./sensitive/personal.js";
-export { containsAccessKeyId, shannonEntropy } from "./sensitive/secrets.js";
+export { containsAccessKeyId } from "./sensitive/secrets.js";
 
 import { maskArn } from "./sensitive/mask.js";
 

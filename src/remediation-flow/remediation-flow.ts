@@ -25,8 +25,10 @@ import {
   isExpired,
   storedPlanOf,
 } from "./decisions.js";
+import { describeSteps, errorText } from "./flow-kit.js";
 import type { FreshReadTarget } from "./read-fresh-account.js";
 import { judgeRecheck } from "./recheck.js";
+import { createRevertRunner } from "./run-revert.js";
 import {
   auditActor,
   type FlowResult,
@@ -36,7 +38,6 @@ import {
   type Recheck,
   type Refusal,
   type RequestOptions,
-  type RevertSummary,
   refuse,
   type StoredPlan,
 } from "./types.js";
@@ -85,14 +86,6 @@ export interface ClickInput {
 }
 
 export type FlowAnswer = { ok: true; request: RemediationRequest } | Refusal;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function describeSteps(plan: Plan, count: number): string[] {
-  return plan.steps.slice(0, count).map((s, i) => `${i + 1}. ${s.service}:${s.operation}`);
-}
 
 const OPEN_STATES: readonly RequestState[] = ["pending", "approved", "applying"];
 
@@ -449,132 +442,21 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     return runApply(request, stored, record, input.actor, decision.fromStep);
   }
 
+  const { revertFrom } = createRevertRunner({
+    store,
+    readFresh: deps.readFresh,
+    remediationClients: deps.remediationClients,
+    readTarget: revertTarget,
+    refused,
+    finish,
+  });
+
   async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
     const loaded = await click(input, "revert");
     if (!loaded.ok) return loaded;
     const decision = decideRevert(loaded.request);
     if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
     return revertFrom(loaded.request, input, "revert");
-  }
-
-  /**
-   * The revert plan for `request`, from a fresh read with the audit role: the prior state exactly when the
-   * resource is as the fix left it (same fingerprint), else only the fix's own changes that are still there,
-   * or a refusal that says what changed.
-   */
-  async function planRevert(
-    request: RemediationRequest,
-    stored: StoredPlan,
-    remediation: Remediation,
-  ): Promise<{ ok: true; plan: Plan; mode: RevertSummary["mode"] } | Refusal> {
-    if (!remediation.revertPlan || !remediation.revertState || !remediation.revertChanged) {
-      return refuse(
-        "not-revertible",
-        "This fix has no automatic revert; its notes say how to undo it by hand.",
-        request,
-      );
-    }
-    const plan: Plan = { ...stored, priorState: request.priorState ?? stored.priorState };
-    let account: AccountInventory;
-    try {
-      account = await deps.readFresh(revertTarget(plan.finding, stored));
-    } catch (error) {
-      return refuse(
-        "read-failed",
-        `The resource could not be read before reverting, so nothing was changed: ${errorText(error)}`,
-        request,
-      );
-    }
-    try {
-      const result = flowResult(request);
-      const left = request.state === "applied" ? result?.leftFingerprint : undefined;
-      const now = fingerprintState(remediation.revertState(plan, account));
-      if (left !== undefined && left === now) {
-        return { ok: true, plan: remediation.revertPlan(plan), mode: "exact" };
-      }
-      const changed = remediation.revertChanged(plan, account);
-      if (changed.refusal !== undefined) return refuse("changed-since", changed.refusal, request);
-      return { ok: true, plan: changed, mode: "changed" };
-    } catch (error) {
-      return refuse("not-revertible", errorText(error), request);
-    }
-  }
-
-  async function revertFrom(
-    request: RemediationRequest,
-    input: ClickInput,
-    action: "revert" | "retry",
-  ): Promise<FlowAnswer> {
-    const by = auditActor(input.actor);
-    const stored = storedPlanOf(request);
-    const remediation = remediationById(request.remediationId);
-    if (!stored || !remediation) {
-      return refused(
-        input.actor,
-        action,
-        request.id,
-        refuse("not-revertible", "The stored plan or its remediation is no longer known.", request),
-      );
-    }
-    const planned = await planRevert(request, stored, remediation);
-    if (!planned.ok) return refused(input.actor, action, request.id, planned);
-    const revert = planned.plan;
-    if (revert.steps.length === 0) {
-      return refused(
-        input.actor,
-        action,
-        request.id,
-        refuse("not-revertible", revert.notes[0] ?? "There is nothing to revert.", request),
-      );
-    }
-    const summary: RevertSummary = {
-      mode: planned.mode,
-      steps: revert.steps.map((s) => s.description),
-      notes: revert.notes,
-    };
-    if (revert.diff !== undefined) summary.diff = revert.diff;
-    const from = request.state as "applied" | "failed" | "interrupted";
-    const won = await store.transitionRequest(request.id, from, "reverting", {
-      result: { phase: "revert", stepsDone: [], by, revert: summary },
-      actor: by,
-    });
-    if (!won) return refuse("already-handled", "Someone else is already handling this request.", request);
-    await input.onStarted?.((await store.getRequest(request.id)) as RemediationRequest);
-    try {
-      const clients = await deps.remediationClients(revert.finding.accountId);
-      await executePlan(revert, clients);
-    } catch (error) {
-      const result: FlowResult =
-        error instanceof PlanStepFailedError
-          ? {
-              phase: "revert",
-              outcome: "step-failed",
-              stepsDone: describeSteps(revert, error.stepsDone),
-              error: error.message,
-              failedStep: `${error.stepsDone + 1}. ${error.failedStep.service}:${error.failedStep.operation}`,
-              awsCode: error.awsCode,
-              action: error.action,
-              by,
-              revert: summary,
-            }
-          : {
-              phase: "revert",
-              outcome: "step-failed",
-              stepsDone: [],
-              error: errorText(error),
-              by,
-              revert: summary,
-            };
-      return { ok: true, request: await finish(request.id, "reverting", "failed", result, input.actor) };
-    }
-    const result: FlowResult = {
-      phase: "revert",
-      outcome: "reverted",
-      stepsDone: describeSteps(revert, revert.steps.length),
-      by,
-      revert: summary,
-    };
-    return { ok: true, request: await finish(request.id, "reverting", "reverted", result, input.actor) };
   }
 
   /** pending → expired for every request past its time; the periodic sweep. */
