@@ -212,4 +212,18 @@ describe("revert", () => {
     const now = JSON.parse(world.policy ?? "{}") as { Statement: Array<{ Sid: string }> };
     expect(now.Statement.map((s) => s.Sid)).toEqual(["Read", "EmergencyDeny"]);
   });
+
+  it("after a crash in the middle of a revert, reverts again from what a fresh read finds", async () => {
+    const request = await applied();
+    // The process died after the revert won the request and before its call returned.
+    expect(await store.transitionRequest(request.id, "applied", "reverting", { actor: "slack:U0BOB" })).toBe(
+      true,
+    );
+    expect((await store.markInterrupted()).map((r) => r.id)).toEqual([request.id]);
+    const answer = await revert(request.id);
+    expect(answer.ok && answer.request.state).toBe("reverted");
+    // No fingerprint applies to an interrupted request: only the fix's own statements are taken out.
+    expect(resultOf(await store.getRequest(request.id))?.revert?.mode).toBe("changed");
+    expect(JSON.parse(world.policy ?? "{}")).toEqual(JSON.parse(PRIOR));
+  });
 });

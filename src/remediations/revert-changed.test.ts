@@ -12,6 +12,7 @@ import {
   buildBucket,
   buildDataset,
   buildKey,
+  buildMacie,
   buildRegion,
   buildRole,
   buildTrail,
@@ -22,6 +23,7 @@ import {
   ok,
   REGION,
   ROLE_ARN,
+  TRAIL_ARN,
   withBucket,
   withKey,
   withRole,
@@ -37,10 +39,12 @@ import type { AccountInventory, BucketEncryption, PublicAccessBlock } from "../d
 import { type PolicyDocument, parsePolicyDocument } from "../domain/policy-document.js";
 import type { Plan, Remediation } from "../domain/remediation.js";
 import { cloudtrailEnable } from "./cloudtrail-enable.js";
+import { cloudtrailEnableLogValidation } from "./cloudtrail-enable-log-validation.js";
 import { stepAction } from "./execute-plan.js";
 import { forecastRemoveSensitiveTag } from "./forecast-remove-sensitive-tag.js";
 import { iamRoleScopeForecastTrust } from "./iam-role-scope-forecast-trust.js";
 import { kmsEnableKeyRotation } from "./kms-enable-key-rotation.js";
+import { macieEnable } from "./macie-enable.js";
 import { s3BucketAttachKmsKey } from "./s3-bucket-attach-kms-key.js";
 import { s3BucketBlockPublicAccess } from "./s3-bucket-block-public-access.js";
 import {
@@ -350,5 +354,31 @@ describe("settings: reverted only while still at the value the fix set", () => {
     expect(reused.refusal).toMatch(/changed since \(it logs to another bucket\).*it is kept/);
     expect(revertOf(cloudtrailEnable, plan, trail({ kmsKeyId: KEY_ARN })).refusal).toMatch(/KMS key/);
     expect(revertOf(cloudtrailEnable, plan, none).refusal).toMatch(/is gone/);
+  });
+
+  it("disables Macie or log validation again only while they are still as the fix left them", () => {
+    const macieAt = (status: string | null) =>
+      buildAccount({
+        regions: [
+          buildRegion(REGION, { macie: buildMacie({ session: ok(status === null ? null : { status }) }) }),
+        ],
+      });
+    const macieFinding = regionFinding("macie-enabled", "macie2");
+    const macie = macieEnable.plan(macieFinding, macieAt(null), planOptions());
+    expect(onlyStep(revertOf(macieEnable, macie, macieAt("ENABLED"))).operation).toBe("DisableMacie");
+    expect(revertOf(macieEnable, macie, macieAt("PAUSED")).refusal).toMatch(/is PAUSED now/);
+
+    const trailAt = (on: boolean) =>
+      buildAccount({ trails: { [TRAIL_ARN]: buildTrail({ logFileValidationEnabled: on }) } });
+    const trailFinding = buildFinding("cloudtrail-log-file-validation", TRAIL_ARN, {
+      resourceType: "cloudtrail-trail",
+    });
+    const validation = cloudtrailEnableLogValidation.plan(trailFinding, trailAt(false), planOptions());
+    expect(onlyStep(revertOf(cloudtrailEnableLogValidation, validation, trailAt(true))).input).toMatchObject({
+      EnableLogFileValidation: false,
+    });
+    expect(revertOf(cloudtrailEnableLogValidation, validation, trailAt(false)).refusal).toMatch(
+      /turned off since/,
+    );
   });
 });
