@@ -1,7 +1,9 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config/load-config.js";
+import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { RemediationRequest, Store } from "../store/types.js";
-import { recoverAtStartup, STALE_FIX_MS } from "./slack-runtime.js";
+import { createScanPort, recoverAtStartup, STALE_FIX_MS } from "./slack-runtime.js";
 
 const NOW = new Date("2026-11-28T12:00:00.000Z");
 
@@ -47,5 +49,29 @@ describe("recoverAtStartup", () => {
       updatedBefore: new Date(NOW.getTime() - STALE_FIX_MS).toISOString(),
     });
     expect(calls.failed).toEqual(["stuck"]);
+  });
+});
+
+describe("createScanPort", () => {
+  it("refuses a region Forecast does not run in before anything starts", () => {
+    const started: unknown[] = [];
+    const coordinator = {
+      start: (...args: unknown[]) => {
+        started.push(args);
+        throw new Error("must not start");
+      },
+    } as unknown as ScanCoordinator;
+    const config = parseConfig({ accounts: [{ id: "123456789012" }] });
+    const port = createScanPort({ config, coordinator } as unknown as Parameters<typeof createScanPort>[0], [
+      "us-east-1",
+    ]);
+    expect(() =>
+      port.start({
+        accounts: ["123456789012"],
+        regions: ["us-east-9"],
+        trigger: { kind: "slack", userId: "U1" },
+      } as never),
+    ).toThrow(/"us-east-9" is not an AWS region where Amazon Forecast runs: us-east-1/);
+    expect(started).toEqual([]);
   });
 });

@@ -3,9 +3,10 @@
  * coordinator, and adapts them to the narrow ports the Slack app needs.
  */
 
+import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
-import { findingKey } from "../domain/finding.js";
+import { findingKey, isFindingId } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
@@ -17,7 +18,7 @@ import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
 import { newInstanceId } from "../schedule/jobs.js";
 import { createServeSchedule } from "../schedule/serve-schedule.js";
-import { findingRef } from "../slack/finding-ref.js";
+import { legacyFindingRef } from "../slack/finding-ref.js";
 import type {
   ScanHandle,
   ScanOutcome,
@@ -28,6 +29,7 @@ import type {
   PostureRow as SlackPostureRow,
   ScanRecord as SlackScanRecord,
 } from "../slack/ports.js";
+import { StoreInputError } from "../store/errors.js";
 import { toFinding } from "../store/to-finding.js";
 import {
   FAILING_LIFECYCLES,
@@ -123,6 +125,7 @@ export function createScanPort(
       if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
       const regions =
         request.regions && request.regions.length > 0 ? [...new Set(request.regions)] : [...defaultRegions];
+      assertForecastRegions(regions);
       const ticket = coordinator.start({ accounts, regions }, request.trigger);
       let entry = trackers.get(ticket.id);
       if (!entry) {
@@ -194,21 +197,17 @@ export function createScanPort(
 }
 
 export function createFindingsPort(store: Store): SlackPorts["findings"] {
-  const refs = new Map<string, string>();
-  const remember = (records: FindingRecord[]) => {
-    for (const r of records) refs.set(findingRef(r), r.key);
-    return records;
-  };
+  // Only for buttons posted before finding ids: their 22-character refs are not stored, so they are mapped.
+  const legacy = new Map<string, string>();
+  let legacyBuiltAt = Number.NEGATIVE_INFINITY;
   return {
     async openFindings(filter) {
-      const records = remember(
-        await store.listFindings({
-          lifecycle: FAILING_LIFECYCLES,
-          ...(filter.minSeverity ? { minSeverity: filter.minSeverity } : {}),
-          ...(filter.accountId ? { accountId: filter.accountId } : {}),
-          ...(filter.limit ? { limit: filter.limit } : {}),
-        }),
-      );
+      const records = await store.listFindings({
+        lifecycle: FAILING_LIFECYCLES,
+        ...(filter.minSeverity ? { minSeverity: filter.minSeverity } : {}),
+        ...(filter.accountId ? { accountId: filter.accountId } : {}),
+        ...(filter.limit ? { limit: filter.limit } : {}),
+      });
       return records.map(toSlackFinding);
     },
     async posture() {
@@ -232,11 +231,23 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
       return scan ? toSlackScan(scan) : undefined;
     },
     async findingByRef(ref) {
-      let key = refs.get(ref);
-      if (!key) {
-        // Buttons outlive the process: rebuild the map from the store once when a ref is unknown.
-        remember(await store.listFindings({ includeSuppressed: true }));
-        key = refs.get(ref);
+      if (isFindingId(ref)) {
+        // By the indexed id column; an id two findings share (not expected at 60 bits) names neither.
+        const record = await store.getFindingById(ref).catch((error: unknown) => {
+          if (error instanceof StoreInputError) return undefined;
+          throw error;
+        });
+        return record ? toSlackFinding(record) : undefined;
+      }
+      let key = legacy.get(ref);
+      // At most one rebuild a minute: a flood of made-up refs must not read the whole table each time.
+      if (!key && Date.now() - legacyBuiltAt > 60_000) {
+        legacyBuiltAt = Date.now();
+        legacy.clear();
+        for (const r of await store.listFindings({ includeSuppressed: true })) {
+          legacy.set(legacyFindingRef(r), r.key);
+        }
+        key = legacy.get(ref);
       }
       if (!key) return undefined;
       const record = await store.getFinding(key);

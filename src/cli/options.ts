@@ -1,5 +1,6 @@
 /** Option parsers shared by commands: each rejects bad input with a CliError naming the option. */
 import { InvalidArgumentError } from "commander";
+import { FORECAST_REGIONS_HINT, isForecastRegion } from "../aws/regions.js";
 import { isSeverity, SEVERITIES, type Severity } from "../domain/severity.js";
 
 export const FORMATS = ["table", "json", "markdown"] as const;
@@ -24,4 +25,16 @@ export function collectValues(value: string, previous: string[] | undefined): st
       .map((v) => v.trim())
       .filter(Boolean),
   ];
+}
+
+/** `--region`, repeatable or comma-separated: each value must be a Forecast region (the list is in the error). */
+export function collectRegions(value: string, previous: string[] | undefined): string[] {
+  const regions = collectValues(value, undefined);
+  const invalid = regions.filter((r) => !isForecastRegion(r));
+  if (invalid.length > 0) {
+    throw new InvalidArgumentError(
+      `${invalid.map((r) => `"${r}"`).join(", ")}: must be ${FORECAST_REGIONS_HINT}.`,
+    );
+  }
+  return [...(previous ?? []), ...regions];
 }

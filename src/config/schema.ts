@@ -1,12 +1,13 @@
 /** The configuration file's schema. Every key is optional; the names are public and never renamed. */
 import { z } from "zod";
+import { FORECAST_REGIONS_HINT, isForecastRegion } from "../aws/regions.js";
 import { cronExpressionProblem, timeZoneProblem } from "../schedule/cron-schedule.js";
 
 const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
 const roleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN");
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1");
+const region = z.string().refine(isForecastRegion, `must be ${FORECAST_REGIONS_HINT}`);
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "must be a Slack user id such as U0123ABCD");
 const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, "must be a Slack user group id such as S0123ABCD");
 /** Checked at start-up so that a typo stops the app instead of silently never running the schedule. */

@@ -9,7 +9,7 @@ import {
   evaluateForecastResources,
 } from "./support/forecast.js";
 import { customerKeyVerdict } from "./support/keys.js";
-import { capitalize, quoted } from "./support/text.js";
+import { capitalize, quoted, quotedPath } from "./support/text.js";
 import {
   allOf,
   anyOf,
@@ -60,7 +60,7 @@ export const forecastExportEncryptedWithCmk = defineControl({
 });
 
 function destinationVerdict(account: AccountInventory, region: string, destination: S3Location): Verdict {
-  const path = quoted(destination.path);
+  const path = quotedPath(destination.path);
   const own: Verdict = destination.kmsKeyArn
     ? customerKeyVerdict(account, destination.kmsKeyArn, region)
     : fail("no S3Config.KMSKeyArn");

@@ -80,8 +80,19 @@ describe("forecast-s3-paths-no-credentials", () => {
     expect(finding?.detail).not.toMatch(/AKIAIOSFODNN7EXAMPLE|hunter22|abc123|0f1e2d3c4b5a|IQoJb3JpZ2luX2Vj/);
   });
 
+  it.each([
+    "s3://sales-data/AKIAIOSFODNN7EXAMPLE/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY/items.csv",
+    "s3://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@sales-data/items.csv",
+  ])("keeps the bucket of %s in the detail, and only the bucket", (path) => {
+    const finding = withPath(path);
+    expect(finding?.status).toBe("FAIL");
+    expect(finding?.detail).toMatch(/^S3 path "s3:\/\/(\[secret\]@)?sales-data\//);
+    expect(finding?.detail).not.toMatch(/AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI|bPxRfiCYEXAMPLEKEY/);
+  });
+
   it("redacts user info and parameter values", () => {
     expect(redactPath("s3://u:p@b/k?a=1&b=2")).toBe("s3://[secret]@b/k?a=[secret]&b=[secret]");
+    expect(redactPath("s3://u:p/q@b/k")).toBe("s3://[secret]@b/k");
     expect(credentialsInPath("s3://bucket/2024/01/15/token_report/")).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { defineControl, findingsFor } from "../domain/control.js";
 import { S3_PATH_TYPES } from "../domain/inventory.js";
 import { describeResource, evaluateForecastResources } from "./support/forecast.js";
 import { credentialsInPath, redactPath } from "./support/s3-path-credentials.js";
-import { capitalize, listPhrase, plural, quoted } from "./support/text.js";
+import { capitalize, listPhrase, plural, quotedPath } from "./support/text.js";
 
 const meta = {
   id: "forecast-s3-paths-no-credentials",
@@ -38,7 +38,7 @@ export const forecastS3PathsNoCredentials = defineControl({
       const more = bad.length > 1 ? ` (and ${plural(bad.length - 1, "more path")})` : "";
       return findings.fail(
         target,
-        `S3 path ${quoted(redactPath(first.path))} of ${name} carries ${listPhrase(first.found)}${more}.`,
+        `S3 path ${quotedPath(redactPath(first.path))} of ${name} carries ${listPhrase(first.found)}${more}.`,
       );
     });
   },

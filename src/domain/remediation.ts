@@ -81,12 +81,30 @@ export interface Remediation {
   plan(finding: Finding, account: AccountInventory, options: PlanOptions): Plan;
   /** Pure: the calls that put back `plan.priorState`; undefined when no revert is possible (say why in plan.notes). */
   revertPlan?(plan: Plan): Plan;
+  /**
+   * Pure: the part of the resource a revert of `plan` rests on (a policy text, the settings the fix changed),
+   * from a fresh read. Its fingerprint is recorded when the fix has been applied and compared before a revert:
+   * equal means nothing changed since the fix, so `revertPlan` puts the prior state back exactly.
+   */
+  revertState?(plan: Plan, account: AccountInventory): unknown;
+  /**
+   * Pure: the revert of `plan` over the resource as a fresh read shows it, for when it changed since the fix
+   * (or the fix stopped halfway): it takes back only what the fix put there and is still as the fix left it
+   * (its own policy statements and conditions, a setting still at the value it set) and keeps every later
+   * change, saying so in its notes and diff; or it refuses (`refusal`), saying what changed.
+   */
+  revertChanged?(plan: Plan, account: AccountInventory): Plan;
 }
 
 /** What `defineRemediation` returns: the literal's own fields, the interface's method signatures. */
-export type DefinedRemediation<R extends Remediation> = Omit<R, "plan" | "revertPlan"> &
+export type DefinedRemediation<R extends Remediation> = Omit<
+  R,
+  "plan" | "revertPlan" | "revertState" | "revertChanged"
+> &
   Pick<Remediation, "plan"> &
-  (R extends { revertPlan: unknown } ? Required<Pick<Remediation, "revertPlan">> : unknown);
+  (R extends { revertPlan: unknown } ? Required<Pick<Remediation, "revertPlan">> : unknown) &
+  (R extends { revertState: unknown } ? Required<Pick<Remediation, "revertState">> : unknown) &
+  (R extends { revertChanged: unknown } ? Required<Pick<Remediation, "revertChanged">> : unknown);
 
 export function defineRemediation<const R extends Remediation>(remediation: R): DefinedRemediation<R> {
   return remediation as DefinedRemediation<R>;

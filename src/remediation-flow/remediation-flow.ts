@@ -7,7 +7,7 @@
 import type { AccountClients } from "../aws/clients.js";
 import { controlById } from "../controls/catalog.js";
 import type { AccountInventory } from "../domain/inventory.js";
-import type { Plan, Remediation } from "../domain/remediation.js";
+import { fingerprintState, type Plan, type Remediation } from "../domain/remediation.js";
 import type { Logger } from "../logging/logger.js";
 import { remediationById } from "../remediations/catalog.js";
 import { executePlan, PlanRejectedError, PlanStepFailedError } from "../remediations/execute-plan.js";
@@ -25,8 +25,10 @@ import {
   isExpired,
   storedPlanOf,
 } from "./decisions.js";
+import { describeSteps, errorText } from "./flow-kit.js";
 import type { FreshReadTarget } from "./read-fresh-account.js";
 import { judgeRecheck } from "./recheck.js";
+import { createRevertRunner } from "./run-revert.js";
 import {
   auditActor,
   type FlowResult,
@@ -85,14 +87,6 @@ export interface ClickInput {
 
 export type FlowAnswer = { ok: true; request: RemediationRequest } | Refusal;
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function describeSteps(plan: Plan, count: number): string[] {
-  return plan.steps.slice(0, count).map((s, i) => `${i + 1}. ${s.service}:${s.operation}`);
-}
-
 const OPEN_STATES: readonly RequestState[] = ["pending", "approved", "applying"];
 
 export function createRemediationFlow(deps: RemediationFlowDeps) {
@@ -113,6 +107,19 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (options) t.options = options;
     if (name !== undefined) t.accountName = name;
     return t;
+  }
+
+  /**
+   * What the read after a fix and the read before its revert cover: the fix's own read, plus the key the
+   * plan chose (so a key policy it appended to is read even when the bucket no longer names that key).
+   * Both reads use this one target, so equal state gives equal fingerprints.
+   */
+  function revertTarget(record: Plan["finding"], stored: StoredPlan) {
+    const options: RequestOptions = { ...stored.requestOptions };
+    if (stored.choice?.option === "kmsKeyArn" && stored.choice.selected && !options.kmsKeyArn) {
+      options.kmsKeyArn = stored.choice.selected;
+    }
+    return target(record, stored.remediationId, Object.keys(options).length > 0 ? options : undefined);
   }
 
   async function audit(actor: string, action: string, targetId: string, detail?: unknown): Promise<void> {
@@ -342,7 +349,7 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       log(request.id)?.warn({ outcome: result.outcome, awsCode: result.awsCode }, "fix failed");
       return { ok: true, request: await finish(request.id, "applying", "failed", result, actor) };
     }
-    const recheck = await recheckFinding(record, stored);
+    const { recheck, leftFingerprint } = await readAfterFix(record, plan);
     await audit(by, "request.rechecked", request.id, { status: recheck.status, detail: recheck.detail });
     const result: FlowResult = {
       phase: "apply",
@@ -351,20 +358,42 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       recheck,
       by,
     };
+    if (leftFingerprint !== undefined) result.leftFingerprint = leftFingerprint;
     log(request.id)?.info({ recheck: recheck.status }, "fix applied");
     return { ok: true, request: await finish(request.id, "applying", "applied", result, actor) };
   }
 
-  async function recheckFinding(record: FindingRecord, stored: StoredPlan): Promise<Recheck> {
+  /**
+   * One fresh read right after the last step: the control's re-check, and the fingerprint of the state the
+   * fix left (what a later revert compares with). A read that fails leaves no fingerprint, so a revert then
+   * takes back only what it finds of the fix.
+   */
+  async function readAfterFix(
+    record: FindingRecord,
+    stored: StoredPlan,
+  ): Promise<{ recheck: Recheck; leftFingerprint?: string }> {
     const control = controlById(record.controlId);
     const at = deps.now().toISOString();
-    if (!control) return { status: "ERROR", detail: `The control ${record.controlId} is not known.`, at };
+    let account: AccountInventory;
     try {
-      const account = await deps.readFresh(target(record, stored.remediationId, stored.requestOptions));
-      return judgeRecheck(control, account, record, { requireFips: deps.requireFips, now: deps.now() });
+      account = await deps.readFresh(revertTarget(record, stored));
     } catch (error) {
-      return { status: "ERROR", detail: `The re-check could not read the resource: ${errorText(error)}`, at };
+      return {
+        recheck: {
+          status: "ERROR",
+          detail: `The re-check could not read the resource: ${errorText(error)}`,
+          at,
+        },
+      };
     }
+    const remediation = remediationById(stored.remediationId);
+    const left = remediation?.revertState
+      ? fingerprintState(remediation.revertState(stored, account))
+      : undefined;
+    const recheck: Recheck = control
+      ? judgeRecheck(control, account, record, { requireFips: deps.requireFips, now: deps.now() })
+      : { status: "ERROR", detail: `The control ${record.controlId} is not known.`, at };
+    return left === undefined ? { recheck } : { recheck, leftFingerprint: left };
   }
 
   async function rejectRequest(input: ClickInput & { reason: string }): Promise<FlowAnswer> {
@@ -388,7 +417,8 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (!loaded.ok) return loaded;
     const decision = decideRetry(loaded.request);
     if (!decision.ok) return refused(input.actor, "retry", input.requestId, decision);
-    if (decision.phase === "revert") return revertFrom(loaded.request, input, decision.fromStep);
+    // A revert is planned again from a fresh read: what its first run did is part of what that read sees.
+    if (decision.phase === "revert") return revertFrom(loaded.request, input, "retry");
     const stored = storedPlanOf(loaded.request);
     const record = await store.getFinding(loaded.request.findingKey);
     if (!stored || !record) {
@@ -412,82 +442,21 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     return runApply(request, stored, record, input.actor, decision.fromStep);
   }
 
+  const { revertFrom } = createRevertRunner({
+    store,
+    readFresh: deps.readFresh,
+    remediationClients: deps.remediationClients,
+    readTarget: revertTarget,
+    refused,
+    finish,
+  });
+
   async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
     const loaded = await click(input, "revert");
     if (!loaded.ok) return loaded;
     const decision = decideRevert(loaded.request);
     if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
-    const previous = flowResult(loaded.request);
-    const fromStep =
-      loaded.request.state === "failed" && previous?.phase === "revert" ? previous.stepsDone.length : 0;
-    return revertFrom(loaded.request, input, fromStep);
-  }
-
-  async function revertFrom(
-    request: RemediationRequest,
-    input: ClickInput,
-    fromStep: number,
-  ): Promise<FlowAnswer> {
-    const by = auditActor(input.actor);
-    const stored = storedPlanOf(request);
-    const remediation = remediationById(request.remediationId);
-    if (!stored || !remediation?.revertPlan) {
-      return refused(
-        input.actor,
-        "revert",
-        request.id,
-        refuse(
-          "not-revertible",
-          "This fix has no automatic revert; its notes say how to undo it by hand.",
-          request,
-        ),
-      );
-    }
-    let revert: Plan;
-    try {
-      revert = remediation.revertPlan({ ...stored, priorState: request.priorState ?? stored.priorState });
-    } catch (error) {
-      return refused(input.actor, "revert", request.id, refuse("not-revertible", errorText(error), request));
-    }
-    const from = request.state as "applied" | "failed" | "interrupted";
-    const won = await store.transitionRequest(request.id, from, "reverting", {
-      result: { phase: "revert", stepsDone: describeSteps(revert, fromStep), by },
-      actor: by,
-    });
-    if (!won) return refuse("already-handled", "Someone else is already handling this request.", request);
-    await input.onStarted?.((await store.getRequest(request.id)) as RemediationRequest);
-    try {
-      const clients = await deps.remediationClients(revert.finding.accountId);
-      await executePlan(revert, clients, { fromStep });
-    } catch (error) {
-      const result: FlowResult =
-        error instanceof PlanStepFailedError
-          ? {
-              phase: "revert",
-              outcome: "step-failed",
-              stepsDone: describeSteps(revert, error.stepsDone),
-              error: error.message,
-              failedStep: `${error.stepsDone + 1}. ${error.failedStep.service}:${error.failedStep.operation}`,
-              awsCode: error.awsCode,
-              action: error.action,
-              by,
-            }
-          : {
-              phase: "revert",
-              outcome: "step-failed",
-              stepsDone: describeSteps(revert, fromStep),
-              error: errorText(error),
-              by,
-            };
-      return { ok: true, request: await finish(request.id, "reverting", "failed", result, input.actor) };
-    }
-    const result: FlowResult = {
-      phase: "revert",
-      outcome: "reverted",
-      stepsDone: describeSteps(revert, revert.steps.length),
-      by,
-    };
-    return { ok: true, request: await finish(request.id, "reverting", "reverted", result, input.actor) };
+    return revertFrom(loaded.request, input, "revert");
   }
 
   /** pending → expired for every request past its time; the periodic sweep. */

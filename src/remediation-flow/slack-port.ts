@@ -109,6 +109,15 @@ export async function toRequestView(store: Store, request: RemediationRequest): 
     if (result.action) out.action = result.action;
     if (result.recheck) out.recheck = { status: result.recheck.status, detail: result.recheck.detail };
     if (result.by) out.by = result.by;
+    if (result.revert) {
+      const revert: NonNullable<typeof out.revert> = {
+        mode: result.revert.mode,
+        steps: result.revert.steps,
+        notes: result.revert.notes,
+      };
+      if (result.revert.diff !== undefined) revert.diff = result.revert.diff;
+      out.revert = revert;
+    }
     view.result = out;
   }
   if (request.slackChannel) view.channel = request.slackChannel;

@@ -29,6 +29,7 @@ export const REFUSAL_CODES = [
   "already-handled",
   "not-retryable",
   "not-revertible",
+  "changed-since",
   "read-failed",
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
@@ -77,6 +78,23 @@ export interface FlowResult extends RequestResult {
   recheck?: Recheck;
   /** Who ran it last. */
   by?: string;
+  /**
+   * Apply: the fingerprint of the state the fix left (its remediation's `revertState`, read fresh right
+   * after the last step). A revert that finds the same state puts the prior state back exactly.
+   */
+  leftFingerprint?: string;
+  /** Revert: what the revert ran, made from a fresh read. */
+  revert?: RevertSummary;
+}
+
+/** How a revert was planned and what it changes, for the people reading the request's message. */
+export interface RevertSummary {
+  /** `exact`: nothing changed since the fix, the prior state is restored; `changed`: only the fix's own changes are taken back. */
+  mode: "exact" | "changed";
+  steps: string[];
+  /** The policy diff of the revert, when it changes a policy. */
+  diff?: string;
+  notes: string[];
 }
 
 export interface Recheck {

@@ -206,10 +206,13 @@ function scenarios(): Array<[Remediation, Finding, AccountInventory, PlanOptions
 }
 
 describe("declared permissions", () => {
-  const planned: Array<[Remediation, Plan]> = scenarios().map(([remediation, finding, account, options]) => [
-    remediation,
-    remediation.plan(finding, account, options ?? planOptions()),
-  ]);
+  const planned: Array<[Remediation, Plan, AccountInventory]> = scenarios().map(
+    ([remediation, finding, account, options]) => [
+      remediation,
+      remediation.plan(finding, account, options ?? planOptions()),
+      account,
+    ],
+  );
 
   it("has a scenario with steps for every remediation", () => {
     for (const remediation of REMEDIATIONS) {
@@ -229,6 +232,27 @@ describe("declared permissions", () => {
           stepAction(step),
         );
       }
+    }
+  });
+
+  it("give every revertible fix a revert state and a revert after change, and none to the others", () => {
+    for (const remediation of REMEDIATIONS as readonly Remediation[]) {
+      const revertible = remediation.revertPlan !== undefined;
+      expect(remediation.revertState !== undefined, remediation.id).toBe(revertible);
+      expect(remediation.revertChanged !== undefined, remediation.id).toBe(revertible);
+    }
+  });
+
+  it("refuse a revert over the state before the fix (the fix undone by hand): nothing of it is left", () => {
+    for (const [remediation, plan, account] of planned) {
+      if (!remediation.revertChanged || !remediation.revertState || plan.steps.length === 0) continue;
+      const revert = remediation.revertChanged(plan, account);
+      expect(revert.steps, remediation.id).toEqual([]);
+      expect(revert.refusal, remediation.id).toMatch(/\S/);
+      // The revert state is a pure function of the read: the same read, the same state.
+      expect(JSON.stringify(remediation.revertState(plan, account))).toBe(
+        JSON.stringify(remediation.revertState(plan, account)),
+      );
     }
   });
 

@@ -5,10 +5,13 @@ import { defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   nothingToRevert,
+  priorStateOf,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
   step,
   trailsInRegion,
 } from "./plan-kit.js";
@@ -113,5 +116,25 @@ export const cloudtrailEnableLogValidation = defineRemediation({
       after: describe({ name: prior.trailName }, false),
       notes: ["Digest files already delivered stay in the bucket."],
     });
+  },
+
+  revertState(plan, account) {
+    const prior = priorStateOf(priorStateSchema, plan);
+    const trail = prior ? account.trails[prior.trailArn] : undefined;
+    return { validation: trail?.logFileValidationEnabled ?? null };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior || prior.logFileValidationEnabled) return nothingToRevert(plan);
+    const trail = account.trails[prior.trailArn];
+    if (!trail) return refuseRevert(plan, cannotReadNow(undefined, `Trail ${prior.trailName}`));
+    if (!trail.logFileValidationEnabled) {
+      return refuseRevert(
+        plan,
+        `Log file validation of trail ${prior.trailName} was turned off since the fix, so there is nothing to take back.`,
+      );
+    }
+    return cloudtrailEnableLogValidation.revertPlan(plan);
   },
 });

@@ -4,16 +4,26 @@
  */
 import { z } from "zod";
 import { bucketArn } from "../domain/arn.js";
-import type { AccountInventory, TrailInventory } from "../domain/inventory.js";
+import type { AccountInventory, TrailEventSelectors, TrailInventory } from "../domain/inventory.js";
 import type { PolicyStatement } from "../domain/policy-document.js";
-import { defineRemediation, type Plan, type PlanOptions, type PlanStep } from "../domain/remediation.js";
+import {
+  canonicalJson,
+  defineRemediation,
+  type Plan,
+  type PlanOptions,
+  type PlanStep,
+} from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   nothingToRevert,
+  priorStateOf,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   trailsInRegion,
 } from "./plan-kit.js";
@@ -436,4 +446,158 @@ export const cloudtrailEnable = defineRemediation({
     }
     return buildRevertPlan(plan, { steps, before: plan.after, after: plan.before, notes: [] });
   },
+
+  revertState(plan, account) {
+    const prior = priorStateOf(priorStateSchema, plan);
+    const trail = prior ? account.trails[prior.trailArn] : undefined;
+    if (!trail) return { trail: null };
+    return {
+      trail: {
+        isMultiRegion: trail.isMultiRegion,
+        logFileValidationEnabled: trail.logFileValidationEnabled,
+        kmsKeyId: trail.kmsKeyId ?? null,
+        s3BucketName: trail.s3BucketName ?? null,
+        status: sliceState(trail.status),
+        selectors: sliceState(trail.selectors),
+      },
+    };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const trail = account.trails[prior.trailArn];
+    if (!trail) return refuseRevert(plan, cannotReadNow(undefined, `Trail ${prior.trailName}`));
+    if (!trail.status.ok)
+      return refuseRevert(plan, cannotReadNow(trail.status, `The status of trail ${prior.trailName}`));
+    if (!trail.selectors.ok) {
+      return refuseRevert(
+        plan,
+        cannotReadNow(trail.selectors, `The event selectors of trail ${prior.trailName}`),
+      );
+    }
+    const logging = trail.status.value.isLogging;
+    const selectors = trail.selectors.value;
+    if (prior.mode === "create") {
+      // The trail is the fix's own: it is deleted only while it is still the trail the fix created.
+      const changed = [
+        trail.isMultiRegion ? undefined : "it is no longer multi-region",
+        trail.s3BucketName === prior.bucketName ? undefined : "it logs to another bucket",
+        trail.logFileValidationEnabled ? undefined : "log file validation was turned off",
+        trail.kmsKeyId === undefined ? undefined : "its logs are now encrypted with a KMS key",
+        onlyManagementEvents(selectors)
+          ? undefined
+          : "its event selectors record more than management events",
+      ].filter((c): c is string => c !== undefined);
+      if (changed.length > 0) {
+        return refuseRevert(
+          plan,
+          `Trail ${prior.trailName}, which the fix created, was changed since (${changed.join("; ")}), so someone uses it: it is kept. Delete it by hand if it is not needed.`,
+        );
+      }
+      const steps: PlanStep[] = [];
+      if (logging) {
+        steps.push(
+          step(
+            "cloudtrail",
+            "StopLogging",
+            prior.homeRegion,
+            { Name: prior.trailName },
+            `Stop logging on trail ${prior.trailName}.`,
+          ),
+        );
+      }
+      steps.push(
+        step(
+          "cloudtrail",
+          "DeleteTrail",
+          prior.homeRegion,
+          { Name: prior.trailName },
+          `Delete trail ${prior.trailName}.`,
+        ),
+      );
+      return buildRevertPlan(plan, {
+        steps,
+        before: plan.after,
+        after: plan.before,
+        notes: [
+          `The log bucket ${prior.bucketName} and the logs in it are kept: they are evidence. Delete them by hand if they are not needed.`,
+        ],
+      });
+    }
+    const steps: PlanStep[] = [];
+    const notes: string[] = [];
+    if (plan.steps.some((s) => s.operation === "StartLogging")) {
+      if (logging) {
+        steps.push(
+          step(
+            "cloudtrail",
+            "StopLogging",
+            prior.homeRegion,
+            { Name: prior.trailName },
+            `Stop logging on trail ${prior.trailName}, as it was.`,
+          ),
+        );
+      } else notes.push(`Trail ${prior.trailName} was stopped again since the fix.`);
+    }
+    const fixedSelectors = plan.steps.find((s) => s.operation === "PutEventSelectors")?.input;
+    if (fixedSelectors && (prior.eventSelectors !== null || prior.advancedEventSelectors !== null)) {
+      const current = selectors.advancedEventSelectors
+        ? { AdvancedEventSelectors: selectors.advancedEventSelectors }
+        : { EventSelectors: selectors.eventSelectors ?? [] };
+      const { TrailName: _name, ...fixed } = fixedSelectors;
+      if (sameSelectors(current, fixed)) {
+        const input: Record<string, unknown> = { TrailName: prior.trailName };
+        if (prior.advancedEventSelectors !== null)
+          input.AdvancedEventSelectors = prior.advancedEventSelectors;
+        else input.EventSelectors = prior.eventSelectors;
+        steps.push(
+          step(
+            "cloudtrail",
+            "PutEventSelectors",
+            prior.homeRegion,
+            input,
+            `Restore the event selectors of trail ${prior.trailName}.`,
+          ),
+        );
+      } else {
+        notes.push(
+          `The event selectors of trail ${prior.trailName} changed since the fix; they are left as they are.`,
+        );
+      }
+    }
+    if (steps.length === 0) {
+      return refuseRevert(
+        plan,
+        `Nothing the fix set on trail ${prior.trailName} is still as it left it. ${notes.join(" ")}`.trim(),
+      );
+    }
+    notes.unshift(
+      `Trail ${prior.trailName} changed since the fix: only what the fix set and is still as it left it is taken back.`,
+    );
+    return buildRevertPlan(plan, { steps, before: plan.after, after: plan.before, notes });
+  },
 });
+
+/** Selectors as the fix created them: all management events, no data events. */
+function onlyManagementEvents(selectors: TrailEventSelectors): boolean {
+  if (selectors.managementEvents !== "All") return false;
+  if (selectors.advancedEventSelectors?.length) return false;
+  return (selectors.eventSelectors ?? []).every(
+    (s) => !Array.isArray(s.DataResources) || s.DataResources.length === 0,
+  );
+}
+
+/** Selectors compared as CloudTrail returns them: members holding empty lists are left out on either side. */
+function sameSelectors(a: unknown, b: unknown): boolean {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => !(Array.isArray(v) && v.length === 0))
+        .map(([k, v]) => [k, strip(v)]),
+    );
+  };
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+}

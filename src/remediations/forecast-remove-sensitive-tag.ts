@@ -10,11 +10,15 @@ import { detectSensitiveTag, maskSensitive } from "../domain/sensitive.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findForecastResource,
   nothingToRevert,
+  priorStateOf,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
@@ -128,6 +132,53 @@ export const forecastRemoveSensitiveTag = defineRemediation({
       before: plan.after,
       after: plan.before,
       notes: ["This puts the sensitive tags back, values included: the control will fail again."],
+    });
+  },
+
+  revertState(plan, account) {
+    const prior = priorStateOf(priorStateSchema, plan);
+    const resource = prior ? findForecastResource(account, prior.resourceArn) : undefined;
+    return { tags: sliceState(resource?.tags) };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior || prior.removedTags.length === 0) return nothingToRevert(plan);
+    const resource = findForecastResource(account, prior.resourceArn);
+    if (!resource?.tags.ok) return refuseRevert(plan, cannotReadNow(resource?.tags, "The resource's tags"));
+    // A tag key set again since the fix holds someone's newer value: it is kept, never overwritten.
+    const present = new Set(resource.tags.value.map((tag) => tag.key));
+    const putBack = prior.removedTags.filter((tag) => !present.has(tag.key));
+    const retagged = prior.removedTags.filter((tag) => present.has(tag.key));
+    if (putBack.length === 0) {
+      return refuseRevert(
+        plan,
+        `Every tag the fix removed (${retagged.map((t) => maskSensitive(t.key)).join(", ")}) was set again since, so there is nothing to put back.`,
+      );
+    }
+    const notes = ["This puts the sensitive tags back, values included: the control will fail again."];
+    if (retagged.length > 0) {
+      notes.push(
+        `The resource's tags changed since the fix: ${retagged.map((t) => maskSensitive(t.key)).join(", ")} was set again since and keeps its current value.`,
+      );
+    }
+    const hidden = new Set(prior.removedTags.map((tag) => tag.key));
+    return buildRevertPlan(plan, {
+      steps: [
+        step(
+          "forecast",
+          "TagResource",
+          prior.region,
+          {
+            ResourceArn: prior.resourceArn,
+            Tags: putBack.map((tag) => ({ Key: tag.key, Value: tag.value })),
+          },
+          `Put back ${putBack.length} removed tag(s): ${putBack.map((tag) => maskSensitive(tag.key)).join(", ")}.`,
+        ),
+      ],
+      before: describeTags(resource.tags.value, hidden),
+      after: describeTags([...resource.tags.value, ...putBack], hidden),
+      notes,
     });
   },
 });

@@ -4,16 +4,24 @@
  */
 import { z } from "zod";
 import { diffPolicies, formatPolicy } from "../domain/policy-diff.js";
-import { asArray, type PolicyDocument, type PolicyStatement } from "../domain/policy-document.js";
-import { defineRemediation, type Plan } from "../domain/remediation.js";
+import {
+  asArray,
+  type PolicyDocument,
+  type PolicyStatement,
+  parsePolicyDocument,
+} from "../domain/policy-document.js";
+import { canonicalJson, defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findRole,
   nothingToRevert,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
@@ -142,7 +150,116 @@ export const iamRoleScopeForecastTrust = defineRemediation({
       before: formatPolicy(current),
       after: formatPolicy(prior.trustPolicyText),
       diff: diffPolicies(current, prior.trustPolicyText),
-      notes: ["Changes made to the trust policy after the fix are undone too: it is restored as a whole."],
+      notes: [
+        "Nothing changed in the trust policy since the fix, so it is restored exactly as it was before.",
+      ],
+    });
+  },
+
+  revertState(plan, account) {
+    const role = findRole(plan.finding, account);
+    if (!role?.role.ok) return { trust: sliceState(role?.role) };
+    return { trust: role.role.value.trustPolicy ?? null };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const fixedText = plan.steps[0]?.input.PolicyDocument;
+    if (typeof fixedText !== "string")
+      return refuseRevert(plan, "The fix's trust policy is not in its stored plan.");
+    const role = findRole(plan.finding, account);
+    if (!role?.role.ok) return refuseRevert(plan, cannotReadNow(role?.role, `Role ${prior.roleName}`));
+    const current = role.role.value.trustPolicy;
+    if (!current)
+      return refuseRevert(plan, cannotReadNow({ ok: false, error: TRUST_UNREAD }, "The role's trust policy"));
+    const undone = removeAddedConditions(
+      parsePolicyDocument(prior.trustPolicyText),
+      parsePolicyDocument(fixedText),
+      current,
+    );
+    if (undone.removed === 0) {
+      return refuseRevert(
+        plan,
+        `The aws:SourceAccount condition(s) the fix added are no longer in the trust policy of role ${prior.roleName} as the fix left them (removed or changed since), so there is nothing to take back.`,
+      );
+    }
+    const nextText = JSON.stringify(undone.document);
+    const currentText = JSON.stringify(current);
+    const notes = [
+      `The trust policy changed since the fix: only the aws:SourceAccount condition the fix added is removed from ${undone.removed} statement(s); every other statement and condition, including those added since, is kept.`,
+    ];
+    if (undone.missing > 0) {
+      notes.push(
+        `${undone.missing} statement(s) the fix scoped were changed or removed since; they are left as they are.`,
+      );
+    }
+    return buildRevertPlan(plan, {
+      steps: [
+        step(
+          "iam",
+          "UpdateAssumeRolePolicy",
+          "global",
+          { RoleName: prior.roleName, PolicyDocument: nextText },
+          `Remove the aws:SourceAccount condition the fix added from ${undone.removed} Forecast trust statement(s) of role ${prior.roleName}, keeping everything else.`,
+        ),
+      ],
+      before: formatPolicy(currentText),
+      after: formatPolicy(nextText),
+      diff: diffPolicies(currentText, nextText),
+      notes,
     });
   },
 });
+
+const TRUST_UNREAD = {
+  code: "NoTrustPolicy",
+  message: "The role came back without a trust policy.",
+  action: "iam:GetAccountAuthorizationDetails",
+};
+
+/** A statement apart from its conditions: how a scoped statement is found again after other edits. */
+function identity(statement: PolicyStatement): string {
+  const { Condition: _condition, ...rest } = statement;
+  return canonicalJson(rest);
+}
+
+/**
+ * `current` without the condition the fix added: for each statement the fix scoped, the current statement
+ * with the same effect, principal, actions and Sid loses its `StringEquals` `aws:SourceAccount` when that
+ * still holds the value the fix set; every other condition, including ones added since, stays.
+ */
+function removeAddedConditions(
+  prior: PolicyDocument,
+  fixed: PolicyDocument,
+  current: PolicyDocument,
+): { document: PolicyDocument; removed: number; missing: number } {
+  const statements = current.Statement.map((s) => ({ ...s }));
+  const used = new Set<number>();
+  let removed = 0;
+  let missing = 0;
+  fixed.Statement.forEach((after, i) => {
+    const before = prior.Statement[i];
+    if (before && canonicalJson(before) === canonicalJson(after)) return;
+    const value = after.Condition?.StringEquals?.["aws:SourceAccount"];
+    const at = statements.findIndex((s, j) => !used.has(j) && identity(s) === identity(after));
+    const found = at < 0 ? undefined : statements[at];
+    const equals = found?.Condition?.StringEquals;
+    const key = equals ? Object.keys(equals).find((k) => k.toLowerCase() === "aws:sourceaccount") : undefined;
+    if (!found || !equals || key === undefined || canonicalJson(equals[key]) !== canonicalJson(value)) {
+      missing++;
+      return;
+    }
+    used.add(at);
+    const { [key]: _dropped, ...restEquals } = equals;
+    const condition = { ...found.Condition };
+    if (Object.keys(restEquals).length > 0) condition.StringEquals = restEquals;
+    else delete condition.StringEquals;
+    const next: PolicyStatement = { ...found };
+    if (Object.keys(condition).length > 0) next.Condition = condition;
+    else delete next.Condition;
+    statements[at] = next;
+    removed++;
+  });
+  return { document: { ...current, Statement: statements }, removed, missing };
+}

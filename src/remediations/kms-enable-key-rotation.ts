@@ -4,11 +4,15 @@ import { defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findKey,
   nothingToRevert,
+  priorStateOf,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
@@ -109,4 +113,36 @@ export const kmsEnableKeyRotation = defineRemediation({
       notes: ["Key material already rotated stays in the key; only future rotations stop."],
     });
   },
+
+  revertState(plan, account) {
+    const prior = priorStateOf(priorStateSchema, plan);
+    const key = prior ? findKey(prior.keyArn, account) : undefined;
+    return { rotation: sliceState(key?.rotation) };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior || prior.rotationEnabled) return nothingToRevert(plan);
+    const key = findKey(prior.keyArn, account);
+    if (!key?.rotation.ok)
+      return refuseRevert(plan, cannotReadNow(key?.rotation, "The key's rotation status"));
+    const rotation = key.rotation.value;
+    if (!rotation?.enabled) {
+      return refuseRevert(
+        plan,
+        `Automatic rotation of key ${prior.keyArn} was turned off since the fix, so there is nothing to take back.`,
+      );
+    }
+    const period = rotation.rotationPeriodInDays;
+    if (period !== undefined && period !== DEFAULT_ROTATION_DAYS) {
+      return refuseRevert(
+        plan,
+        `Automatic rotation of key ${prior.keyArn} was set to every ${period} days since the fix (the fix left ${DEFAULT_ROTATION_DAYS}), so someone relies on it: it is left on.`,
+      );
+    }
+    return kmsEnableKeyRotation.revertPlan(plan);
+  },
 });
+
+/** The period AWS gives rotation turned on without one, as the fix does. */
+const DEFAULT_ROTATION_DAYS = 365;

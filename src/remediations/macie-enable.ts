@@ -4,10 +4,13 @@ import { defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   nothingToRevert,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
@@ -105,5 +108,26 @@ export const macieEnable = defineRemediation({
       after: describe(prior.region, prior.status),
       notes: ["Pausing keeps Macie's findings and settings; it only stops its monitoring and jobs."],
     });
+  },
+
+  revertState(plan, account) {
+    const regional = account.regions.find((r) => r.region === plan.finding.region);
+    const session = regional?.macie.session;
+    return { status: session?.ok ? (session.value?.status ?? null) : sliceState(session) };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const session = account.regions.find((r) => r.region === prior.region)?.macie.session;
+    if (!session?.ok) return refuseRevert(plan, cannotReadNow(session, "The Macie session"));
+    const status = session.value?.status ?? null;
+    if (status !== "ENABLED") {
+      return refuseRevert(
+        plan,
+        `Amazon Macie in ${prior.region} is ${status ?? "not enabled"} now, no longer as the fix left it (ENABLED), so there is nothing to take back.`,
+      );
+    }
+    return macieEnable.revertPlan(plan);
   },
 });

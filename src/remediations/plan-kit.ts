@@ -119,6 +119,34 @@ export function buildRevertPlan(plan: Plan, draft: Omit<PlanDraft, "priorState">
   return revert;
 }
 
+/**
+ * A revert that must not run because the resource changed since the fix in a way the revert cannot undo
+ * safely; `reason` says what changed, as one or two sentences.
+ */
+export function refuseRevert(plan: Plan, reason: string): Plan {
+  return {
+    ...buildRevertPlan(plan, { steps: [], before: "", after: "", notes: [] }),
+    refusal: reason,
+  };
+}
+
+/**
+ * A slice as a revert fingerprint sees it: the value, or only the error's code and action (an AWS message
+ * carries request ids, which differ on every read).
+ */
+export function sliceState<T>(slice: Slice<T> | undefined): unknown {
+  if (slice === undefined) return null;
+  return slice.ok
+    ? { ok: true, value: slice.value }
+    : { ok: false, code: slice.error.code, action: slice.error.action };
+}
+
+/** The prior state of `plan` when it matches the schema, else undefined (for fingerprints, which never throw). */
+export function priorStateOf<T>(schema: z.ZodType<T>, plan: Plan): T | undefined {
+  const parsed = schema.safeParse(plan.priorState);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** The revert of a plan that changed nothing. */
 export function nothingToRevert(plan: Plan): Plan {
   return buildRevertPlan(plan, {
@@ -151,6 +179,14 @@ export function priorStateToRevert<T>(
   const parsed = schema.safeParse(plan.priorState);
   if (!parsed.success) throw new PriorStateError(remediationId, parsed.error.message);
   return parsed.data;
+}
+
+/** Why a revert cannot go on when what it needs is gone from, or failed in, the fresh read; one sentence or two. */
+export function cannotReadNow(slice: Slice<unknown> | undefined, what: string): string {
+  if (slice === undefined) {
+    return `${what} is gone (a fresh read does not find it), so nothing of the fix can be taken back. Nothing was changed.`;
+  }
+  return `${unreadable(slice, what) ?? `${what} could not be read`}, so the revert cannot tell what changed since the fix. Nothing was changed.`;
 }
 
 /** `why X could not be read` from a failed slice, as a clause. */

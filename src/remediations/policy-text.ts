@@ -3,6 +3,7 @@
  * so a fix never drops or rewrites what is there, and the prior text stays the revert's source of truth.
  */
 import type { PolicyStatement } from "../domain/policy-document.js";
+import { canonicalJson } from "../domain/remediation.js";
 
 export type RawStatement = Record<string, unknown>;
 
@@ -45,4 +46,63 @@ export function appendStatements(text: string | null, statements: readonly Polic
   const policy = parseRawPolicy(text);
   // A missing Version stays missing: adding one would change how existing `${…}` strings are read.
   return JSON.stringify({ ...policy.members, Statement: [...policy.statements, ...statements] });
+}
+
+/** Policy statements compared as AWS would: the same members and values, in any key order. */
+function statementKey(statement: RawStatement): string {
+  return canonicalJson(statement);
+}
+
+/**
+ * The statements a fix appended: those of `fixedText` that `priorText` does not have (as many times as the
+ * fix added them). Whatever else differs is not the fix's.
+ */
+export function statementsAdded(priorText: string | null, fixedText: string): RawStatement[] {
+  const prior = new Map<string, number>();
+  for (const s of priorText === null ? [] : parseRawPolicy(priorText).statements) {
+    prior.set(statementKey(s), (prior.get(statementKey(s)) ?? 0) + 1);
+  }
+  const added: RawStatement[] = [];
+  for (const s of parseRawPolicy(fixedText).statements) {
+    const left = prior.get(statementKey(s)) ?? 0;
+    if (left > 0) prior.set(statementKey(s), left - 1);
+    else added.push(s);
+  }
+  return added;
+}
+
+export interface StatementRemoval {
+  /** The policy without the removed statements; null when no statement is left. */
+  text: string | null;
+  removed: RawStatement[];
+  /** Statements asked for that the policy no longer has as they were (removed or changed since). */
+  missing: RawStatement[];
+}
+
+/**
+ * `text` without `remove`: each statement of `remove` is taken out once, and only where the policy still has
+ * it exactly as it was; every other statement and member stays as it is, in its order.
+ */
+export function removeStatements(text: string, remove: readonly RawStatement[]): StatementRemoval {
+  const policy = parseRawPolicy(text);
+  const wanted = new Map<string, RawStatement[]>();
+  for (const s of remove) wanted.set(statementKey(s), [...(wanted.get(statementKey(s)) ?? []), s]);
+  const kept: RawStatement[] = [];
+  const removed: RawStatement[] = [];
+  for (const s of policy.statements) {
+    const queue = wanted.get(statementKey(s));
+    const match = queue?.shift();
+    if (match) removed.push(match);
+    else kept.push(s);
+  }
+  const missing = [...wanted.values()].flat();
+  if (kept.length === 0) return { text: null, removed, missing };
+  return { text: JSON.stringify({ ...policy.members, Statement: kept }), removed, missing };
+}
+
+/** `Sid`s (or "an unnamed statement") for sentences. */
+export function describeStatements(statements: readonly RawStatement[]): string {
+  return statements
+    .map((s) => (typeof s.Sid === "string" && s.Sid !== "" ? s.Sid : "an unnamed statement"))
+    .join(", ");
 }

@@ -22,16 +22,28 @@ import {
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findBucket,
   findKey,
   nothingToRevert,
+  priorStateOf,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
-import { appendStatements, parseRawPolicy, type RawPolicy, statementSids } from "./policy-text.js";
+import {
+  appendStatements,
+  describeStatements,
+  parseRawPolicy,
+  type RawPolicy,
+  removeStatements,
+  statementSids,
+  statementsAdded,
+} from "./policy-text.js";
 
 const ID = "s3-bucket-attach-kms-key";
 export const ROLE_GRANT_SID_PREFIX = "ForecastAuditForecastRoles";
@@ -377,26 +389,7 @@ export const s3BucketAttachKmsKey = defineRemediation({
     if (!prior) return nothingToRevert(plan);
     const steps: PlanStep[] = [];
     // The bucket goes back first, so it never points at a key its roles can no longer use.
-    if (prior.encryptionChanged) {
-      const encryption = prior.encryption === null ? null : (prior.encryption as BucketEncryption);
-      steps.push(
-        encryption === null
-          ? step(
-              "s3",
-              "DeleteBucketEncryption",
-              prior.region,
-              { Bucket: prior.bucket, ExpectedBucketOwner: prior.expectedOwner },
-              `Delete the default encryption of bucket ${prior.bucket}, which had none before the fix (S3 then applies SSE-S3).`,
-            )
-          : step(
-              "s3",
-              "PutBucketEncryption",
-              prior.region,
-              encryptionInput(prior.bucket, prior.expectedOwner, encryption),
-              `Restore the default encryption of bucket ${prior.bucket}: ${describeEncryption(encryption)}.`,
-            ),
-      );
-    }
+    if (prior.encryptionChanged) steps.push(restoreEncryptionStep(prior));
     const keyPolicyStep = plan.steps.find((s) => s.operation === "PutKeyPolicy");
     if (prior.keyPolicyText !== null) {
       steps.push(
@@ -419,8 +412,134 @@ export const s3BucketAttachKmsKey = defineRemediation({
         : {}),
       notes: [
         "Objects written while the key was the default stay encrypted with it: after the revert, Forecast roles can read them only if their IAM policies allow the key.",
-        "Key-policy statements added after the fix are removed too: the policy is restored as a whole.",
+        "Nothing changed in the bucket's encryption or the key policy since the fix, so both are restored exactly as they were.",
       ],
     });
   },
+
+  revertState(plan, account) {
+    const prior = priorStateOf(priorStateSchema, plan);
+    const bucket = findBucket(plan.finding, account);
+    const key = prior ? findKey(prior.keyArn, account) : undefined;
+    return {
+      encryption: sliceState(bucket?.encryption),
+      keyPolicy: key?.policyText ?? sliceState(key?.policy),
+    };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const bucket = findBucket(plan.finding, account);
+    if (!bucket?.encryption.ok) {
+      return refuseRevert(plan, cannotReadNow(bucket?.encryption, "The bucket's default encryption"));
+    }
+    const current = bucket.encryption.value;
+    const steps: PlanStep[] = [];
+    const notes = [
+      "Objects written while the key was the default stay encrypted with it: after the revert, Forecast roles can read them only if their IAM policies allow the key.",
+    ];
+    // The bucket first: it goes back only when it still encrypts exactly as the fix set it.
+    const stillFixed =
+      current !== null &&
+      current.algorithm === "aws:kms" &&
+      current.kmsKeyId === prior.keyArn &&
+      current.bucketKeyEnabled;
+    let usesKeyAfter = current?.kmsKeyId === prior.keyArn;
+    if (prior.encryptionChanged) {
+      if (stillFixed) {
+        steps.push(restoreEncryptionStep(prior));
+        usesKeyAfter = prior.encryption?.kmsKeyId === prior.keyArn;
+      } else {
+        notes.push(
+          `The bucket's default encryption changed since the fix (now ${describeEncryption(current)}); it is left as it is.`,
+        );
+      }
+    }
+    let diff: string | undefined;
+    let policyNow: string | undefined;
+    let policyAfter: string | undefined;
+    const fixedPolicy = plan.steps.find((s) => s.operation === "PutKeyPolicy")?.input.Policy;
+    if (prior.keyPolicyText !== null && typeof fixedPolicy === "string") {
+      const key = findKey(prior.keyArn, account);
+      if (!key?.policy.ok || key.policy.value === null) {
+        return refuseRevert(plan, cannotReadNow(key?.policy, `The policy of key ${prior.keyArn}`));
+      }
+      policyNow = key.policyText ?? JSON.stringify(key.policy.value);
+      const grant = statementsAdded(prior.keyPolicyText, fixedPolicy);
+      if (usesKeyAfter) {
+        // Taking the grant away while the bucket still encrypts with the key would lock its Forecast roles out.
+        notes.push(
+          `The grant to the Forecast roles stays in the policy of key ${prior.keyArn}: the bucket still encrypts with that key, and its roles need it.`,
+        );
+      } else {
+        let removal: ReturnType<typeof removeStatements>;
+        try {
+          removal = removeStatements(policyNow, grant);
+        } catch {
+          return refuseRevert(
+            plan,
+            `The policy of key ${prior.keyArn} is not valid JSON now; nothing was changed.`,
+          );
+        }
+        if (removal.removed.length > 0 && removal.text !== null) {
+          policyAfter = removal.text;
+          diff = diffPolicies(policyNow, policyAfter);
+          steps.push(
+            step(
+              "kms",
+              "PutKeyPolicy",
+              plan.steps.find((s) => s.operation === "PutKeyPolicy")?.region ?? prior.region,
+              { KeyId: prior.keyArn, PolicyName: "default", Policy: policyAfter },
+              `Remove from the policy of key ${prior.keyArn} the grant the fix added (${describeStatements(removal.removed)}), keeping every other statement.`,
+            ),
+          );
+          notes.push(
+            "The key policy changed since the fix: only the grant the fix added is removed; every other statement, including those added since, is kept.",
+          );
+        } else {
+          notes.push(
+            `The grant the fix added (${describeStatements(grant)}) is no longer in the policy of key ${prior.keyArn} as the fix left it; the policy is left as it is.`,
+          );
+        }
+      }
+    }
+    if (steps.length === 0) {
+      return refuseRevert(
+        plan,
+        `Nothing the fix set is still as it left it. ${notes.slice(1).join(" ")}`.trim(),
+      );
+    }
+    const draft = {
+      steps,
+      before: view(current, prior.keyArn, policyNow ?? "{}"),
+      after: view(
+        stillFixed && prior.encryptionChanged ? (prior.encryption as BucketEncryption | null) : current,
+        prior.keyArn,
+        policyAfter ?? policyNow ?? "{}",
+      ),
+      notes,
+    };
+    return buildRevertPlan(plan, diff !== undefined ? { ...draft, diff } : draft);
+  },
 });
+
+/** Puts the bucket's default encryption back as it was before the fix (or deletes it when there was none). */
+function restoreEncryptionStep(prior: PriorState): PlanStep {
+  const encryption = prior.encryption === null ? null : (prior.encryption as BucketEncryption);
+  return encryption === null
+    ? step(
+        "s3",
+        "DeleteBucketEncryption",
+        prior.region,
+        { Bucket: prior.bucket, ExpectedBucketOwner: prior.expectedOwner },
+        `Delete the default encryption of bucket ${prior.bucket}, which had none before the fix (S3 then applies SSE-S3).`,
+      )
+    : step(
+        "s3",
+        "PutBucketEncryption",
+        prior.region,
+        encryptionInput(prior.bucket, prior.expectedOwner, encryption),
+        `Restore the default encryption of bucket ${prior.bucket}: ${describeEncryption(encryption)}.`,
+      );
+}

@@ -5,11 +5,14 @@ import { defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findBucket,
   nothingToRevert,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
@@ -137,6 +140,66 @@ export const s3BucketBlockPublicAccess = defineRemediation({
       before: describe(ALL_ON),
       after: describe(prior.publicAccessBlock),
       notes: ["The bucket becomes reachable by public ACLs or policies again, as it was."],
+    });
+  },
+
+  revertState(plan, account) {
+    return { publicAccessBlock: sliceState(findBucket(plan.finding, account)?.publicAccessBlock) };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const slice = findBucket(plan.finding, account)?.publicAccessBlock;
+    if (!slice?.ok)
+      return refuseRevert(plan, cannotReadNow(slice, "The bucket's Block Public Access configuration"));
+    const current = slice.value;
+    if (current === null) {
+      return refuseRevert(
+        plan,
+        `Bucket ${prior.bucket} has no Block Public Access configuration now: it was deleted since the fix, so there is nothing to take back.`,
+      );
+    }
+    // Per setting: back to its prior value only where the fix turned it on and it is still on.
+    const was = prior.publicAccessBlock;
+    const target = { ...current };
+    const undone: string[] = [];
+    const kept: string[] = [];
+    for (const name of Object.keys(ALL_ON) as (keyof PublicAccessBlock)[]) {
+      const before = was?.[name] ?? false;
+      if (before) continue;
+      if (current[name]) {
+        target[name] = false;
+        undone.push(name);
+      } else kept.push(name);
+    }
+    if (undone.length === 0) {
+      return refuseRevert(
+        plan,
+        `Every setting the fix turned on for bucket ${prior.bucket} was turned off since, so there is nothing to take back.`,
+      );
+    }
+    const notes = [
+      `The Block Public Access settings changed since the fix: only ${undone.join(", ")} (turned on by the fix and still on) go back off; every other setting stays as it is now.`,
+    ];
+    if (kept.length > 0) notes.push(`${kept.join(", ")} was already turned off again since the fix.`);
+    return buildRevertPlan(plan, {
+      steps: [
+        step(
+          "s3",
+          "PutPublicAccessBlock",
+          prior.region,
+          {
+            Bucket: prior.bucket,
+            PublicAccessBlockConfiguration: toSdk(target),
+            ExpectedBucketOwner: prior.expectedOwner,
+          },
+          `Turn ${undone.join(", ")} of bucket ${prior.bucket} off again, as before the fix; keep the other settings.`,
+        ),
+      ],
+      before: describe(current),
+      after: describe(target),
+      notes,
     });
   },
 });

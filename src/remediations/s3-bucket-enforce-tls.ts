@@ -7,15 +7,26 @@ import { defineRemediation, type Plan } from "../domain/remediation.js";
 import {
   buildPlan,
   buildRevertPlan,
+  cannotReadNow,
   compliantPlan,
   findBucket,
   nothingToRevert,
   priorStateToRevert,
   refusePlan,
+  refuseRevert,
+  sliceState,
   step,
   unreadable,
 } from "./plan-kit.js";
-import { appendStatements, parseRawPolicy, type RawStatement, statementSids } from "./policy-text.js";
+import {
+  appendStatements,
+  describeStatements,
+  parseRawPolicy,
+  type RawStatement,
+  removeStatements,
+  statementSids,
+  statementsAdded,
+} from "./policy-text.js";
 
 const ID = "s3-bucket-enforce-tls";
 export const DENY_INSECURE_TRANSPORT_SID = "ForecastAuditDenyInsecureTransport";
@@ -191,9 +202,74 @@ export const s3BucketEnforceTls = defineRemediation({
       before: formatPolicy(current),
       after: prior.policyText === null ? NO_POLICY : formatPolicy(prior.policyText),
       diff: diffPolicies(current, prior.policyText),
-      notes: [
-        "Statements added to the policy after the fix are removed too: the policy is restored as a whole.",
+      notes: ["Nothing changed in the policy since the fix, so it is restored exactly as it was before."],
+    });
+  },
+
+  revertState(plan, account) {
+    const bucket = findBucket(plan.finding, account);
+    return { policy: sliceState(bucket?.policy) };
+  },
+
+  revertChanged(plan, account): Plan {
+    const prior = priorStateToRevert(ID, priorStateSchema, plan);
+    if (!prior) return nothingToRevert(plan);
+    const fixed = plan.steps[0]?.input.Policy;
+    if (typeof fixed !== "string") return refuseRevert(plan, "The fix's policy is not in its stored plan.");
+    const bucket = findBucket(plan.finding, account);
+    if (!bucket?.policy.ok) return refuseRevert(plan, cannotReadNow(bucket?.policy, "The bucket policy"));
+    const current = bucket.policy.value?.text ?? null;
+    if (current === null) {
+      return refuseRevert(
+        plan,
+        `Bucket ${prior.bucket} has no policy now: it was deleted since the fix, statements and all, so there is nothing of the fix to take back.`,
+      );
+    }
+    let removal: ReturnType<typeof removeStatements>;
+    try {
+      removal = removeStatements(current, statementsAdded(prior.policyText, fixed));
+    } catch {
+      return refuseRevert(
+        plan,
+        "The bucket policy is not valid JSON now, so the fix's statements cannot be found in it.",
+      );
+    }
+    if (removal.removed.length === 0) {
+      return refuseRevert(
+        plan,
+        `The statements the fix added (${describeStatements(removal.missing)}) are no longer in the policy of bucket ${prior.bucket} as the fix left them: they were removed or changed since, so there is nothing to take back.`,
+      );
+    }
+    const notes = [
+      `The bucket policy changed since the fix: only the statement(s) the fix added (${describeStatements(removal.removed)}) are removed; every other statement, including those added since, is kept.`,
+    ];
+    if (removal.missing.length > 0) {
+      notes.push(
+        `The fix's ${describeStatements(removal.missing)} was changed or removed since; it is left as it is.`,
+      );
+    }
+    return buildRevertPlan(plan, {
+      steps: [
+        removal.text === null
+          ? step(
+              "s3",
+              "DeleteBucketPolicy",
+              prior.region,
+              { Bucket: prior.bucket, ExpectedBucketOwner: prior.expectedOwner },
+              `Delete the policy of bucket ${prior.bucket}: only the fix's statements are left in it.`,
+            )
+          : step(
+              "s3",
+              "PutBucketPolicy",
+              prior.region,
+              { Bucket: prior.bucket, Policy: removal.text, ExpectedBucketOwner: prior.expectedOwner },
+              `Remove from the policy of bucket ${prior.bucket} the statement(s) the fix added (${describeStatements(removal.removed)}), keeping every other statement.`,
+            ),
       ],
+      before: formatPolicy(current),
+      after: removal.text === null ? NO_POLICY : formatPolicy(removal.text),
+      diff: diffPolicies(current, removal.text),
+      notes,
     });
   },
 });

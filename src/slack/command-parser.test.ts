@@ -31,6 +31,8 @@ describe("parseCommand", () => {
     ["scan us-east-1 eu-west-1", /at most one region/],
     ["scan a b c", /at most an account and a region/],
     ["scan staging", /neither an account/],
+    ["scan us-east-9", /"us-east-9" is not an AWS region where Amazon Forecast runs: us-east-1, .*eu-west-1/],
+    ["scan prod us-west-1", /"us-west-1" is not an AWS region where Amazon Forecast runs/],
     ["findings urgent", /not a severity/],
     ["findings high low", /at most one severity/],
     ["status now", /takes no arguments/],

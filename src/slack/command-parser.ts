@@ -3,6 +3,7 @@
  * `findings [severity]`, `digest`, `help`. Pure; a wrong command yields a message that says what was wrong.
  */
 import { z } from "zod";
+import { FORECAST_REGIONS_HINT, isForecastRegion } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { SEVERITIES, type Severity } from "../domain/severity.js";
 import { unescapeSlackText } from "./mrkdwn.js";
@@ -42,13 +43,16 @@ function parseScanArgs(args: string[], accounts: Config["accounts"]): ParsedComm
       continue;
     }
     if (regionSchema.safeParse(arg.toLowerCase()).success) {
+      const region = arg.toLowerCase();
+      // A region Forecast is not offered in would scan nothing and be recorded as a clean scan.
+      if (!isForecastRegion(region)) return { ok: false, error: `"${arg}" is not ${FORECAST_REGIONS_HINT}.` };
       if (chosen.regions) return { ok: false, error: "Give at most one region." };
-      chosen.regions = [arg.toLowerCase()];
+      chosen.regions = [region];
       continue;
     }
     return {
       ok: false,
-      error: `"${arg}" is neither an account (a 12-digit id or a configured name) nor a region such as us-east-1.`,
+      error: `"${arg}" is neither an account (a 12-digit id or a configured name) nor ${FORECAST_REGIONS_HINT}.`,
     };
   }
   return { ok: true, command: { kind: "scan", ...chosen } };

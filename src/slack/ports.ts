@@ -231,6 +231,11 @@ export interface FixRequestView {
     recheck?: { status: string; detail: string };
     /** Who ran it last (`slack:U…`, `cli:…`). */
     by?: string;
+    /**
+     * What a revert ran, planned from a fresh read: `exact` put the prior state back (nothing had changed
+     * since the fix); `changed` took back only the fix's own changes and kept later ones.
+     */
+    revert?: { mode: "exact" | "changed"; steps: string[]; diff?: string; notes: string[] };
   };
   channel?: string;
   ts?: string;

@@ -431,6 +431,20 @@ export class KyselyStore implements Store {
     return toRecord(state, (await this.matcher())(state));
   }
 
+  async getFindingById(id: string): Promise<FindingRecord | undefined> {
+    // Two rows at most tell "unique" from "ambiguous" without reading every collision.
+    const rows = await this.db.selectFrom("findings").selectAll().where("id", "=", id).limit(2).execute();
+    const [row, other] = rows;
+    if (!row) return undefined;
+    if (other) {
+      throw new StoreInputError(
+        `The finding id ${id} names more than one stored finding; give the finding key instead (see \`findings --format json\`).`,
+      );
+    }
+    const state = findingFromRow(row);
+    return toRecord(state, (await this.matcher())(state));
+  }
+
   async listFindings(query: FindingQuery = {}): Promise<FindingRecord[]> {
     let q = this.db.selectFrom("findings").selectAll();
     if (query.lifecycle?.length) q = q.where("lifecycle", "in", [...query.lifecycle]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NotApplicable } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
-import { findingKey } from "../domain/finding.js";
+import { findingId, findingKey } from "../domain/finding.js";
 import { applyScan, dedupeResults, type FindingState, nextLifecycle, scopeCovers } from "./lifecycle.js";
 import type { Lifecycle } from "./types.js";
 
@@ -32,6 +32,7 @@ function stored(
   return {
     ...f,
     key: findingKey(f),
+    id: findingId(f),
     lifecycle,
     firstSeenAt: observedAt,
     lastSeenAt: observedAt,

@@ -10,7 +10,7 @@
  * (scope, results, evidence, stored state), so it can be applied to one account at a time.
  */
 import { type AccountEvidence, isScopeTarget } from "../domain/evidence.js";
-import { type Finding, type FindingStatus, findingKey } from "../domain/finding.js";
+import { type Finding, type FindingStatus, findingId, findingKey } from "../domain/finding.js";
 import { SEVERITIES, type Severity } from "../domain/severity.js";
 import type {
   FindingRecord,
@@ -307,6 +307,7 @@ function evolve(
     ? { ...previous }
     : {
         key,
+        id: findingId(finding),
         controlId: finding.controlId,
         accountId: finding.accountId,
         region: finding.region,

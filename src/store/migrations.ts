@@ -10,6 +10,7 @@ import {
   type NO_MIGRATIONS,
   sql,
 } from "kysely";
+import { findingId } from "../domain/finding.js";
 import type { Database } from "./schema.js";
 import type { Engine } from "./types.js";
 
@@ -252,11 +253,59 @@ function findingEvidence(): Migration {
   };
 }
 
+/**
+ * Every finding carries its short id (`findingId`, a hash of its key) in an indexed column, so that a
+ * finding typed as `f-…` or carried by a button is found without reading the table. The ids of existing
+ * findings are computed here, in batches: the hash is SHA-256, which neither engine computes the same way.
+ */
+function findingIds(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("findings").addColumn("id", "text").execute();
+      const typed = db as unknown as Kysely<Database>;
+      for (;;) {
+        const rows = await typed
+          .selectFrom("findings")
+          .select(["key", "control_id", "account_id", "region", "resource_arn"])
+          .where("id", "is", null)
+          .limit(500)
+          .execute();
+        if (rows.length === 0) break;
+        const ids = rows.map((r) => ({
+          key: r.key,
+          id: findingId({
+            controlId: r.control_id,
+            accountId: r.account_id,
+            region: r.region,
+            resourceArn: r.resource_arn,
+          }),
+        }));
+        await typed
+          .updateTable("findings")
+          .set({
+            id: sql<string>`case ${sql.join(
+              ids.map((r) => sql`when key = ${r.key} then ${r.id}`),
+              sql` `,
+            )} end`,
+          })
+          .where(
+            "key",
+            "in",
+            ids.map((r) => r.key),
+          )
+          .execute();
+      }
+      await db.schema.createIndex("findings_id").on("findings").column("id").execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
   "0003_scan_coverage",
   "0004_finding_evidence",
+  "0006_finding_ids",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -265,6 +314,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0002_schedule_slots_and_indexes": slotsAndDigestIndexes(engine),
     "0003_scan_coverage": scanCoverage(),
     "0004_finding_evidence": findingEvidence(),
+    "0006_finding_ids": findingIds(),
   };
 }
 

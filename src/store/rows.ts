@@ -1,6 +1,6 @@
 /** Conversions between table rows (snake_case, JSON as text, null) and the store's records. */
 import type { Insertable, Selectable } from "kysely";
-import type { FindingStatus, ResourceType } from "../domain/finding.js";
+import { type FindingStatus, findingId, type ResourceType } from "../domain/finding.js";
 import type { CollectError } from "../domain/result.js";
 import { SEVERITIES, type Severity } from "../domain/severity.js";
 import type { FindingState } from "./lifecycle.js";
@@ -45,6 +45,7 @@ export function jsonOrNull(value: unknown): string | null {
 export function findingFromRow(row: Selectable<FindingsTable>): FindingState {
   const f: FindingState = {
     key: row.key,
+    id: row.id ?? findingId(findingPartsOf(row)),
     controlId: row.control_id,
     accountId: row.account_id,
     region: row.region,
@@ -73,9 +74,20 @@ export function findingFromRow(row: Selectable<FindingsTable>): FindingState {
   return f;
 }
 
+/** The parts `findingId` hashes, from the row's own columns (its key is made of them). */
+function findingPartsOf(row: Selectable<FindingsTable>) {
+  return {
+    controlId: row.control_id,
+    accountId: row.account_id,
+    region: row.region,
+    resourceArn: row.resource_arn,
+  };
+}
+
 export function findingToRow(f: FindingState): Insertable<FindingsTable> {
   return {
     key: f.key,
+    id: f.id,
     control_id: f.controlId,
     account_id: f.accountId,
     region: f.region,

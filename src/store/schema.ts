@@ -23,6 +23,8 @@ export interface ScansTable {
 
 export interface FindingsTable {
   key: string;
+  /** `findingId(key)`; null only between migration 0006's column and its backfill. */
+  id: string | null;
   control_id: string;
   account_id: string;
   region: string;

@@ -102,6 +102,8 @@ export interface CompletedScan {
 
 export interface FindingRecord {
   key: string;
+  /** `findingId(key)`: the short opaque id people type and buttons carry (`f-` and 12 base32 characters). */
+  id: string;
   controlId: string;
   accountId: string;
   region: string;
@@ -337,6 +339,11 @@ export interface Store {
   pruneScans(olderThanDays: number): Promise<PruneResult>;
 
   getFinding(key: string): Promise<FindingRecord | undefined>;
+  /**
+   * The finding with this id (`findingId`), by index; undefined when none has it. Throws StoreInputError in
+   * the (60-bit) unlikely case that two stored findings share it, so the caller asks for the key instead.
+   */
+  getFindingById(id: string): Promise<FindingRecord | undefined>;
   listFindings(query?: FindingQuery): Promise<FindingRecord[]>;
   findingHistory(key: string): Promise<FindingHistoryRecord[]>;
 

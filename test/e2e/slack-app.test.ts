@@ -312,6 +312,11 @@ describe("Slack app over HTTP", () => {
       await cmd.send();
       expect(await responseText(cmd.responseId)).toContain("Usage");
     }
+    const region = slash("scan prod us-east-9");
+    await region.send();
+    const regionText = await responseText(region.responseId);
+    expect(regionText).toMatch(/us-east-9.{0,4} is not an AWS region where Amazon Forecast runs/);
+    expect(regionText).toContain("us-east-1, us-east-2, us-west-2");
     await barrier();
     expect(fakes.scans.requests).toEqual([]);
     expect(api.callsTo("chat.postMessage")).toEqual([]);

@@ -58,6 +58,8 @@ const TLS_BUCKET = "e2e-tls-data";
 const PAB_BUCKET = "e2e-pab-data";
 const EXPIRY_BUCKET = "e2e-expiry-data";
 const REJECT_BUCKET = "e2e-reject-data";
+const EMERGENCY_BUCKET = "e2e-emergency-data";
+const PENDING_BUCKET = "e2e-pending-data";
 const PRIOR_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -101,6 +103,16 @@ const rejectFinding = failing(
   "s3-bucket-tls-enforced",
   "s3-bucket-enforce-tls",
   bucketArn("aws", REJECT_BUCKET),
+);
+const emergencyFinding = failing(
+  "s3-bucket-tls-enforced",
+  "s3-bucket-enforce-tls",
+  bucketArn("aws", EMERGENCY_BUCKET),
+);
+const pendingFinding = failing(
+  "s3-bucket-tls-enforced",
+  "s3-bucket-enforce-tls",
+  bucketArn("aws", PENDING_BUCKET),
 );
 const trailFinding = failing(
   "cloudtrail-multi-region-logging",
@@ -327,8 +339,23 @@ beforeAll(async () => {
   moto = await startMoto();
   await moto.reset();
   setup = motoClients(false);
-  for (const name of [TLS_BUCKET, PAB_BUCKET, EXPIRY_BUCKET, REJECT_BUCKET]) await bucket(name);
+  for (const name of [
+    TLS_BUCKET,
+    PAB_BUCKET,
+    EXPIRY_BUCKET,
+    REJECT_BUCKET,
+    EMERGENCY_BUCKET,
+    PENDING_BUCKET,
+  ]) {
+    await bucket(name);
+  }
   await setup.s3(REGION).send(new PutBucketPolicyCommand({ Bucket: TLS_BUCKET, Policy: PRIOR_POLICY }));
+  await setup.s3(REGION).send(
+    new PutBucketPolicyCommand({
+      Bucket: EMERGENCY_BUCKET,
+      Policy: PRIOR_POLICY.replaceAll(TLS_BUCKET, EMERGENCY_BUCKET),
+    }),
+  );
 
   dir = mkdtempSync(join(tmpdir(), "forecast-audit-e2e-fix-"));
   store = await openStore({ databaseUrl: `sqlite:${join(dir, "state.db")}` });
@@ -348,6 +375,8 @@ beforeAll(async () => {
       pabFinding,
       expiryFinding,
       rejectFinding,
+      emergencyFinding,
+      pendingFinding,
       trailFinding,
       interruptedFinding,
       stuckFinding,
@@ -545,10 +574,98 @@ describe("fixes approved in Slack", () => {
       JSON.stringify(lastUpdateOf(String(request.slackTs))?.body.blocks ?? "").includes("Reverted"),
     );
     await settle();
-    expect((await store.getRequest(request.id))?.state).toBe("reverted");
+    const reverted = await store.getRequest(request.id);
+    expect(reverted?.state).toBe("reverted");
+    // Nothing changed since the fix (the state it left, fingerprinted at apply, is what a fresh read finds).
+    expect(reverted?.result).toMatchObject({ revert: { mode: "exact" } });
     const policy = await setup.s3(REGION).send(new GetBucketPolicyCommand({ Bucket: TLS_BUCKET }));
     expect(policy.Policy).toBe(PRIOR_POLICY);
     expect(buttonsOf(lastUpdateOf(String(request.slackTs))?.body.blocks)).toEqual([]);
+  });
+
+  it("reverts after a later emergency deny: only the fix's statements go, the emergency deny stays; forged and stale reverts are refused", async () => {
+    const policyOf = async () =>
+      String((await setup.s3(REGION).send(new GetBucketPolicyCommand({ Bucket: EMERGENCY_BUCKET }))).Policy);
+    const sidsOf = async () =>
+      (JSON.parse(await policyOf()) as { Statement: Array<{ Sid?: string }> }).Statement.map((x) => x.Sid);
+    const { request, ts } = await requestFix(emergencyFinding);
+    api.clear();
+    await click({ userId: "U0BOB" }, "approve", request.id, ts);
+    await api.waitFor(() => JSON.stringify(lastUpdateOf(ts)?.body.blocks ?? "").includes("Applied"));
+    await settle();
+    expect((await store.getRequest(request.id))?.state).toBe("applied");
+    expect(await sidsOf()).toEqual([
+      "Read",
+      "ForecastAuditDenyInsecureTransport",
+      "ForecastAuditDenyTlsBelow12",
+    ]);
+
+    // An incident: someone adds an emergency Deny to the bucket policy after the fix.
+    const emergency = {
+      Sid: "EmergencyDenyAll",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${EMERGENCY_BUCKET}/*`,
+    };
+    const fixed = JSON.parse(await policyOf()) as { Statement: unknown[] };
+    await setup.s3(REGION).send(
+      new PutBucketPolicyCommand({
+        Bucket: EMERGENCY_BUCKET,
+        Policy: JSON.stringify({ ...fixed, Statement: [...fixed.Statement, emergency] }),
+      }),
+    );
+
+    // Forged: a request id that does not exist, and the id of a request that was never applied.
+    const pending = await requestFix(pendingFinding);
+    const puts = sent.get("PutBucketPolicy") ?? 0;
+    api.clear();
+    await click({ userId: "U0BOB" }, "revert", "forgedRequestId0000000", ts);
+    await click({ userId: "U0BOB" }, "revert", pending.request.id, ts);
+    await api.waitFor((calls) => calls.filter((c) => c.method === "chat.postEphemeral").length >= 2);
+    await settle();
+    const forged = ephemeralsTo("U0BOB").join("\n");
+    expect(forged).toContain("not known");
+    expect(forged).toContain("Only an applied, failed or interrupted fix can be reverted");
+    expect((await store.getRequest(pending.request.id))?.state).toBe("pending");
+    expect(sent.get("PutBucketPolicy") ?? 0).toBe(puts);
+
+    api.clear();
+    await click({ userId: "U0BOB" }, "revert", request.id, ts);
+    await api.waitFor(() => JSON.stringify(lastUpdateOf(ts)?.body.blocks ?? "").includes("Reverted"));
+    await settle();
+    const done = await store.getRequest(request.id);
+    expect(done?.state).toBe("reverted");
+    expect(done?.result).toMatchObject({ phase: "revert", outcome: "reverted", revert: { mode: "changed" } });
+    expect(await sidsOf()).toEqual(["Read", "EmergencyDenyAll"]);
+    const final = lastUpdateOf(ts);
+    const json = JSON.stringify(final?.body.blocks);
+    expect(json).toContain("only the fix's own changes were taken back; later changes were kept");
+    expect(json).toContain("*Change*");
+    expect(json).toContain("ForecastAuditDenyTlsBelow12");
+    expect(buttonsOf(final?.body.blocks)).toEqual([]);
+    expect(checkMessage({ text: String(final?.body.text), blocks: final?.body.blocks as never })).toEqual([]);
+
+    // Stale: the same Revert clicked again (a double click, a replayed payload) changes nothing.
+    const after = sent.get("PutBucketPolicy") ?? 0;
+    api.clear();
+    await click({ userId: "U0BOB" }, "revert", request.id, ts);
+    await api.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral"));
+    await settle();
+    expect(ephemeralsTo("U0BOB").join()).toContain("this one is reverted");
+    expect(sent.get("PutBucketPolicy") ?? 0).toBe(after);
+    expect(await sidsOf()).toEqual(["Read", "EmergencyDenyAll"]);
+    const refusals = await store.listAudit({ action: "request.refused" });
+    const codes = refusals
+      .filter((r) => [request.id, pending.request.id, "forgedRequestId0000000"].includes(r.target ?? ""))
+      .map(
+        (r) =>
+          `${r.target === request.id ? "applied" : r.target === pending.request.id ? "pending" : "forged"} ${(r.detail as { code: string }).code}`,
+      )
+      .sort();
+    expect(codes).toEqual(["applied not-revertible", "forged not-found", "pending not-revertible"]);
+    // The pending request was only a forged click's target: withdrawn, so later tests see no extra request.
+    await store.transitionRequest(pending.request.id, "pending", "rejected", { rejecter: "U0ALICE" });
   });
 
   it("applies nothing when the resource changed between request and approval", async () => {

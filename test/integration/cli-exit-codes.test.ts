@@ -4,7 +4,7 @@
  * without AWS; and the real entry point in a child process. Live scans run against moto and the Forecast
  * emulator with the scenario of `test/support/scenario.ts`.
  */
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,23 +100,27 @@ describe("output formats", () => {
     const run = await live("scan", "--no-store");
     expect(run.exitCode).toBe(1);
     const [header, ...rows] = run.stdout.split("\n");
-    expect(header).toMatch(/^STATUS\s+SEVERITY\s+CONTROL\s+ACCOUNT\s+REGION\s+RESOURCE\s+DETAIL$/);
+    expect(header).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL\s+ACCOUNT\s+REGION\s+RESOURCE\s+DETAIL$/);
     expect(
-      rows.some((r) => /^FAIL\s+high\s+s3-bucket-tls-enforced\s+123456789012\s+us-east-1\s/.test(r)),
+      rows.some((r) =>
+        /^f-[0-9a-z]{12}\s+FAIL\s+high\s+s3-bucket-tls-enforced\s+123456789012\s+us-east-1\s/.test(r),
+      ),
     ).toBe(true);
-    expect(rows.some((r) => r.startsWith("PASS"))).toBe(false);
+    expect(rows.some((r) => /^f-\S+\s+PASS/.test(r))).toBe(false);
     const all = await offline("scan", "--inventory", DEMO, "--no-store", "--all", "--fail-on", "none");
     expect(all.exitCode).toBe(0);
-    expect(all.stdout.split("\n").some((r) => r.startsWith("PASS"))).toBe(true);
+    expect(all.stdout.split("\n").some((r) => /^f-\S+\s+PASS/.test(r))).toBe(true);
   });
 
   it("prints Markdown with --format markdown", async () => {
     const run = await live("scan", "--no-store", "--format", "markdown", "--fail-on", "none");
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^# /);
-    expect(run.stdout).toContain("| Status | Severity | Control | Account | Region | Resource | Detail |");
+    expect(run.stdout).toContain(
+      "| ID | Status | Severity | Control | Account | Region | Resource | Detail |",
+    );
     expect(run.stdout).toMatch(
-      /^\| FAIL \| high \| `s3-bucket-tls-enforced` \| 123456789012 \| us-east-1 \|/m,
+      /^\| `f-[0-9a-z]{12}` \| FAIL \| high \| `s3-bucket-tls-enforced` \| 123456789012 \| us-east-1 \|/m,
     );
     expect(() => JSON.parse(run.stdout)).toThrow();
   });
@@ -249,6 +253,35 @@ describe("usage errors exit 2", () => {
     );
   });
 
+  it("rejects a region where Forecast does not run (--region, configuration, AWS_REGION), listing the valid ones; nothing runs or is recorded", async () => {
+    const db = join(dir, "regions", "state.db");
+    const quiet = { ...OFFLINE, DATABASE_URL: `sqlite:${db}`, AWS_REGION: "us-east-1" };
+    const valid = /us-east-1, us-east-2, us-west-2, .*eu-west-1/;
+    const flag = await runCli(["scan", "--region", "us-east-1,us-east-9"], { env: quiet, cwd: dir });
+    expectUsageError(flag, /"us-east-9": must be an AWS region where Amazon Forecast runs/);
+    expect(flag.stderr).toMatch(valid);
+    expectUsageError(
+      await runCli(["collect", "--out", join(dir, "never.json"), "--region", "mars-1"], {
+        env: quiet,
+        cwd: dir,
+      }),
+      /"mars-1": must be an AWS region where Amazon Forecast runs/,
+    );
+    const configured = await writeScenarioConfig(join(dir, "region-config"), "regions: [us-east-9]\n");
+    const fromConfig = await runCli(["--config", configured, "scan"], { env: quiet, cwd: dir });
+    expectUsageError(fromConfig, /regions\.0: must be an AWS region where Amazon Forecast runs/);
+    expect(fromConfig.stderr).toMatch(valid);
+    // No configuration file at all: the default region of the credentials' configuration is the scope.
+    const bare = join(dir, "regions");
+    await mkdir(bare, { recursive: true });
+    const fromEnv = await runCli(["scan"], { env: { ...quiet, AWS_REGION: "us-west-1" }, cwd: bare });
+    expectUsageError(fromEnv, /"us-west-1" is not an AWS region where Amazon Forecast runs/);
+    expect(fromEnv.stderr).toMatch(valid);
+    // The store was never opened: no scan, not even a failed one, was recorded.
+    await expect(stat(db)).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dir, "never.json"))).rejects.toThrow(/ENOENT/);
+  });
+
   it("rejects an invalid configuration file, naming the field", async () => {
     const bad = await writeScenarioConfig(
       join(dir, "bad"),
@@ -310,7 +343,7 @@ describe("the real entry point in a child process", () => {
       env: OFFLINE,
     });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^STATUS\s+SEVERITY\s+CONTROL/);
+    expect(run.stdout).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL/);
   });
 
   it("exits 2 on a usage error, with the message on stderr", async () => {

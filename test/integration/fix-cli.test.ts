@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CreateBucketCommand, GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketArn } from "../../src/domain/arn.js";
-import { type Finding, findingKey } from "../../src/domain/finding.js";
+import { type Finding, findingId, findingKey } from "../../src/domain/finding.js";
 import { openStore } from "../../src/store/open-store.js";
 import { runCli } from "../support/cli-runner.js";
 import {
@@ -106,6 +106,40 @@ describe("forecast-audit fix", () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("finding key");
     expect(await policy()).toBeUndefined();
+  });
+
+  it("takes the finding id as well as the key; refuses an unknown id, a masked key and an unknown control", async () => {
+    const id = findingId(finding);
+    const byId = await runCli(["--config", configPath, "fix", id], { env, cwd: dir });
+    expect(byId.stderr).toBe("");
+    expect(byId.exitCode).toBe(0);
+    expect(byId.stdout).toContain(`Finding: ${id} (${finding.resourceArn})`);
+    expect(byId.stdout).toContain("s3:PutBucketPolicy in us-east-1");
+
+    const unknown = await runCli(["--config", configPath, "fix", "f-0000000000zz"], { env, cwd: dir });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("no stored finding has id f-0000000000zz");
+    const masked = await runCli(
+      [
+        "--config",
+        configPath,
+        "fix",
+        `forecast-names-no-sensitive-data|${MOTO_ACCOUNT_ID}|us-east-1|arn:aws:forecast:us-east-1:${MOTO_ACCOUNT_ID}:dataset/sales_[payment-card]`,
+      ],
+      { env, cwd: dir },
+    );
+    expect(masked.exitCode).toBe(2);
+    expect(masked.stderr).toMatch(/masked text .* Use the finding's id instead/);
+    const control = await runCli(
+      ["--config", configPath, "fix", `nope|${MOTO_ACCOUNT_ID}|us-east-1|${finding.resourceArn}`],
+      { env, cwd: dir },
+    );
+    expect(control.exitCode).toBe(2);
+    expect(control.stderr).toContain('"nope" is not a control id');
+    expect(await policy()).toBeUndefined();
+    const store = await openStore({ databaseUrl: env.DATABASE_URL });
+    expect(await store.listRequests()).toEqual([]);
+    await store.close();
   });
 
   it("applies with --apply --yes, re-checks, and records the local user", async () => {

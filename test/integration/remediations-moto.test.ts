@@ -17,6 +17,7 @@ import {
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   KMSClient,
+  PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
 import {
@@ -432,6 +433,40 @@ describe("s3-bucket-attach-kms-key against moto", () => {
     expect(restored.keys[keyArn]?.policyText).toBe(key.policyText);
   });
 
+  it("after a later key-policy statement, a revert restores the bucket and removes only the grant", async () => {
+    const { roleArn, keyArn, key, account } = await setup(true);
+    const plan = s3BucketAttachKmsKey.plan(finding, account, planOptions());
+    await apply(plan);
+    const fixedText = (await reread(keyArn, roleArn)).keys[keyArn]?.policyText as string;
+    const fixed = JSON.parse(fixedText) as { Statement: unknown[] };
+    const later = {
+      Sid: "AuditorDescribe",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT_ID}:root` },
+      Action: "kms:DescribeKey",
+      Resource: "*",
+    };
+    await clients.kms(REGION).send(
+      new PutKeyPolicyCommand({
+        KeyId: keyArn,
+        PolicyName: "default",
+        Policy: JSON.stringify({ ...fixed, Statement: [...fixed.Statement, later] }),
+      }),
+    );
+    const changed = await reread(keyArn, roleArn);
+    const revert = s3BucketAttachKmsKey.revertChanged(plan, changed);
+    expect(revert.refusal).toBeUndefined();
+    expect(revert.steps.map((st) => st.operation)).toEqual(["PutBucketEncryption", "PutKeyPolicy"]);
+    await apply(revert);
+    const restored = await reread(keyArn, roleArn);
+    expect(restored.buckets[bucket]?.encryption).toEqual(
+      ok({ algorithm: "AES256", bucketKeyEnabled: false }),
+    );
+    const statements = parsePolicyDocument(restored.keys[keyArn]?.policyText as string).Statement;
+    const prior = parsePolicyDocument(key.policyText as string).Statement;
+    expect(statements).toEqual([...prior, later]);
+  });
+
   it("reverts a bucket that had no configuration by deleting it (S3 then applies SSE-S3 by default)", async () => {
     const { roleArn, keyArn, account } = await setup(false);
     const prior = account.buckets[bucket]?.encryption;
@@ -605,6 +640,44 @@ describe("CloudTrail remediations against moto", () => {
       .cloudtrail(REGION)
       .send(new GetEventSelectorsCommand({ TrailName: "existing" }));
     expect(restored.EventSelectors).toEqual(priorSelectors.EventSelectors);
+  });
+
+  it("cloudtrail-enable after a change reads moto's selectors as the fix left them, and keeps selectors changed since", async () => {
+    const dataOnly = {
+      ReadWriteType: "All",
+      IncludeManagementEvents: false,
+      DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::forecast-data/"] }],
+      ExcludeManagementEventSources: [],
+    };
+    await stoppedTrail([dataOnly]);
+    const before = await withTrails(baseAccount(), REGION);
+    const plan = cloudtrailEnable.plan(
+      regionFinding("cloudtrail-multi-region-logging", "cloudtrail"),
+      before,
+      planOptions(),
+    );
+    await apply(plan);
+    // As the fix left it: the revert of a changed resource still recognises the fix's selectors.
+    const untouched = cloudtrailEnable.revertChanged(plan, await withTrails(baseAccount(), REGION));
+    expect(untouched.steps.map((st) => st.operation)).toEqual(["StopLogging", "PutEventSelectors"]);
+    // Someone then records write-only management events instead: their selectors stay, logging stops.
+    await clients.cloudtrail(REGION).send(
+      new PutEventSelectorsCommand({
+        TrailName: "existing",
+        EventSelectors: [
+          { ...dataOnly, ReadWriteType: "All" as const },
+          { ReadWriteType: "WriteOnly" as const, IncludeManagementEvents: true },
+        ],
+      }),
+    );
+    const changed = cloudtrailEnable.revertChanged(plan, await withTrails(baseAccount(), REGION));
+    expect(changed.steps.map((st) => st.operation)).toEqual(["StopLogging"]);
+    expect(changed.notes.join(" ")).toContain("event selectors of trail existing changed since the fix");
+    await apply(changed);
+    const selectors = await clients
+      .cloudtrail(REGION)
+      .send(new GetEventSelectorsCommand({ TrailName: "existing" }));
+    expect(selectors.EventSelectors?.[1]).toMatchObject({ ReadWriteType: "WriteOnly" });
   });
 
   it("cloudtrail-enable-log-validation turns validation on, and off again on revert", async () => {

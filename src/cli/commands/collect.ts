@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import { writeInventoryFile } from "../../scan/inventory-file.js";
 import type { CliDeps } from "../deps.js";
-import { collectValues } from "../options.js";
+import { collectRegions, collectValues } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
 import { selectAccounts } from "./scan.js";
 
@@ -24,7 +24,7 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
     )
     .requiredOption("--out <file>", "where to write the inventory (created with mode 0600)")
     .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
-    .option("--region <region>", "region to collect (repeatable)", collectValues)
+    .option("--region <region>", "region to collect (repeatable)", collectRegions)
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<CollectOptions>();
       const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });

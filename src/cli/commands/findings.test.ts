@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createStoreCli, kmsFinding, SCOPE, type StoreCli } from "../../../test/support/store-cli.js";
+import { findingId } from "../../domain/finding.js";
 import { CliError } from "../errors.js";
 import { parseStatusFilter, registerFindingsCommand, renderColumns, stripControl } from "./findings.js";
 
@@ -41,9 +42,9 @@ describe("forecast-audit findings", () => {
   it("lists the failing findings by default, most severe first, with their lifecycle", async () => {
     const out = await run();
     const lines = out.trim().split("\n");
-    expect(lines[0]).toMatch(/^LIFECYCLE\s+STATUS\s+SEVERITY\s+CONTROL/);
-    expect(lines[1]).toMatch(/^open\s+FAIL\s+critical\s+kms-key-not-pending-deletion/);
-    expect(lines[2]).toMatch(/^open\s+FAIL\s+high\s+kms-key-rotation-enabled.*key\/a/);
+    expect(lines[0]).toMatch(/^ID\s+LIFECYCLE\s+STATUS\s+SEVERITY\s+CONTROL/);
+    expect(lines[1]).toMatch(/^f-[0-9a-z]{12}\s+open\s+FAIL\s+critical\s+kms-key-not-pending-deletion/);
+    expect(lines[2]).toMatch(/^f-[0-9a-z]{12}\s+open\s+FAIL\s+high\s+kms-key-rotation-enabled.*key\/a/);
     expect(out).not.toContain("key/b");
     expect(out).toContain("2 finding(s).");
   });
@@ -77,9 +78,52 @@ describe("forecast-audit findings", () => {
   it("renders Markdown with escaped cells", async () => {
     const out = await run("--format", "markdown", "--control", "kms-key-rotation-enabled");
     expect(out.split("\n")[0]).toBe(
-      "| LIFECYCLE | STATUS | SEVERITY | CONTROL | ACCOUNT | REGION | RESOURCE | SINCE | DETAIL |",
+      "| ID | LIFECYCLE | STATUS | SEVERITY | CONTROL | ACCOUNT | REGION | RESOURCE | SINCE | DETAIL |",
     );
-    expect(out).toContain("| open | FAIL | high | kms-key-rotation-enabled | 111111111111 |");
+    expect(out).toMatch(
+      /\| f-[0-9a-z]{12} \| open \| FAIL \| high \| kms-key-rotation-enabled \| 111111111111 \|/,
+    );
+  });
+
+  it("shows every finding's id, and keeps identifiers whole where names are masked", async () => {
+    const store = await cli.store();
+    const keyArn = "arn:aws:kms:us-east-1:111111111111:key/3fa85f64-5717-4562-b3fc-a123456789ab";
+    const named = "arn:aws:forecast:us-east-1:111111111111:dataset/sales_4111111111111111";
+    await store.recordScan({
+      scope: { ...SCOPE, controls: [...SCOPE.controls, "forecast-names-no-sensitive-data"] },
+      trigger: "cli:seed",
+      findings: [
+        kmsFinding("a", "FAIL", { severity: "high" }),
+        kmsFinding("d", "FAIL", { controlId: "kms-key-not-pending-deletion", severity: "critical" }),
+        kmsFinding("x", "FAIL", { resourceArn: keyArn }),
+        kmsFinding("y", "FAIL", {
+          controlId: "forecast-names-no-sensitive-data",
+          resourceArn: named,
+          resourceType: "forecast-dataset",
+        }),
+      ],
+    });
+    const json = JSON.parse(await run("--format", "json")) as {
+      findings: Array<{ id: string; key: string; resourceArn: string; controlId: string }>;
+    };
+    for (const f of json.findings) {
+      expect(Object.keys(f)[0]).toBe("id");
+      expect(f.id).toMatch(/^f-[0-9a-hjkmnp-tv-z]{12}$/);
+      expect(await store.getFindingById(f.id)).toMatchObject({ controlId: f.controlId });
+    }
+    const key = json.findings.find((f) => f.resourceArn.includes(":key/3fa85f64"));
+    expect(key?.resourceArn).toBe(keyArn);
+    const name = json.findings.find((f) => f.controlId === "forecast-names-no-sensitive-data");
+    expect(name?.resourceArn).toBe("arn:aws:forecast:us-east-1:111111111111:dataset/sales_[payment-card]");
+    expect(name?.key).toContain("sales_[payment-card]");
+    expect(name?.id).toBe(
+      findingId({
+        controlId: "forecast-names-no-sensitive-data",
+        accountId: "111111111111",
+        region: "us-east-1",
+        resourceArn: named,
+      }),
+    );
   });
 
   it("says so when nothing matches", async () => {

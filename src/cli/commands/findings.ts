@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import type { FindingStatus } from "../../domain/finding.js";
-import { maskSensitive } from "../../domain/sensitive.js";
+import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { isSeverity, SEVERITIES, type Severity } from "../../domain/severity.js";
 import { StoreInputError } from "../../store/errors.js";
 import {
@@ -124,6 +124,7 @@ export function parseMinSeverity(value: string | undefined): Severity | undefine
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : "");
 
 const FINDING_COLUMNS: Column<FindingRecord>[] = [
+  { title: "ID", cell: (f) => f.id },
   { title: "LIFECYCLE", cell: (f) => (f.suppressionId ? `${f.lifecycle} (suppressed)` : f.lifecycle) },
   { title: "STATUS", cell: (f) => f.status },
   { title: "SEVERITY", cell: (f) => f.severity },
@@ -140,12 +141,19 @@ const FINDING_COLUMNS: Column<FindingRecord>[] = [
   },
 ];
 
-/** Masks what may be sensitive (names and paths carry personal data or secrets). */
+/**
+ * Masks what may be sensitive (names and paths carry personal data or secrets), by field: the ARN by its
+ * parts, so account, region and key ids stay whole. The id (first, so it reads first in JSON) is what
+ * `fix` and `suppress` take when the key shows masked text.
+ */
 export function maskRecord(f: FindingRecord): FindingRecord {
+  const resourceArn = maskArn(f.resourceArn);
+  const { id, ...rest } = f;
   const masked: FindingRecord = {
-    ...f,
-    key: maskSensitive(f.key),
-    resourceArn: maskSensitive(f.resourceArn),
+    id,
+    ...rest,
+    key: `${f.controlId}|${f.accountId}|${f.region}|${resourceArn}`,
+    resourceArn,
     detail: maskSensitive(f.detail),
   };
   if (f.error) masked.error = { ...f.error, message: maskSensitive(f.error.message) };

@@ -5,14 +5,15 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../../config/load-config.js";
+import { findingId, isFindingId } from "../../domain/finding.js";
 import type { Plan } from "../../domain/remediation.js";
-import { maskSensitive } from "../../domain/sensitive.js";
+import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { createLiveRemediationFlow } from "../../remediation-flow/live.js";
 import type { FlowResult, RequestOptions } from "../../remediation-flow/types.js";
-import { parseFindingKey } from "../../store/suppression-match.js";
 import type { RemediationRequest } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { checkFindingKey, resolveFindingArg } from "./finding-arg.js";
 
 interface FixOptions {
   dryRun?: boolean;
@@ -38,7 +39,7 @@ function clip(text: string): string {
 export function renderPlanText(plan: Plan, title: string): string {
   const out = [
     `Fix: ${title} (${plan.remediationId})`,
-    `Finding: ${maskSensitive(plan.finding.resourceArn)}`,
+    `Finding: ${findingId(plan.finding)} (${maskArn(plan.finding.resourceArn)})`,
   ];
   if (plan.refusal !== undefined) {
     out.push(`Refused: ${maskSensitive(plan.refusal)}`);
@@ -74,7 +75,7 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
   program
     .command("fix <finding>")
     .description(
-      "Show the plan that fixes a finding (--dry-run, the default), or apply it (--apply --yes). FINDING is a finding key: control|account|region|resource.",
+      "Show the plan that fixes a finding (--dry-run, the default), or apply it (--apply --yes). FINDING is a finding id (f-…, as `findings` shows it) or a finding key: control|account|region|resource.",
     )
     .option("--dry-run", "print the plan from a fresh read; change nothing (default)")
     .option("--apply", "apply the plan with the account's remediation role, then re-check the control")
@@ -89,17 +90,21 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
           "--apply changes the account: add --yes to confirm (see the plan with --dry-run).",
         );
       }
-      if (!parseFindingKey(finding)) {
-        throw new CliError(
-          "FINDING must be a finding key: control|account|region|resource (see `findings --format json`).",
-        );
-      }
+      // Shape, control and masked text are checked before the configuration is even read.
+      if (!isFindingId(finding.trim())) checkFindingKey(finding.trim(), "FINDING");
       const options: RequestOptions = {};
       if (opts.kmsKey) options.kmsKeyArn = opts.kmsKey;
       if (opts.tagKey) options.tagKey = opts.tagKey;
       const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel ?? "warn");
       const store = await deps.openStore(config);
+      let key: string;
+      try {
+        key = (await resolveFindingArg(store, finding, "FINDING")).key;
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
       const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
       try {
         // The local user holds the credentials already; four-eyes is Slack's control, not the terminal's.
@@ -113,13 +118,13 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
         });
         const actor = { kind: "cli", user: deps.localUser } as const;
         if (!opts.apply) {
-          const made = await flow.preview(finding, options);
+          const made = await flow.preview(key, options);
           if (!made.ok) throw new CliError(made.reason);
           deps.stdout(renderPlanText(made.preview.plan, made.preview.remediation.title));
           deps.setExitCode(made.preview.plan.refusal === undefined ? EXIT_OK : EXIT_FAILED_FINDINGS);
           return;
         }
-        const requested = await flow.requestFix({ findingKey: finding, requester: actor, options });
+        const requested = await flow.requestFix({ findingKey: key, requester: actor, options });
         if (!requested.ok) throw new CliError(requested.reason);
         deps.stdout(renderPlanText(requested.plan, requested.request.remediationId));
         const applied = await flow.approveRequest({

@@ -16,7 +16,7 @@ import { renderMarkdown } from "../format/markdown.js";
 import type { NotRechecked } from "../format/report.js";
 import { buildReport } from "../format/report.js";
 import { renderTable } from "../format/table.js";
-import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
+import { collectRegions, collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
 
 interface ScanOptions {
@@ -91,7 +91,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     .option(
       "--region <region>",
       "region to scan (repeatable; default: the configuration's, else AWS_REGION)",
-      collectValues,
+      collectRegions,
     )
     .addOption(
       new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat),

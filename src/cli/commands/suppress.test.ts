@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createStoreCli, kmsFinding, SCOPE, type StoreCli } from "../../../test/support/store-cli.js";
-import { findingKey } from "../../domain/finding.js";
+import { findingId, findingKey } from "../../domain/finding.js";
 import { CliError } from "../errors.js";
 import { buildSuppression, parseDuration, parseUntil, registerSuppressCommands } from "./suppress.js";
 
@@ -68,6 +68,75 @@ describe("forecast-audit suppress / unsuppress / suppressions", () => {
     await expect(run("unsuppress", "DROP TABLE")).rejects.toThrow(/<id> must be a suppression id/);
     expect(await run("suppressions")).toBe("No active suppressions.\n");
     expect(await run("suppressions", "--all")).toContain("removed by cli:tester");
+  });
+});
+
+describe("findings by id, and what is refused before anything is written", () => {
+  const ID = findingId(kmsFinding("a", "FAIL"));
+  const nothingWritten = async () => {
+    const store = await cli.store();
+    expect(await store.listSuppressions({ includeExpired: true, includeRemoved: true })).toEqual([]);
+    expect(await store.listAudit({ actionPrefix: "suppression." })).toEqual([]);
+  };
+  const refused = async (args: string[], message: RegExp) => {
+    const error = await run(...args).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(2);
+    expect((error as CliError).message).toMatch(message);
+  };
+
+  it("suppresses and unsuppresses a finding by its id", async () => {
+    const out = await run("suppress", "--finding", ID, "--reason", "Key is being retired", "--for", "7d");
+    expect(out).toContain(
+      `Suppressed finding ${ID} (kms-key-rotation-enabled on arn:aws:kms:us-east-1:111111111111:key/a)`,
+    );
+    const store = await cli.store();
+    expect(await store.isSuppressed(KEY)).toBe(true);
+    const sup = /\(id (sup-[a-z0-9]+)\)/.exec(out)?.[1];
+    expect(await run("unsuppress", ID)).toBe(`Removed suppression ${sup} of finding ${ID}.\n`);
+    expect(await store.isSuppressed(KEY)).toBe(false);
+    await refused(["unsuppress", ID], new RegExp(`Finding ${ID} is not suppressed`));
+  });
+
+  it("refuses an unknown finding id, a masked key and an unknown control, writing nothing", async () => {
+    await refused(
+      ["suppress", "--finding", "f-0000000000zz", "--reason", "r"],
+      /no stored finding has id f-0000000000zz/,
+    );
+    await refused(
+      [
+        "suppress",
+        "--finding",
+        "forecast-names-no-sensitive-data|111111111111|us-east-1|arn:aws:forecast:us-east-1:111111111111:dataset/sales_[payment-card]",
+        "--reason",
+        "r",
+      ],
+      /masked text .*Use the finding's id instead/,
+    );
+    await refused(
+      ["suppress", "--control", "nope", "--reason", "r"],
+      /"nope" is not a control id\. The control ids are: .*s3-bucket-tls-enforced/,
+    );
+    await refused(
+      ["suppress", "--finding", `nope|111111111111|us-east-1|arn:aws:s3:::x`, "--reason", "r"],
+      /"nope" is not a control id/,
+    );
+    await refused(["suppress", "--finding", "f-0123456789ai", "--reason", "r"], /is not a finding id/);
+    await refused(["unsuppress", "f-0000000000zz"], /no stored finding has id/);
+    await nothingWritten();
+  });
+
+  it("refuses to unsuppress by finding id what a control-wide suppression covers", async () => {
+    const out = await run(
+      "suppress",
+      "--control",
+      "kms-key-rotation-enabled",
+      "--reason",
+      "all keys retired",
+    );
+    const sup = /\(id (sup-[a-z0-9]+)\)/.exec(out)?.[1];
+    await refused(["unsuppress", ID], new RegExp(`covered by ${sup}, a suppression of its control`));
+    expect(await (await cli.store()).isSuppressed(KEY)).toBe(true);
   });
 });
 

@@ -1,11 +1,13 @@
 /** `forecast-audit suppress`, `unsuppress` and `suppressions`: accepted risks, kept out of reports. */
 import type { Command } from "commander";
-import { maskSensitive } from "../../domain/sensitive.js";
+import { findingId, isFindingId } from "../../domain/finding.js";
+import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { parseFindingKey } from "../../store/suppression-match.js";
-import type { NewSuppression, Suppression } from "../../store/types.js";
+import type { NewSuppression, Store, Suppression } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError } from "../errors.js";
 import { FORMATS, type OutputFormat } from "../options.js";
+import { checkControlId, checkFindingKey, resolveFindingArg } from "./finding-arg.js";
 import { type Column, parseOutputFormat, renderColumns, withStore } from "./findings.js";
 
 const UNIT_MS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
@@ -54,12 +56,9 @@ export function buildSuppression(opts: SuppressOptions, actor: string, now: Date
     throw new CliError("use --until or --for, not both.");
   const input: NewSuppression = { reason, createdBy: actor };
   if (opts.finding !== undefined) {
-    if (!parseFindingKey(opts.finding)) {
-      throw new CliError(
-        "--finding must be a finding key: control|account|region|resource (see `findings --format json`).",
-      );
-    }
-    input.findingKey = opts.finding;
+    // An id is resolved against the store when the command runs; a key is checked here, before any write.
+    const finding = opts.finding.trim();
+    input.findingKey = isFindingId(finding) ? finding : checkFindingKey(finding, "--finding");
   } else {
     const control = opts.control?.trim() ?? "";
     if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(control)) {
@@ -67,7 +66,7 @@ export function buildSuppression(opts: SuppressOptions, actor: string, now: Date
         `--control must be a control id such as s3-bucket-tls-enforced (got "${opts.control}").`,
       );
     }
-    input.controlId = control;
+    input.controlId = checkControlId(control);
     if (opts.resource !== undefined) {
       if (!opts.resource.trim())
         throw new CliError("--resource must be a non-empty pattern (use * as a wildcard).");
@@ -81,7 +80,11 @@ export function buildSuppression(opts: SuppressOptions, actor: string, now: Date
 }
 
 function describeTarget(s: Suppression): string {
-  if (s.findingKey !== undefined) return maskSensitive(s.findingKey);
+  if (s.findingKey !== undefined) {
+    const parts = parseFindingKey(s.findingKey);
+    if (!parts) return maskSensitive(s.findingKey);
+    return `finding ${findingId(parts)} (${parts.controlId} on ${maskArn(parts.resourceArn)})`;
+  }
   return `${s.controlId} on ${maskSensitive(s.resourcePattern ?? "*")}`;
 }
 
@@ -104,11 +107,32 @@ interface Globals {
   config?: string;
 }
 
+/**
+ * Lifts the suppressions of one finding (by its id) and returns their ids. A finding covered only by a
+ * control-wide suppression is refused: lifting that one would un-hide every resource it covers.
+ */
+async function unsuppressFinding(store: Store, id: string, by: string): Promise<string[]> {
+  const { key, record } = await resolveFindingArg(store, id, "<id>");
+  const own = (await store.listSuppressions()).filter((s) => s.findingKey === key);
+  if (own.length === 0) {
+    if (record?.suppressionId !== undefined) {
+      throw new CliError(
+        `Finding ${id} has no suppression of its own: it is covered by ${record.suppressionId}, a suppression of its control. Lift that with \`forecast-audit unsuppress ${record.suppressionId}\` (it un-hides every finding it covers).`,
+      );
+    }
+    throw new CliError(`Finding ${id} is not suppressed.`);
+  }
+  const removed: string[] = [];
+  for (const s of own) if (await store.removeSuppression(s.id, by)) removed.push(s.id);
+  if (removed.length === 0) throw new CliError(`Finding ${id} is not suppressed.`);
+  return removed;
+}
+
 export function registerSuppressCommands(program: Command, deps: CliDeps): void {
   program
     .command("suppress")
     .description("Keep a finding, or a control over matching resources, out of reports (recorded, audited).")
-    .option("--finding <key>", "one finding, by its key (control|account|region|resource)")
+    .option("--finding <id>", "one finding, by its id (f-…) or its key (control|account|region|resource)")
     .option("--control <id>", "a control, over every resource or those matching --resource")
     .option("--resource <pattern>", "resource ARN pattern for --control, * matches anything")
     .option("--reason <text>", "why the risk is accepted (required)")
@@ -118,12 +142,18 @@ export function registerSuppressCommands(program: Command, deps: CliDeps): void 
       const opts = command.optsWithGlobals<SuppressOptions & Globals>();
       const input = buildSuppression(opts, `cli:${deps.localUser}`, deps.now());
       const { suppression, known } = await withStore(deps, opts.config, async (store) => {
+        let known: boolean;
+        if (input.findingKey !== undefined) {
+          // Resolved before the write: an unknown id or a masked key throws and nothing is stored.
+          const resolved = await resolveFindingArg(store, input.findingKey, "--finding");
+          input.findingKey = resolved.key;
+          known = resolved.record !== undefined;
+        } else {
+          known =
+            (await store.listFindings({ controlId: input.controlId!, includeSuppressed: true, limit: 1 }))
+              .length > 0;
+        }
         const suppression = await store.addSuppression(input);
-        const known =
-          input.findingKey !== undefined
-            ? (await store.getFinding(input.findingKey)) !== undefined
-            : (await store.listFindings({ controlId: input.controlId!, includeSuppressed: true, limit: 1 }))
-                .length > 0;
         return { suppression, known };
       });
       const until = suppression.expiresAt ? ` until ${suppression.expiresAt}` : " until removed";
@@ -138,14 +168,23 @@ export function registerSuppressCommands(program: Command, deps: CliDeps): void 
   program
     .command("unsuppress")
     .description("Remove a suppression: its findings are reported again from now on.")
-    .argument("<id>", "the suppression id (see `forecast-audit suppressions`)")
+    .argument(
+      "<id>",
+      "the suppression id (see `forecast-audit suppressions`), or the id of a finding suppressed on its own",
+    )
     .action(async (id: string, _opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<Globals>();
+      const by = `cli:${deps.localUser}`;
+      if (isFindingId(id)) {
+        const removed = await withStore(deps, opts.config, (store) => unsuppressFinding(store, id, by));
+        deps.stdout(`Removed suppression ${removed.join(", ")} of finding ${id}.\n`);
+        return;
+      }
       if (!/^sup-[a-z0-9]+$/.test(id))
-        throw new CliError(`<id> must be a suppression id such as sup-abcd2345 (got "${id}").`);
-      const removed = await withStore(deps, opts.config, (store) =>
-        store.removeSuppression(id, `cli:${deps.localUser}`),
-      );
+        throw new CliError(
+          `<id> must be a suppression id such as sup-abcd2345 or a finding id such as f-0123456789ab (got "${id}").`,
+        );
+      const removed = await withStore(deps, opts.config, (store) => store.removeSuppression(id, by));
       if (!removed) throw new CliError(`No active suppression has id ${id}.`);
       deps.stdout(`Removed suppression ${id}.\n`);
     });

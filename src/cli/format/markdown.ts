@@ -1,7 +1,6 @@
 /** GitHub-flavoured Markdown: for pull-request comments and job summaries. */
-import type { Finding } from "../../domain/finding.js";
 import { SEVERITIES } from "../../domain/severity.js";
-import type { ScanReport } from "./report.js";
+import type { ReportedFinding, ScanReport } from "./report.js";
 
 /** Escapes text for a Markdown table cell: no pipes, no HTML, no line breaks, no code spans. */
 export function escapeMarkdownCell(text: string): string {
@@ -15,9 +14,18 @@ export function escapeMarkdownCell(text: string): string {
     .trim();
 }
 
-function row(f: Finding): string {
-  const cells = [f.status, f.severity, `\`${f.controlId}\``, f.accountId, f.region, f.resourceArn, f.detail];
-  return `| ${cells.map((c, i) => (i === 2 ? c : escapeMarkdownCell(c))).join(" | ")} |`;
+function row(f: ReportedFinding): string {
+  const cells = [
+    `\`${f.id}\``,
+    f.status,
+    f.severity,
+    `\`${f.controlId}\``,
+    f.accountId,
+    f.region,
+    f.resourceArn,
+    f.detail,
+  ];
+  return `| ${cells.map((c, i) => (i === 0 || i === 3 ? c : escapeMarkdownCell(c))).join(" | ")} |`;
 }
 
 export function renderMarkdown(report: ScanReport, options: { includePassed?: boolean } = {}): string {
@@ -37,8 +45,8 @@ export function renderMarkdown(report: ScanReport, options: { includePassed?: bo
   const rows = report.findings.filter((f) => options.includePassed || f.status !== "PASS");
   if (rows.length > 0) {
     out.push(
-      "| Status | Severity | Control | Account | Region | Resource | Detail |",
-      "|---|---|---|---|---|---|---|",
+      "| ID | Status | Severity | Control | Account | Region | Resource | Detail |",
+      "|---|---|---|---|---|---|---|---|",
       ...rows.map(row),
       "",
     );

@@ -1,5 +1,5 @@
 /** What every output format renders: the findings of one scan, masked, in a stable order. */
-import type { Finding } from "../../domain/finding.js";
+import { type Finding, findingId } from "../../domain/finding.js";
 import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
@@ -24,14 +24,18 @@ export interface ScanReport {
   accounts: string[];
   regions: string[];
   summary: FindingSummary;
-  findings: Finding[];
+  findings: ReportedFinding[];
   /** Present when the scan was stored: the failing findings it could not re-check (kept, not resolved). */
   notRechecked?: NotRechecked[];
 }
 
-/** Masks every untrusted field once, so no format can forget to. */
-export function maskFinding(finding: Finding): Finding {
-  const masked: Finding = {
+/** A finding as reported: its id first (what `fix`, `suppress` and Slack take), its text masked. */
+export type ReportedFinding = { id: string } & Finding;
+
+/** Masks every untrusted field once, so no format can forget to; the id comes from the unmasked key. */
+export function maskFinding(finding: Finding): ReportedFinding {
+  const masked: ReportedFinding = {
+    id: findingId(finding),
     ...finding,
     resourceArn: maskResourceArn(finding.resourceArn),
     detail: maskSensitive(finding.detail),

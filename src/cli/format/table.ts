@@ -1,9 +1,9 @@
 /** A plain-text table for terminals: failing and erroring findings, then the summary. */
-import type { Finding } from "../../domain/finding.js";
 import { SEVERITIES } from "../../domain/severity.js";
-import { notRecheckedLines, type ScanReport } from "./report.js";
+import { notRecheckedLines, type ReportedFinding, type ScanReport } from "./report.js";
 
-const COLUMNS: Array<{ title: string; cell: (f: Finding) => string; max: number }> = [
+const COLUMNS: Array<{ title: string; cell: (f: ReportedFinding) => string; max: number }> = [
+  { title: "ID", cell: (f) => f.id, max: 14 },
   { title: "STATUS", cell: (f) => f.status, max: 6 },
   { title: "SEVERITY", cell: (f) => f.severity, max: 8 },
   { title: "CONTROL", cell: (f) => f.controlId, max: 40 },

@@ -1,4 +1,5 @@
 /** What in an S3 path counts as a credential: the forms a presigned or hand-built URL carries. */
+import { splitS3Url } from "../../domain/arn.js";
 import { containsAccessKeyId, detectSensitive } from "../../domain/sensitive.js";
 
 const PARAMETERS: [RegExp, string][] = [
@@ -14,7 +15,8 @@ const PARAMETERS: [RegExp, string][] = [
 /** Each kind of credential that `path` carries, as a phrase ("an X-Amz-Signature parameter"). */
 export function credentialsInPath(path: string): string[] {
   const found: string[] = [];
-  if (/^[a-z0-9+.-]+:\/\/[^/?#]*@/i.test(path.trim()))
+  const url = splitS3Url(path.trim());
+  if (url?.userinfo !== undefined || /^[a-z0-9+.-]+:\/\/[^/?#]*@/i.test(path.trim()))
     found.push("user credentials before the bucket name (user:pass@)");
   if (containsAccessKeyId(path)) found.push("an AWS access key id");
   for (const [re, label] of PARAMETERS) if (re.test(path)) found.push(label);
@@ -29,8 +31,9 @@ export function credentialsInPath(path: string): string[] {
 
 /** The path for a sentence: user info, query values and anything sensitive replaced. */
 export function redactPath(path: string): string {
-  const masked = path
+  const url = splitS3Url(path);
+  const plain = url?.userinfo !== undefined ? `${url.scheme}[secret]@${url.bucket}${url.rest}` : path;
+  return plain
     .replace(/^([a-z0-9+.-]+:\/\/)[^/?#]*@/i, "$1[secret]@")
     .replace(/([?&;][^=&;#]+=)[^&;#]*/g, "$1[secret]");
-  return masked;
 }

@@ -1,9 +1,17 @@
-/** Sentence helpers for finding details: untrusted values are masked before they reach a sentence. */
-import { maskSensitive, maskSensitiveName } from "../../domain/sensitive.js";
+/**
+ * Sentence helpers for finding details: untrusted values are masked by what they are before they reach a
+ * sentence (a name with the name rules, an S3 path by its parts, other text as free text).
+ */
+import { maskS3Path, maskSensitive, maskSensitiveName } from "../../domain/sensitive.js";
 
-/** An untrusted value (tag, path, message) in quotes, with anything sensitive masked. */
+/** An untrusted value (a tag, a bucket or role name, a message) in quotes, with anything sensitive masked. */
 export function quoted(value: string): string {
   return `"${maskSensitive(value)}"`;
+}
+
+/** An S3 path in quotes: its bucket stays readable when only the key or the query holds a secret. */
+export function quotedPath(path: string): string {
+  return `"${maskS3Path(path)}"`;
 }
 
 /** A resource name in quotes, masked with the name detector (digit runs, mangled e-mails). */

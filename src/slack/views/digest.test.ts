@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DigestData, DigestFinding } from "../../digest/digest-data.js";
+import { findingId } from "../../domain/finding.js";
 import { SEVERITIES } from "../../domain/severity.js";
 import { checkMessage } from "../limits.js";
 import { MAX_THREAD_PAGES, renderDigest } from "./digest.js";
@@ -179,5 +180,13 @@ describe("a still-failing finding that could not be re-checked", () => {
     const rendered = renderDigest({ ...data, stillFailing: [stale], newFindings: [], resolved: [] });
     const text = JSON.stringify(rendered);
     expect(text).toContain("not re-checked since 2026-02-27 09:00 UTC");
+  });
+});
+
+describe("finding ids in the digest", () => {
+  it("shows the id of each new and still-failing finding", () => {
+    const { main, thread } = renderDigest(digestOf(3));
+    const text = JSON.stringify([main, ...thread]);
+    for (const f of [finding(0), finding(1), finding(2)]) expect(text).toContain(`\`${findingId(f)}\``);
   });
 });

@@ -18,6 +18,7 @@ import { SEVERITIES, type Severity } from "../../domain/severity.js";
 import { LIMITS, packGroups, type SlackMessage, textLength } from "../limits.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import { context, divider, header, section } from "./blocks.js";
+import { findingIdCode } from "./finding-blocks.js";
 import { accountLabel, countsLine, countsWords, formatTime, plural } from "./format.js";
 
 export interface DigestMessages {
@@ -66,7 +67,7 @@ function findingLine(f: DigestFinding, max: number): string {
     ? ` · _not re-checked since ${formatTime(new Date(f.notRecheckedSince))}_`
     : "";
   return line(
-    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}${stale} · ${arn(f.resourceArn)}`,
+    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}${stale} · ${arn(f.resourceArn)} · ${findingIdCode(f)}`,
     max,
   );
 }

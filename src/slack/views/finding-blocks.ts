@@ -1,6 +1,6 @@
 /** One finding as blocks: detailed (with Fix, Suppress, Details buttons) or compact (with an overflow menu). */
 import type { KnownBlock, SectionBlock } from "@slack/types";
-import type { Finding } from "../../domain/finding.js";
+import { type Finding, findingId } from "../../domain/finding.js";
 import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
@@ -28,10 +28,15 @@ function where(f: Finding): string {
   return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
 }
 
+/** The finding's id as people copy it into `fix`, `suppress` or a conversation. */
+export function findingIdCode(f: Parameters<typeof findingId>[0]): string {
+  return `\`${findingId(f)}\``;
+}
+
 function detailedFindingText(f: Finding, note?: FindingNote): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}*`,
-    `${untrustedCode(f.controlId)} · ${where(f)}`,
+    `${untrustedCode(f.controlId)} · ${where(f)} · ${findingIdCode(f)}`,
     `Resource: ${untrustedCode(f.resourceArn)}`,
     ...recheckLine(note),
     untrusted(f.detail),
@@ -42,7 +47,7 @@ function detailedFindingText(f: Finding, note?: FindingNote): string {
 function compactFindingText(f: Finding, note?: FindingNote): string {
   const lines = [
     `${severityBadge(f.severity)} · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
-    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)} · ${findingIdCode(f)}`,
     ...recheckLine(note),
     truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
   ];
@@ -83,7 +88,7 @@ export function compactFindingBlock(f: Finding, note?: FindingNote): SectionBloc
 export function errorFindingBlock(f: Finding): SectionBlock {
   const lines = [
     `:warning: *Could not evaluate* · *${untrusted(f.title)}* · ${untrustedCode(f.controlId)}`,
-    `${untrustedCode(f.resourceArn)} · ${where(f)}`,
+    `${untrustedCode(f.resourceArn)} · ${where(f)} · ${findingIdCode(f)}`,
     truncateMrkdwn(untrusted(f.detail), DETAIL_IN_COMPACT),
   ];
   return section(truncateMrkdwn(lines.join("\n"), COMPACT_MAX));

@@ -5,6 +5,7 @@ import { LIMITS } from "../limits.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import type { FindingRecord } from "../ports.js";
 import { context, plain, section } from "./blocks.js";
+import { findingIdCode } from "./finding-blocks.js";
 import { formatTime, severityBadge } from "./format.js";
 
 /** Guidance can be long: it is split into sections rather than cut. */
@@ -32,6 +33,7 @@ export function renderFindingDetailsModal(record: FindingRecord): ModalView {
     {
       type: "section",
       fields: [
+        { type: "mrkdwn", text: `*Finding id*\n${findingIdCode(f)}` },
         { type: "mrkdwn", text: `*Control*\n${untrustedCode(f.controlId)}` },
         {
           type: "mrkdwn",

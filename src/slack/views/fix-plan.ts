@@ -3,6 +3,7 @@ import type { KnownBlock } from "@slack/types";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import type { FixPlanView, FixRequestView } from "../ports.js";
 import { context, section } from "./blocks.js";
+import { findingIdCode } from "./finding-blocks.js";
 import { severityBadge } from "./format.js";
 
 const MAX_STEPS_SHOWN = 12;
@@ -20,7 +21,7 @@ export function findingLines(finding: FixRequestView["finding"]): string {
     1200,
   )}\nAccount ${untrustedCode(finding.accountId)} · ${untrustedCode(finding.region)} · control ${untrustedCode(
     finding.controlId,
-  )}`;
+  )} · ${findingIdCode(finding)}`;
 }
 
 export function stepLines(plan: FixPlanView, done = 0): string {

@@ -103,6 +103,37 @@ describe("the fix request message", () => {
     for (const value of values(message)) expect(value).toBe("req_ABCDEFGHIJKLMNOPQRSTU");
   });
 
+  it.each(["reverting", "reverted", "failed"] as const)(
+    "%s revert: shows how the revert was planned, its steps and diff; inert and within limits",
+    (state) => {
+      const message = renderFixRequestMessage(
+        request({
+          state,
+          approvedBy: "U0APPROVER",
+          result: {
+            phase: "revert",
+            outcome: state === "failed" ? "step-failed" : "reverted",
+            stepsDone: [],
+            by: "slack:U0APPROVER",
+            revert: {
+              mode: "changed",
+              steps: Array.from({ length: 30 }, (_, i) => `Remove statement ${i} ${EVIL}`),
+              diff: `- ${EVIL}\n`.repeat(400),
+              notes: Array.from({ length: 30 }, () => `Kept ${EVIL}`),
+            },
+          },
+        }),
+        { now: NOW, approversConfigured: true },
+      );
+      expect(checkMessage(message)).toEqual([]);
+      expectInert(message);
+      const json = JSON.stringify(message.blocks);
+      expect(json).toContain("*The revert* (planned from a fresh read: the resource changed since the fix");
+      expect(json).toContain("*Change*");
+      if (state === "reverted") expect(json).toContain("later changes were kept");
+    },
+  );
+
   it("offers Approve behind a confirm dialog and Reject while pending", () => {
     const message = renderFixRequestMessage(request(), { now: NOW, approversConfigured: true });
     expect(buttons(message)).toEqual([ACTION_IDS.requestApprove, ACTION_IDS.requestReject]);

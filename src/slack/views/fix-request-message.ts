@@ -16,7 +16,7 @@ import {
 } from "../mrkdwn.js";
 import type { FixRequestView } from "../ports.js";
 import { actions, button, context, header, section } from "./blocks.js";
-import { findingLines, planBlocks } from "./fix-plan.js";
+import { codeBlock, findingLines, planBlocks } from "./fix-plan.js";
 import { formatTime } from "./format.js";
 import { renderNotice } from "./usage.js";
 
@@ -53,7 +53,7 @@ function revertButton(request: FixRequestView): Button {
   return withConfirm(
     button("Revert", ACTION_IDS.requestRevert, request.id, "danger"),
     "Revert this fix?",
-    "The resource is put back as it was before the fix, from the state recorded when it was applied.",
+    "A fresh read decides: if nothing changed since the fix, the resource is put back exactly as it was; if it changed, only the fix's own changes are taken back and later ones are kept, or nothing runs and you are told what changed.",
     "Revert",
   );
 }
@@ -120,7 +120,10 @@ function statusOf(request: FixRequestView, now: Date): { line: string; buttons: 
       return { line: ":rewind: Reverting…", buttons: [] };
     case "reverted":
       return {
-        line: `:rewind: ${approved}*Reverted* by ${who(r?.by)}: the resource is back as it was.`,
+        line:
+          r?.revert?.mode === "changed"
+            ? `:rewind: ${approved}*Reverted* by ${who(r?.by)}: the resource had changed since the fix, so only the fix's own changes were taken back; later changes were kept.`
+            : `:rewind: ${approved}*Reverted* by ${who(r?.by)}: the resource is back as it was.`,
         buttons: [],
       };
     case "rejected":
@@ -145,6 +148,30 @@ function statusOf(request: FixRequestView, now: Date): { line: string; buttons: 
   }
 }
 
+/** What a revert ran (or is running), with the diff of a policy it changed: at most three blocks. */
+function revertBlocks(request: FixRequestView): KnownBlock[] {
+  const revert = request.result?.phase === "revert" ? request.result.revert : undefined;
+  if (!revert) return [];
+  const done = request.result?.stepsDone.length ?? 0;
+  const how =
+    revert.mode === "changed"
+      ? "planned from a fresh read: the resource changed since the fix, so it takes back only the fix's own changes"
+      : "planned from a fresh read: nothing changed since the fix, so it restores the prior state";
+  const steps = revert.steps
+    .slice(0, 10)
+    .map((s, i) => `${i < done ? ":white_check_mark:" : `${i + 1}.`} ${untrusted(s)}`)
+    .join("\n");
+  const blocks: KnownBlock[] = [section(truncateMrkdwn(`*The revert* (${how})\n${steps}`, 2500))];
+  if (revert.diff !== undefined && revert.diff.trim() !== "") {
+    blocks.push(section(`*Change*\n${codeBlock(revert.diff, 1200)}`));
+  }
+  if (revert.notes.length > 0) {
+    blocks.push(context(truncateMrkdwn(revert.notes.map((n) => `• ${untrusted(n)}`).join("\n"), 800)));
+  }
+  // The budget above keeps the whole message under Slack's total-text cap next to the largest plan.
+  return blocks;
+}
+
 export function renderFixRequestMessage(
   request: FixRequestView,
   options: { now?: Date; approversConfigured?: boolean } = {},
@@ -162,6 +189,7 @@ export function renderFixRequestMessage(
     section(findingLines(request.finding)),
     context(...requested),
     ...planBlocks(request.plan, { stepsDone: done }),
+    ...revertBlocks(request),
     section(line),
   ];
   if (request.state === "pending" && options.approversConfigured === false) {
