@@ -20,6 +20,7 @@ import {
   decideReject,
   decideRetry,
   decideRevert,
+  decideRevertFourEyes,
   expiresAt,
   flowResult,
   isExpired,
@@ -388,7 +389,11 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     if (!loaded.ok) return loaded;
     const decision = decideRetry(loaded.request);
     if (!decision.ok) return refused(input.actor, "retry", input.requestId, decision);
-    if (decision.phase === "revert") return revertFrom(loaded.request, input, decision.fromStep);
+    if (decision.phase === "revert") {
+      const eyes = decideRevertFourEyes(loaded.request, input.actor, deps.fourEyes);
+      if (!eyes.ok) return refused(input.actor, "retry", input.requestId, eyes);
+      return revertFrom(loaded.request, input, decision.fromStep);
+    }
     const stored = storedPlanOf(loaded.request);
     const record = await store.getFinding(loaded.request.findingKey);
     if (!stored || !record) {
@@ -415,6 +420,8 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
   async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
     const loaded = await click(input, "revert");
     if (!loaded.ok) return loaded;
+    const eyes = decideRevertFourEyes(loaded.request, input.actor, deps.fourEyes);
+    if (!eyes.ok) return refused(input.actor, "revert", input.requestId, eyes);
     const decision = decideRevert(loaded.request);
     if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
     const previous = flowResult(loaded.request);
