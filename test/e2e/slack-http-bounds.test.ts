@@ -70,7 +70,13 @@ function post1mb(flavour: Flavour): Promise<number | string> {
       resolve(res.statusCode ?? 0);
     });
     req.on("error", (error) => resolve(`error: ${error.message}`));
-    req.end(MB);
+    if (headers["content-length"]) {
+      req.end(MB);
+    } else {
+      // Written before the end, so Node sends it chunked, without a Content-Length.
+      req.write(MB);
+      req.end();
+    }
   });
 }
 
