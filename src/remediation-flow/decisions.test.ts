@@ -132,6 +132,8 @@ describe("decideRevertFourEyes", () => {
     expect(decideRevertFourEyes(own, alice, false)).toEqual({ ok: true });
     expect(decideRevertFourEyes(request({ state: "applied" }), alice, true)).toEqual({ ok: true });
     const cli = request({ requester: "cli:alice", state: "applied" });
-    expect(decideRevertFourEyes(cli, { kind: "cli", user: "alice" }, true)).toMatchObject({ code: "four-eyes" });
+    expect(decideRevertFourEyes(cli, { kind: "cli", user: "alice" }, true)).toMatchObject({
+      code: "four-eyes",
+    });
   });
 });

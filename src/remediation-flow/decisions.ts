@@ -156,7 +156,11 @@ export function expiresAt(now: Date, ttlHours: number): string {
  * Four-eyes on a revert (and on a retry that continues one): like Approve, the person who asked for the fix
  * may not undo it; an approver other than the requester must.
  */
-export function decideRevertFourEyes(request: RemediationRequest, actor: Principal, fourEyes: boolean): Decision {
+export function decideRevertFourEyes(
+  request: RemediationRequest,
+  actor: Principal,
+  fourEyes: boolean,
+): Decision {
   if (fourEyes && principalId(actor) === request.requester) {
     return refuse(
       "four-eyes",

@@ -249,9 +249,12 @@ describe("failures, retry and revert", () => {
     const puts = s3.commandCalls(PutPublicAccessBlockCommand).length;
     expect(puts).toBe(2);
     const refusals = await store.listAudit({ action: "request.refused", target: made.request.id });
-    expect(refusals.map((r) => `${r.actor} ${(r.detail as { action: string; code: string }).action}:${(r.detail as { code: string }).code}`)).toContain(
-      "slack:U0ALICE revert:four-eyes",
-    );
+    expect(
+      refusals.map(
+        (r) =>
+          `${r.actor} ${(r.detail as { action: string; code: string }).action}:${(r.detail as { code: string }).code}`,
+      ),
+    ).toContain("slack:U0ALICE revert:four-eyes");
 
     const reverted = await flow.revertRequest({
       requestId: made.request.id,

@@ -139,15 +139,19 @@ export function createSuppressionFlow(deps: SuppressionFlowDeps) {
       );
     }
     const now = deps.now();
-    const waiting = (await store.listSuppressionRequests({ findingKey: ask.findingKey, states: ["pending"] })).find(
-      (r) => Date.parse(r.expiresAt) > now.getTime(),
-    );
+    const waiting = (
+      await store.listSuppressionRequests({ findingKey: ask.findingKey, states: ["pending"] })
+    ).find((r) => Date.parse(r.expiresAt) > now.getTime());
     if (waiting) {
       return refused(
         ask.actor,
         "suppress",
         ask.findingKey,
-        refuse("already-requested", "A suppression of this finding is already waiting for approval.", waiting),
+        refuse(
+          "already-requested",
+          "A suppression of this finding is already waiting for approval.",
+          waiting,
+        ),
       );
     }
     const reason = ask.reason.trim();

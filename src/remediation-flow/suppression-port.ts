@@ -2,10 +2,10 @@
 import { findingKey } from "../domain/finding.js";
 import { isSeverity } from "../domain/severity.js";
 import type {
-  SuppressionService as SlackSuppressionService,
   FindingRecord as SlackFindingRecord,
-  SuppressionAnnouncementView,
   SuppressionRefusal as SlackRefusal,
+  SuppressionService as SlackSuppressionService,
+  SuppressionAnnouncementView,
   SuppressionRequestView,
 } from "../slack/ports.js";
 import { parseFindingKey } from "../store/suppression-match.js";
@@ -112,7 +112,11 @@ export function createSuppressionService(deps: SuppressionPortDeps): SlackSuppre
     async suppress(input) {
       const record = await deps.findingByRef(input.ref);
       if (!record) {
-        return { ok: false, code: "not-found", reason: "That finding is no longer known; run a scan and try again." };
+        return {
+          ok: false,
+          code: "not-found",
+          reason: "That finding is no longer known; run a scan and try again.",
+        };
       }
       const done = await flow.suppress({
         findingKey: findingKey(record.finding),
@@ -121,7 +125,8 @@ export function createSuppressionService(deps: SuppressionPortDeps): SlackSuppre
         ...(input.days !== undefined ? { days: input.days } : {}),
       });
       if (!done.ok) return refusal(done);
-      if (done.kind === "requested") return { ok: true, kind: "requested", request: await view(done.request) };
+      if (done.kind === "requested")
+        return { ok: true, kind: "requested", request: await view(done.request) };
       return {
         ok: true,
         kind: "suppressed",

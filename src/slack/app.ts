@@ -186,7 +186,9 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
     ),
   );
   // Before any listener reads or changes anything: workspace, channel and role, for every request.
-  app.use(policyMiddleware({ config: options.config, authorizer, audit: options.ports.audit, logger, tasks }));
+  app.use(
+    policyMiddleware({ config: options.config, authorizer, audit: options.ports.audit, logger, tasks }),
+  );
   registerListeners(app, deps);
   const onError: ExtendedErrorHandler = async ({ error, body }) => {
     logger.error({ err: error, code: error.code }, "a Slack listener failed");

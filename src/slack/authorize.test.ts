@@ -124,13 +124,19 @@ describe("the workspace", () => {
 
 describe("channels", () => {
   it("bind channel output to slack.scanChannels; modals and Home are not bound", async () => {
-    const auth = authorizer({ scanChannels: ["C0SEC"], viewers: { everyone: true }, scanners: { everyone: true } });
+    const auth = authorizer({
+      scanChannels: ["C0SEC"],
+      viewers: { everyone: true },
+      scanners: { everyone: true },
+    });
     expect(await allowed(auth, "command:scan", at("U1"))).toBe(true);
     const elsewhere = await auth.check("command:findings", at("U1", { channelId: "C0OTHER" }));
     expect(elsewhere).toMatchObject({ ok: false, code: "channel" });
     expect(elsewhere.ok ? "" : elsewhere.reason).toContain("<#C0SEC>");
     expect(await allowed(auth, "command:status", at("U1", { channelId: "D0DM" }))).toBe(false);
-    expect(await allowed(auth, "event:app_home_opened", at("U1", { channelId: undefined } as never))).toBe(true);
+    expect(await allowed(auth, "event:app_home_opened", at("U1", { channelId: undefined } as never))).toBe(
+      true,
+    );
     expect(await allowed(auth, "command:help", at("U1", { channelId: "C0OTHER" }))).toBe(true);
   });
 });
@@ -186,7 +192,10 @@ describe("user group membership", () => {
     const failed = await auth.check("action:request:approve", at("U0CAROL"));
     expect(failed).toMatchObject({ ok: false, code: "lookup-failed", role: "approvers" });
     mode = "hang";
-    expect(await auth.check("command:findings", at("U0CAROL"))).toMatchObject({ ok: false, code: "lookup-failed" });
+    expect(await auth.check("command:findings", at("U0CAROL"))).toMatchObject({
+      ok: false,
+      code: "lookup-failed",
+    });
     mode = "ok";
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
     expect(errors).toEqual(["usergroup S0APP", "usergroup S0APP"]);

@@ -98,7 +98,10 @@ export function policyMiddleware(deps: GuardDeps): Middleware<AnyMiddlewareArgs>
       await ack?.();
     }
     const p = incoming.principal;
-    deps.logger.info({ listener: incoming.key, code: verdict.code, user: p?.userId }, "refused a Slack request");
+    deps.logger.info(
+      { listener: incoming.key, code: verdict.code, user: p?.userId },
+      "refused a Slack request",
+    );
     deps.tasks.run("refusal", async () => {
       const detail: Record<string, unknown> = { listener: incoming.key, code: verdict.code };
       if (verdict.role) detail.role = verdict.role;
@@ -107,7 +110,9 @@ export function policyMiddleware(deps: GuardDeps): Middleware<AnyMiddlewareArgs>
       if (p?.enterpriseId) detail.enterpriseId = p.enterpriseId;
       if (p?.channelId) detail.channelId = p.channelId;
       const [told, audited] = await Promise.allSettled([
-        incoming.surface === "view" ? Promise.resolve() : tell(client, body as BodyShape, incoming, verdict, respond),
+        incoming.surface === "view"
+          ? Promise.resolve()
+          : tell(client, body as BodyShape, incoming, verdict, respond),
         deps.audit.record({
           actor: `slack:${p?.userId ?? "unknown"}`,
           action: REFUSED_ACTION,
@@ -115,7 +120,8 @@ export function policyMiddleware(deps: GuardDeps): Middleware<AnyMiddlewareArgs>
           detail,
         }),
       ]);
-      if (told.status === "rejected") deps.logger.warn({ err: told.reason }, "could not tell a user about a refusal");
+      if (told.status === "rejected")
+        deps.logger.warn({ err: told.reason }, "could not tell a user about a refusal");
       if (audited.status === "rejected") throw audited.reason;
     });
   };

@@ -7,7 +7,14 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type App, type Logger as BoltLogger, type CustomRoute, HTTPReceiver, type Receiver } from "@slack/bolt";
+import type { Socket } from "node:net";
+import {
+  type App,
+  type Logger as BoltLogger,
+  type CustomRoute,
+  HTTPReceiver,
+  type Receiver,
+} from "@slack/bolt";
 
 export interface HttpLimits {
   /** The largest body accepted; Slack's largest payloads (a modal's state, a 50-block message) fit. */
@@ -33,7 +40,7 @@ export interface BoundedReceiverOptions {
 
 /** Slack's own rule: a request older than five minutes may be a replay. */
 const MAX_SKEW_SECONDS = 5 * 60;
-/** A refused request's remaining body is read and dropped for this long at most, then the socket closes. */
+/** After a refusal, what the client still sends is read and dropped for this long at most. */
 const DRAIN_MS = 1_000;
 /** `ssl_check=1&token=…`: Slack's certificate probe, which Bolt answers without a signature. */
 const SSL_CHECK_MAX_BYTES = 1_024;
@@ -76,12 +83,7 @@ function readCapped(req: IncomingMessage, limit: number): Promise<BodyRead> {
   });
 }
 
-export function validSignature(
-  secret: string,
-  timestamp: string,
-  signature: string,
-  body: Buffer,
-): boolean {
+export function validSignature(secret: string, timestamp: string, signature: string, body: Buffer): boolean {
   const expected = Buffer.from(
     `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:`).update(body).digest("hex")}`,
   );
@@ -164,20 +166,27 @@ export class BoundedHttpReceiver implements Receiver {
     }
   }
 
-  /** Answers at once and drops the rest of the body: no byte of it is kept, and the socket closes. */
+  /**
+   * Answers at once and closes the connection without keeping a byte of the body. The close lingers: after
+   * the response the server sends FIN but keeps reading (and dropping) what the client still sends, for a
+   * second at most, so the client's kernel is not reset while the response waits to be read; Node's own
+   * close (`destroySoon`) would reset it at once and the client could lose its 401 or 413.
+   */
   #refuse(req: IncomingMessage, res: ServerResponse, status: number): void {
     this.#count(status);
+    const socket = req.socket as Socket & { destroySoon?: () => void };
+    socket.destroySoon = () => {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), DRAIN_MS);
+      timer.unref();
+      socket.once("close", () => clearTimeout(timer));
+      socket.once("end", () => socket.destroy());
+    };
     if (!res.headersSent) {
       res.writeHead(status, { connection: "close", "content-length": "0" });
       res.end();
     }
-    if (!req.complete) {
-      const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS);
-      timer.unref();
-      req.once("end", () => clearTimeout(timer));
-      req.once("close", () => clearTimeout(timer));
-      req.resume();
-    }
+    req.resume();
   }
 
   #count(status: number): void {
@@ -194,7 +203,10 @@ export class BoundedHttpReceiver implements Receiver {
   async #event(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { limits, signingSecret } = this.#options;
     const declared = header(req, "content-length");
-    if (declared !== undefined && (!/^\d{1,15}$/.test(declared) || Number(declared) > limits.bodyLimitBytes)) {
+    if (
+      declared !== undefined &&
+      (!/^\d{1,15}$/.test(declared) || Number(declared) > limits.bodyLimitBytes)
+    ) {
       this.#refuse(req, res, 413);
       return;
     }

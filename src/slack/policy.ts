@@ -58,7 +58,12 @@ export function menuListenerKey(kind: FindingActionKind): string {
 export const LISTENER_POLICY = {
   "command:help": { role: "none", does: "read the help", membership: "cached" },
   "command:usage": { role: "none", does: "use the command", membership: "cached" },
-  "command:status": { role: "viewers", does: "see scans and findings", channels: "scan", membership: "cached" },
+  "command:status": {
+    role: "viewers",
+    does: "see scans and findings",
+    channels: "scan",
+    membership: "cached",
+  },
   "command:findings": { role: "viewers", does: "see findings", channels: "scan", membership: "cached" },
   "command:scan": { role: "scanners", does: "start scans", channels: "scan", membership: "cached" },
   "command:digest": { role: "scanners", does: "post the digest", channels: "scan", membership: "cached" },

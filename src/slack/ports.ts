@@ -220,8 +220,12 @@ export interface SuppressionService {
   get(requestId: string): Promise<SuppressionRequestView | undefined>;
   setMessage(requestId: string, channel: string, ts: string): Promise<void>;
   /** Approve: the suppression applies once, for one approver who is not the requester (four-eyes). */
-  approve(click: SuppressionClick): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
-  reject(click: SuppressionClick): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
+  approve(
+    click: SuppressionClick,
+  ): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
+  reject(
+    click: SuppressionClick,
+  ): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
   /** Pending requests past their time become expired; returns them so their messages can be redrawn. */
   expireDue(): Promise<SuppressionRequestView[]>;
   /** Suppressions made or ended and not yet announced, each handed out once across replicas. */

@@ -153,5 +153,9 @@ export function readIncoming(body: unknown, config: Pick<Config, "accounts">): I
     };
   }
   const type = (body as { type?: unknown } | null)?.type;
-  return { key: `other:${typeof type === "string" ? type.slice(0, 40) : "?"}`, surface: "other", principal: undefined };
+  return {
+    key: `other:${typeof type === "string" ? type.slice(0, 40) : "?"}`,
+    surface: "other",
+    principal: undefined,
+  };
 }

@@ -64,10 +64,7 @@ export async function createSuppressionRequest(
   if (!reason) throw new StoreInputError("A suppression request needs a reason.");
   if (!input.requester) throw new StoreInputError("A suppression request needs a requester.");
   if (!isSeverity(input.severity)) throw new StoreInputError(`Unknown severity: ${String(input.severity)}`);
-  if (
-    input.durationDays !== undefined &&
-    (!Number.isInteger(input.durationDays) || input.durationDays < 1)
-  ) {
+  if (input.durationDays !== undefined && (!Number.isInteger(input.durationDays) || input.durationDays < 1)) {
     throw new StoreInputError("A suppression request's duration is a whole number of days, 1 or more.");
   }
   const now = ctx.now();
@@ -285,7 +282,9 @@ export async function claimSuppressionAnnouncements(
     const byTime = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) =>
       a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1;
     return [
-      ...created.sort(byTime).map((row) => ({ kind: "created" as const, suppression: suppressionFromRow(row) })),
+      ...created
+        .sort(byTime)
+        .map((row) => ({ kind: "created" as const, suppression: suppressionFromRow(row) })),
       ...ended.sort(byTime).map((row) => ({ kind: "ended" as const, suppression: suppressionFromRow(row) })),
     ];
   });

@@ -42,7 +42,11 @@ function app(http: Record<string, number>): SlackAppHandle {
 
 beforeAll(async () => {
   api = await startFakeSlackApi();
-  slack = app({ requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: HEADERS_TIMEOUT_MS, maxConnections: 200 });
+  slack = app({
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    maxConnections: 200,
+  });
   port = (await slack.start()).port;
   capped = app({ requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, maxConnections: 5 });
   cappedPort = (await capped.start()).port;
@@ -65,10 +69,13 @@ function post1mb(flavour: Flavour): Promise<number | string> {
     headers["x-slack-signature"] = `v0=${"0".repeat(64)}`;
   }
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/slack/events", headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      { host: "127.0.0.1", port, method: "POST", path: "/slack/events", headers },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on("error", (error) => resolve(`error: ${error.message}`));
     if (headers["content-length"]) {
       req.end(MB);
@@ -135,14 +142,21 @@ describe("the HTTP receiver's bounds", () => {
   });
 
   it("still answers Slack's signed requests, and its unsigned ssl_check probe", async () => {
-    const challenge = JSON.stringify({ token: "legacy", challenge: "c-after-flood", type: "url_verification" });
+    const challenge = JSON.stringify({
+      token: "legacy",
+      challenge: "c-after-flood",
+      type: "url_verification",
+    });
     const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, challenge, JSON_TYPE, {
       signingSecret: SECRET,
     });
     expect(res.status).toBe(200);
     expect(res.text).toContain("c-after-flood");
     const help = slashCommandBody({ text: "help", responseUrl: api.responseUrl("help") });
-    expect((await postSigned(`http://127.0.0.1:${port}/slack/events`, help, FORM, { signingSecret: SECRET })).status).toBe(200);
+    expect(
+      (await postSigned(`http://127.0.0.1:${port}/slack/events`, help, FORM, { signingSecret: SECRET }))
+        .status,
+    ).toBe(200);
     await api.waitFor((calls) => calls.some((c) => c.method === "response_url" && c.responseId === "help"));
     const probe = await fetch(`http://127.0.0.1:${port}/slack/events`, {
       method: "POST",
@@ -162,15 +176,15 @@ describe("the HTTP receiver's bounds", () => {
         `Content-Type: ${FORM}`,
         "Content-Length: 100000",
         ...(signed
-          ? [`X-Slack-Request-Timestamp: ${timestamp}`, `X-Slack-Signature: ${slackSignature(SECRET, Number(timestamp), "x")}`]
+          ? [
+              `X-Slack-Request-Timestamp: ${timestamp}`,
+              `X-Slack-Signature: ${slackSignature(SECRET, Number(timestamp), "x")}`,
+            ]
           : []),
         "",
         "payload=%7B",
       ].join("\r\n");
-    const [signed, unsigned] = await Promise.all([
-      heldOpen(port, head(true)),
-      heldOpen(port, head(false)),
-    ]);
+    const [signed, unsigned] = await Promise.all([heldOpen(port, head(true)), heldOpen(port, head(false))]);
     expect(signed.closedAfterMs).toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
     expect(signed.reply).toMatch(/^HTTP\/1\.1 408/);
     // Unsigned: refused at once from its headers; the rest of its body is not waited for.

@@ -73,10 +73,16 @@ describe("suppress modal", () => {
 
   it("says when a suppression needs an approver, for critical and high findings", () => {
     const high = JSON.stringify(
-      renderSuppressModal(recordOf(makeFinding({ severity: "high" })), { ref }, { maxDays: 90, approvalsChannel: "C0APP" }),
+      renderSuppressModal(
+        recordOf(makeFinding({ severity: "high" })),
+        { ref },
+        { maxDays: 90, approvalsChannel: "C0APP" },
+      ),
     );
     expect(high).toContain("approver other than you approves in <#C0APP>");
-    const low = JSON.stringify(renderSuppressModal(recordOf(makeFinding({ severity: "low" })), { ref }, { maxDays: 90 }));
+    const low = JSON.stringify(
+      renderSuppressModal(recordOf(makeFinding({ severity: "low" })), { ref }, { maxDays: 90 }),
+    );
     expect(low).toContain("announced");
   });
 });

@@ -49,7 +49,10 @@ function statusLine(request: SuppressionRequestView, now: Date): { line: string;
   switch (request.state) {
     case "pending":
       return request.expiresAt.getTime() <= now.getTime()
-        ? { line: ":hourglass: *Expired* — nobody approved it in time; the finding stays reported.", buttons: [] }
+        ? {
+            line: ":hourglass: *Expired* — nobody approved it in time; the finding stays reported.",
+            buttons: [],
+          }
         : {
             line: `:hourglass_flowing_sand: *Waiting for approval* until ${formatTime(request.expiresAt)}; the requester cannot approve it.`,
             buttons: [approveButton(request), rejectButton(request)],
@@ -62,9 +65,15 @@ function statusLine(request: SuppressionRequestView, now: Date): { line: string;
         buttons: [],
       };
     case "rejected":
-      return { line: `:no_entry_sign: *Rejected* by ${who(request.rejectedBy)}; the finding stays reported.`, buttons: [] };
+      return {
+        line: `:no_entry_sign: *Rejected* by ${who(request.rejectedBy)}; the finding stays reported.`,
+        buttons: [],
+      };
     case "expired":
-      return { line: ":hourglass: *Expired* — nobody approved it in time; the finding stays reported.", buttons: [] };
+      return {
+        line: ":hourglass: *Expired* — nobody approved it in time; the finding stays reported.",
+        buttons: [],
+      };
   }
 }
 
@@ -126,7 +135,9 @@ export function renderSuppressionAnnouncement(a: SuppressionAnnouncementView): S
       line = `:loud_sound: *Suppression ran out* (${id}): ${what} is reported again.`;
       break;
   }
-  const words = { suppressed: "Suppressed", lifted: "Suppression lifted", expired: "Suppression ran out" }[a.kind];
+  const words = { suppressed: "Suppressed", lifted: "Suppression lifted", expired: "Suppression ran out" }[
+    a.kind
+  ];
   const title = a.finding ? `${a.finding.severity} ${untrusted(a.finding.title)}` : untrusted(a.target);
   return { text: truncateMrkdwn(`${words}: ${title}`, LIMITS.fallbackText), blocks: [section(line)] };
 }

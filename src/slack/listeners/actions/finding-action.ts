@@ -6,8 +6,8 @@ import type { App, BlockAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import { z } from "zod";
 import type { ListenerDeps } from "../../deps.js";
-import { allowedBy } from "../../guard.js";
 import { FINDING_REF_PATTERN } from "../../finding-ref.js";
+import { allowedBy } from "../../guard.js";
 import {
   ACTION_IDS,
   FINDING_ACTION_KINDS,
@@ -95,12 +95,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       });
       return;
     }
-    const view = await modalFor(
-      clicked.kind,
-      clicked.ref,
-      { channelId: ctx.data.channel?.id },
-      deps,
-    );
+    const view = await modalFor(clicked.kind, clicked.ref, { channelId: ctx.data.channel?.id }, deps);
     await client.views.open({ trigger_id: ctx.data.trigger_id, view });
   };
   app.action<BlockAction>(FINDING_BUTTON_PATTERN, handler);

@@ -48,9 +48,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const verdict = allowedBy(context);
     const a = actionSchema.safeParse(action);
     const b = bodySchema.safeParse(body);
-    const kind = kindSchema.safeParse(a.success ? SUPPRESSION_BUTTON_PATTERN.exec(a.data.action_id)?.[1] : "");
+    const kind = kindSchema.safeParse(
+      a.success ? SUPPRESSION_BUTTON_PATTERN.exec(a.data.action_id)?.[1] : "",
+    );
     if (!verdict || !a.success || !b.success || !kind.success) {
-      deps.logger.warn({ actionId: (action as { action_id?: unknown }).action_id }, "ignored a malformed suppression action");
+      deps.logger.warn(
+        { actionId: (action as { action_id?: unknown }).action_id },
+        "ignored a malformed suppression action",
+      );
       return;
     }
     const userId = b.data.user.id;
@@ -65,7 +70,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           ? await deps.ports.suppressions.approve(click)
           : await deps.ports.suppressions.reject(click);
       if (!answer.ok) {
-        await tellUser(client, { channel: where.channel, user: userId }, renderSuppressionRefusal(answer.reason));
+        await tellUser(
+          client,
+          { channel: where.channel, user: userId },
+          renderSuppressionRefusal(answer.reason),
+        );
         if (answer.code === "expired" && answer.request) {
           await updateSuppressionMessage(client, deps, answer.request, where);
         }

@@ -28,7 +28,10 @@ export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps
     try {
       await updateSuppressionMessage(client, deps, request);
     } catch (error) {
-      deps.logger.warn({ err: error, requestId: request.id }, "could not redraw an expired suppression request");
+      deps.logger.warn(
+        { err: error, requestId: request.id },
+        "could not redraw an expired suppression request",
+      );
     }
   }
   return expired.length + suppressions.length;

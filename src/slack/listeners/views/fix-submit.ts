@@ -12,12 +12,7 @@ import {
   renderFixRequestMessage,
   renderRequestPosted,
 } from "../../views/fix-request-message.js";
-import {
-  approversConfigured,
-  recordMalformed,
-  recordSubmissionRefusal,
-  tellUser,
-} from "../fix-messages.js";
+import { approversConfigured, recordMalformed, recordSubmissionRefusal, tellUser } from "../fix-messages.js";
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.fixModal, async ({ ack, view, body, client, context }) => {
