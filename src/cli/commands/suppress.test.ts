@@ -50,24 +50,43 @@ describe("forecast-audit suppress / unsuppress / suppressions", () => {
       "--reason",
       "Legacy buckets behind a proxy",
       "--until",
-      "2026-06-30",
+      "2026-05-15",
     );
     expect(out).toContain(
-      "Suppressed s3-bucket-tls-enforced on arn:aws:s3:::legacy-* until 2026-06-30T00:00:00.000Z",
+      "Suppressed s3-bucket-tls-enforced on arn:aws:s3:::legacy-* until 2026-05-15T00:00:00.000Z",
     );
     expect(cli.err.join("")).toMatch(/no stored finding matches yet/);
   });
 
   it("unsuppresses by id, once", async () => {
-    const out = await run("suppress", "--finding", KEY, "--reason", "temporary");
+    const out = await run("suppress", "--finding", KEY, "--reason", "temporary", "--for", "7d");
     const id = /\(id (sup-[a-z0-9]+)\)/.exec(out)![1]!;
-    expect(out).toContain("until removed");
     expect(await run("unsuppress", id)).toBe(`Removed suppression ${id}.\n`);
     expect(await (await cli.store()).isSuppressed(KEY)).toBe(false);
     await expect(run("unsuppress", id)).rejects.toThrow(/No active suppression has id/);
     await expect(run("unsuppress", "DROP TABLE")).rejects.toThrow(/<id> must be a suppression id/);
     expect(await run("suppressions")).toBe("No active suppressions.\n");
     expect(await run("suppressions", "--all")).toContain("removed by cli:tester");
+  });
+});
+
+describe("the bounds of a suppression from the command line", () => {
+  it("refuses no end, an end past slack.suppression.maxDays and a short reason, writing nothing", async () => {
+    await expect(run("suppress", "--finding", KEY, "--reason", "temporary")).rejects.toThrow(
+      /give --for or --until: a suppression lasts at most 90 days/,
+    );
+    await expect(run("suppress", "--finding", KEY, "--reason", "temporary", "--for", "91d")).rejects.toThrow(
+      /at most 90 days \(slack\.suppression\.maxDays\); this one is 91/,
+    );
+    await expect(run("suppress", "--finding", KEY, "--reason", "ok", "--for", "7d")).rejects.toThrow(
+      /--reason: Give a reason of 3/,
+    );
+    const store = await cli.store();
+    expect(await store.listSuppressions({ includeExpired: true, includeRemoved: true })).toEqual([]);
+    expect(await store.listAudit({ action: "suppression.created" })).toEqual([]);
+    await expect(run("suppress", "--finding", KEY, "--reason", "Fine.", "--for", "90d")).resolves.toContain(
+      "Suppressed",
+    );
   });
 });
 
