@@ -90,7 +90,11 @@ describe("the suppression flow", () => {
       actor: "slack:U0REQ",
       reason: "Forever.",
     });
-    expect(forever).toMatchObject({ ok: true, kind: "requested", request: { state: "pending", severity: "low" } });
+    expect(forever).toMatchObject({
+      ok: true,
+      kind: "requested",
+      request: { state: "pending", severity: "low" },
+    });
     expect(forever.ok && forever.kind === "requested" && "durationDays" in forever.request).toBe(false);
     const highAsk = await flow.suppress({
       findingKey: findingKey(high),

@@ -29,7 +29,6 @@ export type RequestActionKind = (typeof REQUEST_ACTION_KINDS)[number];
 /** Routes the two suppression request buttons to one listener. */
 export const SUPPRESSION_BUTTON_PATTERN = /^suppression:(approve|reject)$/;
 export const SUPPRESSION_ACTION_KINDS = ["approve", "reject"] as const;
-export type SuppressionActionKind = (typeof SUPPRESSION_ACTION_KINDS)[number];
 
 /** Routes the three finding buttons to one listener. */
 export const FINDING_BUTTON_PATTERN = /^finding:(fix|suppress|details)$/;
