@@ -601,9 +601,10 @@ describe("the same requests from someone who holds the role pass the policy", ()
 
 describe("group membership for decisions is read fresh", () => {
   it("refuses an approver at once when they leave the approvers' user group", async () => {
+    // The refusals above read S0APPR seconds ago (a cached read would still say U0GRP is in it).
     api.usergroups.S0APPR = [];
     const from = api.calls.length;
-    const sent = PAYLOADS["action:request:reject"]({ userId: GROUP_APPROVER });
+    const sent = PAYLOADS["action:request:approve"]({ userId: GROUP_APPROVER });
     await send(sent);
     await api.waitFor(() => /You need the \*approvers\* role/.test(shownTo(GROUP_APPROVER, from, sent, "")));
     await slack.idle();
@@ -611,7 +612,7 @@ describe("group membership for decisions is read fresh", () => {
     expect(lookups.length).toBeGreaterThan(0);
     api.usergroups.S0APPR = [GROUP_APPROVER];
     const from2 = api.calls.length;
-    await send(PAYLOADS["action:request:reject"]({ userId: GROUP_APPROVER }));
+    await send(PAYLOADS["action:request:approve"]({ userId: GROUP_APPROVER }));
     await api.waitFor(() =>
       api.calls.slice(from2).some((c) => c.method === "views.open" || c.method === "chat.postEphemeral"),
     );
