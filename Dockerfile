@@ -11,8 +11,11 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
+# GLIBC_TUNABLES: Node's 64 KB socket read buffers are mapped and unmapped instead of kept by malloc, so
+# memory returns to its level after a flood of requests (docs/benchmarks.md, bench:http).
 ENV NODE_ENV=production \
-    DATABASE_URL=sqlite:/data/forecast-audit.db
+    DATABASE_URL=sqlite:/data/forecast-audit.db \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

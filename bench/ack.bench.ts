@@ -43,7 +43,8 @@ async function runApp(apiUrl: string): Promise<void> {
     records: findings.map((f) => recordOf(f)),
   });
   const slack = createSlackApp({
-    config: parseConfig({}),
+    // Everyone in the workspace may scan (and so see findings): every command passes the policy's checks.
+    config: parseConfig({ slack: { scanners: { everyone: true } } }),
     ports: fakes.ports,
     logger: pino({ level: "silent" }),
     botToken: "xoxb-bench",

@@ -6,11 +6,13 @@
 import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
-import { findingKey, isFindingId } from "../domain/finding.js";
+import { isFindingId } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
+import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
+import { createSuppressionService } from "../remediation-flow/suppression-port.js";
 import { ProgressTracker } from "../scan/progress.js";
 import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult } from "../scan/run-scan.js";
@@ -256,19 +258,27 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
   };
 }
 
-export function createSuppressionPort(store: Store): SlackPorts["suppressions"] {
+/** Suppressions from Slack: the suppression flow (reason, maximum duration, approvals) and its outbox. */
+export function createSuppressionPort(store: Store, config: Config): SlackPorts["suppressions"] {
   const findings = createFindingsPort(store);
+  return createSuppressionService({
+    flow: createSuppressionFlow({
+      store,
+      now: () => new Date(),
+      ttlHours: config.slack.requestTtlHours,
+      fourEyes: config.slack.fourEyes,
+      maxDays: config.slack.suppression.maxDays,
+    }),
+    store,
+    findingByRef: findings.findingByRef,
+  });
+}
+
+/** The audit log, for what the Slack app itself refuses. */
+export function createAuditPort(store: Store): SlackPorts["audit"] {
   return {
-    async suppress(request) {
-      const record = await findings.findingByRef(request.ref);
-      if (!record) return { ok: false, reason: "That finding is no longer known; run a scan and try again." };
-      await store.addSuppression({
-        findingKey: findingKey(record.finding),
-        reason: request.reason,
-        createdBy: `slack:${request.userId}`,
-        ...(request.expiresAt ? { expiresAt: request.expiresAt.toISOString() } : {}),
-      });
-      return { ok: true };
+    async record(entry) {
+      await store.appendAudit(entry);
     },
   };
 }
@@ -319,7 +329,8 @@ export async function createSlackRuntime(context: {
     remediations,
     approvals: createApprovalsPort(store, config.slack),
     digest: schedule.digest,
-    suppressions: createSuppressionPort(store),
+    suppressions: createSuppressionPort(store, config),
+    audit: createAuditPort(store),
     // Slack retries a delivery it saw no answer to; the retry may reach another replica.
     claimDelivery: (key) => store.claimSlot(DELIVERY_CLAIM_JOB, key, instanceId),
   };

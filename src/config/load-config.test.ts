@@ -98,6 +98,33 @@ describe("config", () => {
     expect(parseConfig({}).schedule).toEqual({ timezone: "UTC", runMissedOnStart: true });
   });
 
+  it("reads the Slack roles, the suppression maximum and the HTTP bounds, refusing the removed findingsChannel", () => {
+    const config = parseConfig({
+      slack: { viewers: { everyone: true }, requesters: { usergroups: ["S0REQ"] } },
+    });
+    expect(config.slack.viewers).toEqual({ users: [], usergroups: [], everyone: true });
+    expect(config.slack.scanners).toEqual({ users: [], usergroups: [], everyone: false });
+    expect(config.slack.suppression).toEqual({ maxDays: 90 });
+    expect(config.slack.http).toEqual({
+      bodyLimitKb: 512,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10000,
+      maxConnections: 256,
+    });
+    expect(() => parseConfig({ slack: { findingsChannel: "C0123" } })).toThrow(
+      /slack\.findingsChannel: was removed .*slack\.digest\.channels/,
+    );
+    expect(() =>
+      parseConfig({ slack: { http: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } } }),
+    ).toThrow(/slack\.http\.headersTimeoutMs: must not exceed requestTimeoutMs/);
+    expect(() => parseConfig({ slack: { suppression: { maxDays: 0 } } })).toThrow(
+      /slack\.suppression\.maxDays/,
+    );
+    expect(() => parseConfig({ slack: { enterpriseId: "T0" } })).toThrow(
+      /slack\.enterpriseId: must be a Slack Enterprise Grid id/,
+    );
+  });
+
   it("rejects unknown keys, naming them", () => {
     expect(() => parseConfig({ acounts: [] })).toThrow(/acounts/);
   });

@@ -27,6 +27,18 @@ const principals = z
   .object({ users: z.array(slackUserId).default([]), usergroups: z.array(slackGroupId).default([]) })
   .strict()
   .default({ users: [], usergroups: [] });
+/**
+ * A role other than `approvers`: users and user groups, or `everyone: true` for the whole workspace. Left
+ * empty, it falls back to its default (see src/slack/policy.ts and the README's table of roles).
+ */
+const openableRole = z
+  .object({
+    users: z.array(slackUserId).default([]),
+    usergroups: z.array(slackGroupId).default([]),
+    everyone: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
 
 export const accountSchema = z
   .object({
@@ -63,11 +75,19 @@ export const configSchema = z
     slack: z
       .object({
         scanChannels: z.array(slackChannelId).default([]),
-        scanners: principals,
+        viewers: openableRole,
+        scanners: openableRole,
+        requesters: openableRole,
         approvers: principals,
         fourEyes: z.boolean().default(true),
         approvalsChannel: slackChannelId.optional(),
-        findingsChannel: slackChannelId.optional(),
+        /** Removed: nothing read it. Refused with a pointer to where scheduled results do go. */
+        findingsChannel: z
+          .never({
+            error:
+              "was removed (nothing ever posted there); scheduled scans are reported by the digest in slack.digest.channels",
+          })
+          .optional(),
         requestTtlHours: z
           .number()
           .min(1)
@@ -77,6 +97,32 @@ export const configSchema = z
           .string()
           .regex(/^T[A-Z0-9]+$/, "must be a Slack team id such as T0123ABCD")
           .optional(),
+        /** Enterprise Grid: the organization the app belongs to; else the installation's (`auth.test`). */
+        enterpriseId: z
+          .string()
+          .regex(/^E[A-Z0-9]+$/, "must be a Slack Enterprise Grid id such as E0123ABCD")
+          .optional(),
+        suppression: z
+          .object({
+            /** The longest a suppression may last; "until lifted" always needs an approval. */
+            maxDays: z.number().int().min(1).max(365).default(90),
+          })
+          .strict()
+          .prefault({}),
+        /** The HTTP receiver's bounds (HTTP mode): body size, timeouts, concurrent connections. */
+        http: z
+          .object({
+            bodyLimitKb: z.number().int().min(16).max(4096).default(512),
+            headersTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+            requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+            maxConnections: z.number().int().min(1).max(100_000).default(256),
+          })
+          .strict()
+          .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {
+            path: ["headersTimeoutMs"],
+            message: "must not exceed requestTimeoutMs (the headers are part of the request)",
+          })
+          .prefault({}),
         digest: z
           .object({
             channels: z.array(slackChannelId).default([]),

@@ -6,6 +6,7 @@ import {
   decideReject,
   decideRetry,
   decideRevert,
+  decideRevertFourEyes,
   isExpired,
 } from "./decisions.js";
 
@@ -120,6 +121,19 @@ describe("decideDrift", () => {
     expect(decideDrift("f1", { fingerprint: "f1", refusal: "gone" })).toMatchObject({
       ok: false,
       code: "plan-refused",
+    });
+  });
+});
+
+describe("decideRevertFourEyes", () => {
+  it("refuses the requester under four-eyes, as for an approval, and allows anyone else", () => {
+    const own = request({ requester: "U0ALICE", state: "applied" });
+    expect(decideRevertFourEyes(own, alice, true)).toMatchObject({ ok: false, code: "four-eyes" });
+    expect(decideRevertFourEyes(own, alice, false)).toEqual({ ok: true });
+    expect(decideRevertFourEyes(request({ state: "applied" }), alice, true)).toEqual({ ok: true });
+    const cli = request({ requester: "cli:alice", state: "applied" });
+    expect(decideRevertFourEyes(cli, { kind: "cli", user: "alice" }, true)).toMatchObject({
+      code: "four-eyes",
     });
   });
 });

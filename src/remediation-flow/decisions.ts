@@ -151,3 +151,22 @@ export function storedPlanOf(request: Pick<RemediationRequest, "plan">): StoredP
 export function expiresAt(now: Date, ttlHours: number): string {
   return new Date(now.getTime() + ttlHours * 3_600_000).toISOString();
 }
+
+/**
+ * Four-eyes on a revert (and on a retry that continues one): like Approve, the person who asked for the fix
+ * may not undo it; an approver other than the requester must.
+ */
+export function decideRevertFourEyes(
+  request: RemediationRequest,
+  actor: Principal,
+  fourEyes: boolean,
+): Decision {
+  if (fourEyes && principalId(actor) === request.requester) {
+    return refuse(
+      "four-eyes",
+      "You asked for this fix, so someone else must revert it (four-eyes is on).",
+      request,
+    );
+  }
+  return { ok: true };
+}

@@ -136,7 +136,7 @@ describe("approveRequest", () => {
       (a) => `${a.actor} ${a.action}`,
     );
     expect(actions).toEqual([
-      "U0ALICE request.created",
+      "slack:U0ALICE request.created",
       "slack:U0BOB request.approved",
       "slack:U0BOB request.applying",
       "slack:U0BOB request.rechecked",
@@ -242,15 +242,29 @@ describe("failures, retry and revert", () => {
     expect((await store.getRequest(made.request.id))?.state).toBe("applied");
     expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
 
+    // Four-eyes holds for a revert as for the approval: the requester may not undo her own fix.
+    const own = await flow.revertRequest({ requestId: made.request.id, actor: alice, authorization: yes });
+    expect(own).toMatchObject({ ok: false, code: "four-eyes" });
+    expect((await store.getRequest(made.request.id))?.state).toBe("applied");
+    const puts = s3.commandCalls(PutPublicAccessBlockCommand).length;
+    expect(puts).toBe(2);
+    const refusals = await store.listAudit({ action: "request.refused", target: made.request.id });
+    expect(
+      refusals.map(
+        (r) =>
+          `${r.actor} ${(r.detail as { action: string; code: string }).action}:${(r.detail as { code: string }).code}`,
+      ),
+    ).toContain("slack:U0ALICE revert:four-eyes");
+
     const reverted = await flow.revertRequest({
       requestId: made.request.id,
-      actor: alice,
+      actor: bob,
       authorization: yes,
     });
     expect(reverted.ok).toBe(true);
     const done = await store.getRequest(made.request.id);
     expect(done?.state).toBe("reverted");
-    expect(done?.result).toMatchObject({ phase: "revert", outcome: "reverted", by: "slack:U0ALICE" });
+    expect(done?.result).toMatchObject({ phase: "revert", outcome: "reverted", by: "slack:U0BOB" });
     expect(s3.commandCalls(PutPublicAccessBlockCommand).at(-1)?.args[0].input).toMatchObject({
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: false,

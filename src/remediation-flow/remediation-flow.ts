@@ -20,6 +20,7 @@ import {
   decideReject,
   decideRetry,
   decideRevert,
+  decideRevertFourEyes,
   expiresAt,
   flowResult,
   isExpired,
@@ -418,7 +419,11 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     const decision = decideRetry(loaded.request);
     if (!decision.ok) return refused(input.actor, "retry", input.requestId, decision);
     // A revert is planned again from a fresh read: what its first run did is part of what that read sees.
-    if (decision.phase === "revert") return revertFrom(loaded.request, input, "retry");
+    if (decision.phase === "revert") {
+      const eyes = decideRevertFourEyes(loaded.request, input.actor, deps.fourEyes);
+      if (!eyes.ok) return refused(input.actor, "retry", input.requestId, eyes);
+      return revertFrom(loaded.request, input, "retry");
+    }
     const stored = storedPlanOf(loaded.request);
     const record = await store.getFinding(loaded.request.findingKey);
     if (!stored || !record) {
@@ -454,6 +459,8 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
   async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
     const loaded = await click(input, "revert");
     if (!loaded.ok) return loaded;
+    const eyes = decideRevertFourEyes(loaded.request, input.actor, deps.fourEyes);
+    if (!eyes.ok) return refused(input.actor, "revert", input.requestId, eyes);
     const decision = decideRevert(loaded.request);
     if (!decision.ok) return refused(input.actor, "revert", input.requestId, decision);
     return revertFrom(loaded.request, input, "revert");

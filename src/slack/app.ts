@@ -16,6 +16,9 @@ import type { Config } from "../config/schema.js";
 import { createAuthorizer } from "./authorize.js";
 import { createDeliveryDedupe, dedupeMiddleware } from "./dedupe.js";
 import type { ListenerDeps } from "./deps.js";
+import { policyMiddleware } from "./guard.js";
+import { BoundedHttpReceiver, type HttpLimits } from "./http-receiver.js";
+import { createJobRunner, type JobRunner } from "./jobs.js";
 import { registerListeners } from "./listeners/index.js";
 import { createBoltLogger } from "./logger-adapter.js";
 import type { SlackPorts } from "./ports.js";
@@ -44,6 +47,8 @@ export interface SlackAppOptions {
   clock?: ThrottleClock;
   /** Retries of failed Web API calls (the client's default retries for up to ~30 minutes). */
   webApiRetries?: number;
+  /** Shorter periods for the background jobs (tests). */
+  intervals?: ListenerDeps["intervals"];
 }
 
 export interface SlackAppHandle {
@@ -54,6 +59,18 @@ export interface SlackAppHandle {
   stop(): Promise<void>;
   /** Resolves when the background work started so far (scan messages, digests) has settled. */
   idle(): Promise<void>;
+  /** The background jobs registered (each under an entry of the policy). */
+  jobs: Pick<JobRunner, "keys">;
+}
+
+/** `slack.http` in the config, as the receiver takes it. */
+export function httpLimits(http: Config["slack"]["http"]): HttpLimits {
+  return {
+    bodyLimitBytes: http.bodyLimitKb * 1024,
+    headersTimeoutMs: http.headersTimeoutMs,
+    requestTimeoutMs: http.requestTimeoutMs,
+    maxConnections: http.maxConnections,
+  };
 }
 
 function healthRoute(mode: string): CustomRoute {
@@ -104,22 +121,41 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
     // No listener reads conversation context; the store would cost a lookup on every request.
     convoStore: false,
     extendedErrorHandler: true,
-    customRoutes: [healthRoute(mode)],
     ...(mode === "socket"
-      ? { socketMode: true, appToken: options.appToken as string, installerOptions: { port, clientOptions } }
-      : { signingSecret: options.signingSecret as string, endpoints: EVENTS_PATH, port }),
+      ? {
+          socketMode: true,
+          appToken: options.appToken as string,
+          customRoutes: [healthRoute(mode)],
+          installerOptions: { port, clientOptions },
+        }
+      : {
+          receiver: new BoundedHttpReceiver({
+            signingSecret: options.signingSecret as string,
+            endpoints: [EVENTS_PATH],
+            customRoutes: [healthRoute(mode)],
+            logger: boltLogger,
+            limits: httpLimits(options.config.slack.http),
+            onRefused: (counts) => logger.warn({ refused: counts }, "refused requests that were not Slack's"),
+          }),
+        }),
   });
 
   const tasks = createTaskTracker(logger);
+  const jobs = createJobRunner(tasks);
   const authorizer =
     options.ports.authorizer ??
     createAuthorizer({
       slack: options.config.slack,
       listUsergroupMembers: async (usergroup) =>
         (await app.client.usergroups.users.list({ usergroup })).users ?? [],
-      installedTeamId: async () => (await app.client.auth.test()).team_id,
-      onLookupError: (usergroup, error) =>
-        logger.warn({ err: error, usergroup }, "could not read a user group"),
+      installation: async () => {
+        const found = await app.client.auth.test();
+        return {
+          ...(found.team_id ? { teamId: found.team_id } : {}),
+          ...(found.enterprise_id ? { enterpriseId: found.enterprise_id } : {}),
+        };
+      },
+      onLookupError: (what, error) => logger.warn({ err: error, what }, "could not read from Slack"),
     });
   const messenger = new ScanMessenger({
     client: app.client,
@@ -135,6 +171,8 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
     logger,
     messenger,
     tasks,
+    jobs,
+    ...(options.intervals ? { intervals: options.intervals } : {}),
     now: () => new Date(),
   };
 
@@ -146,6 +184,10 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
       }),
       (key, retryNum) => logger.info({ delivery: key, retryNum }, "ignored a delivery already received"),
     ),
+  );
+  // Before any listener reads or changes anything: workspace, channel and role, for every request.
+  app.use(
+    policyMiddleware({ config: options.config, authorizer, audit: options.ports.audit, logger, tasks }),
   );
   registerListeners(app, deps);
   const onError: ExtendedErrorHandler = async ({ error, body }) => {
@@ -168,8 +210,10 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      jobs.stop();
       await app.stop();
     },
     idle: () => tasks.idle(),
+    jobs,
   };
 }

@@ -1,128 +1,209 @@
 import { describe, expect, it } from "vitest";
-import { createAuthorizer } from "./authorize.js";
+import { parseConfig } from "../config/load-config.js";
+import { type AuthorizerOptions, createAuthorizer } from "./authorize.js";
+import { effectiveRoles, LISTENER_POLICY, type ListenerKey } from "./policy.js";
+import type { Principal } from "./principal.js";
 
-const empty = { users: [], usergroups: [] };
+const HOME = "T0HOME";
 
-describe("createAuthorizer", () => {
-  it("lets anyone scan anywhere when nothing is configured", async () => {
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: empty },
-      listUsergroupMembers: async () => [],
-    });
-    expect(await auth.canScan("U1", "C1")).toEqual({ ok: true });
-    expect(await auth.canSuppress("U1")).toEqual({ ok: true });
+function slackConfig(slack: Record<string, unknown>) {
+  return parseConfig({ slack: { teamId: HOME, ...slack } }).slack;
+}
+
+function authorizer(slack: Record<string, unknown>, extra: Partial<AuthorizerOptions> = {}) {
+  return createAuthorizer({
+    slack: slackConfig(slack),
+    listUsergroupMembers: async () => [],
+    ...extra,
+  });
+}
+
+const at = (userId: string, extra: Partial<Principal> = {}): Principal => ({
+  userId,
+  teamId: HOME,
+  channelId: "C0SEC",
+  ...extra,
+});
+
+async function allowed(auth: ReturnType<typeof createAuthorizer>, key: ListenerKey, who: Principal) {
+  return (await auth.check(key, who)).ok;
+}
+
+describe("roles and their defaults", () => {
+  it("are closed when nothing is configured: nobody may see, scan, request or approve", async () => {
+    const auth = authorizer({});
+    for (const key of Object.keys(LISTENER_POLICY) as ListenerKey[]) {
+      const verdict = await auth.check(key, at("U0ANYONE"));
+      expect(verdict.ok, key).toBe(LISTENER_POLICY[key].role === "none");
+    }
+    const refused = await auth.check("command:scan", at("U0ANYONE"));
+    expect(refused).toMatchObject({ ok: false, code: "role", role: "scanners" });
+    expect(refused.ok ? "" : refused.reason).toContain("nobody has it yet");
   });
 
-  it("limits scans to the configured channels", async () => {
-    const auth = createAuthorizer({
-      slack: { scanChannels: ["C0SEC"], scanners: empty },
-      listUsergroupMembers: async () => [],
-    });
-    expect(await auth.canScan("U1", "C0SEC")).toEqual({ ok: true });
-    expect(await auth.canScan("U1", "C0OTHER")).toEqual({
+  it("default requesters to approvers, scanners to requesters, viewers to all three", async () => {
+    const roles = effectiveRoles(
+      slackConfig({ approvers: { users: ["U0APP"] }, requesters: { usergroups: ["S0REQ"] } }),
+    );
+    expect([...roles.approvers.users]).toEqual(["U0APP"]);
+    expect([...roles.requesters.usergroups]).toEqual(["S0REQ"]);
+    expect([...roles.requesters.users]).toEqual([]);
+    expect([...roles.scanners.usergroups]).toEqual(["S0REQ"]);
+    expect([...roles.viewers.users]).toEqual(["U0APP"]);
+    expect([...roles.viewers.usergroups]).toEqual(["S0REQ"]);
+    const onlyApprovers = effectiveRoles(slackConfig({ approvers: { users: ["U0APP"] } }));
+    expect([...onlyApprovers.requesters.users]).toEqual(["U0APP"]);
+    expect([...onlyApprovers.scanners.users]).toEqual(["U0APP"]);
+  });
+
+  it("opens a role to the whole workspace only when it says `everyone: true`, never approvers", async () => {
+    const auth = authorizer({ viewers: { everyone: true }, approvers: { users: ["U0APP"] } });
+    expect(await allowed(auth, "command:findings", at("U0ANYONE"))).toBe(true);
+    expect(await allowed(auth, "command:scan", at("U0ANYONE"))).toBe(false);
+    expect(() => slackConfig({ approvers: { everyone: true } })).toThrow(/approvers/);
+  });
+
+  it("names the role needed and where it is configured", async () => {
+    const auth = authorizer({ approvers: { users: ["U0APP"] }, requesters: { users: ["U0REQ"] } });
+    const verdict = await auth.check("action:request:approve", at("U0REQ"));
+    expect(verdict).toMatchObject({ ok: false, code: "role", role: "approvers" });
+    expect(verdict.ok ? "" : verdict.reason).toBe(
+      "You need the *approvers* role to approve, reject, retry or revert fixes. Ask an administrator to add you to `slack.approvers`.",
+    );
+    expect(await allowed(auth, "action:finding:fix", at("U0REQ"))).toBe(true);
+    expect(await allowed(auth, "action:finding:fix", at("U0APP"))).toBe(false);
+  });
+
+  it("refuses an entry point that has no policy entry, and a request that names no user", async () => {
+    const auth = authorizer({ viewers: { everyone: true } });
+    expect(await auth.check("action:finding:explode", at("U0ANY"))).toMatchObject({
       ok: false,
-      reason: "Scans can be started only in <#C0SEC>.",
+      code: "no-policy",
     });
-  });
-
-  it("allows listed users and members of listed groups, caching members for the TTL", async () => {
-    let now = 0;
-    const lookups: string[] = [];
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: { users: ["U0ALICE"], usergroups: ["S0SEC"] } },
-      listUsergroupMembers: async (group) => {
-        lookups.push(group);
-        return now < 1000 ? ["U0CAROL"] : [];
-      },
-      now: () => now,
-      ttlMs: 1000,
-    });
-    expect(await auth.canScan("U0ALICE", "C1")).toEqual({ ok: true });
-    expect(await auth.canScan("U0CAROL", "C1")).toEqual({ ok: true });
-    expect((await auth.canScan("U0MALLORY", "C1")).ok).toBe(false);
-    expect(lookups).toEqual(["S0SEC"]);
-    now = 1000;
-    expect((await auth.canScan("U0CAROL", "C1")).ok).toBe(false);
-    expect(lookups).toEqual(["S0SEC", "S0SEC"]);
-  });
-
-  it("refuses, and retries next time, when a group cannot be read", async () => {
-    let fail = true;
-    const errors: string[] = [];
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: { users: [], usergroups: ["S0SEC"] } },
-      listUsergroupMembers: async () => {
-        if (fail) throw new Error("ratelimited");
-        return ["U0CAROL"];
-      },
-      onLookupError: (group) => errors.push(group),
-    });
-    const refused = await auth.canSuppress("U0CAROL");
-    expect(refused).toMatchObject({ ok: false, reason: expect.stringContaining("could not be read") });
-    expect(errors).toEqual(["S0SEC"]);
-    fail = false;
-    expect(await auth.canSuppress("U0CAROL")).toEqual({ ok: true });
+    expect(await auth.check("command:findings", undefined)).toMatchObject({ ok: false, code: "no-user" });
   });
 });
 
-describe("canApprove", () => {
-  const approvers = { users: ["U0ALICE"], usergroups: ["S0APP"] };
-
-  it("allows listed approvers and group members from the configured workspace only", async () => {
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: empty, approvers, teamId: "T0HOME" },
-      listUsergroupMembers: async () => ["U0CAROL"],
-    });
-    expect(await auth.canApprove("U0ALICE", "T0HOME")).toEqual({ ok: true });
-    expect(await auth.canApprove("U0CAROL", "T0HOME")).toEqual({ ok: true });
-    expect(await auth.canApprove("U0MALLORY", "T0HOME")).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/not an approver/),
-    });
-    expect(await auth.canApprove("U0ALICE", "T0OTHER")).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/workspace/),
-    });
-    expect(await auth.canApprove("U0ALICE", undefined)).toMatchObject({ ok: false });
+describe("the workspace", () => {
+  it("refuses another workspace, a foreign user in a shared channel, and another Grid organization", async () => {
+    const auth = authorizer({ viewers: { everyone: true }, enterpriseId: "E0ORG" });
+    const home = { enterpriseId: "E0ORG" };
+    expect(await allowed(auth, "command:help", at("U1", home))).toBe(true);
+    for (const who of [
+      at("U1", { ...home, teamId: "T0EVIL" }),
+      at("U1", { ...home, userTeamId: "T0EVIL" }),
+      at("U1", { enterpriseId: "E0EVIL" }),
+      at("U1"),
+      at("U1", { ...home, teamId: undefined as unknown as string }),
+    ]) {
+      expect(await auth.check("command:help", who)).toMatchObject({ ok: false, code: "workspace" });
+    }
   });
 
-  it("lets nobody approve when no approver is configured, and says so", async () => {
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: empty, teamId: "T0HOME" },
-      listUsergroupMembers: async () => [],
-    });
-    expect(await auth.canApprove("U0ALICE", "T0HOME")).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/Nobody can approve.*slack\.approvers/),
-    });
-  });
-
-  it("asks auth.test once for the installed workspace when no teamId is configured", async () => {
+  it("uses the installing team (and its organization) from auth.test, asking again after a failure", async () => {
     let calls = 0;
     const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: empty, approvers },
+      slack: parseConfig({ slack: { viewers: { everyone: true } } }).slack,
       listUsergroupMembers: async () => [],
-      installedTeamId: async () => {
+      installation: async () => {
         calls += 1;
-        return "T0INST";
+        if (calls === 1) throw new Error("network");
+        return { teamId: "T0INST", enterpriseId: "E0INST" };
       },
     });
-    expect(await auth.canApprove("U0ALICE", "T0INST")).toEqual({ ok: true });
-    expect(await auth.canApprove("U0ALICE", "T0ELSE")).toMatchObject({ ok: false });
-    expect(calls).toBe(1);
+    const who = { userId: "U1", teamId: "T0INST", enterpriseId: "E0INST" };
+    expect(await auth.check("command:help", who)).toMatchObject({ ok: false, code: "workspace" });
+    expect(await auth.check("command:help", who)).toMatchObject({ ok: true });
+    expect(await auth.check("command:help", { userId: "U1", teamId: "T0INST" })).toMatchObject({
+      ok: false,
+      code: "workspace",
+    });
+    expect(calls).toBe(2);
+  });
+});
+
+describe("channels", () => {
+  it("bind channel output to slack.scanChannels; modals and Home are not bound", async () => {
+    const auth = authorizer({
+      scanChannels: ["C0SEC"],
+      viewers: { everyone: true },
+      scanners: { everyone: true },
+    });
+    expect(await allowed(auth, "command:scan", at("U1"))).toBe(true);
+    const elsewhere = await auth.check("command:findings", at("U1", { channelId: "C0OTHER" }));
+    expect(elsewhere).toMatchObject({ ok: false, code: "channel" });
+    expect(elsewhere.ok ? "" : elsewhere.reason).toContain("<#C0SEC>");
+    expect(await allowed(auth, "command:status", at("U1", { channelId: "D0DM" }))).toBe(false);
+    expect(await allowed(auth, "event:app_home_opened", at("U1", { channelId: undefined } as never))).toBe(
+      true,
+    );
+    expect(await allowed(auth, "command:help", at("U1", { channelId: "C0OTHER" }))).toBe(true);
+  });
+});
+
+describe("user group membership", () => {
+  it("reads groups fresh for decisions and from a one-minute cache for views", async () => {
+    let now = 0;
+    let members = ["U0CAROL"];
+    const lookups: string[] = [];
+    const auth = authorizer(
+      { approvers: { usergroups: ["S0APP"] } },
+      {
+        listUsergroupMembers: async (group) => {
+          lookups.push(group);
+          return members;
+        },
+        now: () => now,
+      },
+    );
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(1);
+    // Carol leaves the group: the next approval reads it again and refuses her at once.
+    members = [];
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(false);
+    expect(await allowed(auth, "action:request:revert", at("U0CAROL"))).toBe(false);
+    expect(await allowed(auth, "view:finding:suppress:modal", at("U0CAROL"))).toBe(false);
+    expect(lookups).toHaveLength(4);
+    // And a fresh read refreshed what views see too.
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(false);
+    members = ["U0CAROL"];
+    now = 59_000;
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(false);
+    now = 61_000;
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
   });
 
-  it("refuses when the workspace cannot be confirmed", async () => {
-    const auth = createAuthorizer({
-      slack: { scanChannels: [], scanners: empty, approvers },
-      listUsergroupMembers: async () => [],
-      installedTeamId: async () => {
-        throw new Error("down");
+  it("refuses, and asks again next time, when a group cannot be read or the read hangs", async () => {
+    let mode: "fail" | "hang" | "ok" = "fail";
+    const errors: string[] = [];
+    const auth = authorizer(
+      { approvers: { usergroups: ["S0APP"] } },
+      {
+        listUsergroupMembers: (group) => {
+          if (mode === "fail") return Promise.reject(new Error("ratelimited"));
+          if (mode === "hang") return new Promise(() => {});
+          return Promise.resolve(group === "S0APP" ? ["U0CAROL"] : []);
+        },
+        lookupTimeoutMs: 50,
+        onLookupError: (what) => errors.push(what),
       },
-    });
-    expect(await auth.canApprove("U0ALICE", "T0INST")).toMatchObject({
+    );
+    const failed = await auth.check("action:request:approve", at("U0CAROL"));
+    expect(failed).toMatchObject({ ok: false, code: "lookup-failed", role: "approvers" });
+    mode = "hang";
+    expect(await auth.check("command:findings", at("U0CAROL"))).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/could not be confirmed/),
+      code: "lookup-failed",
     });
+    mode = "ok";
+    expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
+    expect(errors).toEqual(["usergroup S0APP", "usergroup S0APP"]);
+  });
+
+  it("tells whether a user holds a role, for what views show", async () => {
+    const auth = authorizer({ approvers: { users: ["U0APP"] } });
+    expect(await auth.hasRole("U0APP", "approvers", "cached")).toBe(true);
+    expect(await auth.hasRole("U0OTHER", "approvers", "cached")).toBe(false);
   });
 });

@@ -1,140 +1,235 @@
 /**
- * Who may start scans (and suppress findings), and where: `slack.scanChannels`, `slack.scanners.users` and
- * `slack.scanners.usergroups` from the config; an empty list means anyone or anywhere. Who may approve fixes:
- * `slack.approvers`, where an empty list means nobody, and only from the app's own workspace. User group
- * members are read with `usergroups.users.list` and cached for a few minutes.
+ * Applies the policy (policy.ts) to one request: the workspace (`slack.teamId`, else the installing team;
+ * the Enterprise Grid organization too when there is one), the channel (`slack.scanChannels`) and the role.
+ * User group members are read with `usergroups.users.list`: fresh for decisions that change something,
+ * from a one-minute cache for what only shows something. A lookup that fails or hangs refuses.
  */
 import type { Config } from "../config/schema.js";
 import { mentionChannel } from "./mrkdwn.js";
-import type { AuthorizationResult, Authorizer } from "./ports.js";
+import {
+  effectiveRoles,
+  type Grant,
+  grantIsEmpty,
+  type ListenerPolicy,
+  listenerPolicy,
+  type Role,
+} from "./policy.js";
+import type { Principal } from "./principal.js";
 
-const USERGROUP_CACHE_TTL_MS = 5 * 60 * 1000;
+/** The short cache allowed for views; decisions never use it. */
+export const VIEW_MEMBERSHIP_TTL_MS = 60_000;
+/** A membership or workspace lookup that takes longer refuses: the request must still be acknowledged. */
+export const LOOKUP_TIMEOUT_MS = 2_000;
 
-export interface AuthorizerOptions {
-  slack: Pick<Config["slack"], "scanChannels" | "scanners"> &
-    Partial<Pick<Config["slack"], "approvers" | "teamId">>;
-  /** `usergroups.users.list` for one group: its member ids. */
-  listUsergroupMembers(usergroupId: string): Promise<string[]>;
-  /** The workspace the app is installed in (`auth.test`), when `slack.teamId` is not configured. */
-  installedTeamId?(): Promise<string | undefined>;
-  now?: () => number;
-  ttlMs?: number;
-  onLookupError?: (usergroupId: string, error: unknown) => void;
+export type RefusalCode = "no-policy" | "no-user" | "workspace" | "channel" | "role" | "lookup-failed";
+
+export type Verdict =
+  | { ok: true; key: string; principal: Principal; policy: ListenerPolicy }
+  | {
+      ok: false;
+      key: string;
+      code: RefusalCode;
+      /** The role that was needed, for the message and the audit entry. */
+      role?: Role;
+      /** One or two sentences for the person, in our own words (mrkdwn). */
+      reason: string;
+    };
+
+export interface Home {
+  teamId: string;
+  enterpriseId?: string;
 }
 
+export interface Authorizer {
+  /** Checks one request against the policy entry `key`. Never throws. */
+  check(key: string, principal: Principal | undefined): Promise<Verdict>;
+  /** Whether the user holds a role (for what a view shows, e.g. App Home's approvals). */
+  hasRole(userId: string, role: Role, membership: "fresh" | "cached"): Promise<boolean>;
+}
+
+export interface AuthorizerOptions {
+  slack: Pick<
+    Config["slack"],
+    "scanChannels" | "viewers" | "scanners" | "requesters" | "approvers" | "teamId" | "enterpriseId"
+  >;
+  /** `usergroups.users.list` for one group: its member ids. */
+  listUsergroupMembers(usergroupId: string): Promise<string[]>;
+  /** The workspace (and Grid organization) the app is installed in (`auth.test`). */
+  installation?(): Promise<{ teamId?: string; enterpriseId?: string }>;
+  now?: () => number;
+  viewTtlMs?: number;
+  lookupTimeoutMs?: number;
+  onLookupError?: (what: string, error: unknown) => void;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const ROLE_HINT: Record<Role, string> = {
+  viewers: "`slack.viewers`",
+  scanners: "`slack.scanners`",
+  requesters: "`slack.requesters`",
+  approvers: "`slack.approvers`",
+};
+
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
-  const { scanChannels, scanners } = options.slack;
+  const { slack } = options;
+  const roles = effectiveRoles(slack);
   const now = options.now ?? Date.now;
-  const ttl = options.ttlMs ?? USERGROUP_CACHE_TTL_MS;
+  const ttl = options.viewTtlMs ?? VIEW_MEMBERSHIP_TTL_MS;
+  const timeoutMs = options.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS;
   const cache = new Map<string, { members: Promise<Set<string>>; expiresAt: number }>();
 
-  function members(groupId: string): Promise<Set<string>> {
+  function fetchMembers(groupId: string): Promise<Set<string>> {
+    return withTimeout(options.listUsergroupMembers(groupId), timeoutMs, `user group ${groupId}`).then(
+      (ids) => new Set(ids),
+    );
+  }
+
+  function members(groupId: string, membership: "fresh" | "cached"): Promise<Set<string>> {
+    if (membership === "fresh") {
+      // A decision reads the group as it is now, and refreshes what views will see.
+      const fetched = fetchMembers(groupId);
+      cache.set(groupId, { members: fetched, expiresAt: now() + ttl });
+      fetched.catch(() => cache.delete(groupId));
+      return fetched;
+    }
     const hit = cache.get(groupId);
     if (hit && hit.expiresAt > now()) return hit.members;
-    const fetched = options.listUsergroupMembers(groupId).then((ids) => new Set(ids));
+    const fetched = fetchMembers(groupId);
     cache.set(groupId, { members: fetched, expiresAt: now() + ttl });
-    // A failed lookup is not cached: the next click tries again.
-    fetched.catch(() => cache.delete(groupId));
+    // A failed lookup is not cached: the next request tries again.
+    fetched.catch(() => {
+      if (cache.get(groupId)?.members === fetched) cache.delete(groupId);
+    });
     return fetched;
   }
 
-  async function isMember(
+  async function holds(
     userId: string,
-    list: { users: readonly string[]; usergroups: readonly string[] },
+    grant: Grant,
+    membership: "fresh" | "cached",
   ): Promise<{ member: boolean; lookupFailed: boolean }> {
-    if (list.users.includes(userId)) return { member: true, lookupFailed: false };
+    if (grant.everyone || grant.users.has(userId)) return { member: true, lookupFailed: false };
     let lookupFailed = false;
-    for (const group of list.usergroups) {
+    for (const group of grant.usergroups) {
       try {
-        if ((await members(group)).has(userId)) return { member: true, lookupFailed: false };
+        if ((await members(group, membership)).has(userId)) return { member: true, lookupFailed: false };
       } catch (error) {
         lookupFailed = true;
-        options.onLookupError?.(group, error);
+        options.onLookupError?.(`usergroup ${group}`, error);
       }
     }
     return { member: false, lookupFailed };
   }
 
-  let installedTeam: Promise<string | undefined> | undefined;
-  function homeTeam(): Promise<string | undefined> {
-    if (options.slack.teamId) return Promise.resolve(options.slack.teamId);
-    if (!options.installedTeamId) return Promise.resolve(undefined);
-    if (installedTeam) return installedTeam;
-    const pending = options.installedTeamId();
-    installedTeam = pending;
-    // A failed auth.test is not remembered: the next click asks again.
-    pending.catch(() => {
-      if (installedTeam === pending) installedTeam = undefined;
-    });
+  let installed: Promise<Home | undefined> | undefined;
+  function home(): Promise<Home | undefined> {
+    if (slack.teamId) {
+      return Promise.resolve({
+        teamId: slack.teamId,
+        ...(slack.enterpriseId ? { enterpriseId: slack.enterpriseId } : {}),
+      });
+    }
+    if (!options.installation) return Promise.resolve(undefined);
+    if (installed) return installed;
+    const pending = withTimeout(options.installation(), timeoutMs, "auth.test").then((found) =>
+      found.teamId
+        ? {
+            teamId: found.teamId,
+            ...((slack.enterpriseId ?? found.enterpriseId)
+              ? { enterpriseId: slack.enterpriseId ?? found.enterpriseId }
+              : {}),
+          }
+        : undefined,
+    );
+    installed = pending;
+    // Only a confirmed workspace is remembered: a failed auth.test is asked again on the next request.
+    pending.then(
+      (value) => {
+        if (value === undefined && installed === pending) installed = undefined;
+      },
+      (error: unknown) => {
+        options.onLookupError?.("auth.test", error);
+        if (installed === pending) installed = undefined;
+      },
+    );
     return pending;
   }
 
-  async function canApprove(userId: string, teamId: string | undefined): Promise<AuthorizationResult> {
-    let home: string | undefined;
+  async function workspaceProblem(principal: Principal): Promise<string | undefined> {
+    let mine: Home | undefined;
     try {
-      home = await homeTeam();
+      mine = await home();
     } catch {
-      home = undefined;
+      mine = undefined;
     }
-    if (home === undefined) {
-      return {
-        ok: false,
-        reason:
-          "The app's workspace could not be confirmed just now, so no fix can be approved. Try again in a minute, or set `slack.teamId`.",
-      };
+    if (!mine) {
+      return "The app's own workspace could not be confirmed just now, so nothing is done. Try again in a minute, or set `slack.teamId`.";
     }
-    if (teamId !== home) {
-      return { ok: false, reason: "Fixes can be approved only from the workspace the app is installed in." };
-    }
-    const approvers = options.slack.approvers ?? { users: [], usergroups: [] };
-    if (approvers.users.length === 0 && approvers.usergroups.length === 0) {
-      return {
-        ok: false,
-        reason:
-          "Nobody can approve fixes yet: `slack.approvers` is empty in the configuration. Ask an administrator to list the approvers' user ids or user groups.",
-      };
-    }
-    const { member, lookupFailed } = await isMember(userId, approvers);
-    if (member) return { ok: true };
-    return {
-      ok: false,
-      reason: lookupFailed
-        ? "You are not allowed to approve fixes: the approvers' user groups could not be read just now. Try again in a minute."
-        : "You are not an approver. Ask an administrator to add you to `slack.approvers` in the configuration.",
-    };
+    const foreign = "This app answers only the workspace it is installed in.";
+    if (principal.teamId !== mine.teamId) return foreign;
+    // A user of another workspace in a shared channel clicks with our team id and their own.
+    if (principal.userTeamId !== undefined && principal.userTeamId !== principal.teamId) return foreign;
+    if ((principal.enterpriseId ?? undefined) !== (mine.enterpriseId ?? undefined)) return foreign;
+    return undefined;
   }
 
-  async function isScanner(userId: string): Promise<AuthorizationResult> {
-    if (scanners.users.length === 0 && scanners.usergroups.length === 0) return { ok: true };
-    if (scanners.users.includes(userId)) return { ok: true };
-    let lookupFailed = false;
-    for (const group of scanners.usergroups) {
-      try {
-        if ((await members(group)).has(userId)) return { ok: true };
-      } catch (error) {
-        lookupFailed = true;
-        options.onLookupError?.(group, error);
-      }
+  function refuseRole(key: string, role: Role, policy: ListenerPolicy, lookupFailed: boolean): Verdict {
+    if (lookupFailed) {
+      return {
+        ok: false,
+        key,
+        code: "lookup-failed",
+        role,
+        reason: `You need the *${role}* role to ${policy.does}, and the user groups that grant it could not be read just now. Try again in a minute.`,
+      };
     }
+    const nobody = grantIsEmpty(roles[role]);
     return {
       ok: false,
-      reason: lookupFailed
-        ? "You are not allowed to do this: the allowed user groups could not be read just now. Try again in a minute."
-        : "You are not allowed to do this. Ask an administrator to add you to `slack.scanners` in the configuration.",
+      key,
+      code: "role",
+      role,
+      reason: nobody
+        ? `You need the *${role}* role to ${policy.does}, and nobody has it yet: ${ROLE_HINT[role]} is empty in the configuration.`
+        : `You need the *${role}* role to ${policy.does}. Ask an administrator to add you to ${ROLE_HINT[role]}.`,
     };
   }
 
   return {
-    async canScan(userId: string, channelId: string): Promise<AuthorizationResult> {
-      if (scanChannels.length > 0 && !scanChannels.includes(channelId)) {
-        return {
-          ok: false,
-          reason: `Scans can be started only in ${scanChannels.map(mentionChannel).join(", ")}.`,
-        };
+    async check(key, principal) {
+      const policy = listenerPolicy(key);
+      if (!policy) {
+        return { ok: false, key, code: "no-policy", reason: "This action is not known to the app." };
       }
-      return isScanner(userId);
+      if (!principal) {
+        return { ok: false, key, code: "no-user", reason: "The request does not say who sent it." };
+      }
+      const foreign = await workspaceProblem(principal);
+      if (foreign) return { ok: false, key, code: "workspace", reason: foreign };
+      if (policy.channels === "scan" && slack.scanChannels.length > 0) {
+        if (!principal.channelId || !slack.scanChannels.includes(principal.channelId)) {
+          return {
+            ok: false,
+            key,
+            code: "channel",
+            reason: `This can be done only in ${slack.scanChannels.map(mentionChannel).join(", ")} (\`slack.scanChannels\`).`,
+          };
+        }
+      }
+      if (policy.role === "none") return { ok: true, key, principal, policy };
+      const { member, lookupFailed } = await holds(principal.userId, roles[policy.role], policy.membership);
+      if (member) return { ok: true, key, principal, policy };
+      return refuseRole(key, policy.role, policy, lookupFailed);
     },
-    canSuppress: isScanner,
-    canApprove,
+    async hasRole(userId, role, membership) {
+      return (await holds(userId, roles[role], membership)).member;
+    },
   };
 }

@@ -16,12 +16,19 @@ export const ACTION_IDS = {
   requestReject: "request:reject",
   requestRetry: "request:retry",
   requestRevert: "request:revert",
+  /** Buttons on a suppression request message; their value is the suppression request id only. */
+  suppressionApprove: "suppression:approve",
+  suppressionReject: "suppression:reject",
 } as const;
 
 /** Routes the four request buttons to one listener. */
 export const REQUEST_BUTTON_PATTERN = /^request:(approve|reject|retry|revert)$/;
 export const REQUEST_ACTION_KINDS = ["approve", "reject", "retry", "revert"] as const;
 export type RequestActionKind = (typeof REQUEST_ACTION_KINDS)[number];
+
+/** Routes the two suppression request buttons to one listener. */
+export const SUPPRESSION_BUTTON_PATTERN = /^suppression:(approve|reject)$/;
+export const SUPPRESSION_ACTION_KINDS = ["approve", "reject"] as const;
 
 /** Routes the three finding buttons to one listener. */
 export const FINDING_BUTTON_PATTERN = /^finding:(fix|suppress|details)$/;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   escapeMrkdwn,
   mentionUser,
+  mrkdwnToFallback,
   truncateMrkdwn,
   unescapeSlackText,
   untrusted,
@@ -48,5 +49,19 @@ describe("mrkdwn", () => {
 
   it("undoes Slack's entities in command text", () => {
     expect(unescapeSlackText("&lt;!channel&gt; &amp;")).toBe("<!channel> &");
+  });
+
+  it("makes notification text readable: formatting goes, colons, underscores and ARNs stay", () => {
+    expect(mrkdwnToFallback(":no_entry: That was not done.")).toBe("That was not done.");
+    expect(mrkdwnToFallback("Suppressed `arn:aws:iam::123456789012:root` for *30 days*")).toBe(
+      "Suppressed arn:aws:iam::123456789012:root for 30 days",
+    );
+    expect(mrkdwnToFallback("Bucket `sales_data_2024`, _italic_ note: see <#C0SEC> and <@U0ALICE>")).toBe(
+      "Bucket sales_data_2024, italic note: see #C0SEC and @U0ALICE",
+    );
+    expect(mrkdwnToFallback("Only in <#C0SEC|security>, time 09:30 UTC.")).toBe(
+      "Only in #C0SEC, time 09:30 UTC.",
+    );
+    expect(mrkdwnToFallback("x :warning:\n*a_b*")).toBe("x a_b");
   });
 });

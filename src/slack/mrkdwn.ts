@@ -67,3 +67,20 @@ export function mentionUser(userId: string): string {
 export function mentionChannel(channelId: string): string {
   return /^[CGD][A-Z0-9]{2,}$/.test(channelId) ? `<#${channelId}>` : untrustedCode(channelId);
 }
+
+/**
+ * Notification text (a message's `text`) from our own mrkdwn: emoji codes, bold and italic marks, backticks
+ * and link syntax go; every other character stays, so ARNs, ids and snake_case names read as they are.
+ */
+export function mrkdwnToFallback(text: string): string {
+  return text
+    .replace(/(^|\s):[a-z0-9_+-]+:(?=\s|$)/g, "$1")
+    .replace(/<@([UW][A-Z0-9]+)>/g, "@$1")
+    .replace(/<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>/g, "#$1")
+    .replace(/<([^|<>]+)\|([^<>]+)>/g, "$2")
+    .replace(/`/g, "")
+    .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s.,;:!?)])/g, "$1$2")
+    .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s.,;:!?)])/g, "$1$2")
+    .replace(/\s+/g, " ")
+    .trim();
+}

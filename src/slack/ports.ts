@@ -5,6 +5,7 @@
 import type { Finding } from "../domain/finding.js";
 import type { RequestState as FixRequestState } from "../domain/request-state.js";
 import type { Severity } from "../domain/severity.js";
+import type { Authorizer } from "./authorize.js";
 
 export type SeverityCounts = Record<Severity, number>;
 
@@ -148,30 +149,99 @@ export interface DigestService {
   postDigest(channelId: string, requestedBy?: string): Promise<void>;
 }
 
-export interface SuppressionRequest {
+export interface SuppressionInput {
   ref: string;
   userId: string;
   reason: string;
-  /** Absent: until someone lifts it. */
+  /** Whole days; absent: until someone lifts it (which always needs an approval). */
+  days?: number;
+}
+
+export const SUPPRESSION_REQUEST_VIEW_STATES = ["pending", "approved", "rejected", "expired"] as const;
+
+/** A suppression waiting for (or past) an approver's decision, as its Slack message shows it. */
+export interface SuppressionRequestView {
+  id: string;
+  state: (typeof SUPPRESSION_REQUEST_VIEW_STATES)[number];
+  finding: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn" | "severity" | "title">;
+  /** Untrusted: what the requester typed. */
+  reason: string;
+  /** Absent: until lifted. */
+  days?: number;
+  /** Why it needs an approval, for people: `it has no end date`, `the finding is critical`. */
+  why: string;
+  /** Audit actors: `slack:U0123`, `cli:alice`. */
+  requestedBy: string;
+  approvedBy?: string;
+  rejectedBy?: string;
+  requestedAt: Date;
+  expiresAt: Date;
+  suppressionId?: string;
+  channel?: string;
+  ts?: string;
+}
+
+export type SuppressionRefusal = {
+  ok: false;
+  code: string;
+  reason: string;
+  request?: SuppressionRequestView;
+};
+
+export type SuppressAnswer =
+  | { ok: true; kind: "suppressed"; suppressionId: string; expiresAt?: Date }
+  | { ok: true; kind: "requested"; request: SuppressionRequestView }
+  | SuppressionRefusal;
+
+export interface SuppressionClick {
+  requestId: string;
+  userId: string;
+  authorization: AuthorizationResult;
+}
+
+/** A suppression made, lifted or run out, for the approvals channel. Texts are untrusted. */
+export interface SuppressionAnnouncementView {
+  kind: "suppressed" | "lifted" | "expired";
+  suppressionId: string;
+  /** The finding when the suppression names one that is known. */
+  finding?: Pick<Finding, "controlId" | "accountId" | "region" | "resourceArn" | "severity" | "title">;
+  /** What it covers when no finding is known: a finding key, or a control over a resource pattern. */
+  target: string;
+  reason: string;
+  /** Who made it (`suppressed`) or lifted it (`lifted`): audit actors. */
+  by?: string;
+  approvedBy?: string;
   expiresAt?: Date;
+  /** The opaque handle to give back when it could not be posted. */
+  handle: unknown;
 }
 
 export interface SuppressionService {
-  suppress(request: SuppressionRequest): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Suppresses at once, or records a request that waits for an approver (no end date, critical, high). */
+  suppress(input: SuppressionInput): Promise<SuppressAnswer>;
+  get(requestId: string): Promise<SuppressionRequestView | undefined>;
+  setMessage(requestId: string, channel: string, ts: string): Promise<void>;
+  /** Approve: the suppression applies once, for one approver who is not the requester (four-eyes). */
+  approve(
+    click: SuppressionClick,
+  ): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
+  reject(
+    click: SuppressionClick,
+  ): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
+  /** Pending requests past their time become expired; returns them so their messages can be redrawn. */
+  expireDue(): Promise<SuppressionRequestView[]>;
+  /** Suppressions made or ended and not yet announced, each handed out once across replicas. */
+  takeAnnouncements(): Promise<SuppressionAnnouncementView[]>;
+  /** Gives back one that could not be posted: the next sweep tries again. */
+  releaseAnnouncement(announcement: SuppressionAnnouncementView): Promise<void>;
 }
 
 export type AuthorizationResult = { ok: true } | { ok: false; reason: string };
 
-export interface Authorizer {
-  /** May this user start scans in this channel? */
-  canScan(userId: string, channelId: string): Promise<AuthorizationResult>;
-  /** May this user suppress findings? The same people as scanners, wherever they click (App Home too). */
-  canSuppress(userId: string): Promise<AuthorizationResult>;
-  /**
-   * May this user approve, reject, retry or revert fixes? `teamId` is the workspace of the signed payload; a
-   * click from another workspace is refused. Empty approver lists mean nobody may.
-   */
-  canApprove(userId: string, teamId: string | undefined): Promise<AuthorizationResult>;
+/** The append-only audit log, for refusals decided in the Slack app itself. */
+export interface AuditPort {
+  /** `actor` is `slack:<USERID>`; `action` a dotted verb such as `access.refused`. */
+  record(entry: { actor: string; action: string; target?: string; detail?: unknown }): Promise<void>;
 }
 
 export {
@@ -293,6 +363,8 @@ export interface SlackPorts {
   suppressions: SuppressionService;
   /** Fixes and their approval; absent, the Fix modal says automated fixes are not available. */
   remediations?: RemediationsPort;
+  /** Where refusals and other Slack-side decisions are recorded. */
+  audit: AuditPort;
   /** Defaults to the config-based authorizer from src/slack/authorize.ts. */
   authorizer?: Authorizer;
   /** Claims a delivery (`event:…`/`trigger:…`) across replicas: true for the first claimer. Memory only when absent. */

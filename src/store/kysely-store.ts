@@ -30,6 +30,7 @@ import {
 } from "./rows.js";
 import type { Database, FindingHistoryTable, FindingsTable, RemediationRequestsTable } from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
+import * as suppressionRequests from "./suppression-requests.js";
 import { addDays, toIso } from "./time.js";
 import { computeTrend, trendWindowStart } from "./trend.js";
 import {
@@ -46,6 +47,7 @@ import {
   type NewAuditEntry,
   type NewRemediationRequest,
   type NewSuppression,
+  type NewSuppressionRequest,
   type PostureRow,
   type PruneResult,
   type ReadOptions,
@@ -60,7 +62,9 @@ import {
   type StartScanInput,
   type Store,
   type Suppression,
+  type SuppressionAnnouncement,
   type SuppressionQuery,
+  type SuppressionRequest,
   type TrendPoint,
 } from "./types.js";
 
@@ -508,6 +512,10 @@ export class KyselyStore implements Store {
       expires_at: expiresAt ?? null,
       removed_at: null,
       removed_by: null,
+      approved_by: null,
+      request_id: null,
+      announced_at: null,
+      end_announced_at: null,
     };
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto("suppressions").values(row).execute();
@@ -562,6 +570,50 @@ export class KyselyStore implements Store {
     );
   }
 
+  // Suppression requests and announcements (suppression-requests.ts) -----------------------------------
+
+  private get suppressionContext(): suppressionRequests.SuppressionStoreContext {
+    return { db: this.db, now: () => this.now(), audit: (db, entry) => this.audit(db, entry) };
+  }
+
+  createSuppressionRequest(input: NewSuppressionRequest): Promise<SuppressionRequest> {
+    return suppressionRequests.createSuppressionRequest(this.suppressionContext, input);
+  }
+
+  getSuppressionRequest(id: string): Promise<SuppressionRequest | undefined> {
+    return suppressionRequests.getSuppressionRequest(this.suppressionContext, id);
+  }
+
+  listSuppressionRequests(
+    query?: Parameters<Store["listSuppressionRequests"]>[0],
+  ): Promise<SuppressionRequest[]> {
+    return suppressionRequests.listSuppressionRequests(this.suppressionContext, query);
+  }
+
+  approveSuppressionRequest(id: string, input: { approver: string; expiresAt?: string }) {
+    return suppressionRequests.approveSuppressionRequest(this.suppressionContext, id, input);
+  }
+
+  rejectSuppressionRequest(id: string, input: { rejecter: string; reason?: string }) {
+    return suppressionRequests.rejectSuppressionRequest(this.suppressionContext, id, input);
+  }
+
+  setSuppressionRequestMessage(id: string, channel: string, ts: string): Promise<boolean> {
+    return suppressionRequests.setSuppressionRequestMessage(this.suppressionContext, id, channel, ts);
+  }
+
+  expireSuppressionRequests(now: Date | string): Promise<SuppressionRequest[]> {
+    return suppressionRequests.expireSuppressionRequests(this.suppressionContext, now);
+  }
+
+  claimSuppressionAnnouncements(): Promise<SuppressionAnnouncement[]> {
+    return suppressionRequests.claimSuppressionAnnouncements(this.suppressionContext);
+  }
+
+  releaseSuppressionAnnouncement(announcement: SuppressionAnnouncement): Promise<void> {
+    return suppressionRequests.releaseSuppressionAnnouncement(this.suppressionContext, announcement);
+  }
+
   // Remediation requests ---------------------------------------------------------------------------------
 
   async createRequest(input: NewRemediationRequest): Promise<RemediationRequest> {
@@ -591,7 +643,8 @@ export class KyselyStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto("remediation_requests").values(row).execute();
       await this.audit(trx, {
-        actor: input.requester,
+        // The audit log names Slack users `slack:<id>`, as every other entry does.
+        actor: input.requester.startsWith("cli:") ? input.requester : `slack:${input.requester}`,
         action: "request.created",
         target: row.id,
         detail: {

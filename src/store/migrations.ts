@@ -300,11 +300,60 @@ function findingIds(): Migration {
   };
 }
 
+/**
+ * Suppressions with the weight of a fix: requests that wait for an approver, who approved a suppression,
+ * and an outbox of announcements (made, lifted or run out) for the approvals channel. Suppressions that
+ * exist already count as announced, so an upgrade does not flood the channel with old news.
+ */
+function suppressionRequestsMigration(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("suppression_requests")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("finding_key", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("duration_days", "integer")
+        .addColumn("severity", "text", (c) => c.notNull())
+        .addColumn("requester", "text", (c) => c.notNull())
+        .addColumn("approver", "text")
+        .addColumn("rejecter", "text")
+        .addColumn("reject_reason", "text")
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("suppression_id", "text")
+        .addColumn("slack_channel", "text")
+        .addColumn("slack_ts", "text")
+        .execute();
+      await db.schema
+        .createIndex("suppression_requests_state")
+        .on("suppression_requests")
+        .columns(["state", "expires_at"])
+        .execute();
+      await db.schema
+        .createIndex("suppression_requests_finding")
+        .on("suppression_requests")
+        .column("finding_key")
+        .execute();
+      for (const column of ["approved_by", "request_id", "announced_at", "end_announced_at"]) {
+        await db.schema.alterTable("suppressions").addColumn(column, "text").execute();
+      }
+      const now = new Date().toISOString();
+      await sql`update suppressions set announced_at = created_at`.execute(db);
+      await sql`update suppressions set end_announced_at = ${now}
+        where removed_at is not null or (expires_at is not null and expires_at <= ${now})`.execute(db);
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
   "0003_scan_coverage",
   "0004_finding_evidence",
+  "0005_suppression_requests",
   "0006_finding_ids",
 ] as const;
 
@@ -314,6 +363,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0002_schedule_slots_and_indexes": slotsAndDigestIndexes(engine),
     "0003_scan_coverage": scanCoverage(),
     "0004_finding_evidence": findingEvidence(),
+    "0005_suppression_requests": suppressionRequestsMigration(),
     "0006_finding_ids": findingIds(),
   };
 }

@@ -199,6 +199,8 @@ export function suppressionFromRow(row: Selectable<SuppressionsTable>): Suppress
   setIf(s, "expiresAt", row.expires_at);
   setIf(s, "removedAt", row.removed_at);
   setIf(s, "removedBy", row.removed_by);
+  setIf(s, "approvedBy", row.approved_by);
+  setIf(s, "requestId", row.request_id);
   return s;
 }
 

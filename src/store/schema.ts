@@ -73,6 +73,31 @@ export interface SuppressionsTable {
   expires_at: string | null;
   removed_at: string | null;
   removed_by: string | null;
+  approved_by: string | null;
+  request_id: string | null;
+  /** When the approvals channel was told it was made (claimed before posting). */
+  announced_at: string | null;
+  /** When the approvals channel was told it was lifted or ran out. */
+  end_announced_at: string | null;
+}
+
+export interface SuppressionRequestsTable {
+  id: string;
+  finding_key: string;
+  reason: string;
+  duration_days: number | null;
+  severity: string;
+  requester: string;
+  approver: string | null;
+  rejecter: string | null;
+  reject_reason: string | null;
+  state: string;
+  created_at: string;
+  expires_at: string;
+  updated_at: string;
+  suppression_id: string | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
 }
 
 export interface RemediationRequestsTable {
@@ -127,6 +152,7 @@ export interface Database {
   findings: FindingsTable;
   finding_history: FindingHistoryTable;
   suppressions: SuppressionsTable;
+  suppression_requests: SuppressionRequestsTable;
   remediation_requests: RemediationRequestsTable;
   audit_log: AuditLogTable;
   schedule_slots: ScheduleSlotsTable;

@@ -181,6 +181,10 @@ export interface Suppression {
   expiresAt?: string;
   removedAt?: string;
   removedBy?: string;
+  /** Set when an approver approved it (a suppression request: "until lifted", critical or high). */
+  approvedBy?: string;
+  /** The suppression request it came from. */
+  requestId?: string;
 }
 
 export interface NewSuppression {
@@ -195,6 +199,49 @@ export interface NewSuppression {
 export interface SuppressionQuery {
   includeExpired?: boolean;
   includeRemoved?: boolean;
+}
+
+export const SUPPRESSION_REQUEST_STATES = ["pending", "approved", "rejected", "expired"] as const;
+export type SuppressionRequestState = (typeof SUPPRESSION_REQUEST_STATES)[number];
+
+/** A suppression that needs an approver's approval before it applies ("until lifted", critical, high). */
+export interface SuppressionRequest {
+  id: string;
+  findingKey: string;
+  reason: string;
+  /** How long the suppression lasts once approved; absent: until someone lifts it. */
+  durationDays?: number;
+  /** The finding's severity when it was asked for. */
+  severity: Severity;
+  /** The audit actor who asked: `slack:U0123` or `cli:alice`. */
+  requester: string;
+  approver?: string;
+  rejecter?: string;
+  rejectReason?: string;
+  state: SuppressionRequestState;
+  createdAt: string;
+  /** A pending request expires then, like a fix request. */
+  expiresAt: string;
+  updatedAt: string;
+  /** The suppression made when it was approved. */
+  suppressionId?: string;
+  slackChannel?: string;
+  slackTs?: string;
+}
+
+export interface NewSuppressionRequest {
+  findingKey: string;
+  reason: string;
+  durationDays?: number;
+  severity: Severity;
+  requester: string;
+  expiresAt: string;
+}
+
+/** A suppression made (`created`) or lifted or run out (`ended`) that the approvals channel has not seen. */
+export interface SuppressionAnnouncement {
+  kind: "created" | "ended";
+  suppression: Suppression;
 }
 
 export { REQUEST_STATES, type RequestState } from "../domain/request-state.js";
@@ -353,6 +400,36 @@ export interface Store {
   listSuppressions(query?: SuppressionQuery): Promise<Suppression[]>;
   /** Evaluated now: an expired suppression no longer applies. */
   isSuppressed(key: string): Promise<boolean>;
+
+  createSuppressionRequest(input: NewSuppressionRequest): Promise<SuppressionRequest>;
+  getSuppressionRequest(id: string): Promise<SuppressionRequest | undefined>;
+  listSuppressionRequests(query?: {
+    states?: readonly SuppressionRequestState[];
+    findingKey?: string;
+    limit?: number;
+  }): Promise<SuppressionRequest[]>;
+  /**
+   * pending (and not expired) → approved, and the suppression created, in one transaction: exactly one
+   * approver wins. Undefined when the request was no longer pending or has expired.
+   */
+  approveSuppressionRequest(
+    id: string,
+    input: { approver: string; expiresAt?: string },
+  ): Promise<{ request: SuppressionRequest; suppression: Suppression } | undefined>;
+  /** pending → rejected (compare-and-set); undefined when it was no longer pending. */
+  rejectSuppressionRequest(
+    id: string,
+    input: { rejecter: string; reason?: string },
+  ): Promise<SuppressionRequest | undefined>;
+  setSuppressionRequestMessage(id: string, channel: string, ts: string): Promise<boolean>;
+  /** pending → expired for suppression requests past their time; returns those it expired. */
+  expireSuppressionRequests(now: Date | string): Promise<SuppressionRequest[]>;
+  /**
+   * Claims every suppression made, and every one lifted or run out, that has not been announced yet: each
+   * is handed to one caller once, across replicas. Give back the ones that could not be posted.
+   */
+  claimSuppressionAnnouncements(): Promise<SuppressionAnnouncement[]>;
+  releaseSuppressionAnnouncement(announcement: SuppressionAnnouncement): Promise<void>;
 
   createRequest(input: NewRemediationRequest): Promise<RemediationRequest>;
   getRequest(id: string): Promise<RemediationRequest | undefined>;

@@ -64,7 +64,11 @@ beforeAll(async () => {
   await seedScenario(moto, emulator);
   api = await startFakeSlackApi();
   dir = await mkdtemp(join(tmpdir(), "forecast-audit-serve-"));
-  const configPath = await writeScenarioConfig(dir);
+  // Alice (the default user of signed slash commands) may scan; nobody else may.
+  const configPath = await writeScenarioConfig(
+    dir,
+    `regions: [${SCENARIO_REGION}]\nslack: { scanners: { users: [U0ALICE] } }\n`,
+  );
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   serve = await startCliProcess(["--config", configPath, "--log-level", "info", "serve"], {

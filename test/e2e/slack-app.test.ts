@@ -130,6 +130,8 @@ beforeAll(async () => {
     slack: {
       scanChannels: ["C0SCANS", "C0OTHER"],
       scanners: { users: ["U0ALICE", "U0BOB"], usergroups: ["S0SEC"] },
+      // Alice approves, so she also requests (fix, suppress) and sees the approvals waiting on Home.
+      approvers: { users: ["U0ALICE"] },
     },
   });
   slack = createSlackApp({
@@ -347,7 +349,7 @@ describe("Slack app over HTTP", () => {
   it("lets only configured people start scans, and only in configured channels", async () => {
     const stranger = slash("scan", { userId: "U0MALLORY" });
     await stranger.send();
-    expect(await responseText(stranger.responseId)).toContain("not allowed");
+    expect(await responseText(stranger.responseId)).toContain("You need the *scanners* role to start scans");
     const elsewhere = slash("scan", { channelId: "C0RANDOM" });
     await elsewhere.send();
     expect(await responseText(elsewhere.responseId)).toContain("only in <#C0SCANS>, <#C0OTHER>");
@@ -477,7 +479,7 @@ describe("Slack app over HTTP", () => {
         ref,
         userId: "U0ALICE",
         reason: "Test data only, owner accepted the risk.",
-        expiresAt: expect.any(Date),
+        days: 30,
       },
     ]);
     expect(api.callsTo("chat.postEphemeral")[0]?.body).toMatchObject({ channel: "C0SCANS", user: "U0ALICE" });

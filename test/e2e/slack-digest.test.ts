@@ -44,7 +44,10 @@ beforeAll(async () => {
   const clock = new TestClock("2026-02-27T00:00:00.000Z");
   store = await openStore({ databaseUrl: "sqlite::memory:", now: clock.now });
   await seedDigestHistory(store, clock);
-  const config = parseConfig({ accounts: ACCOUNTS, slack: { scanChannels: [CHANNEL] } });
+  const config = parseConfig({
+    accounts: ACCOUNTS,
+    slack: { scanChannels: [CHANNEL], scanners: { users: ["U0ALICE"] } },
+  });
   const logger = pino({ level: "silent" });
   const schedule = createServeSchedule({
     config,

@@ -24,7 +24,7 @@ import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { STSClient } from "@aws-sdk/client-sts";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFindingsPort, recoverAtStartup } from "../../src/app/slack-runtime.js";
+import { createAuditPort, createFindingsPort, recoverAtStartup } from "../../src/app/slack-runtime.js";
 import type { AccountClients } from "../../src/aws/clients.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { bucketArn, scopeArn } from "../../src/domain/arn.js";
@@ -434,7 +434,7 @@ beforeAll(async () => {
 
   api = await startFakeSlackApi();
   api.usergroups.S0APPROVERS = APPROVERS;
-  ports = { ...createFakePorts({}).ports, findings, remediations };
+  ports = { ...createFakePorts({}).ports, findings, remediations, audit: createAuditPort(store) };
   slack = createSlackApp({
     config,
     ports,
@@ -509,19 +509,22 @@ describe("fixes approved in Slack", () => {
     await click({ userId: "U0ALICE" }, "approve", request.id, ts);
     await api.waitFor((calls) => calls.filter((c) => c.method === "chat.postEphemeral").length >= 4);
     await settle();
-    expect(ephemeralsTo("U0MALLORY").join()).toContain("not an approver");
+    expect(ephemeralsTo("U0MALLORY").join()).toContain("You need the *approvers* role");
     expect(ephemeralsTo("U0BOB").join()).toContain("workspace");
     expect(ephemeralsTo("U0BOB")).toHaveLength(2);
     expect(ephemeralsTo("U0ALICE").join()).toContain("four-eyes");
     expect((await store.getRequest(request.id))?.state).toBe("pending");
     expect(sent.get("PutBucketPolicy") ?? 0).toBe(0);
+    // The policy refuses the role and the workspace before anything is read; the flow refuses four-eyes.
+    const denied = await store.listAudit({ action: "access.refused", target: request.id, order: "asc" });
+    expect(denied.map((r) => `${r.actor} ${(r.detail as { code: string }).code}`).sort()).toEqual([
+      "slack:U0BOB workspace",
+      "slack:U0BOB workspace",
+      "slack:U0MALLORY role",
+    ]);
     const refusals = await store.listAudit({ action: "request.refused", target: request.id, order: "asc" });
-    // The clicks are handled concurrently, so their audit entries come in any order.
-    expect(refusals.map((r) => `${r.actor} ${(r.detail as { code: string }).code}`).sort()).toEqual([
+    expect(refusals.map((r) => `${r.actor} ${(r.detail as { code: string }).code}`)).toEqual([
       "slack:U0ALICE four-eyes",
-      "slack:U0BOB not-authorized",
-      "slack:U0BOB not-authorized",
-      "slack:U0MALLORY not-authorized",
     ]);
   });
 
@@ -563,13 +566,19 @@ describe("fixes approved in Slack", () => {
     expect(policy.Policy).toContain("ForecastAuditDenyInsecureTransport");
   });
 
-  it("reverts an applied fix for an approver, putting the exact prior policy back", async () => {
+  it("reverts an applied fix for an approver other than the requester, putting the exact prior policy back", async () => {
     const [request] = await store.listRequests({ findingKey: findingKey(tlsFinding), states: ["applied"] });
     if (!request) throw new Error("no applied request");
     api.clear();
     await click({ userId: "U0MALLORY" }, "revert", request.id, String(request.slackTs));
     await api.waitFor((calls) => calls.some((c) => c.method === "chat.postEphemeral"));
+    // Alice asked for the fix: under four-eyes she may not revert it either.
     await click({ userId: "U0ALICE" }, "revert", request.id, String(request.slackTs));
+    await api.waitFor((calls) => calls.filter((c) => c.method === "chat.postEphemeral").length === 2);
+    await settle();
+    expect(ephemeralsTo("U0ALICE").join()).toContain("someone else must revert it");
+    expect((await store.getRequest(request.id))?.state).toBe("applied");
+    await click({ userId: "U0BOB" }, "revert", request.id, String(request.slackTs));
     await api.waitFor(() =>
       JSON.stringify(lastUpdateOf(String(request.slackTs))?.body.blocks ?? "").includes("Reverted"),
     );

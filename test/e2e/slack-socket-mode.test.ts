@@ -55,7 +55,7 @@ beforeAll(async () => {
   fakes = createFakePorts({ scan: { findings: makeFindings(12) } });
   healthPort = await freePort();
   slack = createSlackApp({
-    config: parseConfig({}),
+    config: parseConfig({ slack: { scanners: { users: ["U0ALICE"] } } }),
     ports: fakes.ports,
     logger: pino({ level: "silent" }),
     botToken: "xoxb-socket-test",
@@ -116,6 +116,9 @@ describe("Slack app in Socket Mode", () => {
     });
     await socket.waitForAck("env-home");
     await api.waitFor((calls) => calls.some((c) => c.method === "views.publish"));
+    // A scanner is a viewer: the real Home, not the refusal.
+    const view = api.callsTo("views.publish")[0]?.body.view;
+    expect(JSON.stringify(view)).toContain("Posture by account and region");
   });
 
   it("serves /healthz on PORT", async () => {

@@ -20,7 +20,9 @@ import type {
   ScanService,
   ScanSummary,
   SlackPorts,
-  SuppressionRequest,
+  SuppressAnswer,
+  SuppressionAnnouncementView,
+  SuppressionInput,
   SuppressionService,
 } from "../../src/slack/ports.js";
 
@@ -238,11 +240,46 @@ export class FakeDigestService implements DigestService {
   }
 }
 
+/** Records what was asked and suppresses at once; nothing waits for approval here. */
 export class FakeSuppressionService implements SuppressionService {
-  readonly requests: SuppressionRequest[] = [];
-  async suppress(request: SuppressionRequest): Promise<{ ok: true }> {
+  readonly requests: SuppressionInput[] = [];
+  readonly announcements: SuppressionAnnouncementView[] = [];
+  async suppress(request: SuppressionInput): Promise<SuppressAnswer> {
     this.requests.push(request);
-    return { ok: true };
+    return { ok: true, kind: "suppressed", suppressionId: `sup-fake${this.requests.length}` };
+  }
+  async get() {
+    return undefined;
+  }
+  async setMessage() {}
+  async approve() {
+    return { ok: false as const, code: "not-found", reason: "This suppression request is not known." };
+  }
+  async reject() {
+    return { ok: false as const, code: "not-found", reason: "This suppression request is not known." };
+  }
+  async expireDue() {
+    return [];
+  }
+  async takeAnnouncements() {
+    return this.announcements.splice(0);
+  }
+  async releaseAnnouncement(announcement: SuppressionAnnouncementView) {
+    this.announcements.push(announcement);
+  }
+}
+
+export interface AuditRecord {
+  actor: string;
+  action: string;
+  target?: string;
+  detail?: unknown;
+}
+
+export class FakeAuditPort {
+  readonly entries: AuditRecord[] = [];
+  async record(entry: AuditRecord): Promise<void> {
+    this.entries.push(entry);
   }
 }
 
@@ -253,6 +290,7 @@ export interface FakePorts {
   approvals: FakeApprovalsQuery;
   digest: FakeDigestService;
   suppressions: FakeSuppressionService;
+  audit: FakeAuditPort;
 }
 
 export function createFakePorts(
@@ -263,12 +301,14 @@ export function createFakePorts(
   const approvals = new FakeApprovalsQuery();
   const digest = new FakeDigestService();
   const suppressions = new FakeSuppressionService();
+  const audit = new FakeAuditPort();
   return {
-    ports: { scans, findings, approvals, digest, suppressions },
+    ports: { scans, findings, approvals, digest, suppressions, audit },
     scans,
     findings,
     approvals,
     digest,
     suppressions,
+    audit,
   };
 }

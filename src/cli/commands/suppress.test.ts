@@ -50,18 +50,17 @@ describe("forecast-audit suppress / unsuppress / suppressions", () => {
       "--reason",
       "Legacy buckets behind a proxy",
       "--until",
-      "2026-06-30",
+      "2026-05-15",
     );
     expect(out).toContain(
-      "Suppressed s3-bucket-tls-enforced on arn:aws:s3:::legacy-* until 2026-06-30T00:00:00.000Z",
+      "Suppressed s3-bucket-tls-enforced on arn:aws:s3:::legacy-* until 2026-05-15T00:00:00.000Z",
     );
     expect(cli.err.join("")).toMatch(/no stored finding matches yet/);
   });
 
   it("unsuppresses by id, once", async () => {
-    const out = await run("suppress", "--finding", KEY, "--reason", "temporary");
+    const out = await run("suppress", "--finding", KEY, "--reason", "temporary", "--for", "7d");
     const id = /\(id (sup-[a-z0-9]+)\)/.exec(out)![1]!;
-    expect(out).toContain("until removed");
     expect(await run("unsuppress", id)).toBe(`Removed suppression ${id}.\n`);
     expect(await (await cli.store()).isSuppressed(KEY)).toBe(false);
     await expect(run("unsuppress", id)).rejects.toThrow(/No active suppression has id/);
@@ -100,7 +99,7 @@ describe("findings by id, and what is refused before anything is written", () =>
 
   it("refuses an unknown finding id, a masked key and an unknown control, writing nothing", async () => {
     await refused(
-      ["suppress", "--finding", "f-0000000000zz", "--reason", "r"],
+      ["suppress", "--finding", "f-0000000000zz", "--reason", "a valid reason", "--for", "7d"],
       /no stored finding has id f-0000000000zz/,
     );
     await refused(
@@ -109,19 +108,32 @@ describe("findings by id, and what is refused before anything is written", () =>
         "--finding",
         "forecast-names-no-sensitive-data|111111111111|us-east-1|arn:aws:forecast:us-east-1:111111111111:dataset/sales_[payment-card]",
         "--reason",
-        "r",
+        "a valid reason",
+        "--for",
+        "7d",
       ],
       /masked text .*Use the finding's id instead/,
     );
     await refused(
-      ["suppress", "--control", "nope", "--reason", "r"],
+      ["suppress", "--control", "nope", "--reason", "a valid reason", "--for", "7d"],
       /"nope" is not a control id\. The control ids are: .*s3-bucket-tls-enforced/,
     );
     await refused(
-      ["suppress", "--finding", `nope|111111111111|us-east-1|arn:aws:s3:::x`, "--reason", "r"],
+      [
+        "suppress",
+        "--finding",
+        `nope|111111111111|us-east-1|arn:aws:s3:::x`,
+        "--reason",
+        "a valid reason",
+        "--for",
+        "7d",
+      ],
       /"nope" is not a control id/,
     );
-    await refused(["suppress", "--finding", "f-0123456789ai", "--reason", "r"], /is not a finding id/);
+    await refused(
+      ["suppress", "--finding", "f-0123456789ai", "--reason", "a valid reason", "--for", "7d"],
+      /is not a finding id/,
+    );
     await refused(["unsuppress", "f-0000000000zz"], /no stored finding has id/);
     await nothingWritten();
   });
@@ -133,10 +145,32 @@ describe("findings by id, and what is refused before anything is written", () =>
       "kms-key-rotation-enabled",
       "--reason",
       "all keys retired",
+      "--for",
+      "30d",
     );
     const sup = /\(id (sup-[a-z0-9]+)\)/.exec(out)?.[1];
     await refused(["unsuppress", ID], new RegExp(`covered by ${sup}, a suppression of its control`));
     expect(await (await cli.store()).isSuppressed(KEY)).toBe(true);
+  });
+});
+
+describe("the bounds of a suppression from the command line", () => {
+  it("refuses no end, an end past slack.suppression.maxDays and a short reason, writing nothing", async () => {
+    await expect(run("suppress", "--finding", KEY, "--reason", "temporary")).rejects.toThrow(
+      /give --for or --until: a suppression lasts at most 90 days/,
+    );
+    await expect(run("suppress", "--finding", KEY, "--reason", "temporary", "--for", "91d")).rejects.toThrow(
+      /at most 90 days \(slack\.suppression\.maxDays\); this one is 91/,
+    );
+    await expect(run("suppress", "--finding", KEY, "--reason", "ok", "--for", "7d")).rejects.toThrow(
+      /--reason: Give a reason of 3/,
+    );
+    const store = await cli.store();
+    expect(await store.listSuppressions({ includeExpired: true, includeRemoved: true })).toEqual([]);
+    expect(await store.listAudit({ action: "suppression.created" })).toEqual([]);
+    await expect(run("suppress", "--finding", KEY, "--reason", "Fine.", "--for", "90d")).resolves.toContain(
+      "Suppressed",
+    );
   });
 });
 

@@ -1,7 +1,14 @@
-/** `forecast-audit suppress`, `unsuppress` and `suppressions`: accepted risks, kept out of reports. */
+/**
+ * `forecast-audit suppress`, `unsuppress` and `suppressions`: accepted risks, kept out of reports. The CLI
+ * user is a local operator with the database's credentials, trusted like an approver (see the README's
+ * trust model): a suppression here applies at once, but needs a reason and an end within
+ * `slack.suppression.maxDays`, is audited as `cli:<user>` and is announced in the approvals channel.
+ */
 import type { Command } from "commander";
+import { loadConfig } from "../../config/load-config.js";
 import { findingId, isFindingId } from "../../domain/finding.js";
 import { maskArn, maskSensitive } from "../../domain/sensitive.js";
+import { checkSuppressionInput } from "../../remediation-flow/suppression-flow.js";
 import { parseFindingKey } from "../../store/suppression-match.js";
 import type { NewSuppression, Store, Suppression } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
@@ -79,6 +86,26 @@ export function buildSuppression(opts: SuppressOptions, actor: string, now: Date
   return input;
 }
 
+/**
+ * The bounds every suppression has, from the CLI too: a reason of 3 to 500 characters and an end at most
+ * `maxDays` away. "Until lifted" needs an approver's approval, which only Slack asks for.
+ */
+export function checkCliSuppression(input: NewSuppression, now: Date, maxDays: number): void {
+  if (input.expiresAt === undefined) {
+    throw new CliError(
+      `give --for or --until: a suppression lasts at most ${maxDays} days (slack.suppression.maxDays); one with no end needs an approver's approval in Slack.`,
+    );
+  }
+  const days = Math.ceil((Date.parse(input.expiresAt) - now.getTime()) / 86_400_000);
+  const problem = checkSuppressionInput({ reason: input.reason, days }, maxDays);
+  if (problem?.code === "reason") throw new CliError(`--reason: ${problem.reason}`);
+  if (problem) {
+    throw new CliError(
+      `a suppression lasts at most ${maxDays} days (slack.suppression.maxDays); this one is ${days}.`,
+    );
+  }
+}
+
 function describeTarget(s: Suppression): string {
   if (s.findingKey !== undefined) {
     const parts = parseFindingKey(s.findingKey);
@@ -141,6 +168,8 @@ export function registerSuppressCommands(program: Command, deps: CliDeps): void 
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<SuppressOptions & Globals>();
       const input = buildSuppression(opts, `cli:${deps.localUser}`, deps.now());
+      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      checkCliSuppression(input, deps.now(), config.slack.suppression.maxDays);
       const { suppression, known } = await withStore(deps, opts.config, async (store) => {
         let known: boolean;
         if (input.findingKey !== undefined) {

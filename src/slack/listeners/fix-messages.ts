@@ -1,4 +1,7 @@
-/** What the fix listeners share: updating a request's message and telling one user something. */
+/**
+ * What the fix and suppression listeners share: updating a request's message, telling one user something,
+ * and auditing a submission that was refused after the policy let it through (stale, forged, malformed).
+ */
 import type { WebClient } from "@slack/web-api";
 import type { ListenerDeps } from "../deps.js";
 import type { SlackMessage } from "../limits.js";
@@ -48,5 +51,39 @@ export async function askToRequestAgain(client: WebClient, request: FixRequestVi
     channel: request.channel,
     thread_ts: request.ts,
     text: `${mention}The resource changed after this fix was requested, so nothing was applied. Open Fix on the finding again to request it with a fresh plan.`,
+  });
+}
+
+/** The audit action of a refused submission: the policy allowed the person, the content was refused. */
+export const SUBMISSION_REFUSED = "submission.refused";
+
+/** Audits a refused submission in the background (the ack has gone); a failure is logged. */
+export function recordSubmissionRefusal(
+  deps: Pick<ListenerDeps, "ports" | "tasks">,
+  userId: string,
+  listener: string,
+  detail: { code: string; reason: string; target?: string },
+): void {
+  const { target, ...rest } = detail;
+  deps.tasks.run("audit:submission", () =>
+    deps.ports.audit.record({
+      actor: `slack:${userId}`,
+      action: SUBMISSION_REFUSED,
+      target: target ?? `view:${listener}`,
+      detail: { listener: `view:${listener}`, ...rest },
+    }),
+  );
+}
+
+/** A submission whose fields or metadata did not parse: its form errors are audited too. */
+export function recordMalformed(
+  deps: Pick<ListenerDeps, "ports" | "tasks">,
+  userId: string,
+  listener: string,
+  errors: Record<string, string>,
+): void {
+  recordSubmissionRefusal(deps, userId, listener, {
+    code: "malformed",
+    reason: Object.values(errors).join(" "),
   });
 }

@@ -99,7 +99,7 @@ const rendered: Record<string, unknown> = {
   findings: renderFindingsList({ records: [evilRecord] }),
   details: renderFindingDetailsModal(evilRecord),
   fix: renderFixModal(evilRecord, "ref"),
-  suppress: renderSuppressModal(evilRecord, { ref: "x".repeat(22) }),
+  suppress: renderSuppressModal(evilRecord, { ref: "x".repeat(22) }, { maxDays: 90 }),
   home: renderAppHome({
     userId: REQUESTER,
     posture: [evilPosture],

@@ -1,20 +1,29 @@
-/** The Suppress modal: a reason and how long; its submission is parsed by parseSuppressSubmission. */
+/**
+ * The Suppress modal: a reason and how long (at most `slack.suppression.maxDays`, or until lifted); its
+ * submission is parsed by parseSuppressSubmission, which checks the duration again: option values come
+ * back from the client.
+ */
 import type { ModalView } from "@slack/types";
 import { z } from "zod";
 import { FINDING_REF_PATTERN } from "../finding-ref.js";
 import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from "../ids.js";
 import { LIMITS } from "../limits.js";
-import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
+import { mentionChannel, truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import type { FindingRecord } from "../ports.js";
-import { plain, section } from "./blocks.js";
+import { context, plain, section } from "./blocks.js";
 import { severityBadge } from "./format.js";
 
-const SUPPRESS_DURATIONS = [
-  { value: "7", text: "7 days" },
-  { value: "30", text: "30 days" },
-  { value: "90", text: "90 days" },
-  { value: "0", text: "Until lifted" },
-] as const;
+const STANDARD_DAYS = [7, 30, 90, 180, 365] as const;
+const UNTIL_LIFTED = "0";
+
+/** The durations offered: the standard ones up to `maxDays`, `maxDays` itself, and "until lifted". */
+export function suppressDurations(maxDays: number): { value: string; text: string }[] {
+  const days = [...new Set([...STANDARD_DAYS.filter((d) => d <= maxDays), maxDays])].sort((a, b) => a - b);
+  return [
+    ...days.map((d) => ({ value: String(d), text: d === 1 ? "1 day" : `${d} days` })),
+    { value: UNTIL_LIFTED, text: "Until lifted (needs approval)" },
+  ];
+}
 
 const metadataSchema = z.object({
   ref: z.string().regex(FINDING_REF_PATTERN),
@@ -25,9 +34,16 @@ const metadataSchema = z.object({
 });
 export type SuppressMetadata = z.infer<typeof metadataSchema>;
 
-export function renderSuppressModal(record: FindingRecord, metadata: SuppressMetadata): ModalView {
+export function renderSuppressModal(
+  record: FindingRecord,
+  metadata: SuppressMetadata,
+  options: { maxDays: number; approvalsChannel?: string },
+): ModalView {
   const f = record.finding;
-  const first = SUPPRESS_DURATIONS[1];
+  const durations = suppressDurations(options.maxDays);
+  const first = durations.find((d) => d.value === "30") ?? (durations[0] as { value: string; text: string });
+  const needsApproval = f.severity === "critical" || f.severity === "high";
+  const where = options.approvalsChannel ? ` in ${mentionChannel(options.approvalsChannel)}` : "";
   return {
     type: "modal",
     callback_id: CALLBACK_IDS.suppressModal,
@@ -38,6 +54,11 @@ export function renderSuppressModal(record: FindingRecord, metadata: SuppressMet
     blocks: [
       section(
         `${severityBadge(f.severity)} · *${untrusted(f.title)}*\n${truncateMrkdwn(untrustedCode(f.resourceArn), 1500)}`,
+      ),
+      context(
+        needsApproval
+          ? `:lock: A ${f.severity} finding is suppressed only once an approver other than you approves${where}; everyone there sees the request.`
+          : `:mega: The suppression is announced${where || " in the approvals channel"}. "Until lifted" needs an approver's approval; anything else lasts at most ${options.maxDays} days.`,
       ),
       {
         type: "input",
@@ -59,7 +80,7 @@ export function renderSuppressModal(record: FindingRecord, metadata: SuppressMet
           type: "static_select",
           action_id: INPUT_ACTION_IDS.suppressDuration,
           initial_option: { text: plain(first.text), value: first.value },
-          options: SUPPRESS_DURATIONS.map((d) => ({ text: plain(d.text), value: d.value })),
+          options: durations.map((d) => ({ text: plain(d.text), value: d.value })),
         },
       },
     ],
@@ -72,17 +93,22 @@ const stateSchema = z.object({
   }),
   [BLOCK_IDS.suppressDuration]: z.object({
     [INPUT_ACTION_IDS.suppressDuration]: z.object({
-      selected_option: z.object({ value: z.enum(["7", "30", "90", "0"]) }),
+      selected_option: z.object({ value: z.string().regex(/^\d{1,4}$/) }),
     }),
   }),
 });
 
 export type SuppressSubmission =
-  | { ok: true; metadata: SuppressMetadata; reason: string; days: number }
+  /** `days` absent: until lifted. */
+  | { ok: true; metadata: SuppressMetadata; reason: string; days?: number }
   | { ok: false; errors: Record<string, string> };
 
 /** Validates a submitted Suppress modal; errors are keyed by block id, as Slack shows them. */
-export function parseSuppressSubmission(privateMetadata: string, stateValues: unknown): SuppressSubmission {
+export function parseSuppressSubmission(
+  privateMetadata: string,
+  stateValues: unknown,
+  maxDays: number,
+): SuppressSubmission {
   let metadataRaw: unknown;
   try {
     metadataRaw = JSON.parse(privateMetadata);
@@ -102,12 +128,14 @@ export function parseSuppressSubmission(privateMetadata: string, stateValues: un
     }
     return { ok: false, errors };
   }
-  return {
-    ok: true,
-    metadata: metadata.data,
-    reason: state.data[BLOCK_IDS.suppressReason][INPUT_ACTION_IDS.suppressReason].value,
-    days: Number(
-      state.data[BLOCK_IDS.suppressDuration][INPUT_ACTION_IDS.suppressDuration].selected_option.value,
-    ),
-  };
+  const days = Number(
+    state.data[BLOCK_IDS.suppressDuration][INPUT_ACTION_IDS.suppressDuration].selected_option.value,
+  );
+  if (days > maxDays) {
+    return { ok: false, errors: { [BLOCK_IDS.suppressDuration]: `Choose at most ${maxDays} days.` } };
+  }
+  const reason = state.data[BLOCK_IDS.suppressReason][INPUT_ACTION_IDS.suppressReason].value;
+  return days === 0
+    ? { ok: true, metadata: metadata.data, reason }
+    : { ok: true, metadata: metadata.data, reason, days };
 }

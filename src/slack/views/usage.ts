@@ -1,7 +1,7 @@
 /** The help text, and the usage message a wrong command gets (echoing what was typed, escaped). */
 import { SLASH_COMMAND } from "../ids.js";
 import type { SlackMessage } from "../limits.js";
-import { truncateMrkdwn, untrusted } from "../mrkdwn.js";
+import { mrkdwnToFallback, truncateMrkdwn, untrusted } from "../mrkdwn.js";
 import { section } from "./blocks.js";
 
 const USAGE_LINES = [
@@ -36,5 +36,5 @@ export function renderUsageError(error: string): SlackMessage {
 /** A short ephemeral notice: our own words plus, optionally, an untrusted detail. */
 export function renderNotice(text: string, detail?: string): SlackMessage {
   const body = detail ? `${text}\n>${truncateMrkdwn(untrusted(detail).replace(/\n/g, " "), 1500)}` : text;
-  return { text: text.replace(/[*_`:]/g, "").slice(0, 300) || "Forecast audit", blocks: [section(body)] };
+  return { text: truncateMrkdwn(mrkdwnToFallback(text), 300) || "Forecast audit", blocks: [section(body)] };
 }

@@ -1,18 +1,21 @@
-/** Fix, Suppress and Details on a finding: from its buttons or from a compact row's overflow menu. */
+/**
+ * Fix, Suppress and Details on a finding: from its buttons or from a compact row's overflow menu. The
+ * policy has checked the role of each (requesters for Fix and Suppress, viewers for Details).
+ */
 import type { App, BlockAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
 import { z } from "zod";
 import type { ListenerDeps } from "../../deps.js";
 import { FINDING_REF_PATTERN } from "../../finding-ref.js";
+import { allowedBy } from "../../guard.js";
 import {
   ACTION_IDS,
   FINDING_ACTION_KINDS,
   FINDING_BUTTON_PATTERN,
   type FindingActionKind,
 } from "../../ids.js";
-import { escapeMrkdwn } from "../../mrkdwn.js";
 import { renderFindingDetailsModal } from "../../views/finding-details-modal.js";
-import { renderFindingGoneModal, renderNoticeModal } from "../../views/notice-modal.js";
+import { renderFindingGoneModal } from "../../views/notice-modal.js";
 import { renderSuppressModal } from "../../views/suppress-modal.js";
 import { openFixModal } from "./fix-open.js";
 
@@ -50,15 +53,18 @@ export function parseFindingAction(action: unknown): { kind: FindingActionKind; 
 async function modalFor(
   kind: Exclude<FindingActionKind, "fix">,
   ref: string,
-  who: { userId: string; channelId: string | undefined },
+  who: { channelId: string | undefined },
   deps: ListenerDeps,
 ): Promise<ModalView> {
   const record = await deps.ports.findings.findingByRef(ref);
   if (!record) return renderFindingGoneModal();
   if (kind === "details") return renderFindingDetailsModal(record);
-  const allowed = await deps.authorizer.canSuppress(who.userId);
-  if (!allowed.ok) return renderNoticeModal("Not allowed", escapeMrkdwn(allowed.reason));
-  return renderSuppressModal(record, { ref, ...(who.channelId ? { channelId: who.channelId } : {}) });
+  const { suppression, approvalsChannel } = deps.config.slack;
+  return renderSuppressModal(
+    record,
+    { ref, ...(who.channelId ? { channelId: who.channelId } : {}) },
+    { maxDays: suppression.maxDays, ...(approvalsChannel ? { approvalsChannel } : {}) },
+  );
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -67,8 +73,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     action,
     body,
     client,
+    context,
   }: Parameters<Parameters<typeof app.action<BlockAction>>[1]>[0]) => {
     await ack();
+    if (!allowedBy(context)) return;
     const clicked = parseFindingAction(action);
     const ctx = bodySchema.safeParse(body);
     if (!clicked || !ctx.success) {
@@ -87,12 +95,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       });
       return;
     }
-    const view = await modalFor(
-      clicked.kind,
-      clicked.ref,
-      { userId: ctx.data.user.id, channelId: ctx.data.channel?.id },
-      deps,
-    );
+    const view = await modalFor(clicked.kind, clicked.ref, { channelId: ctx.data.channel?.id }, deps);
     await client.views.open({ trigger_id: ctx.data.trigger_id, view });
   };
   app.action<BlockAction>(FINDING_BUTTON_PATTERN, handler);

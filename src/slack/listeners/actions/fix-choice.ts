@@ -5,6 +5,7 @@
 import type { App, BlockAction } from "@slack/bolt";
 import { z } from "zod";
 import type { ListenerDeps } from "../../deps.js";
+import { allowedBy } from "../../guard.js";
 import { ACTION_IDS } from "../../ids.js";
 import { fixMetadataSchema, parseChoiceValue } from "../../views/fix-modal.js";
 import { fixPlanView } from "./fix-open.js";
@@ -22,8 +23,9 @@ const bodySchema = z.object({
 });
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction>(ACTION_IDS.fixChoice, async ({ ack, body, client }) => {
+  app.action<BlockAction>(ACTION_IDS.fixChoice, async ({ ack, body, client, context }) => {
     await ack();
+    if (!allowedBy(context)) return;
     const parsed = bodySchema.safeParse(body);
     const action = parsed.success ? parsed.data.actions[0] : undefined;
     const picked = action ? parseChoiceValue(action.selected_option.value) : { ok: false as const };

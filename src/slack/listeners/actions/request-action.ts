@@ -1,11 +1,13 @@
 /**
- * Approve, Reject, Retry and Revert on a fix request. Every click is authorized from the signed payload's
- * user and workspace; a refused click gets an ephemeral explanation and an audit entry, and nothing runs.
+ * Approve, Reject, Retry and Revert on a fix request. Every click has been authorized by the policy from
+ * the signed payload's user and workspace (approvers, membership read fresh); the flow adds four-eyes. A
+ * refused click gets an ephemeral explanation and an audit entry, and nothing runs.
  */
 import type { App, BlockAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { z } from "zod";
 import type { ListenerDeps } from "../../deps.js";
+import { allowedBy } from "../../guard.js";
 import { REQUEST_ACTION_KINDS, REQUEST_BUTTON_PATTERN, type RequestActionKind } from "../../ids.js";
 import type { AuthorizationResult, FixAnswer, FixRequestView } from "../../ports.js";
 import { renderFixRefusal } from "../../views/fix-request-message.js";
@@ -127,8 +129,10 @@ export async function handleRequestClick(
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.action<BlockAction>(REQUEST_BUTTON_PATTERN, async ({ ack, action, body, client }) => {
+  app.action<BlockAction>(REQUEST_BUTTON_PATTERN, async ({ ack, action, body, client, context }) => {
     await ack();
+    const verdict = allowedBy(context);
+    if (!verdict) return;
     const click = parseRequestClick(action, body);
     if (!click) {
       deps.logger.warn(
@@ -137,9 +141,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       );
       return;
     }
-    deps.tasks.run(`request:${click.kind}`, async () => {
-      const authorization = await deps.authorizer.canApprove(click.userId, click.teamId);
-      await handleRequestClick(client, deps, click, authorization);
-    });
+    // The guard let this click through: the user is an approver of this workspace, read fresh just now.
+    deps.tasks.run(`request:${click.kind}`, () => handleRequestClick(client, deps, click, { ok: true }));
   });
 }

@@ -1,7 +1,11 @@
-/** `/forecast-audit`: ack at once, parse, then answer ephemerally or start (or join) a scan. */
+/**
+ * `/forecast-audit`: ack at once, parse, then answer ephemerally or start (or join) a scan. The policy
+ * (guard.ts) has already checked the workspace, the channel and the subcommand's role.
+ */
 import type { App, RespondFn, SlashCommand } from "@slack/bolt";
 import { type SlashCommand as ParsedSlashCommand, parseCommand } from "../../command-parser.js";
 import type { ListenerDeps } from "../../deps.js";
+import { allowedBy } from "../../guard.js";
 import { SLASH_COMMAND } from "../../ids.js";
 import type { SlackMessage } from "../../limits.js";
 import type { ScanHandle } from "../../ports.js";
@@ -21,11 +25,6 @@ async function startScan(
   reply: Reply,
 ): Promise<void> {
   const { user_id: userId, channel_id: channelId } = command;
-  const allowed = await deps.authorizer.canScan(userId, channelId);
-  if (!allowed.ok) {
-    await reply(renderNotice(`:no_entry: ${allowed.reason}`));
-    return;
-  }
   let handle: ScanHandle;
   try {
     handle = deps.ports.scans.start({
@@ -71,8 +70,9 @@ async function startScan(
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.command(SLASH_COMMAND, async ({ ack, command, respond }) => {
+  app.command(SLASH_COMMAND, async ({ ack, command, respond, context }) => {
     await ack();
+    if (!allowedBy(context)) return;
     const reply: Reply = (m) =>
       (respond as RespondFn)({ response_type: "ephemeral", text: m.text, blocks: m.blocks });
     const parsed = parseCommand(command.text, deps.config);
@@ -105,11 +105,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       }
       case "digest": {
         // Posting a digest speaks in the channel, like a scan result: the same people, in the same channels.
-        const allowed = await deps.authorizer.canScan(command.user_id, command.channel_id);
-        if (!allowed.ok) {
-          await reply(renderNotice(`:no_entry: ${allowed.reason}`));
-          return;
-        }
         await reply(renderNotice(":newspaper: Posting the digest in this channel…"));
         deps.tasks.run("digest", async () => {
           try {

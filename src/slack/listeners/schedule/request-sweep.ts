@@ -1,21 +1,21 @@
 /**
- * Background upkeep of fix requests: a periodic sweep expires pending requests past their time and redraws
- * their messages (without Approve); at start-up, requests found applying are announced as interrupted in the
- * approvals channel, with Retry and Revert on their own messages.
+ * Background upkeep of fix and suppression requests: a periodic sweep expires pending requests past their
+ * time and redraws their messages (without Approve); at start-up, fixes found applying are announced as
+ * interrupted in the approvals channel, with Retry and Revert on their own messages.
  */
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { ListenerDeps } from "../../deps.js";
 import { mentionChannel, untrustedCode } from "../../mrkdwn.js";
+import { updateSuppressionMessage } from "../actions/suppression-action.js";
 import { updateRequestMessage } from "../fix-messages.js";
 
 export const SWEEP_INTERVAL_MS = 5 * 60_000;
 
-/** Expires every due request and redraws its message; returns how many expired. */
+/** Expires every due request (fixes and suppressions) and redraws its message; returns how many expired. */
 export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps): Promise<number> {
   const port = deps.ports.remediations;
-  if (!port) return 0;
-  const expired = await port.expireDue();
+  const expired = port ? await port.expireDue() : [];
   for (const request of expired) {
     try {
       await updateRequestMessage(client, deps, request);
@@ -23,7 +23,18 @@ export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps
       deps.logger.warn({ err: error, requestId: request.id }, "could not redraw an expired request");
     }
   }
-  return expired.length;
+  const suppressions = await deps.ports.suppressions.expireDue();
+  for (const request of suppressions) {
+    try {
+      await updateSuppressionMessage(client, deps, request);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, requestId: request.id },
+        "could not redraw an expired suppression request",
+      );
+    }
+  }
+  return expired.length + suppressions.length;
 }
 
 /** Tells the approvals channel about fixes the last process left halfway; returns how many. */
@@ -50,11 +61,10 @@ export async function announceInterrupted(client: WebClient, deps: ListenerDeps)
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  if (!deps.ports.remediations) return;
-  deps.tasks.run("requests:interrupted", () => announceInterrupted(app.client, deps));
-  const timer = setInterval(() => {
-    deps.tasks.run("requests:sweep", () => sweepExpiredRequests(app.client, deps));
-  }, SWEEP_INTERVAL_MS);
-  // The sweep must never keep a stopping process alive.
-  timer.unref();
+  if (deps.ports.remediations) {
+    deps.jobs.once("job:requests:interrupted", () => announceInterrupted(app.client, deps));
+  }
+  deps.jobs.every("job:requests:sweep", deps.intervals?.sweepMs ?? SWEEP_INTERVAL_MS, () =>
+    sweepExpiredRequests(app.client, deps),
+  );
 }

@@ -4,6 +4,7 @@
  */
 import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../../deps.js";
+import { allowedBy } from "../../guard.js";
 import { CALLBACK_IDS } from "../../ids.js";
 import { parseFixSubmission } from "../../views/fix-modal.js";
 import {
@@ -11,17 +12,19 @@ import {
   renderFixRequestMessage,
   renderRequestPosted,
 } from "../../views/fix-request-message.js";
-import { approversConfigured, tellUser } from "../fix-messages.js";
+import { approversConfigured, recordMalformed, recordSubmissionRefusal, tellUser } from "../fix-messages.js";
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.view(CALLBACK_IDS.fixModal, async ({ ack, view, body, client }) => {
+  app.view(CALLBACK_IDS.fixModal, async ({ ack, view, body, client, context }) => {
     // Field errors travel only in the ack itself, so this pure parse precedes it.
     const parsed = parseFixSubmission(view.private_metadata, view.state.values);
     if (!parsed.ok) {
       await ack({ response_action: "errors", errors: parsed.errors });
+      recordMalformed(deps, body.user.id, CALLBACK_IDS.fixModal, parsed.errors);
       return;
     }
     await ack();
+    if (!allowedBy(context)) return;
     const userId = body.user.id;
     const { ref, fingerprint, channelId, choice } = parsed.metadata;
     deps.tasks.run("fix:request", async () => {
@@ -54,6 +57,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         ...(parsed.reason ? { reason: parsed.reason } : {}),
       });
       if (!answer.ok) {
+        // A stale plan, a forged fingerprint or choice, a finding gone: refused and audited.
+        recordSubmissionRefusal(deps, userId, CALLBACK_IDS.fixModal, {
+          code: answer.code,
+          reason: answer.reason,
+          target: ref,
+        });
         await tellUser(client, where, renderFixRefusal(answer.reason));
         return;
       }

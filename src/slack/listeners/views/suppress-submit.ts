@@ -1,48 +1,80 @@
-/** The submitted Suppress modal: validate, authorize, suppress, and tell the user where they clicked. */
+/**
+ * The submitted Suppress modal (requesters, membership read fresh): validate, then suppress at once or,
+ * for "until lifted" and critical or high findings, post a request to the approvals channel that an
+ * approver other than the requester must approve. Tell the user where they clicked; announce what applied.
+ */
 import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../../deps.js";
+import { allowedBy } from "../../guard.js";
 import { publishHome } from "../../home.js";
 import { CALLBACK_IDS } from "../../ids.js";
 import type { SlackMessage } from "../../limits.js";
-import { untrusted } from "../../mrkdwn.js";
+import { untrusted, untrustedCode } from "../../mrkdwn.js";
 import { parseSuppressSubmission } from "../../views/suppress-modal.js";
-import { renderNotice } from "../../views/usage.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import {
+  renderSuppressed,
+  renderSuppressionRefusal,
+  renderSuppressionRequested,
+  renderSuppressionRequestMessage,
+} from "../../views/suppression-messages.js";
+import { recordMalformed, recordSubmissionRefusal } from "../fix-messages.js";
+import { announceSuppressions } from "../schedule/suppression-announcements.js";
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  app.view(CALLBACK_IDS.suppressModal, async ({ ack, view, body, client }) => {
+  app.view(CALLBACK_IDS.suppressModal, async ({ ack, view, body, client, context }) => {
     // Field errors can only travel in the ack itself, so this pure, synchronous parse precedes it.
-    const parsed = parseSuppressSubmission(view.private_metadata, view.state.values);
+    const maxDays = deps.config.slack.suppression.maxDays;
+    const parsed = parseSuppressSubmission(view.private_metadata, view.state.values, maxDays);
     if (!parsed.ok) {
       await ack({ response_action: "errors", errors: parsed.errors });
+      recordMalformed(deps, body.user.id, CALLBACK_IDS.suppressModal, parsed.errors);
       return;
     }
     await ack();
+    if (!allowedBy(context)) return;
     const userId = body.user.id;
     const { ref, channelId } = parsed.metadata;
-    let notice: SlackMessage;
-    const allowed = await deps.authorizer.canSuppress(userId);
-    if (!allowed.ok) {
-      notice = renderNotice(`:no_entry: ${allowed.reason}`);
-    } else {
-      const expiresAt = parsed.days > 0 ? new Date(deps.now().getTime() + parsed.days * DAY_MS) : undefined;
-      const result = await deps.ports.suppressions.suppress({
+    deps.tasks.run("suppress", async () => {
+      const answer = await deps.ports.suppressions.suppress({
         ref,
         userId,
         reason: parsed.reason,
-        ...(expiresAt ? { expiresAt } : {}),
+        ...(parsed.days !== undefined ? { days: parsed.days } : {}),
       });
-      const record = await deps.ports.findings.findingByRef(ref);
-      const what = record
-        ? `*${untrusted(record.finding.title)}* on \`${untrusted(record.finding.resourceArn)}\``
-        : "The finding";
-      const until = parsed.days > 0 ? `for ${parsed.days} days` : "until someone lifts it";
-      notice = result.ok
-        ? renderNotice(`:zipper_mouth_face: ${what} is suppressed ${until}.`)
-        : renderNotice(":x: The finding could not be suppressed.", result.reason);
-    }
-    if (channelId) await client.chat.postEphemeral({ channel: channelId, user: userId, ...notice });
-    else await publishHome(client, userId, deps);
+      let notice: SlackMessage;
+      if (!answer.ok) {
+        recordSubmissionRefusal(deps, userId, CALLBACK_IDS.suppressModal, {
+          code: answer.code,
+          reason: answer.reason,
+          target: ref,
+        });
+        notice = renderSuppressionRefusal(answer.reason);
+      } else if (answer.kind === "requested") {
+        const channel = deps.config.slack.approvalsChannel ?? channelId;
+        if (channel) {
+          const posted = await client.chat.postMessage({
+            channel,
+            ...renderSuppressionRequestMessage(answer.request, deps.now()),
+          });
+          if (posted.ts) {
+            await deps.ports.suppressions.setMessage(answer.request.id, posted.channel ?? channel, posted.ts);
+          }
+          notice = renderSuppressionRequested(answer.request, channel);
+        } else {
+          notice = renderSuppressionRefusal(
+            "The suppression waits for approval, but no approvals channel is configured (`slack.approvalsChannel`): ask an approver to look for it, or suppress from a channel.",
+          );
+        }
+      } else {
+        const record = await deps.ports.findings.findingByRef(ref);
+        const what = record
+          ? `*${untrusted(record.finding.title)}* on ${untrustedCode(record.finding.resourceArn)}`
+          : "The finding";
+        notice = renderSuppressed(what, parsed.days);
+        await announceSuppressions(client, deps);
+      }
+      if (channelId) await client.chat.postEphemeral({ channel: channelId, user: userId, ...notice });
+      else await publishHome(client, userId, deps);
+    });
   });
 }
