@@ -8,7 +8,10 @@ import type { ServeDeps } from "./commands/serve.js";
 export interface CliDeps {
   openStore(config: Config): Promise<Store>;
   /** Builds the live AWS side for a config; `sessionName` says who asked (STS RoleSessionName). */
-  createAuditRuntime(config: Config, options: { sessionName: string; logger: Logger }): AuditRuntime;
+  createAuditRuntime(
+    config: Config,
+    options: { sessionName: string; logger: Logger },
+  ): AuditRuntime | Promise<AuditRuntime>;
   createLogger(level: string): Logger;
   stdout: (text: string) => void;
   stderr: (text: string) => void;

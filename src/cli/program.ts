@@ -1,6 +1,5 @@
 /** The `forecast-audit` command line: one file per command under `commands/`. */
 import { Command } from "commander";
-import { createSlackRuntime } from "../app/slack-runtime.js";
 import { registerCollectCommand } from "./commands/collect.js";
 import { registerFindingsCommand } from "./commands/findings.js";
 import { registerFixCommand } from "./commands/fix.js";
@@ -35,7 +34,10 @@ export function buildProgram(version: string, deps: CliDeps): Command {
     stderr: deps.stderr,
     createSlackRuntime:
       deps.createSlackRuntime ??
-      ((context) => createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL })),
+      (async (context) => {
+        const { createSlackRuntime } = await import("../app/slack-runtime.js");
+        return createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL });
+      }),
   });
   for (const command of program.commands)
     command.exitOverride().configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });

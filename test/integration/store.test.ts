@@ -868,7 +868,7 @@ describe.each(harnesses)("store on $engine", (h) => {
         ]);
         expect(store).not.toHaveProperty("updateAudit");
         // The database itself refuses edits.
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           await expect(sql`update audit_log set actor = 'mallory'`.execute(db)).rejects.toThrow(
             /append-only/,
@@ -885,7 +885,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("creates every table from an empty database and records every version", async () => {
         const { store, url } = await fresh();
         expect(store.engine).toBe(h.engine);
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
             db,
@@ -906,7 +906,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("migrates a database at the first version, keeping its data", async () => {
         const { url, cleanup } = await h.newDatabase();
         onTestFinished(cleanup);
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           await migrate(db, h.engine, "0001_initial");
           await db

@@ -1,9 +1,9 @@
 /** `forecast-audit collect --out FILE`: save an inventory to evaluate later with `scan --inventory FILE`. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import { writeInventoryFile } from "../../scan/inventory-file.js";
 import type { CliDeps } from "../deps.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { collectValues } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
 import { selectAccounts } from "./scan.js";
@@ -27,9 +27,9 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
     .option("--region <region>", "region to collect (repeatable)", collectValues)
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<CollectOptions>();
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
-      const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const runtime = await deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
       const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
       try {
         const scope = {

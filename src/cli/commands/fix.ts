@@ -4,15 +4,14 @@
  * local user as requester and approver in the audit log. It goes through the same request states as Slack.
  */
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import type { Plan } from "../../domain/remediation.js";
 import { maskSensitive } from "../../domain/sensitive.js";
-import { createLiveRemediationFlow } from "../../remediation-flow/live.js";
 import type { FlowResult, RequestOptions } from "../../remediation-flow/types.js";
 import { parseFindingKey } from "../../store/suppression-match.js";
 import type { RemediationRequest } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { loadCliConfig } from "../load-cli-config.js";
 
 interface FixOptions {
   dryRun?: boolean;
@@ -97,12 +96,13 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
       const options: RequestOptions = {};
       if (opts.kmsKey) options.kmsKeyArn = opts.kmsKey;
       if (opts.tagKey) options.tagKey = opts.tagKey;
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel ?? "warn");
       const store = await deps.openStore(config);
-      const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const runtime = await deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
       try {
         // The local user holds the credentials already; four-eyes is Slack's control, not the terminal's.
+        const { createLiveRemediationFlow } = await import("../../remediation-flow/live.js");
         const flow = createLiveRemediationFlow({
           config,
           store,

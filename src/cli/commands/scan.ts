@@ -1,7 +1,6 @@
 /** `forecast-audit scan`: the audit from a terminal or a CI job, with an exit code. */
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
@@ -14,6 +13,7 @@ import { renderJson } from "../format/json.js";
 import { renderMarkdown } from "../format/markdown.js";
 import { buildReport } from "../format/report.js";
 import { renderTable } from "../format/table.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
 
@@ -86,7 +86,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     .option("--all", "list passed checks too (table and markdown)")
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ScanOptions>();
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
       let result: ScanResult;
@@ -107,7 +107,10 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           { scope, trigger, inventory, startedAt: deps.now(), evaluateAt: collectedAt },
         );
       } else {
-        const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+        const runtime = await deps.createAuditRuntime(config, {
+          sessionName: `cli-${deps.localUser}`,
+          logger,
+        });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
           const scope: ScanScope = {
