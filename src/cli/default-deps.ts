@@ -29,6 +29,9 @@ export function createDefaultDeps(): CliDeps {
     stderr: (text) => process.stderr.write(text),
     now: () => new Date(),
     isTty: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    // https://no-color.org: any non-empty NO_COLOR turns colour off.
+    color: process.stdout.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb",
     env,
     cwd: process.cwd(),
     setExitCode: (code) => {

@@ -18,6 +18,10 @@ export interface CliDeps {
   now(): Date;
   /** True when stderr is a terminal (a live progress bar instead of plain lines). */
   isTty: boolean;
+  /** The terminal's width when stdout is one (the table wraps to it); else the table is 100 wide. */
+  columns?: number;
+  /** Colour the table: stdout is a terminal and NO_COLOR is not set. */
+  color?: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Builds the Slack ports for `serve`; the real composition root when absent. */

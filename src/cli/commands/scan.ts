@@ -7,20 +7,29 @@ import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
+import { writePrivateFile } from "../../scan/write-private-file.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { renderHtml } from "../format/html.js";
 import { renderJson } from "../format/json.js";
 import { renderMarkdown } from "../format/markdown.js";
-import { buildReport } from "../format/report.js";
+import { renderOcsf } from "../format/ocsf.js";
+import { buildReport, type TrendDay } from "../format/report.js";
+import { renderSarif } from "../format/sarif.js";
 import { renderTable } from "../format/table.js";
 import { loadCliConfig } from "../load-cli-config.js";
-import { collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
+import { collectValues, parseFailOn, parseFormat, SCAN_FORMATS, type ScanFormat } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
+import { VERSION } from "../version.js";
+
+/** Days of posture trend the html report shows when the scan is stored. */
+const TREND_DAYS = 14;
 
 interface ScanOptions {
   account?: string[];
   region?: string[];
-  format: OutputFormat;
+  format: ScanFormat;
+  output?: string;
   failOn: Severity | "none";
   inventory?: string;
   store: boolean;
@@ -46,7 +55,17 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   return chosen;
 }
 
-export function render(result: ScanResult, format: OutputFormat, includePassed: boolean): string {
+export interface RenderOptions {
+  includePassed: boolean;
+  /** The table's width and colour (a terminal's). */
+  width?: number;
+  color?: boolean;
+  /** The posture trend from the state store, for html. */
+  trend?: TrendDay[];
+}
+
+export function render(result: ScanResult, format: ScanFormat, options: RenderOptions): string {
+  const { includePassed } = options;
   const report = buildReport({
     scanId: result.scanId,
     startedAt: result.startedAt,
@@ -54,10 +73,16 @@ export function render(result: ScanResult, format: OutputFormat, includePassed: 
     accounts: result.inventory.accounts.map((a) => a.accountId),
     regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
     findings: result.findings,
+    ...(options.trend ? { trend: options.trend } : {}),
   });
   if (format === "json") return renderJson(report);
   if (format === "markdown") return renderMarkdown(report, { includePassed });
-  return renderTable(report, { includePassed });
+  if (format === "ocsf") return renderOcsf(report, VERSION);
+  if (format === "sarif") return renderSarif(report, VERSION, { includePassed });
+  if (format === "html") return renderHtml(report, VERSION, { includePassed });
+  const table: Parameters<typeof renderTable>[1] = { includePassed, color: options.color === true };
+  if (options.width !== undefined) table.width = options.width;
+  return renderTable(report, table);
 }
 
 export function registerScanCommand(program: Command, deps: CliDeps): void {
@@ -71,8 +96,11 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       collectValues,
     )
     .addOption(
-      new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat),
+      new Option("--format <format>", `output format: ${SCAN_FORMATS.join(", ")}`)
+        .default("table")
+        .argParser(parseFormat),
     )
+    .option("--output <file>", "write the report to this file (mode 0600) instead of stdout")
     .addOption(
       new Option(
         "--fail-on <severity>",
@@ -126,16 +154,30 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           runtime.destroy();
         }
       }
+      let trend: TrendDay[] | undefined;
       if (opts.store) {
         const store = await deps.openStore(config);
         try {
           await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
           await store.pruneScans(config.store.retentionDays);
+          if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
         } finally {
           await store.close();
         }
       }
-      deps.stdout(render(result, opts.format, opts.all === true));
+      const toFile = opts.output !== undefined;
+      const text = render(result, opts.format, {
+        includePassed: opts.all === true,
+        ...(trend ? { trend } : {}),
+        ...(!toFile && deps.columns !== undefined ? { width: deps.columns } : {}),
+        color: !toFile && deps.color === true,
+      });
+      if (opts.output !== undefined) {
+        await writePrivateFile(resolve(deps.cwd, opts.output), text);
+        deps.stderr(`wrote the ${opts.format} report to ${opts.output}\n`);
+      } else {
+        deps.stdout(text);
+      }
       deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
     });
 }

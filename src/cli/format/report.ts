@@ -1,6 +1,7 @@
 /** What every output format renders: the findings of one scan, masked, in a stable order. */
-import type { Finding } from "../../domain/finding.js";
+import { type Finding, findingId } from "../../domain/finding.js";
 import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
+import type { Severity } from "../../domain/severity.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
 
@@ -11,7 +12,18 @@ export interface ScanReport {
   accounts: string[];
   regions: string[];
   summary: FindingSummary;
-  findings: Finding[];
+  findings: ReportFinding[];
+  /** The failing findings per day from the state store, oldest first, when one was read (html). */
+  trend?: TrendDay[];
+}
+
+/** A finding as every format shows it: masked, with its short id (`findingId`, from the unmasked key). */
+export type ReportFinding = Finding & { id: string };
+
+export interface TrendDay {
+  day: string;
+  total: number;
+  bySeverity: Record<Severity, number>;
 }
 
 /** Masks every untrusted field once, so no format can forget to. */
@@ -31,6 +43,6 @@ export function buildReport(
   return {
     ...input,
     summary: summarizeFindings(input.findings),
-    findings: sortFindings(input.findings).map(maskFinding),
+    findings: sortFindings(input.findings).map((f) => ({ id: findingId(f), ...maskFinding(f) })),
   };
 }
