@@ -48,6 +48,8 @@ section.control h3{margin:0;font-size:15px}
 table{border-collapse:collapse;width:100%;margin-top:8px}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-top:1px solid #f3f4f6;overflow-wrap:anywhere}
 th{font-size:12px;color:#6b7280;font-weight:600}
+td:nth-child(-n+3),th:nth-child(-n+3){white-space:nowrap;overflow-wrap:normal}
+td:nth-child(4){width:32%}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .status-FAIL{color:#b91c1c;font-weight:600}.status-ERROR{color:#92400e;font-weight:600}.status-PASS{color:#047857}
 details{margin-top:8px}summary{cursor:pointer;color:#374151}
