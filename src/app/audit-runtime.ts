@@ -16,7 +16,10 @@ export interface AuditRuntime {
 
 export function createAuditRuntime(
   config: Config,
-  options: { sessionName: string; logger: Logger } & Pick<ClientFactoryOptions, "callCounter" | "env">,
+  options: { sessionName: string; logger: Logger } & Pick<
+    ClientFactoryOptions,
+    "callCounter" | "env" | "onRegionDefaulted"
+  >,
 ): AuditRuntime {
   const factory = createClientFactory({
     requireFips: config.requireFips,
@@ -24,6 +27,7 @@ export function createAuditRuntime(
     concurrencyHint: config.concurrency,
     ...(options.callCounter ? { callCounter: options.callCounter } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.onRegionDefaulted ? { onRegionDefaulted: options.onRegionDefaulted } : {}),
   });
   const collect: CollectFn = async (scope, { onProgress, now }) => {
     const log = options.logger.child({ accounts: scope.accounts.map((a) => a.id), regions: scope.regions });

@@ -10,7 +10,7 @@ export interface CliDeps {
   /** Builds the live AWS side for a config; `sessionName` says who asked (STS RoleSessionName). */
   createAuditRuntime(
     config: Config,
-    options: { sessionName: string; logger: Logger },
+    options: { sessionName: string; logger: Logger; onRegionDefaulted?: (region: string) => void },
   ): AuditRuntime | Promise<AuditRuntime>;
   createLogger(level: string): Logger;
   stdout: (text: string) => void;

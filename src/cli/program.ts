@@ -8,6 +8,7 @@ import { registerScanCommand } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerSuppressCommands } from "./commands/suppress.js";
 import type { CliDeps } from "./deps.js";
+import { examplesText } from "./help-examples.js";
 
 export function buildProgram(version: string, deps: CliDeps): Command {
   const program = new Command("forecast-audit")
@@ -39,7 +40,12 @@ export function buildProgram(version: string, deps: CliDeps): Command {
         return createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL });
       }),
   });
-  for (const command of program.commands)
+  for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
+    const examples = examplesText(command.name());
+    if (examples) command.addHelpText("after", examples);
+  }
+  const examples = examplesText("");
+  if (examples) program.addHelpText("after", examples);
   return program;
 }

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { writeInventoryFile } from "../../scan/inventory-file.js";
+import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
 import { loadCliConfig } from "../load-cli-config.js";
 import { collectValues } from "../options.js";
@@ -29,7 +30,11 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
       const opts = command.optsWithGlobals<CollectOptions>();
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
-      const runtime = await deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const runtime = await deps.createAuditRuntime(config, {
+        sessionName: `cli-${deps.localUser}`,
+        logger,
+        onRegionDefaulted: (region) => deps.stderr(regionDefaultedWarning(region)),
+      });
       const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
       try {
         const scope = {
@@ -42,6 +47,8 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
         });
         await writeInventoryFile(resolve(deps.cwd, opts.out), inventory);
         deps.stderr(`wrote the inventory of ${inventory.accounts.length} account(s) to ${opts.out}\n`);
+      } catch (error) {
+        throw explainAwsSetupError(error, deps.env);
       } finally {
         progress.stop();
         runtime.destroy();

@@ -8,6 +8,7 @@ import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import { writePrivateFile } from "../../scan/write-private-file.js";
+import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
 import { renderHtml } from "../format/html.js";
@@ -111,7 +112,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     )
     .option("--inventory <file>", "evaluate a saved inventory (from `collect --out`) instead of calling AWS")
     .option("--no-store", "do not record the results in the state database")
-    .option("--all", "list passed checks too (table and markdown)")
+    .option("--all", "list passed checks too (table, markdown, sarif, html)")
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ScanOptions>();
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
@@ -138,6 +139,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         const runtime = await deps.createAuditRuntime(config, {
           sessionName: `cli-${deps.localUser}`,
           logger,
+          onRegionDefaulted: (region: string) => deps.stderr(regionDefaultedWarning(region)),
         });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
@@ -149,6 +151,8 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
             { collect: runtime.collect, config, now: deps.now },
             { scope, trigger, onProgress: (e) => progress.update(e) },
           );
+        } catch (error) {
+          throw explainAwsSetupError(error, deps.env);
         } finally {
           progress.stop();
           runtime.destroy();
