@@ -121,7 +121,7 @@ describe("--format html", () => {
       });
       await page.setViewportSize({ width: 1200, height: 900 });
       await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
-      const text = await page.locator("body").innerText();
+      const text = (await page.locator("body").textContent()) ?? "";
       expect(text).toContain("Amazon Forecast data-protection audit");
       expect(text).toContain("Findings by control");
       expect(text).toMatch(/Failing findings, last \d+ days \(state store\)/);
