@@ -23,7 +23,7 @@ interface Run {
 }
 
 /** The shell lines of each ```sh block in one README section, comments removed. */
-export function shellLines(readme: string, heading: string): string[][] {
+function shellLines(readme: string, heading: string): string[][] {
   const start = readme.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`README has no "${heading}" section`);
   const rest = readme.slice(start + heading.length + 2);
