@@ -141,7 +141,7 @@ interface Figures {
 }
 
 async function vacuum(databaseUrl: string): Promise<void> {
-  const db = createKysely(parseDatabaseUrl(databaseUrl));
+  const db = await createKysely(parseDatabaseUrl(databaseUrl));
   try {
     await sql`vacuum (analyze)`.execute(db);
   } finally {
@@ -178,7 +178,7 @@ async function bench(engine: Engine, databaseUrl: string, sizeOf: () => Promise<
   const posture = await timed(5, () => store.posture());
   await store.close();
 
-  const db = createKysely(parseDatabaseUrl(databaseUrl));
+  const db = await createKysely(parseDatabaseUrl(databaseUrl));
   const count = async (table: "finding_history" | "findings") =>
     Number(
       (
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       try {
         results.push(
           await bench("postgres", database.url, async () => {
-            const db = createKysely(parseDatabaseUrl(database.url));
+            const db = await createKysely(parseDatabaseUrl(database.url));
             try {
               const row = await sql<{
                 size: string;

@@ -28,7 +28,10 @@ function handlerLogger(logger: Logger) {
 
 export function createAuditRuntime(
   config: Config,
-  options: { sessionName: string; logger: Logger } & Pick<ClientFactoryOptions, "callCounter" | "env">,
+  options: { sessionName: string; logger: Logger } & Pick<
+    ClientFactoryOptions,
+    "callCounter" | "env" | "onRegionDefaulted"
+  >,
 ): AuditRuntime {
   const factory = createClientFactory({
     requireFips: config.requireFips,
@@ -40,6 +43,7 @@ export function createAuditRuntime(
     logger: handlerLogger(options.logger),
     ...(options.callCounter ? { callCounter: options.callCounter } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.onRegionDefaulted ? { onRegionDefaulted: options.onRegionDefaulted } : {}),
   });
   const collect: CollectFn = async (scope, { onProgress, now }) => {
     const log = options.logger.child({ accounts: scope.accounts.map((a) => a.id), regions: scope.regions });

@@ -57,6 +57,8 @@ export interface ClientFactoryOptions {
   region?: string;
   /** Where endpoint overrides are looked up; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Called when no region was configured anywhere and `us-east-1` is used (the CLI warns). */
+  onRegionDefaulted?: (region: string) => void;
 }
 
 export interface AuditedAccount {
@@ -258,6 +260,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
       try {
         return await probe.config.region();
       } catch {
+        options.onRegionDefaulted?.("us-east-1");
         return "us-east-1";
       } finally {
         probe.destroy();

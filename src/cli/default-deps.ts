@@ -1,8 +1,6 @@
 /** The real CLI dependencies: process I/O, the store from DATABASE_URL, live AWS. */
 import { userInfo } from "node:os";
-import { createAuditRuntime } from "../app/audit-runtime.js";
 import { createLogger } from "../logging/logger.js";
-import { openStore } from "../store/open-store.js";
 import type { CliDeps } from "./deps.js";
 
 function localUser(env: NodeJS.ProcessEnv): string {
@@ -17,14 +15,23 @@ export function createDefaultDeps(): CliDeps {
   const env = process.env;
   const logger = (level: string) => createLogger({ level });
   return {
-    openStore: async () =>
-      openStore({ databaseUrl: env.DATABASE_URL, logger: logger(env.LOG_LEVEL ?? "warn") }),
-    createAuditRuntime: (config, options) => createAuditRuntime(config, options),
+    // Imported on use: the AWS SDK clients and the database drivers cost most of the start-up time.
+    openStore: async () => {
+      const { openStore } = await import("../store/open-store.js");
+      return openStore({ databaseUrl: env.DATABASE_URL, logger: logger(env.LOG_LEVEL ?? "warn") });
+    },
+    createAuditRuntime: async (config, options) => {
+      const { createAuditRuntime } = await import("../app/audit-runtime.js");
+      return createAuditRuntime(config, options);
+    },
     createLogger: logger,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     now: () => new Date(),
     isTty: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    // https://no-color.org: any non-empty NO_COLOR turns colour off.
+    color: process.stdout.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb",
     env,
     cwd: process.cwd(),
     setExitCode: (code) => {

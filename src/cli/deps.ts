@@ -8,13 +8,20 @@ import type { ServeDeps } from "./commands/serve.js";
 export interface CliDeps {
   openStore(config: Config): Promise<Store>;
   /** Builds the live AWS side for a config; `sessionName` says who asked (STS RoleSessionName). */
-  createAuditRuntime(config: Config, options: { sessionName: string; logger: Logger }): AuditRuntime;
+  createAuditRuntime(
+    config: Config,
+    options: { sessionName: string; logger: Logger; onRegionDefaulted?: (region: string) => void },
+  ): AuditRuntime | Promise<AuditRuntime>;
   createLogger(level: string): Logger;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   now(): Date;
   /** True when stderr is a terminal (a live progress bar instead of plain lines). */
   isTty: boolean;
+  /** The terminal's width when stdout is one (the table wraps to it); else the table is 100 wide. */
+  columns?: number;
+  /** Colour the table: stdout is a terminal and NO_COLOR is not set. */
+  color?: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Builds the Slack ports for `serve`; the real composition root when absent. */

@@ -3,9 +3,11 @@
 import { CommanderError } from "commander";
 import { createDefaultDeps } from "./default-deps.js";
 import { EXIT_ERROR } from "./errors.js";
+import { announceEndOfLifeNode } from "./node-support.js";
 import { buildProgram } from "./program.js";
 import { VERSION } from "./version.js";
 
+announceEndOfLifeNode(process.env, process.version, (text) => process.stderr.write(text));
 const deps = createDefaultDeps();
 try {
   await buildProgram(VERSION, deps).parseAsync(process.argv);

@@ -6,9 +6,14 @@ import { isSeverity, SEVERITIES, type Severity } from "../domain/severity.js";
 export const FORMATS = ["table", "json", "markdown"] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
-export function parseFormat(value: string): OutputFormat {
-  if ((FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  throw new InvalidArgumentError(`must be one of ${FORMATS.join(", ")}.`);
+/** What `scan` writes: the three report formats plus OCSF, SARIF and a self-contained HTML page. */
+export const SCAN_FORMATS = [...FORMATS, "ocsf", "sarif", "html"] as const;
+export type ScanFormat = (typeof SCAN_FORMATS)[number];
+
+export function parseFormat(value: string): ScanFormat {
+  const v = value.toLowerCase();
+  if ((SCAN_FORMATS as readonly string[]).includes(v)) return v as ScanFormat;
+  throw new InvalidArgumentError(`must be one of ${SCAN_FORMATS.join(", ")}.`);
 }
 
 export function parseFailOn(value: string): Severity | "none" {

@@ -1,6 +1,5 @@
 /** The `forecast-audit` command line: one file per command under `commands/`. */
 import { Command } from "commander";
-import { createSlackRuntime } from "../app/slack-runtime.js";
 import { registerCollectCommand } from "./commands/collect.js";
 import { registerFindingsCommand } from "./commands/findings.js";
 import { registerFixCommand } from "./commands/fix.js";
@@ -9,6 +8,7 @@ import { registerScanCommand } from "./commands/scan.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerSuppressCommands } from "./commands/suppress.js";
 import type { CliDeps } from "./deps.js";
+import { examplesText } from "./help-examples.js";
 
 export function buildProgram(version: string, deps: CliDeps): Command {
   const program = new Command("forecast-audit")
@@ -35,9 +35,17 @@ export function buildProgram(version: string, deps: CliDeps): Command {
     stderr: deps.stderr,
     createSlackRuntime:
       deps.createSlackRuntime ??
-      ((context) => createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL })),
+      (async (context) => {
+        const { createSlackRuntime } = await import("../app/slack-runtime.js");
+        return createSlackRuntime({ ...context, databaseUrl: deps.env.DATABASE_URL });
+      }),
   });
-  for (const command of program.commands)
+  for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
+    const examples = examplesText(command.name());
+    if (examples) command.addHelpText("after", examples);
+  }
+  const examples = examplesText("");
+  if (examples) program.addHelpText("after", examples);
   return program;
 }

@@ -1,7 +1,8 @@
 /** Saving and loading inventories (`collect --out FILE`, `scan --inventory FILE`). */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { INVENTORY_SCHEMA_VERSION, type Inventory } from "../domain/inventory.js";
+import { writePrivateFile } from "./write-private-file.js";
 
 export class InventoryFileError extends Error {
   override readonly name = "InventoryFileError";
@@ -81,7 +82,8 @@ export async function readInventoryFile(path: string): Promise<Inventory> {
 }
 
 export async function writeInventoryFile(path: string, inventory: Inventory): Promise<void> {
-  await writeFile(path, `${JSON.stringify(inventory)}\n`, { mode: 0o600 });
+  // It holds tag values: 0600, also when an existing (perhaps world-readable) file is overwritten.
+  await writePrivateFile(path, `${JSON.stringify(inventory)}\n`);
 }
 
 /** Keeps only the given accounts (by id or name) and regions; empty filters keep everything. */

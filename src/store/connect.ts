@@ -1,7 +1,7 @@
 /** Opens the Kysely instance for an engine, with the settings the store's guarantees depend on. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -14,8 +14,8 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from "kysely";
-import pg from "pg";
 import type { DatabaseTarget } from "./database-url.js";
+import { StoreConfigError } from "./errors.js";
 import type { Database } from "./schema.js";
 
 export interface StoreLogger {
@@ -53,9 +53,28 @@ class StoreSqliteDialect extends SqliteDialect {
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
-export function openSqlite(path: string): BetterSqlite3.Database {
+/** The oldest Node.js whose ABI the pinned better-sqlite3 supports: on Node 20 loading it crashes the process. */
+export const SQLITE_MIN_NODE_MAJOR = 22;
+
+/**
+ * Loads better-sqlite3 only when a SQLite store is opened (the demo, `--help` and PostgreSQL never load it),
+ * and refuses before loading it on a Node.js it would crash (a segmentation fault, not an error).
+ */
+export async function loadBetterSqlite3(nodeVersion = process.versions.node): Promise<typeof BetterSqlite3> {
+  const major = Number(nodeVersion.split(".")[0]);
+  if (major < SQLITE_MIN_NODE_MAJOR) {
+    throw new StoreConfigError(
+      `the SQLite store needs Node.js ${SQLITE_MIN_NODE_MAJOR} or later (this is Node.js ${nodeVersion}, which is end of life). ` +
+        "Install Node.js 24 LTS (or 22), use DATABASE_URL=postgres://… instead, or pass --no-store to scan.",
+    );
+  }
+  return (await import("better-sqlite3")).default;
+}
+
+export async function openSqlite(path: string): Promise<BetterSqlite3.Database> {
+  const Sqlite = await loadBetterSqlite3();
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const database = new BetterSqlite3(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const database = new Sqlite(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   database.pragma("journal_mode = WAL");
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma("foreign_keys = ON");
@@ -64,17 +83,19 @@ export function openSqlite(path: string): BetterSqlite3.Database {
   return database;
 }
 
-export function createKysely(
+/** Opens the engine's driver on first use: each engine's driver is imported only when that engine is used. */
+export async function createKysely(
   target: DatabaseTarget,
   options: { logger?: StoreLogger; plugins?: readonly KyselyPlugin[]; poolSize?: number } = {},
-): Kysely<Database> {
+): Promise<Kysely<Database>> {
   const plugins = [...(options.plugins ?? [])];
   if (target.engine === "sqlite") {
     return new Kysely<Database>({
-      dialect: new StoreSqliteDialect({ database: openSqlite(target.path) }),
+      dialect: new StoreSqliteDialect({ database: await openSqlite(target.path) }),
       plugins,
     });
   }
+  const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", (error) => options.logger?.warn({ err: error }, "PostgreSQL idle client error"));

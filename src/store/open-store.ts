@@ -28,7 +28,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   if (options.logger) connectOptions.logger = options.logger;
   if (options.plugins) connectOptions.plugins = options.plugins;
   if (options.poolSize !== undefined) connectOptions.poolSize = options.poolSize;
-  const db = createKysely(target, connectOptions);
+  const db = await createKysely(target, connectOptions);
   try {
     const applied = await migrate(db, target.engine);
     if (applied.length > 0) options.logger?.debug({ migrations: applied }, "store migrated");

@@ -99,17 +99,20 @@ describe("output formats", () => {
   it("prints a table by default, failures only unless --all", async () => {
     const run = await live("scan", "--no-store");
     expect(run.exitCode).toBe(1);
-    const [header, ...rows] = run.stdout.split("\n");
-    expect(header).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL\s+ACCOUNT\s+REGION\s+RESOURCE\s+DETAIL$/);
-    expect(
-      rows.some((r) =>
-        /^f-[0-9a-z]{12}\s+FAIL\s+high\s+s3-bucket-tls-enforced\s+123456789012\s+us-east-1\s/.test(r),
-      ),
-    ).toBe(true);
-    expect(rows.some((r) => /^f-\S+\s+PASS/.test(r))).toBe(false);
+    // Grouped by severity; under each header, a finding's line: status, id, control, account, region.
+    const rows = run.stdout.split("\n");
+    const high = rows.findIndex((r) => /^HIGH \(\d+ FAIL/.test(r));
+    const medium = rows.findIndex((r) => /^MEDIUM \(/.test(r));
+    expect(high).toBeGreaterThanOrEqual(0);
+    const tls = rows.findIndex((r) =>
+      /^ {2}FAIL f-[0-9a-z]{12} s3-bucket-tls-enforced 123456789012 us-east-1$/.test(r),
+    );
+    expect(tls).toBeGreaterThan(high);
+    if (medium >= 0) expect(tls).toBeLessThan(medium);
+    expect(rows.some((r) => r.startsWith("  PASS f-"))).toBe(false);
     const all = await offline("scan", "--inventory", DEMO, "--no-store", "--all", "--fail-on", "none");
     expect(all.exitCode).toBe(0);
-    expect(all.stdout.split("\n").some((r) => /^f-\S+\s+PASS/.test(r))).toBe(true);
+    expect(all.stdout.split("\n").some((r) => r.startsWith("  PASS f-"))).toBe(true);
   });
 
   it("prints Markdown with --format markdown", async () => {
@@ -343,13 +346,13 @@ describe("the real entry point in a child process", () => {
       env: OFFLINE,
     });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^ID\s+STATUS\s+SEVERITY\s+CONTROL/);
+    expect(run.stdout).toMatch(/^CRITICAL \(\d+ FAIL\)\n {2}FAIL f-[0-9a-z]{12} /);
   });
 
   it("exits 2 on a usage error, with the message on stderr", async () => {
     const run = await runCliProcess(["scan", "--inventory", DEMO, "--format", "xml"], { env: OFFLINE });
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/must be one of table, json, markdown/);
+    expect(run.stderr).toMatch(/must be one of table, json, markdown, ocsf, sarif, html/);
   });
 });

@@ -927,7 +927,7 @@ describe.each(harnesses)("store on $engine", (h) => {
         ]);
         expect(store).not.toHaveProperty("updateAudit");
         // The database itself refuses edits.
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           await expect(sql`update audit_log set actor = 'mallory'`.execute(db)).rejects.toThrow(
             /append-only/,
@@ -944,7 +944,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("creates every table from an empty database and records every version", async () => {
         const { store, url } = await fresh();
         expect(store.engine).toBe(h.engine);
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
             db,
@@ -965,7 +965,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("gives every existing finding its id in 0006 (in batches), indexed, and finds findings by id", async () => {
         const { url, cleanup } = await h.newDatabase();
         onTestFinished(cleanup);
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         const olds = Array.from({ length: 1234 }, (_, i) => finding(`old-${i}`, "FAIL"));
         try {
           await migrate(db, h.engine, "0003_scan_coverage");
@@ -1023,7 +1023,7 @@ describe.each(harnesses)("store on $engine", (h) => {
         } finally {
           await store.close();
         }
-        const check = createKysely(parseDatabaseUrl(url));
+        const check = await createKysely(parseDatabaseUrl(url));
         try {
           const indexes =
             h.engine === "sqlite"
@@ -1053,7 +1053,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("migrates a database at the first version, keeping its data", async () => {
         const { url, cleanup } = await h.newDatabase();
         onTestFinished(cleanup);
-        const db = createKysely(parseDatabaseUrl(url));
+        const db = await createKysely(parseDatabaseUrl(url));
         try {
           await migrate(db, h.engine, "0001_initial");
           await db

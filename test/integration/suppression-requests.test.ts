@@ -196,7 +196,7 @@ describe.each(harnesses)("suppression requests on $engine", (h) => {
     it("counts suppressions made before migration 0005 as announced", async () => {
       const db = await h.newDatabase();
       onTestFinished(() => db.cleanup());
-      const kysely = createKysely(parseDatabaseUrl(db.url));
+      const kysely = await createKysely(parseDatabaseUrl(db.url));
       try {
         await migrate(kysely, h.engine, "0003_scan_coverage");
         await sql`insert into suppressions (id, finding_key, reason, created_by, created_at, expires_at)

@@ -84,14 +84,21 @@ function freePort(): Promise<number> {
   });
 }
 
+/** What to do when `moto_server` is not on PATH (spawn fails with ENOENT, exit code -2). */
+export const MOTO_INSTALL_HINT =
+  "moto_server was not found on PATH. The integration tests need moto's server (Python 3.9+): " +
+  "install it with `python3 -m pip install 'moto[server]'` (or `pipx install 'moto[server]'`), " +
+  "or point MOTO_URL at a running one.";
+
 async function waitUntilAnswering(
   url: string,
-  child: ChildProcess | undefined,
+  child: (ChildProcess & { spawnError?: Error }) | undefined,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (child?.spawnError) throw child.spawnError;
     if (child && child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${url}/moto-api/data.json`);
@@ -138,15 +145,21 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       ...(options.awsManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } : {}),
     },
   });
+  const tracked = child as ChildProcess & { spawnError?: Error };
+  child.on("error", (error: NodeJS.ErrnoException) => {
+    tracked.spawnError =
+      error.code === "ENOENT" ? new Error(MOTO_INSTALL_HINT) : new Error(`moto_server: ${error.message}`);
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilAnswering(url, child, timeoutMs);
+    await waitUntilAnswering(url, tracked, timeoutMs);
   } catch (error) {
     child.kill("SIGKILL");
+    if (tracked.spawnError) throw tracked.spawnError;
     throw new Error(`${String(error)}\n${stderr}`);
   }
   return {

@@ -1,9 +1,10 @@
 /** `forecast-audit collect --out FILE`: save an inventory to evaluate later with `scan --inventory FILE`. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import { writeInventoryFile } from "../../scan/inventory-file.js";
+import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { collectRegions, collectValues } from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
 import { selectAccounts } from "./scan.js";
@@ -27,9 +28,13 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
     .option("--region <region>", "region to collect (repeatable)", collectRegions)
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<CollectOptions>();
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
-      const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const runtime = await deps.createAuditRuntime(config, {
+        sessionName: `cli-${deps.localUser}`,
+        logger,
+        onRegionDefaulted: (region) => deps.stderr(regionDefaultedWarning(region)),
+      });
       const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
       try {
         const scope = {
@@ -42,6 +47,8 @@ export function registerCollectCommand(program: Command, deps: CliDeps): void {
         });
         await writeInventoryFile(resolve(deps.cwd, opts.out), inventory);
         deps.stderr(`wrote the inventory of ${inventory.accounts.length} account(s) to ${opts.out}\n`);
+      } catch (error) {
+        throw explainAwsSetupError(error, deps.env);
       } finally {
         progress.stop();
         runtime.destroy();

@@ -1,6 +1,5 @@
 /** `forecast-audit findings`: the stored findings with their lifecycle, as a table, JSON or Markdown. */
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import type { FindingStatus } from "../../domain/finding.js";
 import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { isSeverity, SEVERITIES, type Severity } from "../../domain/severity.js";
@@ -16,6 +15,7 @@ import {
 import type { CliDeps } from "../deps.js";
 import { CliError } from "../errors.js";
 import { escapeMarkdownCell } from "../format/markdown.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { collectValues, FORMATS, type OutputFormat } from "../options.js";
 
 // Output helpers shared by the store's commands (findings, history, suppress).
@@ -79,7 +79,7 @@ export async function withStore<T>(
   configPath: string | undefined,
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
-  const { config } = loadConfig({ path: configPath, env: deps.env, cwd: deps.cwd });
+  const { config } = await loadCliConfig({ path: configPath, env: deps.env, cwd: deps.cwd });
   const store = await deps.openStore(config);
   try {
     return await fn(store);

@@ -4,15 +4,14 @@
  * local user as requester and approver in the audit log. It goes through the same request states as Slack.
  */
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import { findingId, isFindingId } from "../../domain/finding.js";
 import type { Plan } from "../../domain/remediation.js";
 import { maskArn, maskSensitive } from "../../domain/sensitive.js";
-import { createLiveRemediationFlow } from "../../remediation-flow/live.js";
 import type { FlowResult, RequestOptions } from "../../remediation-flow/types.js";
 import type { RemediationRequest } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { checkFindingKey, resolveFindingArg } from "./finding-arg.js";
 
 interface FixOptions {
@@ -95,7 +94,7 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
       const options: RequestOptions = {};
       if (opts.kmsKey) options.kmsKeyArn = opts.kmsKey;
       if (opts.tagKey) options.tagKey = opts.tagKey;
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel ?? "warn");
       const store = await deps.openStore(config);
       let key: string;
@@ -105,9 +104,10 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
         await store.close();
         throw error;
       }
-      const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+      const runtime = await deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
       try {
         // The local user holds the credentials already; four-eyes is Slack's control, not the terminal's.
+        const { createLiveRemediationFlow } = await import("../../remediation-flow/live.js");
         const flow = createLiveRemediationFlow({
           config,
           store,

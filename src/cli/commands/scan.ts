@@ -1,28 +1,44 @@
 /** `forecast-audit scan`: the audit from a terminal or a CI job, with an exit code. */
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
+import { writePrivateFile } from "../../scan/write-private-file.js";
 import type { CompletedScan, FindingRecord } from "../../store/types.js";
+import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
+import { renderHtml } from "../format/html.js";
 import { renderJson } from "../format/json.js";
 import { renderMarkdown } from "../format/markdown.js";
-import type { NotRechecked } from "../format/report.js";
-import { buildReport } from "../format/report.js";
+import { renderOcsf } from "../format/ocsf.js";
+import { buildReport, type NotRechecked, type TrendDay } from "../format/report.js";
+import { renderSarif } from "../format/sarif.js";
 import { renderTable } from "../format/table.js";
-import { collectRegions, collectValues, type OutputFormat, parseFailOn, parseFormat } from "../options.js";
+import { loadCliConfig } from "../load-cli-config.js";
+import {
+  collectRegions,
+  collectValues,
+  parseFailOn,
+  parseFormat,
+  SCAN_FORMATS,
+  type ScanFormat,
+} from "../options.js";
 import { createProgressReporter } from "../progress-reporter.js";
+import { VERSION } from "../version.js";
+
+/** Days of posture trend the html report shows when the scan is stored. */
+const TREND_DAYS = 14;
 
 interface ScanOptions {
   account?: string[];
   region?: string[];
-  format: OutputFormat;
+  format: ScanFormat;
+  output?: string;
   failOn: Severity | "none";
   inventory?: string;
   store: boolean;
@@ -63,12 +79,19 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   return chosen;
 }
 
-export function render(
-  result: ScanResult,
-  format: OutputFormat,
-  includePassed: boolean,
-  stored?: Pick<CompletedScan, "notRechecked">,
-): string {
+export interface RenderOptions {
+  includePassed: boolean;
+  /** The table's width and colour (a terminal's). */
+  width?: number;
+  color?: boolean;
+  /** The posture trend from the state store, for html. */
+  trend?: TrendDay[];
+  /** Present when the scan was stored: what it could not re-check. */
+  stored?: Pick<CompletedScan, "notRechecked">;
+}
+
+export function render(result: ScanResult, format: ScanFormat, options: RenderOptions): string {
+  const { includePassed, stored } = options;
   const report = buildReport({
     scanId: result.scanId,
     startedAt: result.startedAt,
@@ -77,10 +100,16 @@ export function render(
     regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
     findings: result.findings,
     ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
+    ...(options.trend ? { trend: options.trend } : {}),
   });
   if (format === "json") return renderJson(report);
   if (format === "markdown") return renderMarkdown(report, { includePassed });
-  return renderTable(report, { includePassed });
+  if (format === "ocsf") return renderOcsf(report, VERSION);
+  if (format === "sarif") return renderSarif(report, VERSION, { includePassed });
+  if (format === "html") return renderHtml(report, VERSION, { includePassed });
+  const table: Parameters<typeof renderTable>[1] = { includePassed, color: options.color === true };
+  if (options.width !== undefined) table.width = options.width;
+  return renderTable(report, table);
 }
 
 export function registerScanCommand(program: Command, deps: CliDeps): void {
@@ -94,8 +123,11 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       collectRegions,
     )
     .addOption(
-      new Option("--format <format>", "table, json or markdown").default("table").argParser(parseFormat),
+      new Option("--format <format>", `output format: ${SCAN_FORMATS.join(", ")}`)
+        .default("table")
+        .argParser(parseFormat),
     )
+    .option("--output <file>", "write the report to this file (mode 0600) instead of stdout")
     .addOption(
       new Option(
         "--fail-on <severity>",
@@ -106,10 +138,10 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     )
     .option("--inventory <file>", "evaluate a saved inventory (from `collect --out`) instead of calling AWS")
     .option("--no-store", "do not record the results in the state database")
-    .option("--all", "list passed checks too (table and markdown)")
+    .option("--all", "list passed checks too (table, markdown, sarif, html)")
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ScanOptions>();
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
       let result: ScanResult;
@@ -130,7 +162,11 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           { scope, trigger, inventory, startedAt: deps.now(), evaluateAt: collectedAt },
         );
       } else {
-        const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+        const runtime = await deps.createAuditRuntime(config, {
+          sessionName: `cli-${deps.localUser}`,
+          logger,
+          onRegionDefaulted: (region: string) => deps.stderr(regionDefaultedWarning(region)),
+        });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
           const scope: ScanScope = {
@@ -141,22 +177,39 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
             { collect: runtime.collect, config, now: deps.now },
             { scope, trigger, onProgress: (e) => progress.update(e) },
           );
+        } catch (error) {
+          throw explainAwsSetupError(error, deps.env);
         } finally {
           progress.stop();
           runtime.destroy();
         }
       }
       let stored: CompletedScan | undefined;
+      let trend: TrendDay[] | undefined;
       if (opts.store) {
         const store = await deps.openStore(config);
         try {
           stored = await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
           await store.pruneScans(config.store.retentionDays);
+          if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
         } finally {
           await store.close();
         }
       }
-      deps.stdout(render(result, opts.format, opts.all === true, stored));
+      const toFile = opts.output !== undefined;
+      const text = render(result, opts.format, {
+        includePassed: opts.all === true,
+        ...(trend ? { trend } : {}),
+        ...(stored ? { stored } : {}),
+        ...(!toFile && deps.columns !== undefined ? { width: deps.columns } : {}),
+        color: !toFile && deps.color === true,
+      });
+      if (opts.output !== undefined) {
+        await writePrivateFile(resolve(deps.cwd, opts.output), text);
+        deps.stderr(`wrote the ${opts.format} report to ${opts.output}\n`);
+      } else {
+        deps.stdout(text);
+      }
       deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
     });
 }

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type FakeSlackApi, startFakeSlackApi } from "../../../test/support/fake-slack-api.js";
 import { createFakePorts } from "../../../test/support/slack-fakes.js";
 import { CliError } from "../errors.js";
-import { parseServeEnv, registerServeCommand } from "./serve.js";
+import { registerServeCommand } from "./serve.js";
+import { parseServeEnv } from "./serve-env.js";
 
 describe("parseServeEnv", () => {
   it("reads HTTP mode, Socket Mode, the API URL and the port", () => {

@@ -1,16 +1,13 @@
 /**
  * `forecast-audit serve`: runs the Slack app until SIGINT or SIGTERM. HTTP mode with SLACK_SIGNING_SECRET
  * (on PORT, path /slack/events), Socket Mode with SLACK_APP_TOKEN; SLACK_API_URL points the Web API client
- * elsewhere (proxies, tests).
+ * elsewhere (proxies, tests). Bolt, the store and the AWS clients are imported only when it runs.
  */
 import type { Command } from "commander";
-import { z } from "zod";
-import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Logger } from "../../logging/logger.js";
-import { createSlackApp } from "../../slack/app.js";
 import type { SlackPorts } from "../../slack/ports.js";
-import { CliError } from "../errors.js";
+import { loadCliConfig } from "../load-cli-config.js";
 
 export interface SlackRuntime {
   ports: SlackPorts;
@@ -27,54 +24,6 @@ export interface ServeDeps {
   createSlackRuntime(context: { config: Config; logger: Logger }): Promise<SlackRuntime>;
   /** Resolves when the app should stop; by default on SIGINT or SIGTERM. */
   waitForShutdown?(): Promise<void>;
-}
-
-const optional = (schema: z.ZodType<string>) =>
-  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
-
-const envSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z
-      .string({ error: "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)" })
-      .regex(/^xoxb-/, "SLACK_BOT_TOKEN must be a bot token (xoxb-…)"),
-    SLACK_SIGNING_SECRET: optional(z.string().min(8, "SLACK_SIGNING_SECRET is too short")),
-    SLACK_APP_TOKEN: optional(
-      z.string().regex(/^xapp-/, "SLACK_APP_TOKEN must be an app-level token (xapp-…)"),
-    ),
-    SLACK_API_URL: optional(z.url({ protocol: /^https?$/, error: "SLACK_API_URL must be an http(s) URL" })),
-    PORT: z.preprocess(
-      (v) => (v === undefined || v === "" ? 3000 : Number(v)),
-      z
-        .number({ error: "PORT must be a number" })
-        .int("PORT must be a whole number")
-        .min(0)
-        .max(65535, "PORT must be at most 65535"),
-    ),
-  })
-  .refine((e) => e.SLACK_SIGNING_SECRET !== undefined || e.SLACK_APP_TOKEN !== undefined, {
-    message: "SLACK_SIGNING_SECRET is not set (HTTP mode); set it, or SLACK_APP_TOKEN for Socket Mode",
-  });
-
-export interface ServeEnv {
-  botToken: string;
-  signingSecret?: string;
-  appToken?: string;
-  slackApiUrl?: string;
-  port: number;
-}
-
-/** Reads the Slack settings from the environment; a missing or bad one is a usage error that names it. */
-export function parseServeEnv(env: NodeJS.ProcessEnv): ServeEnv {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => i.message).join("; "));
-  const e = parsed.data;
-  const out: ServeEnv = { botToken: e.SLACK_BOT_TOKEN, port: e.PORT };
-  if (e.SLACK_SIGNING_SECRET) out.signingSecret = e.SLACK_SIGNING_SECRET;
-  if (e.SLACK_APP_TOKEN) out.appToken = e.SLACK_APP_TOKEN;
-  // The Web API client appends method names to this base, so it must end with a slash.
-  if (e.SLACK_API_URL)
-    out.slackApiUrl = e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
-  return out;
 }
 
 function waitForSignal(): Promise<void> {
@@ -97,10 +46,12 @@ export function registerServeCommand(program: Command, deps: ServeDeps): void {
     )
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<{ config?: string; logLevel?: string }>();
+      const { parseServeEnv } = await import("./serve-env.js");
       const env = parseServeEnv(deps.env);
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel ?? "info");
       const runtime = await deps.createSlackRuntime({ config, logger });
+      const { createSlackApp } = await import("../../slack/app.js");
       const slack = createSlackApp({
         config,
         ports: runtime.ports,

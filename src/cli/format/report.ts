@@ -1,6 +1,7 @@
 /** What every output format renders: the findings of one scan, masked, in a stable order. */
 import { type Finding, findingId } from "../../domain/finding.js";
 import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
+import type { Severity } from "../../domain/severity.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
 
@@ -27,6 +28,17 @@ export interface ScanReport {
   findings: ReportedFinding[];
   /** Present when the scan was stored: the failing findings it could not re-check (kept, not resolved). */
   notRechecked?: NotRechecked[];
+  /** The failing findings per day from the state store, oldest first, when one was read (html). */
+  trend?: TrendDay[];
+}
+
+/** The name the output formats use for a reported finding. */
+export type ReportFinding = ReportedFinding;
+
+export interface TrendDay {
+  day: string;
+  total: number;
+  bySeverity: Record<Severity, number>;
 }
 
 /** A finding as reported: its id first (what `fix`, `suppress` and Slack take), its text masked. */

@@ -1,49 +1,95 @@
-/** A plain-text table for terminals: failing and erroring findings, then the summary. */
-import { SEVERITIES } from "../../domain/severity.js";
-import { notRecheckedLines, type ReportedFinding, type ScanReport } from "./report.js";
+/**
+ * The terminal report: failing and erroring findings grouped by severity, each with its id (for `fix` and
+ * `suppress`), control, account, region, resource and detail, wrapped to the terminal's width at word
+ * boundaries; then the summary. Colour only when asked for (a terminal without NO_COLOR).
+ */
+import { stripVTControlCharacters } from "node:util";
+import { SEVERITIES, type Severity } from "../../domain/severity.js";
+import { notRecheckedLines, type ReportFinding, type ScanReport } from "./report.js";
+import { wrapText } from "./wrap.js";
 
-const COLUMNS: Array<{ title: string; cell: (f: ReportedFinding) => string; max: number }> = [
-  { title: "ID", cell: (f) => f.id, max: 14 },
-  { title: "STATUS", cell: (f) => f.status, max: 6 },
-  { title: "SEVERITY", cell: (f) => f.severity, max: 8 },
-  { title: "CONTROL", cell: (f) => f.controlId, max: 40 },
-  { title: "ACCOUNT", cell: (f) => f.accountId, max: 12 },
-  { title: "REGION", cell: (f) => f.region, max: 14 },
-  { title: "RESOURCE", cell: (f) => f.resourceArn, max: 90 },
-  { title: "DETAIL", cell: (f) => f.detail, max: 160 },
-];
-
-function fitCell(text: string, width: number): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat.padEnd(width);
+export interface TableOptions {
+  includePassed?: boolean;
+  /** Characters per line (the terminal's columns); default 100. */
+  width?: number;
+  /** ANSI colours (a terminal, NO_COLOR unset). */
+  color?: boolean;
 }
 
-export function renderTable(report: ScanReport, options: { includePassed?: boolean } = {}): string {
-  const rows = report.findings.filter((f) => options.includePassed || f.status !== "PASS");
-  const widths = COLUMNS.map((c) =>
-    Math.min(c.max, Math.max(c.title.length, ...rows.map((r) => c.cell(r).length))),
+const DEFAULT_WIDTH = 100;
+const MIN_WIDTH = 40;
+const INDENT = "    ";
+
+const SGR: Record<Severity | "FAIL" | "ERROR" | "PASS" | "dim", string> = {
+  critical: "1;35",
+  high: "1;31",
+  medium: "1;33",
+  low: "1;34",
+  FAIL: "31",
+  ERROR: "33",
+  PASS: "32",
+  dim: "2",
+};
+
+/** Untrusted text (names, tags, paths) must not move the cursor or recolour the terminal. */
+function clean(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+  return stripVTControlCharacters(text).replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+}
+
+function findingLines(f: ReportFinding, width: number, paint: (code: keyof typeof SGR, t: string) => string) {
+  const inner = width - INDENT.length;
+  const head = wrapText(
+    `${f.status} ${f.id} ${clean(f.controlId)} ${clean(f.accountId)} ${clean(f.region)}`,
+    width - 2,
   );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => fitCell(c, widths[i] ?? c.length))
-      .join("  ")
-      .trimEnd();
+  const out = head.map((line, i) =>
+    i === 0
+      ? `  ${line.replace(/^(FAIL|ERROR|PASS) (\S+)/, (_m, s: "FAIL" | "ERROR" | "PASS", id: string) => `${paint(s, s)} ${paint("dim", id)}`)}`
+      : `  ${line}`,
+  );
+  for (const line of wrapText(clean(f.resourceArn), inner)) out.push(`${INDENT}${line}`);
+  for (const line of wrapText(clean(f.detail), inner)) out.push(`${INDENT}${line}`);
+  return out;
+}
+
+export function renderTable(report: ScanReport, options: TableOptions = {}): string {
+  const width = Math.max(MIN_WIDTH, options.width ?? DEFAULT_WIDTH);
+  const paint = (code: keyof typeof SGR, text: string) =>
+    options.color ? `\u001b[${SGR[code]}m${text}\u001b[0m` : text;
+  const rows = report.findings.filter((f) => options.includePassed || f.status !== "PASS");
   const out: string[] = [];
-  if (rows.length > 0) {
-    out.push(line(COLUMNS.map((c) => c.title)));
-    for (const row of rows) out.push(line(COLUMNS.map((c) => c.cell(row))));
-    out.push("");
+  for (const severity of SEVERITIES) {
+    const group = rows.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    const counts = (["FAIL", "ERROR", "PASS"] as const)
+      .map((s) => [s, group.filter((f) => f.status === s).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(", ");
+    out.push(paint(severity, `${severity.toUpperCase()} (${counts})`));
+    for (const f of group) out.push(...findingLines(f, width, paint), "");
   }
   const s = report.summary;
   const bySeverity = SEVERITIES.map((sev) => `${s.failing[sev]} ${sev}`).join(", ");
-  out.push(
+  const summary =
     `${s.total} findings in ${report.accounts.length} account(s), ${report.regions.length} region(s): ` +
-      `${s.byStatus.FAIL} FAIL (${bySeverity}), ${s.byStatus.ERROR} ERROR, ${s.byStatus.PASS} PASS.`,
-  );
+    `${s.byStatus.FAIL} FAIL (${bySeverity}), ${s.byStatus.ERROR} ERROR, ${s.byStatus.PASS} PASS.`;
+  out.push(...wrapText(summary, width));
   if (s.byStatus.ERROR > 0) {
-    out.push("ERROR means a control could not be evaluated; the detail names the missing permission.");
+    out.push(
+      ...wrapText(
+        "ERROR means a control could not be evaluated; its detail says why (a denied permission, a timeout).",
+        width,
+      ),
+    );
   }
   const stale = notRecheckedLines(report);
-  if (stale.length > 0) out.push("", ...stale.map((l) => l.replace(/\s+/g, " ").replace(/^ /, "  ")));
+  if (stale.length > 0) {
+    out.push("");
+    const [first, ...rest] = stale;
+    out.push(...wrapText(clean(first ?? ""), width));
+    for (const line of rest) for (const w of wrapText(clean(line.trim()), width - 2)) out.push(`  ${w}`);
+  }
   return `${out.join("\n")}\n`;
 }
