@@ -9,6 +9,11 @@ export interface CollectError {
   message: string;
   /** The IAM action whose call failed, as `service:Action` (what to grant when the code is a denial). */
   action: string;
+  /**
+   * What fixes it when granting `action` to the audit role would not (the role is missing from the account:
+   * deploy the StackSet to its OU). One sentence; set where the cause is known.
+   */
+  remedy?: string;
 }
 
 export type Slice<T> = { ok: true; value: T } | { ok: false; error: CollectError };
@@ -38,8 +43,33 @@ export function isDenial(error: CollectError): boolean {
   return DENIAL_CODES.has(error.code);
 }
 
+/** AWS names the policy type that denied a call in the message: an SCP is fixed in the organization, not the role. */
+export function isScpDenial(error: CollectError): boolean {
+  return /service control polic/i.test(error.message);
+}
+
+/**
+ * A region that is not enabled for the account (an opt-in region) refuses the credentials themselves; so does
+ * any region for credentials that are wrong, but those fail AssumeRole first.
+ */
+export function isRegionRefusal(error: CollectError): boolean {
+  return (
+    !error.action.startsWith("sts:") &&
+    (error.code === "InvalidClientTokenId" || error.code === "UnrecognizedClientException")
+  );
+}
+
 /** One sentence that explains why a control could not be evaluated. */
 export function describeCollectError(error: CollectError): string {
+  if (error.remedy) {
+    return `Could not evaluate: ${error.action} failed with ${error.code}. ${error.remedy.replace(/\.?\s*$/, "")}.`;
+  }
+  if (isScpDenial(error)) {
+    return `Could not evaluate: ${error.action} was denied by a service control policy of the organization (${error.code}); exempt the audit role from that SCP, or stop auditing this account or region.`;
+  }
+  if (isRegionRefusal(error)) {
+    return `Could not evaluate: ${error.action} was refused with ${error.code}: the region may not be enabled for this account (an opt-in region); enable it in the account's AWS Regions settings or remove it from regions.`;
+  }
   if (isDenial(error)) {
     return `Could not evaluate: ${error.action} was denied (${error.code}); grant ${error.action} to the audit role.`;
   }

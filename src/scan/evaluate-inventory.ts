@@ -10,5 +10,10 @@ export function evaluateInventory(
   settings: ControlSettings,
   controls: readonly Control[] = CONTROLS,
 ): Finding[] {
-  return inventory.accounts.flatMap((account) => evaluateControls(account, settings, controls));
+  return inventory.accounts.flatMap((account) => {
+    const findings = evaluateControls(account, settings, controls);
+    // A finding names its account the way people do; the key stays the account id.
+    const name = account.name;
+    return name === undefined ? findings : findings.map((f) => ({ ...f, accountName: name }));
+  });
 }

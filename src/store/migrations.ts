@@ -226,10 +226,28 @@ function scanCoverage(): Migration {
   };
 }
 
+/** The account directory: names and OU paths of the accounts scans resolved (organization discovery). */
+function accountDirectory(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("account_directory")
+        .addColumn("account_id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text")
+        .addColumn("ou_id", "text")
+        .addColumn("ou_path", "text")
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("seen_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
   "0003_scan_coverage",
+  "0008_account_directory",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -237,6 +255,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0001_initial": initial(engine),
     "0002_schedule_slots_and_indexes": slotsAndDigestIndexes(engine),
     "0003_scan_coverage": scanCoverage(),
+    "0008_account_directory": accountDirectory(),
   };
 }
 
