@@ -45,6 +45,7 @@ import {
   TRAIL_KEY_ARN,
 } from "../../test/support/inventory-builders.js";
 import type { ForecastInventory } from "../domain/inventory.js";
+import { evaluateInventory } from "../scan/evaluate-inventory.js";
 import type { ScanProgress } from "../scan/progress.js";
 import type { AuditedAccount } from "./client-factory.js";
 import { collectInventory, type ForecastCollector } from "./collect-inventory.js";
@@ -238,6 +239,95 @@ describe("collectInventory", () => {
     expect(denied?.regions[0]?.macie.session).toMatchObject({ ok: false, error });
     expect(reachable?.accountId).toBe(ACCOUNT_ID);
     expect(reachable?.iam.summary.ok).toBe(true);
+  });
+
+  it("names the StackSet and OU when a discovered account's role cannot be assumed, and every control of it is ERROR", async () => {
+    const { factory } = factoryFor({ deny: ["210987654321"] });
+    const onboarding =
+      "Deploy the StackSet forecast-audit-roles to OU Prod (ou-ab12-prod0001) so that role ForecastAudit exists in account 210987654321.";
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        {
+          id: "210987654321",
+          name: "shop",
+          roleArn: "arn:aws:iam::210987654321:role/ForecastAudit",
+          placement: { ouId: "ou-ab12-prod0001", ouPath: "Root/Prod" },
+          onboarding,
+        },
+      ],
+      regions: ["us-east-1"],
+      factory,
+      forecastCollector: stubForecast().collector,
+    });
+    const [denied] = inventory.accounts;
+    expect(denied?.placement).toEqual({ ouId: "ou-ab12-prod0001", ouPath: "Root/Prod" });
+    expect(denied?.iam.summary).toMatchObject({
+      ok: false,
+      error: { action: "sts:AssumeRole", remedy: onboarding },
+    });
+    const findings = evaluateInventory(inventory, { requireFips: false, now: NOW });
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.status).toBe("ERROR");
+      expect(f.accountName).toBe("shop");
+      expect(f.detail).toContain("Deploy the StackSet forecast-audit-roles to OU Prod (ou-ab12-prod0001)");
+    }
+  });
+
+  it("gives no StackSet advice when AssumeRole was only throttled: deploying a role would not help", async () => {
+    const throttled = {
+      async forAccount(): Promise<never> {
+        throw awsError("Throttling", "Rate exceeded", 400);
+      },
+      currentAccount: factoryFor().factory.currentAccount,
+    };
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        {
+          id: "210987654321",
+          roleArn: "arn:aws:iam::210987654321:role/ForecastAudit",
+          onboarding: "Deploy it.",
+        },
+      ],
+      regions: ["us-east-1"],
+      factory: throttled,
+      forecastCollector: stubForecast().collector,
+    });
+    const summary = inventory.accounts[0]?.iam.summary;
+    expect(summary?.ok).toBe(false);
+    if (summary && !summary.ok) expect(summary.error.remedy).toBeUndefined();
+  });
+
+  it("collects at most accountConcurrency accounts at once and closes each account's clients when it is done", async () => {
+    const { factory } = factoryFor();
+    let inFlight = 0;
+    let peak = 0;
+    const released: string[] = [];
+    const counting = {
+      ...factory,
+      async forAccount(account: AuditedAccount) {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        return factory.forAccount(account);
+      },
+      release(accountId: string) {
+        inFlight -= 1;
+        released.push(accountId);
+      },
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => String(300000000000 + i));
+    await collectInventory({
+      ...base,
+      accounts: ids.map((id) => ({ id, roleArn: `arn:aws:iam::${id}:role/ForecastAudit` })),
+      regions: ["us-east-1"],
+      factory: counting,
+      accountConcurrency: 3,
+      forecastCollector: stubForecast(() => forecastOf([])).collector,
+    });
+    expect(peak).toBe(3);
+    expect(released.sort()).toEqual(ids);
   });
 
   it("scans the current credentials' account when no account is configured", async () => {

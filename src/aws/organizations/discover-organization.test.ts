@@ -153,14 +153,12 @@ describe("discoverOrganization", () => {
 
   it("turns a denied listing into an error that says where to run from, never an empty organization", async () => {
     seedOrganization();
-    orgs
-      .on(ListRootsCommand)
-      .rejects(
-        new AccessDeniedException({
-          message: "You don't have permissions to access this resource.",
-          $metadata: {},
-        }),
-      );
+    orgs.on(ListRootsCommand).rejects(
+      new AccessDeniedException({
+        message: "You don't have permissions to access this resource.",
+        $metadata: {},
+      }),
+    );
     const error = await discoverOrganization(client(), { includeOus: [], excludeAccounts: [] }).catch(
       (e: unknown) => e,
     );

@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
+import { accountDirectoryEntries } from "../../scan/account-directory.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
@@ -19,6 +20,7 @@ import { createProgressReporter } from "../progress-reporter.js";
 
 interface ScanOptions {
   account?: string[];
+  ou?: string[];
   region?: string[];
   format: OutputFormat;
   failOn: Severity | "none";
@@ -46,6 +48,25 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   return chosen;
 }
 
+/**
+ * The scope of a live scan. With an organization configured, `--account` and `--ou` are resolved against it
+ * when the scan runs (names of discovered accounts, OU names, paths or ids); without one, against the file.
+ */
+export function scanScope(
+  config: Config,
+  wanted: { account?: string[] | undefined; ou?: string[] | undefined },
+  regions: string[],
+): ScanScope {
+  const accounts = wanted.account ?? [];
+  const ous = wanted.ou ?? [];
+  if (!config.organization) {
+    if (ous.length > 0) throw new CliError("--ou needs an organization: block in the configuration file.");
+    return { accounts: selectAccounts(config, accounts), regions };
+  }
+  if (accounts.length === 0 && ous.length === 0) return { accounts: config.accounts, regions };
+  return { accounts: [], regions, selection: { accounts, ous } };
+}
+
 export function render(result: ScanResult, format: OutputFormat, includePassed: boolean): string {
   const report = buildReport({
     scanId: result.scanId,
@@ -64,7 +85,16 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
   program
     .command("scan")
     .description("Audit the configured accounts and regions and print the findings.")
-    .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
+    .option(
+      "--account <id>",
+      "account id or name, configured or in the organization (repeatable)",
+      collectValues,
+    )
+    .option(
+      "--ou <ou>",
+      "OU id, name or path of the organization, nested OUs included (repeatable)",
+      collectValues,
+    )
     .option(
       "--region <region>",
       "region to scan (repeatable; default: the configuration's, else AWS_REGION)",
@@ -91,6 +121,11 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       const trigger = { kind: "cli" as const, user: deps.localUser };
       let result: ScanResult;
       if (opts.inventory) {
+        if (opts.ou && opts.ou.length > 0) {
+          throw new CliError(
+            "--ou needs the organization, so it works with a live scan, not with --inventory.",
+          );
+        }
         const inventory = filterInventory(
           await readInventoryFile(resolve(deps.cwd, opts.inventory)),
           opts.account ?? [],
@@ -110,10 +145,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
-          const scope: ScanScope = {
-            accounts: selectAccounts(config, opts.account),
-            regions: await runtime.resolveRegions(opts.region),
-          };
+          const scope = scanScope(config, opts, await runtime.resolveRegions(opts.region));
           result = await runScan(
             { collect: runtime.collect, config, now: deps.now },
             { scope, trigger, onProgress: (e) => progress.update(e) },
@@ -127,6 +159,9 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         const store = await deps.openStore(config);
         try {
           await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
+          await store.saveAccounts(
+            accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
+          );
           await store.pruneScans(config.store.retentionDays);
         } finally {
           await store.close();
