@@ -5,14 +5,16 @@
 
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
+import { type AccountDirectoryEntry, displayOuPath } from "../domain/accounts.js";
 import { findingKey } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
+import { accountDirectoryEntries } from "../scan/account-directory.js";
 import { ProgressTracker } from "../scan/progress.js";
 import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
-import { runScan, type ScanResult } from "../scan/run-scan.js";
+import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
 import { newInstanceId } from "../schedule/jobs.js";
@@ -50,10 +52,21 @@ function zeroCounts(): SeverityCounts {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
 }
 
-function toSlackFinding(record: FindingRecord): SlackFindingRecord {
+/** Account names and OU paths from the account directory, read once per view. */
+async function accountNames(store: Pick<Store, "listAccounts">): Promise<Map<string, AccountDirectoryEntry>> {
+  return new Map((await store.listAccounts()).map((a) => [a.accountId, a]));
+}
+
+function toSlackFinding(
+  record: FindingRecord,
+  names?: ReadonlyMap<string, AccountDirectoryEntry>,
+): SlackFindingRecord {
   const lifecycle = record.lifecycle;
+  const finding = toFinding(record);
+  const name = names?.get(record.accountId)?.name;
+  if (name !== undefined) finding.accountName = name;
   const out: SlackFindingRecord = {
-    finding: toFinding(record),
+    finding,
     firstSeenAt: new Date(record.firstSeenAt),
     lastSeenAt: new Date(record.lastSeenAt),
   };
@@ -95,8 +108,24 @@ export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "st
     );
     await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
     log.info({ findings: result.findings.length }, "scan recorded");
+    await saveAccountDirectory(parts, result, log);
     return result;
   };
+}
+
+/** Names and OU paths for the views; a failure here costs names, never the recorded scan. */
+async function saveAccountDirectory(
+  parts: Pick<SlackRuntimeParts, "config" | "store">,
+  result: ScanResult,
+  log: Logger,
+): Promise<void> {
+  try {
+    await parts.store.saveAccounts(
+      accountDirectoryEntries(result.inventory, parts.config.accounts, result.startedAt),
+    );
+  } catch (error) {
+    log.warn({ err: error }, "could not record the scan's account names");
+  }
 }
 
 export function createScanPort(
@@ -112,17 +141,29 @@ export function createScanPort(
   return {
     start(request): ScanHandle {
       const wanted = request.accounts ?? [];
-      const accounts =
-        wanted.length > 0
-          ? config.accounts.filter(
-              (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
-            )
-          : config.accounts;
-      const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
-      if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
+      const ous = request.ous ?? [];
       const regions =
         request.regions && request.regions.length > 0 ? [...new Set(request.regions)] : [...defaultRegions];
-      const ticket = coordinator.start({ accounts, regions }, request.trigger);
+      let scope: ScanScope;
+      if (config.organization) {
+        // Names and OUs are resolved against the organization when the scan runs (one listing per scan).
+        scope =
+          wanted.length > 0 || ous.length > 0
+            ? { accounts: [], regions, selection: { accounts: wanted, ous } }
+            : { accounts: config.accounts, regions };
+      } else {
+        if (ous.length > 0) throw new Error("--ou needs an organization: block in the configuration.");
+        const accounts =
+          wanted.length > 0
+            ? config.accounts.filter(
+                (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
+              )
+            : config.accounts;
+        const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
+        if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
+        scope = { accounts, regions };
+      }
+      const ticket = coordinator.start(scope, request.trigger);
       let entry = trackers.get(ticket.id);
       if (!entry) {
         const created = {
@@ -208,17 +249,22 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
           ...(filter.limit ? { limit: filter.limit } : {}),
         }),
       );
-      return records.map(toSlackFinding);
+      const names = await accountNames(store);
+      return records.map((r) => toSlackFinding(r, names));
     },
     async posture() {
       const rows = await store.posture();
       const last = await store.lastScan();
+      const names = await accountNames(store);
       const byScope = new Map<string, SlackPostureRow>();
       for (const row of rows) {
         const id = `${row.accountId}|${row.region}`;
         let entry = byScope.get(id);
         if (!entry) {
           entry = { accountId: row.accountId, region: row.region, open: zeroCounts(), errors: 0 };
+          const known = names.get(row.accountId);
+          if (known?.name !== undefined) entry.accountName = known.name;
+          if (known?.ouPath !== undefined) entry.ouPath = displayOuPath(known.ouPath);
           if (last?.finishedAt) entry.lastScannedAt = new Date(last.finishedAt);
           byScope.set(id, entry);
         }
@@ -239,7 +285,7 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
       }
       if (!key) return undefined;
       const record = await store.getFinding(key);
-      return record ? toSlackFinding(record) : undefined;
+      return record ? toSlackFinding(record, await accountNames(store)) : undefined;
     },
   };
 }

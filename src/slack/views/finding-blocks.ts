@@ -5,7 +5,7 @@ import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import { actions, button, overflow, section } from "./blocks.js";
-import { severityBadge } from "./format.js";
+import { accountLabel, severityBadge } from "./format.js";
 
 /** Keeps one finding small enough that many fit in a message under the total-text cap. */
 const DETAILED_MAX = 1200;
@@ -13,7 +13,7 @@ const COMPACT_MAX = 600;
 const DETAIL_IN_COMPACT = 280;
 
 function where(f: Finding): string {
-  return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
+  return `${accountLabel(f.accountId, f.accountName)} · ${untrustedCode(f.region)}`;
 }
 
 function detailedFindingText(f: Finding): string {
