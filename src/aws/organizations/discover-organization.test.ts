@@ -9,6 +9,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { discoverOrganization, OrganizationDiscoveryError } from "./discover-organization.js";
+import { ORGANIZATION_PERMISSIONS } from "./permissions.js";
 
 const orgs = mockClient(OrganizationsClient);
 const client = () =>
@@ -105,6 +106,15 @@ describe("discoverOrganization", () => {
     expect(found.accounts.filter((a) => a.ouId === "ou-ab12-prod0001")).toHaveLength(25);
     // Nothing of the e-mail address is kept.
     expect(JSON.stringify(found)).not.toContain("@example.com");
+  });
+
+  it("calls exactly the actions it declares (the templates grant those)", async () => {
+    seedOrganization();
+    await discoverOrganization(client(), { includeOus: [], excludeAccounts: [] });
+    const called = new Set(
+      orgs.calls().map((c) => `organizations:${c.args[0].constructor.name.replace(/Command$/, "")}`),
+    );
+    expect([...called].sort()).toEqual([...ORGANIZATION_PERMISSIONS]);
   });
 
   it("skips suspended and excluded accounts and says so, instead of auditing or dropping them silently", async () => {

@@ -17,7 +17,7 @@ export function onboardingAdvice(
   managementAccountId: string | undefined,
 ): string {
   if (account.id === managementAccountId) {
-    return `This is the management account, where a service-managed StackSet never deploys: create role ${org.roleName} there with deploy/cloudformation/audit-role.yaml, or add ${account.id} to organization.excludeAccounts.`;
+    return `This is the management account, where a service-managed StackSet never deploys: create role ${org.roleName} there with deploy/cloudformation/member-roles.yaml (a plain stack), or add ${account.id} to organization.excludeAccounts.`;
   }
   return `Deploy the StackSet ${org.stackSetName} to OU ${displayOuPath(account.ouPath)} (${account.ouId}) so that role ${org.roleName} exists in account ${account.id}, and check that its trust policy allows this principal with the configured external id.`;
 }
