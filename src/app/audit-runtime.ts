@@ -69,8 +69,9 @@ export function createAuditRuntime(
         },
       },
     );
-    for (const note of resolved.notes) {
-      onProgress({ phase: "organization", accountId: "organization", done: 1, total: 1, message: note });
+    if (resolved.notes.length > 0) {
+      const message = resolved.notes.join(" ");
+      onProgress({ phase: "organization", accountId: "organization", done: 1, total: 1, message });
     }
     const log = options.logger.child({ accounts: resolved.accounts.length, regions: scope.regions });
     if (resolved.notes.length > 0)
