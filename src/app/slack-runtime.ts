@@ -9,6 +9,7 @@ import { type AccountDirectoryEntry, displayOuPath } from "../domain/accounts.js
 import { findingKey } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
 import type { Logger } from "../logging/logger.js";
+import { createSecurityHubExport, type SecurityHubExport } from "../export/security-hub/live.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { accountDirectoryEntries } from "../scan/account-directory.js";
@@ -46,6 +47,8 @@ export interface SlackRuntimeParts {
   store: Store;
   audit: AuditRuntime;
   coordinator: ScanCoordinator;
+  /** The Security Hub export after each recorded scan, when `securityHub.enabled`. */
+  exportFindings?: SecurityHubExport | undefined;
 }
 
 function zeroCounts(): SeverityCounts {
@@ -97,7 +100,9 @@ function toSlackScan(scan: ScanRecord): SlackScanRecord {
 }
 
 /** Runs one scan as the product does: collect, evaluate, record in one transaction. */
-export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger">) {
+export function createScanExecutor(
+  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings">,
+) {
   return async (
     input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
   ): Promise<ScanResult> => {
@@ -109,6 +114,7 @@ export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "st
     await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
     log.info({ findings: result.findings.length }, "scan recorded");
     await saveAccountDirectory(parts, result, log);
+    await parts.exportFindings?.(parts.store);
     return result;
   };
 }
@@ -326,6 +332,7 @@ export async function createSlackRuntime(context: {
     store,
     audit,
     coordinator: new ScanCoordinator((input) => executor(input)),
+    exportFindings: createSecurityHubExport(config, audit.factory, logger),
   };
   const executor = createScanExecutor(parts);
   const recovered = await recoverAtStartup(store, logger);

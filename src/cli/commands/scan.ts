@@ -4,7 +4,10 @@ import { type Command, Option } from "commander";
 import { loadConfig } from "../../config/load-config.js";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
+import { createSecurityHubExport } from "../../export/security-hub/live.js";
+import type { Logger } from "../../logging/logger.js";
 import { accountDirectoryEntries } from "../../scan/account-directory.js";
+import type { Store } from "../../store/types.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
@@ -65,6 +68,22 @@ export function scanScope(
   }
   if (accounts.length === 0 && ous.length === 0) return { accounts: config.accounts, regions };
   return { accounts: [], regions, selection: { accounts, ous } };
+}
+
+/** With `securityHub.enabled`, the recorded findings go to Security Hub; a failure is logged, not fatal. */
+async function exportFindings(config: Config, deps: CliDeps, logger: Logger, store: Store): Promise<void> {
+  if (!config.securityHub?.enabled) return;
+  const runtime = deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+  try {
+    const result = await createSecurityHubExport(config, runtime.factory, logger)?.(store);
+    deps.stderr(
+      result
+        ? `[security-hub] ${result.active} active, ${result.archived} archived, ${result.failed.length} refused.\n`
+        : "[security-hub] export failed (see the log); the next scan retries it.\n",
+    );
+  } finally {
+    runtime.destroy();
+  }
 }
 
 export function render(result: ScanResult, format: OutputFormat, includePassed: boolean): string {
@@ -162,6 +181,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           await store.saveAccounts(
             accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
           );
+          await exportFindings(config, deps, logger, store);
           await store.pruneScans(config.store.retentionDays);
         } finally {
           await store.close();
