@@ -293,7 +293,7 @@ export function botRoleTemplate(): Template {
         '"true" when forecast-audit runs in the management or a delegated-administrator account and lists the organization with its own role.',
       ),
       ExportToSecurityHubHere: booleanParameter(
-        '"true" when forecast-audit imports findings into this account\'s Security Hub with its own role.',
+        '"true" when forecast-audit imports findings into the Security Hub of this account with its own role.',
       ),
     },
     Conditions: {
@@ -372,7 +372,7 @@ export function adminAccessRoleTemplate(): Template {
       ...botParameters,
       RoleName: { Type: "String", Default: "ForecastAuditAdminAccess", AllowedPattern: ROLE_NAME_PATTERN },
       ExportToSecurityHub: booleanParameter(
-        '"true" lets forecast-audit import its findings into this account\'s Security Hub.',
+        '"true" lets forecast-audit import its findings into the Security Hub of this account.',
       ),
     },
     Conditions: { ExportToSecurityHub: equals(ref("ExportToSecurityHub"), "true") },

@@ -48,7 +48,7 @@ function isLoopbackName(hostname: string): boolean {
 }
 
 /** Patches `dns.lookup` (which `net` calls for every connection) until the returned function is called. */
-function routeLocalhostNames(): () => void {
+export function routeLocalhostNames(): () => void {
   const original: Lookup = dns.lookup;
   const patched = (hostname: string, options: unknown, callback?: LookupCallback): void => {
     const done = (typeof options === "function" ? options : callback) as LookupCallback;
