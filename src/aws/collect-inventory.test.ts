@@ -275,6 +275,73 @@ describe("collectInventory", () => {
     }
   });
 
+  it("keeps a disabled opt-in region and an SCP denial to the account and region they hit, and says which it is", async () => {
+    const { factory } = factoryFor();
+    const owners = new WeakMap<object, string>();
+    const routed = {
+      ...factory,
+      async forAccount(account: AuditedAccount) {
+        const clients = await factory.forAccount(account);
+        const forecast = clients.forecast;
+        return {
+          ...clients,
+          forecast: (region: string) => {
+            const client = forecast(region);
+            owners.set(client, account.id);
+            return client;
+          },
+        };
+      },
+    };
+    const SCP_ACCOUNT = "210987654321";
+    const collector: ForecastCollector = async (client) => {
+      const region = await client.config.region();
+      if (region === "ap-east-1") {
+        throw awsError(
+          "UnrecognizedClientException",
+          "The security token included in the request is invalid.",
+        );
+      }
+      if (owners.get(client) === SCP_ACCOUNT) {
+        throw awsError(
+          "AccessDeniedException",
+          "User: arn:aws:sts::210987654321:assumed-role/ForecastAudit/x is not authorized to perform: forecast:ListDatasetGroups with an explicit deny in a service control policy",
+          400,
+        );
+      }
+      return forecastOf([buildDataset({ region })]);
+    };
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        { id: ACCOUNT_ID },
+        { id: SCP_ACCOUNT, roleArn: `arn:aws:iam::${SCP_ACCOUNT}:role/ForecastAudit` },
+      ],
+      regions: ["us-east-1", "ap-east-1"],
+      factory: routed,
+      forecastCollector: collector,
+    });
+    const findings = evaluateInventory(inventory, { requireFips: false, now: NOW });
+    const datasets = (accountId: string, region: string) =>
+      findings.filter(
+        (f) =>
+          f.controlId === "forecast-dataset-encrypted-with-cmk" &&
+          f.accountId === accountId &&
+          f.region === region,
+      );
+    // The healthy account and region is judged; the others are ERROR with the cause named, never PASS.
+    expect(datasets(ACCOUNT_ID, "us-east-1").map((f) => f.status)).toEqual(["PASS"]);
+    for (const f of [...datasets(ACCOUNT_ID, "ap-east-1"), ...datasets(SCP_ACCOUNT, "ap-east-1")]) {
+      expect(f.status).toBe("ERROR");
+      expect(f.detail).toContain("the region may not be enabled for this account (an opt-in region)");
+    }
+    const [scp] = datasets(SCP_ACCOUNT, "us-east-1");
+    expect(scp?.status).toBe("ERROR");
+    expect(scp?.detail).toContain("denied by a service control policy of the organization");
+    // Account-wide slices of both accounts are untouched by either failure.
+    for (const account of inventory.accounts) expect(account.iam.summary.ok).toBe(true);
+  });
+
   it("gives no StackSet advice when AssumeRole was only throttled: deploying a role would not help", async () => {
     const throttled = {
       async forAccount(): Promise<never> {
