@@ -160,4 +160,3 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
 export type OrganizationConfig = z.infer<typeof organizationSchema>;
-export type SecurityHubConfig = z.infer<typeof securityHubSchema>;
