@@ -1,8 +1,17 @@
-/** Wires the live AWS side of a scan: the client factory, the region list and the inventory collector. */
+/**
+ * Wires the live AWS side of a scan: the client factory, the region list, the accounts of the scan (the
+ * configured ones and, with `organization:`, the organization's) and the inventory collector.
+ */
 import { type ClientFactory, type ClientFactoryOptions, createClientFactory } from "../aws/client-factory.js";
 import { collectInventory } from "../aws/collect-inventory.js";
+import {
+  type DiscoveredOrganization,
+  discoverOrganization,
+} from "../aws/organizations/discover-organization.js";
+import { resolveScanAccounts } from "../aws/organizations/resolve-scan-accounts.js";
 import { resolveRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
+import { maskSensitive } from "../domain/sensitive.js";
 import type { Logger } from "../logging/logger.js";
 import type { CollectFn } from "../scan/run-scan.js";
 
@@ -11,6 +20,8 @@ export interface AuditRuntime {
   collect: CollectFn;
   /** `--region` values win; else the config's `regions` (`all` = every Forecast region); else the SDK default. */
   resolveRegions(cli?: readonly string[]): Promise<string[]>;
+  /** Lists the organization of `organization:` now (throws OrganizationDiscoveryError; undefined without one). */
+  discover(): Promise<DiscoveredOrganization | undefined>;
   destroy(): void;
 }
 
@@ -33,7 +44,7 @@ export function createAuditRuntime(
     "callCounter" | "env" | "onRegionDefaulted"
   >,
 ): AuditRuntime {
-  const factory = createClientFactory({
+  const factoryOptions: ClientFactoryOptions = {
     requireFips: config.requireFips,
     sessionName: options.sessionName,
     concurrencyHint: config.concurrency,
@@ -44,23 +55,69 @@ export function createAuditRuntime(
     ...(options.callCounter ? { callCounter: options.callCounter } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onRegionDefaulted ? { onRegionDefaulted: options.onRegionDefaulted } : {}),
-  });
-  const collect: CollectFn = async (scope, { onProgress, now }) => {
-    const log = options.logger.child({ accounts: scope.accounts.map((a) => a.id), regions: scope.regions });
-    log.info("collecting inventory");
-    const inventory = await collectInventory({
-      accounts: scope.accounts,
-      regions: scope.regions,
-      factory,
-      lookbackDays: config.cloudtrailLookbackDays,
-      maxEvents: config.cloudtrailMaxEvents,
-      concurrency: config.concurrency,
-      deadlineMs: config.scanTimeoutMinutes * 60_000,
-      now,
-      onProgress,
+  };
+  const factory = createClientFactory(factoryOptions);
+  const org = config.organization;
+
+  async function discover(): Promise<DiscoveredOrganization | undefined> {
+    if (!org) return undefined;
+    const client = await factory.organizations({
+      roleArn: org.managementRoleArn,
+      externalId: org.managementExternalId,
     });
-    log.info({ accounts: inventory.accounts.length }, "inventory collected");
-    return inventory;
+    return discoverOrganization(client, { includeOus: org.includeOus, excludeAccounts: org.excludeAccounts });
+  }
+
+  const collect: CollectFn = async (scope, { onProgress, now }) => {
+    // The organization is listed once per scan, here; every account of the scan comes from that one list.
+    const resolved = await resolveScanAccounts(
+      { accounts: scope.accounts, selection: scope.selection },
+      {
+        configured: config.accounts,
+        organization: org,
+        discover: async () => {
+          onProgress({
+            phase: "organization",
+            accountId: "organization",
+            done: 0,
+            total: 1,
+            message: "Listing the organization's accounts.",
+          });
+          const found = await discover();
+          if (!found) throw new Error("organization is not configured");
+          return found;
+        },
+      },
+    );
+    if (resolved.notes.length > 0) {
+      const message = resolved.notes.join(" ");
+      onProgress({ phase: "organization", accountId: "organization", done: 1, total: 1, message });
+    }
+    const log = options.logger.child({ accounts: resolved.accounts.length, regions: scope.regions });
+    if (resolved.notes.length > 0)
+      log.info({ notes: resolved.notes.map(maskSensitive) }, "organization listed");
+    log.info("collecting inventory");
+    // A factory of its own: each account's clients are closed as soon as the account is collected, which
+    // must not touch clients that a fix running at the same time got from the long-lived factory.
+    const scanFactory = createClientFactory(factoryOptions);
+    try {
+      const inventory = await collectInventory({
+        accounts: resolved.accounts,
+        regions: scope.regions,
+        factory: scanFactory,
+        lookbackDays: config.cloudtrailLookbackDays,
+        maxEvents: config.cloudtrailMaxEvents,
+        concurrency: config.concurrency,
+        accountConcurrency: config.accountConcurrency,
+        deadlineMs: config.scanTimeoutMinutes * 60_000,
+        now,
+        onProgress,
+      });
+      log.info({ collected: inventory.accounts.length }, "inventory collected");
+      return inventory;
+    } finally {
+      scanFactory.destroy();
+    }
   };
   return {
     factory,
@@ -69,6 +126,7 @@ export function createAuditRuntime(
       if (cli && cli.length > 0) return resolveRegions(cli, "");
       return resolveRegions(config.regions, await factory.defaultRegion());
     },
+    discover,
     destroy: () => factory.destroy(),
   };
 }

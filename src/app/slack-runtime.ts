@@ -6,16 +6,19 @@
 import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
+import { type AccountDirectoryEntry, displayOuPath } from "../domain/accounts.js";
 import { isFindingId } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
+import { createSecurityHubExport, type SecurityHubExport } from "../export/security-hub/live.js";
 import type { Logger } from "../logging/logger.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
 import { createSuppressionService } from "../remediation-flow/suppression-port.js";
+import { accountDirectoryEntries } from "../scan/account-directory.js";
 import { ProgressTracker } from "../scan/progress.js";
 import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
-import { runScan, type ScanResult } from "../scan/run-scan.js";
+import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
 import { newInstanceId } from "../schedule/jobs.js";
@@ -48,16 +51,29 @@ export interface SlackRuntimeParts {
   store: Store;
   audit: AuditRuntime;
   coordinator: ScanCoordinator;
+  /** The Security Hub export after each recorded scan, when `securityHub.enabled`. */
+  exportFindings?: SecurityHubExport | undefined;
 }
 
 function zeroCounts(): SeverityCounts {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
 }
 
-function toSlackFinding(record: FindingRecord): SlackFindingRecord {
+/** Account names and OU paths from the account directory, read once per view. */
+async function accountNames(store: Pick<Store, "listAccounts">): Promise<Map<string, AccountDirectoryEntry>> {
+  return new Map((await store.listAccounts()).map((a) => [a.accountId, a]));
+}
+
+function toSlackFinding(
+  record: FindingRecord,
+  names?: ReadonlyMap<string, AccountDirectoryEntry>,
+): SlackFindingRecord {
   const lifecycle = record.lifecycle;
+  const finding = toFinding(record);
+  const name = names?.get(record.accountId)?.name;
+  if (name !== undefined) finding.accountName = name;
   const out: SlackFindingRecord = {
-    finding: toFinding(record),
+    finding,
     firstSeenAt: new Date(record.firstSeenAt),
     lastSeenAt: new Date(record.lastSeenAt),
   };
@@ -89,7 +105,9 @@ function toSlackScan(scan: ScanRecord): SlackScanRecord {
 }
 
 /** Runs one scan as the product does: collect, evaluate, record in one transaction. */
-export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger">) {
+export function createScanExecutor(
+  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings">,
+) {
   return async (
     input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
   ): Promise<ScanResult> => {
@@ -100,8 +118,25 @@ export function createScanExecutor(parts: Pick<SlackRuntimeParts, "config" | "st
     );
     await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
     log.info({ findings: result.findings.length }, "scan recorded");
+    await saveAccountDirectory(parts, result, log);
+    await parts.exportFindings?.(parts.store);
     return result;
   };
+}
+
+/** Names and OU paths for the views; a failure here costs names, never the recorded scan. */
+async function saveAccountDirectory(
+  parts: Pick<SlackRuntimeParts, "config" | "store">,
+  result: ScanResult,
+  log: Logger,
+): Promise<void> {
+  try {
+    await parts.store.saveAccounts(
+      accountDirectoryEntries(result.inventory, parts.config.accounts, result.startedAt),
+    );
+  } catch (error) {
+    log.warn({ err: error }, "could not record the scan's account names");
+  }
 }
 
 export function createScanPort(
@@ -117,18 +152,30 @@ export function createScanPort(
   return {
     start(request): ScanHandle {
       const wanted = request.accounts ?? [];
-      const accounts =
-        wanted.length > 0
-          ? config.accounts.filter(
-              (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
-            )
-          : config.accounts;
-      const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
-      if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
+      const ous = request.ous ?? [];
       const regions =
         request.regions && request.regions.length > 0 ? [...new Set(request.regions)] : [...defaultRegions];
       assertForecastRegions(regions);
-      const ticket = coordinator.start({ accounts, regions }, request.trigger);
+      let scope: ScanScope;
+      if (config.organization) {
+        // Names and OUs are resolved against the organization when the scan runs (one listing per scan).
+        scope =
+          wanted.length > 0 || ous.length > 0
+            ? { accounts: [], regions, selection: { accounts: wanted, ous } }
+            : { accounts: config.accounts, regions };
+      } else {
+        if (ous.length > 0) throw new Error("--ou needs an organization: block in the configuration.");
+        const accounts =
+          wanted.length > 0
+            ? config.accounts.filter(
+                (a) => wanted.includes(a.id) || (a.name !== undefined && wanted.includes(a.name)),
+              )
+            : config.accounts;
+        const unknown = wanted.filter((w) => !config.accounts.some((a) => a.id === w || a.name === w));
+        if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
+        scope = { accounts, regions };
+      }
+      const ticket = coordinator.start(scope, request.trigger);
       let entry = trackers.get(ticket.id);
       if (!entry) {
         const created = {
@@ -210,17 +257,22 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
         ...(filter.accountId ? { accountId: filter.accountId } : {}),
         ...(filter.limit ? { limit: filter.limit } : {}),
       });
-      return records.map(toSlackFinding);
+      const names = await accountNames(store);
+      return records.map((r) => toSlackFinding(r, names));
     },
     async posture() {
       const rows = await store.posture();
       const last = await store.lastScan();
+      const names = await accountNames(store);
       const byScope = new Map<string, SlackPostureRow>();
       for (const row of rows) {
         const id = `${row.accountId}|${row.region}`;
         let entry = byScope.get(id);
         if (!entry) {
           entry = { accountId: row.accountId, region: row.region, open: zeroCounts(), errors: 0 };
+          const known = names.get(row.accountId);
+          if (known?.name !== undefined) entry.accountName = known.name;
+          if (known?.ouPath !== undefined) entry.ouPath = displayOuPath(known.ouPath);
           if (last?.finishedAt) entry.lastScannedAt = new Date(last.finishedAt);
           byScope.set(id, entry);
         }
@@ -253,7 +305,7 @@ export function createFindingsPort(store: Store): SlackPorts["findings"] {
       }
       if (!key) return undefined;
       const record = await store.getFinding(key);
-      return record ? toSlackFinding(record) : undefined;
+      return record ? toSlackFinding(record, await accountNames(store)) : undefined;
     },
   };
 }
@@ -302,6 +354,7 @@ export async function createSlackRuntime(context: {
     store,
     audit,
     coordinator: new ScanCoordinator((input) => executor(input)),
+    exportFindings: createSecurityHubExport(config, audit.factory, logger),
   };
   const executor = createScanExecutor(parts);
   const recovered = await recoverAtStartup(store, logger);

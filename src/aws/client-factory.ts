@@ -13,8 +13,10 @@ import { ForecastClient } from "@aws-sdk/client-forecast";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { Macie2Client } from "@aws-sdk/client-macie2";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -77,12 +79,30 @@ export interface CallerIdentity {
   arn: string;
 }
 
+/** A role to act as in an account that is not audited (the organization's management account, Security Hub's). */
+export interface RoleTarget {
+  roleArn?: string | undefined;
+  externalId?: string | undefined;
+}
+
 export interface ClientFactory {
   /**
    * The clients of one account. With a role, its credentials are obtained here (AssumeRole), so a denied role
    * rejects this promise instead of failing every later call.
    */
   forAccount(account: AuditedAccount, purpose?: ClientPurpose): Promise<AccountClients>;
+  /**
+   * An Organizations client (the management account or a delegated administrator): with `roleArn`, that role
+   * is assumed first (a denied role rejects this promise); else the base credentials.
+   */
+  organizations(role?: RoleTarget): Promise<OrganizationsClient>;
+  /** A Security Hub client in `region`, like `organizations`. */
+  securityHub(region: string, role?: RoleTarget): Promise<SecurityHubClient>;
+  /**
+   * Closes and forgets the clients built for one account (both purposes), so that a scan of hundreds of
+   * accounts holds the clients of the accounts in progress only. A later `forAccount` builds them again.
+   */
+  release(accountId: string): void;
   /** STS GetCallerIdentity for the base credentials (memoised). */
   currentAccount(): Promise<CallerIdentity>;
   /** The region from the options or the SDK's chain, else `us-east-1`. */
@@ -286,18 +306,29 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
     return pending;
   }
 
+  /** The clients built for each audited account, so that `release` can close them. */
+  const byAccount = new Map<string, Set<Destroyable>>();
+
   function accountClients(
     accountId: string,
     partition: string,
     homeRegion: string,
     credentials: AwsCredentialIdentityProvider,
+    owner: string,
   ): AccountClients {
     const cache = new Map<string, Destroyable>();
+    let owned = byAccount.get(owner);
+    if (owned === undefined) {
+      owned = new Set();
+      byAccount.set(owner, owned);
+    }
+    const ownedClients = owned;
     const memo = <C extends Destroyable>(key: string, make: () => C): C => {
       let client = cache.get(key) as C | undefined;
       if (client === undefined) {
         client = make();
         cache.set(key, client);
+        ownedClients.add(client);
       }
       return client;
     };
@@ -375,7 +406,7 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
           `Account ${account.id} has no roleArn and the current credentials belong to ${me.accountId}.`,
         );
       }
-      return accountClients(account.id, me.partition, homeRegion, baseCredentials);
+      return accountClients(account.id, me.partition, homeRegion, baseCredentials, account.id);
     }
     const arn = parseArn(roleArn);
     if (arn === undefined || arn.service !== "iam") {
@@ -387,12 +418,22 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
         `Role ${roleArn} belongs to account ${arn.accountId}, not ${account.id}.`,
       );
     }
-    const credentials = memoizeCredentials(
+    const credentials = assumedCredentials(roleArn, account.externalId, homeRegion);
+    await credentials();
+    return accountClients(account.id, arn.partition, homeRegion, credentials, account.id);
+  }
+
+  function assumedCredentials(
+    roleArn: string,
+    externalId: string | undefined,
+    homeRegion: string,
+  ): AwsCredentialIdentityProvider {
+    return memoizeCredentials(
       fromTemporaryCredentials({
         params: {
           RoleArn: roleArn,
           RoleSessionName: sessionName,
-          ...(account.externalId !== undefined ? { ExternalId: account.externalId } : {}),
+          ...(externalId !== undefined ? { ExternalId: externalId } : {}),
         },
         masterCredentials: baseCredentials,
         clientConfig: {
@@ -406,8 +447,48 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
         clientPlugins: [rejectNonAwsAnswers, ...(options.callCounter ? [options.callCounter.plugin] : [])],
       }),
     );
-    await credentials();
-    return accountClients(account.id, arn.partition, homeRegion, credentials);
+  }
+
+  /** Control-plane clients, one per role, service and region, reused by every scan of a long-lived process. */
+  const controlClients = new Map<string, Destroyable>();
+  function controlClient<
+    C extends Destroyable & {
+      middlewareStack: { use(plugin: never): void };
+      config: { requestHandler: unknown };
+    },
+  >(key: string, make: () => C): C {
+    let client = controlClients.get(key) as C | undefined;
+    if (client === undefined) {
+      client = track(make());
+      controlClients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Credentials for a control-plane role (or the base ones), fetched once per role and checked here. */
+  const controlCredentials = new Map<string, Promise<AwsCredentialIdentityProvider>>();
+  function credentialsFor(role: RoleTarget | undefined): Promise<AwsCredentialIdentityProvider> {
+    if (role?.roleArn === undefined) return Promise.resolve(baseCredentials);
+    const roleArn = role.roleArn;
+    const key = JSON.stringify([roleArn, role.externalId ?? null]);
+    let pending = controlCredentials.get(key);
+    if (pending === undefined) {
+      const created = (async () => {
+        const arn = parseArn(roleArn);
+        if (arn === undefined || arn.service !== "iam") {
+          throw new ClientFactoryError("InvalidRoleArn", `${roleArn} is not an IAM role ARN.`);
+        }
+        const credentials = assumedCredentials(roleArn, role.externalId, await defaultRegion());
+        await credentials();
+        return credentials;
+      })();
+      pending = created;
+      controlCredentials.set(key, created);
+      created.catch(() => {
+        if (controlCredentials.get(key) === created) controlCredentials.delete(key);
+      });
+    }
+    return pending;
   }
 
   const accounts = new Map<string, Promise<AccountClients>>();
@@ -427,12 +508,38 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
       }
       return pending;
     },
+    async organizations(role) {
+      const credentials = await credentialsFor(role);
+      const region = await defaultRegion();
+      const scope = `${role?.roleArn ?? "base"}:organizations`;
+      return controlClient(scope, () => new OrganizationsClient(commonConfig(region, credentials, scope)));
+    },
+    async securityHub(region, role) {
+      const credentials = await credentialsFor(role);
+      const scope = `${role?.roleArn ?? "base"}:securityhub:${region}`;
+      return controlClient(scope, () => new SecurityHubClient(commonConfig(region, credentials, scope)));
+    },
+    release(accountId) {
+      for (const key of [...accounts.keys()]) {
+        if ((JSON.parse(key) as unknown[])[0] === accountId) accounts.delete(key);
+      }
+      const owned = byAccount.get(accountId);
+      if (owned === undefined) return;
+      byAccount.delete(accountId);
+      for (const client of owned) client.destroy();
+      // The destroyed clients leave the list that `destroy` closes, so a long-lived factory does not grow.
+      const kept = built.filter((client) => !owned.has(client));
+      built.splice(0, built.length, ...kept);
+    },
     currentAccount,
     defaultRegion,
     destroy() {
       lifetime.abort(new Error("The AWS clients were closed."));
       for (const client of built.splice(0)) client.destroy();
       accounts.clear();
+      byAccount.clear();
+      controlClients.clear();
+      controlCredentials.clear();
       rateLimiters.clear();
     },
   };

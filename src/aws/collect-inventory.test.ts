@@ -52,6 +52,7 @@ import {
   TRAIL_KEY_ARN,
 } from "../../test/support/inventory-builders.js";
 import type { ForecastInventory } from "../domain/inventory.js";
+import { evaluateInventory } from "../scan/evaluate-inventory.js";
 import type { ScanProgress } from "../scan/progress.js";
 import type { AuditedAccount } from "./client-factory.js";
 import { collectInventory, type ForecastCollector } from "./collect-inventory.js";
@@ -246,6 +247,162 @@ describe("collectInventory", () => {
     expect(denied?.regions[0]?.macie.session).toMatchObject({ ok: false, error });
     expect(reachable?.accountId).toBe(ACCOUNT_ID);
     expect(reachable?.iam.summary.ok).toBe(true);
+  });
+
+  it("names the StackSet and OU when a discovered account's role cannot be assumed, and every control of it is ERROR", async () => {
+    const { factory } = factoryFor({ deny: ["210987654321"] });
+    const onboarding =
+      "Deploy the StackSet forecast-audit-roles to OU Prod (ou-ab12-prod0001) so that role ForecastAudit exists in account 210987654321.";
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        {
+          id: "210987654321",
+          name: "shop",
+          roleArn: "arn:aws:iam::210987654321:role/ForecastAudit",
+          placement: { ouId: "ou-ab12-prod0001", ouPath: "Root/Prod" },
+          onboarding,
+        },
+      ],
+      regions: ["us-east-1"],
+      factory,
+      forecastCollector: stubForecast().collector,
+    });
+    const [denied] = inventory.accounts;
+    expect(denied?.placement).toEqual({ ouId: "ou-ab12-prod0001", ouPath: "Root/Prod" });
+    expect(denied?.iam.summary).toMatchObject({
+      ok: false,
+      error: { action: "sts:AssumeRole", remedy: onboarding },
+    });
+    const { findings } = evaluateInventory(inventory, { requireFips: false, now: NOW });
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.status).toBe("ERROR");
+      expect(f.accountName).toBe("shop");
+      expect(f.detail).toContain("Deploy the StackSet forecast-audit-roles to OU Prod (ou-ab12-prod0001)");
+    }
+  });
+
+  it("keeps a disabled opt-in region and an SCP denial to the account and region they hit, and says which it is", async () => {
+    const { factory } = factoryFor();
+    const owners = new WeakMap<object, string>();
+    const routed = {
+      ...factory,
+      async forAccount(account: AuditedAccount) {
+        const clients = await factory.forAccount(account);
+        const forecast = clients.forecast;
+        return {
+          ...clients,
+          forecast: (region: string) => {
+            const client = forecast(region);
+            owners.set(client, account.id);
+            return client;
+          },
+        };
+      },
+    };
+    const SCP_ACCOUNT = "210987654321";
+    const collector: ForecastCollector = async (client) => {
+      const region = await client.config.region();
+      if (region === "ap-east-1") {
+        throw awsError(
+          "UnrecognizedClientException",
+          "The security token included in the request is invalid.",
+        );
+      }
+      if (owners.get(client) === SCP_ACCOUNT) {
+        throw awsError(
+          "AccessDeniedException",
+          "User: arn:aws:sts::210987654321:assumed-role/ForecastAudit/x is not authorized to perform: forecast:ListDatasetGroups with an explicit deny in a service control policy",
+          400,
+        );
+      }
+      return forecastOf([buildDataset({ region })]);
+    };
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        { id: ACCOUNT_ID },
+        { id: SCP_ACCOUNT, roleArn: `arn:aws:iam::${SCP_ACCOUNT}:role/ForecastAudit` },
+      ],
+      regions: ["us-east-1", "ap-east-1"],
+      factory: routed,
+      forecastCollector: collector,
+    });
+    const { findings } = evaluateInventory(inventory, { requireFips: false, now: NOW });
+    const datasets = (accountId: string, region: string) =>
+      findings.filter(
+        (f) =>
+          f.controlId === "forecast-dataset-encrypted-with-cmk" &&
+          f.accountId === accountId &&
+          f.region === region,
+      );
+    // The healthy account and region is judged; the others are ERROR with the cause named, never PASS.
+    expect(datasets(ACCOUNT_ID, "us-east-1").map((f) => f.status)).toEqual(["PASS"]);
+    for (const f of [...datasets(ACCOUNT_ID, "ap-east-1"), ...datasets(SCP_ACCOUNT, "ap-east-1")]) {
+      expect(f.status).toBe("ERROR");
+      expect(f.detail).toContain("check that the region is enabled for the account (an opt-in region");
+    }
+    const [scp] = datasets(SCP_ACCOUNT, "us-east-1");
+    expect(scp?.status).toBe("ERROR");
+    expect(scp?.detail).toContain("denied by a service control policy of the organization");
+    // Account-wide slices of both accounts are untouched by either failure.
+    for (const account of inventory.accounts) expect(account.iam.summary.ok).toBe(true);
+  });
+
+  it("gives no StackSet advice when AssumeRole was only throttled: deploying a role would not help", async () => {
+    const throttled = {
+      async forAccount(): Promise<never> {
+        throw awsError("Throttling", "Rate exceeded", 400);
+      },
+      currentAccount: factoryFor().factory.currentAccount,
+    };
+    const inventory = await collectInventory({
+      ...base,
+      accounts: [
+        {
+          id: "210987654321",
+          roleArn: "arn:aws:iam::210987654321:role/ForecastAudit",
+          onboarding: "Deploy it.",
+        },
+      ],
+      regions: ["us-east-1"],
+      factory: throttled,
+      forecastCollector: stubForecast().collector,
+    });
+    const summary = inventory.accounts[0]?.iam.summary;
+    expect(summary?.ok).toBe(false);
+    if (summary && !summary.ok) expect(summary.error.remedy).toBeUndefined();
+  });
+
+  it("collects at most accountConcurrency accounts at once and closes each account's clients when it is done", async () => {
+    const { factory } = factoryFor();
+    let inFlight = 0;
+    let peak = 0;
+    const released: string[] = [];
+    const counting = {
+      ...factory,
+      async forAccount(account: AuditedAccount) {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        return factory.forAccount(account);
+      },
+      release(accountId: string) {
+        inFlight -= 1;
+        released.push(accountId);
+      },
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => String(300000000000 + i));
+    await collectInventory({
+      ...base,
+      accounts: ids.map((id) => ({ id, roleArn: `arn:aws:iam::${id}:role/ForecastAudit` })),
+      regions: ["us-east-1"],
+      factory: counting,
+      accountConcurrency: 3,
+      forecastCollector: stubForecast(() => forecastOf([])).collector,
+    });
+    expect(peak).toBe(3);
+    expect(released.sort()).toEqual(ids);
   });
 
   it("scans the current credentials' account when no account is configured", async () => {

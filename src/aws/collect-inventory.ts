@@ -5,6 +5,7 @@
  */
 import type { ForecastClient } from "@aws-sdk/client-forecast";
 import pLimit from "p-limit";
+import type { OrgPlacement } from "../domain/accounts.js";
 import { parseArn } from "../domain/arn.js";
 import {
   type AccountInventory,
@@ -50,13 +51,17 @@ export interface InventoryAccountInput {
   name?: string | undefined;
   roleArn?: string | undefined;
   externalId?: string | undefined;
+  /** Where the account sits in its organization (discovered accounts). */
+  placement?: OrgPlacement | undefined;
+  /** What fixes a role that cannot be assumed (deploy the StackSet to the account's OU). */
+  onboarding?: string | undefined;
 }
 
 export interface CollectInventoryOptions {
   /** Empty: the account of the current credentials. */
   accounts: readonly InventoryAccountInput[];
   regions: readonly string[];
-  factory: Pick<ClientFactory, "forAccount" | "currentAccount">;
+  factory: Pick<ClientFactory, "forAccount" | "currentAccount"> & Partial<Pick<ClientFactory, "release">>;
   lookbackDays: number;
   maxEvents: number;
   /** Concurrent calls per account and region. */
@@ -130,6 +135,11 @@ class PhaseProgress {
   }
 }
 
+/** Failures that say nothing about the role: trying again later may work, deploying a role would not help. */
+function isTransient(code: string): boolean {
+  return /throttl|timeout|networkerror|serviceunavailable|internal|requestlimit|toomanyrequests/i.test(code);
+}
+
 async function resolveAccountId(
   input: InventoryAccountInput,
   factory: CollectInventoryOptions["factory"],
@@ -173,6 +183,10 @@ async function collectAccount(
       error instanceof ClientFactoryError
         ? { code: error.code, message: error.message, action }
         : toCollectError(error, action);
+    // A refused AssumeRole is usually a role that was never deployed to this account: name that fix.
+    if (input.onboarding !== undefined && input.roleArn && !isTransient(collectError.code)) {
+      collectError.remedy = input.onboarding;
+    }
     const partition = (input.roleArn ? parseArn(input.roleArn)?.partition : undefined) ?? "aws";
     options.onProgress?.({
       phase: "done",
@@ -181,14 +195,22 @@ async function collectAccount(
       total: 1,
       message: `Account ${accountId} could not be reached: ${collectError.code}.`,
     });
-    return unreachableAccount(
+    const unreachable = unreachableAccount(
       { accountId, partition, ...(input.name !== undefined ? { name: input.name } : {}) },
       options.regions,
       collectError,
     );
+    if (input.placement) unreachable.placement = input.placement;
+    return unreachable;
   }
   credentialsProgress.finish();
-  const inventory = await new AccountCollection(clients, input, options, now, deadline).run();
+  let inventory: AccountInventory;
+  try {
+    inventory = await new AccountCollection(clients, input, options, now, deadline).run();
+  } finally {
+    // This account is done: its clients (one per service and region) need not outlive it.
+    options.factory.release?.(accountId);
+  }
   options.onProgress?.({
     phase: "done",
     accountId,
@@ -361,6 +383,7 @@ class AccountCollection {
     return {
       accountId: clients.accountId,
       ...(this.input.name !== undefined ? { name: this.input.name } : {}),
+      ...(this.input.placement !== undefined ? { placement: this.input.placement } : {}),
       partition: clients.partition,
       regions,
       iam: { summary: summarySlice, credentialReport: reportSlice, authorization: authorizationSlice },

@@ -139,4 +139,54 @@ describe("config", () => {
       /cannot read configuration file/,
     );
   });
+
+  it("reads an organization block next to explicit accounts and names each bad organization field", () => {
+    const config = parseConfig({
+      accounts: [{ id: "123456789012", name: "legacy" }],
+      organization: {
+        roleName: "ForecastAudit",
+        externalId: "ext-123",
+        includeOus: ["Prod/Payments", "ou-ab12-cdef3456"],
+      },
+      accountConcurrency: 16,
+    });
+    expect(config.accounts).toHaveLength(1);
+    expect(config.organization).toEqual({
+      roleName: "ForecastAudit",
+      externalId: "ext-123",
+      includeOus: ["Prod/Payments", "ou-ab12-cdef3456"],
+      excludeAccounts: [],
+      stackSetName: "forecast-audit-roles",
+    });
+    expect(config.accountConcurrency).toBe(16);
+    expect(parseConfig({}).accountConcurrency).toBe(4);
+    const run = () =>
+      parseConfig({
+        organization: {
+          roleName: "path/ForecastAudit",
+          excludeAccounts: ["12"],
+          managementRoleArn: "nope",
+          includeOus: [""],
+          stackSet: "x",
+        },
+        accountConcurrency: 0,
+        securityHub: { enabled: true, region: "moon" },
+      });
+    expect(run).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        run();
+        return "";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain("organization.roleName: must be an IAM role name");
+    expect(message).toContain("organization.excludeAccounts.0: must be a 12-digit AWS account id");
+    expect(message).toContain("organization.managementRoleArn: must be an IAM role ARN");
+    expect(message).toContain("organization.includeOus.0");
+    expect(message).toContain('Unrecognized key: "stackSet"');
+    expect(message).toContain("accountConcurrency");
+    expect(message).toContain("securityHub.region: must be an AWS region");
+  });
 });

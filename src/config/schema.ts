@@ -50,9 +50,76 @@ export const accountSchema = z
   })
   .strict();
 
+/** An IAM role name (no path): what the StackSet creates in every member account. */
+const roleName = z
+  .string()
+  .regex(
+    /^[\w+=,.@-]{1,64}$/,
+    "must be an IAM role name such as ForecastAudit (no path, at most 64 characters)",
+  );
+const externalId = z
+  .string()
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, "must be 2 to 1224 characters of letters, digits and +=,.@:/-");
+/**
+ * An OU by id (`ou-ab12-cdef3456`), root id (`r-ab12`), name (`Prod`) or path from the root (`Prod/Payments`).
+ * Names and paths are matched without regard to case.
+ */
+const ouReference = z
+  .string()
+  .min(1)
+  .max(1024)
+  .regex(
+    /^[^\s/][^/]*(\/[^/]+)*$/,
+    "must be an OU id (ou-…), a root id (r-…), an OU name or a path such as Prod/Payments",
+  );
+
+/**
+ * AWS Organizations discovery: the member accounts are listed from the management account or a delegated
+ * administrator (base credentials, or `managementRoleArn`), and audited through `roleName` in each of them.
+ */
+export const organizationSchema = z
+  .object({
+    /** The audit role in every member account (the StackSet in deploy/cloudformation creates it). */
+    roleName,
+    /** The remediation role in every member account; without it a fix runs with the audit role and AWS refuses it. */
+    remediationRoleName: roleName.optional(),
+    /** Sent with every AssumeRole into a member account; the role's trust policy requires it. */
+    externalId: externalId.optional(),
+    /** Only accounts under these OUs (nested OUs included); empty: the whole organization. */
+    includeOus: z.array(ouReference).default([]),
+    /** Never audited, even when under an included OU. */
+    excludeAccounts: z.array(accountId).default([]),
+    /** Assumed to list the organization, when the base credentials are not in the management or a delegated-administrator account. */
+    managementRoleArn: roleArn.optional(),
+    /** Sent with the AssumeRole of `managementRoleArn`. */
+    managementExternalId: externalId.optional(),
+    /** The StackSet that deploys the roles, named in the fix of an account without them. */
+    stackSetName: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/, "must be a CloudFormation StackSet name")
+      .default("forecast-audit-roles"),
+  })
+  .strict();
+
+/** AWS Security Hub export: findings go to the Security Hub of one account (the delegated administrator). */
+export const securityHubSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** The region of that account's Security Hub (its aggregation region, usually). */
+    region,
+    /** Assumed to import the findings; without it, the base credentials import into their own account. */
+    roleArn: roleArn.optional(),
+    externalId: externalId.optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     accounts: z.array(accountSchema).default([]),
+    organization: organizationSchema.optional(),
+    /** Accounts collected at the same time; each has its own per-region call limit (`concurrency`). */
+    accountConcurrency: z.number().int().min(1).max(64).default(4),
+    securityHub: securityHubSchema.optional(),
     regions: z.union([z.literal("all"), z.array(region).min(1)]).optional(),
     requireFips: z.boolean().default(false),
     cloudtrailLookbackDays: z.number().int().min(1).max(90).default(7),
@@ -151,3 +218,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
+export type OrganizationConfig = z.infer<typeof organizationSchema>;

@@ -12,7 +12,7 @@ import {
 } from "../../test/support/digest-fixtures.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
-import { assembleDigest, buildDigestData, parseScanReport } from "./digest-data.js";
+import { assembleDigest, buildDigestData, digestAccounts, parseScanReport } from "./digest-data.js";
 
 let store: Store;
 let clock: TestClock;
@@ -147,6 +147,97 @@ describe("assembleDigest", () => {
       ["333333333333", 0],
     ]);
     expect(data.lastScan).toBeUndefined();
+  });
+
+  it("groups the accounts of an organization by OU, the worst OU first, with how many accounts fail", () => {
+    const base = {
+      asOf: DIGEST_AT,
+      since: PREVIOUS_DIGEST_AT,
+      sinceKind: "previous-digest" as const,
+      trend: [],
+      newSince: [],
+      resolvedSince: [],
+      failingHigh: [],
+      errored: [],
+      pending: [],
+      expiring: [],
+      scanAudit: [],
+      lastScan: undefined,
+    };
+    const accounts = digestAccounts(
+      [{ id: "100000000001", name: "shop (configured)" }],
+      [
+        {
+          accountId: "100000000001",
+          name: "shop",
+          ouPath: "Root/Prod",
+          source: "organization",
+          seenAt: DIGEST_AT,
+        },
+        {
+          accountId: "100000000002",
+          name: "ledger",
+          ouPath: "Root/Prod/Payments",
+          source: "organization",
+          seenAt: DIGEST_AT,
+        },
+        {
+          accountId: "100000000003",
+          name: "cards",
+          ouPath: "Root/Prod/Payments",
+          source: "organization",
+          seenAt: DIGEST_AT,
+        },
+        {
+          accountId: "100000000004",
+          name: "sandbox",
+          ouPath: "Root/Dev",
+          source: "organization",
+          seenAt: DIGEST_AT,
+        },
+      ],
+    );
+    const data = assembleDigest({
+      ...base,
+      accounts,
+      posture: [
+        { accountId: "100000000001", region: "us-east-1", severity: "high", count: 5 },
+        { accountId: "100000000002", region: "us-east-1", severity: "critical", count: 1 },
+        { accountId: "100000000004", region: "us-east-1", severity: "low", count: 9 },
+      ],
+    });
+    expect(data.ouPosture).toEqual([
+      {
+        ouPath: "Prod/Payments",
+        counts: { critical: 1, high: 0, medium: 0, low: 0 },
+        total: 1,
+        accounts: 2,
+        failingAccounts: 1,
+      },
+      {
+        ouPath: "Prod",
+        counts: { critical: 0, high: 5, medium: 0, low: 0 },
+        total: 5,
+        accounts: 1,
+        failingAccounts: 1,
+      },
+      {
+        ouPath: "Dev",
+        counts: { critical: 0, high: 0, medium: 0, low: 9 },
+        total: 9,
+        accounts: 1,
+        failingAccounts: 1,
+      },
+    ]);
+    // The configured name wins; the directory adds where the account sits.
+    expect(data.posture.find((p) => p.accountId === "100000000001")).toMatchObject({
+      accountName: "shop (configured)",
+      ouPath: "Prod",
+    });
+    expect(data.posture.find((p) => p.accountId === "100000000003")).toMatchObject({
+      accountName: "cards",
+      total: 0,
+    });
   });
 
   it("reads back only well-formed scan reports", () => {

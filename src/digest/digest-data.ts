@@ -2,6 +2,7 @@
  * What a digest says, as plain data: read from the store in one pass (`readDigestInputs`), then assembled by a
  * pure function (`assembleDigest`) that the view renders and the tests check field by field.
  */
+import type { AccountDirectoryEntry } from "../domain/accounts.js";
 import type { FindingStatus } from "../domain/finding.js";
 import { SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
 import type {
@@ -29,6 +30,8 @@ export interface DigestFinding {
   key: string;
   controlId: string;
   accountId: string;
+  /** Untrusted: configured or organization account name. */
+  accountName?: string;
   region: string;
   resourceArn: string;
   severity: Severity;
@@ -43,9 +46,27 @@ export interface DigestFinding {
 export interface AccountPosture {
   accountId: string;
   accountName?: string;
+  /** The OU path without the root (`Prod/Payments`), for accounts of an organization. */
+  ouPath?: string;
   /** Failing, unsuppressed findings by severity. */
   counts: SeverityCounts;
   total: number;
+}
+
+/** Failing findings of the accounts directly in one OU (untrusted path), and how many of them fail. */
+export interface OuPosture {
+  ouPath: string;
+  counts: SeverityCounts;
+  total: number;
+  accounts: number;
+  failingAccounts: number;
+}
+
+/** An account as the digest names it. */
+export interface DigestAccount {
+  id: string;
+  name?: string | undefined;
+  ouPath?: string | undefined;
 }
 
 export interface DigestApproval {
@@ -109,6 +130,8 @@ export interface DigestData {
   since: string;
   sinceKind: "previous-digest" | "default-window";
   posture: AccountPosture[];
+  /** Per OU, the worst first; empty (or absent) when no account belongs to an organization. */
+  ouPosture?: OuPosture[];
   totals: SeverityCounts;
   /** One point per UTC day, oldest first, today last. */
   trend: TrendPoint[];
@@ -128,7 +151,7 @@ export interface DigestInputs {
   asOf: string;
   since: string;
   sinceKind: DigestData["sinceKind"];
-  accounts: readonly { id: string; name?: string | undefined }[];
+  accounts: readonly DigestAccount[];
   posture: readonly PostureRow[];
   trend: readonly TrendPoint[];
   newSince: readonly FindingRecord[];
@@ -153,6 +176,7 @@ export type DigestStore = Pick<
   | "suppressionsExpiringWithin"
   | "listAudit"
   | "lastScan"
+  | "listAccounts"
 >;
 
 export function emptyCounts(): SeverityCounts {
@@ -173,7 +197,7 @@ function compareFindings(a: DigestFinding, b: DigestFinding): number {
   );
 }
 
-function toDigestFinding(r: FindingRecord): DigestFinding {
+function toDigestFinding(r: FindingRecord, names: ReadonlyMap<string, string | undefined>): DigestFinding {
   const out: DigestFinding = {
     key: r.key,
     controlId: r.controlId,
@@ -187,6 +211,8 @@ function toDigestFinding(r: FindingRecord): DigestFinding {
   };
   if (r.resolvedAt !== undefined) out.resolvedAt = r.resolvedAt;
   if (r.notRecheckedSince !== undefined) out.notRecheckedSince = r.notRecheckedSince;
+  const name = names.get(r.accountId);
+  if (name !== undefined) out.accountName = name;
   return out;
 }
 
@@ -272,15 +298,47 @@ function groupMissingPermissions(
     );
 }
 
+/** Worst first: more critical, then more high, …, then fewer of nothing, then by `tie`. */
+function byCounts<T extends { counts: SeverityCounts }>(tie: (a: T, b: T) => number) {
+  return (a: T, b: T): number => {
+    for (const s of SEVERITIES) if (a.counts[s] !== b.counts[s]) return b.counts[s] - a.counts[s];
+    return tie(a, b);
+  };
+}
+
+/** `Root/Prod/Payments` → `Prod/Payments`; the root itself stays `Root`. */
+function shortOuPath(path: string): string {
+  const slash = path.indexOf("/");
+  return slash < 0 ? path : path.slice(slash + 1);
+}
+
+function ouPostureOf(posture: readonly AccountPosture[]): OuPosture[] {
+  const byOu = new Map<string, OuPosture>();
+  for (const account of posture) {
+    if (account.ouPath === undefined) continue;
+    let row = byOu.get(account.ouPath);
+    if (!row) {
+      row = { ouPath: account.ouPath, counts: emptyCounts(), total: 0, accounts: 0, failingAccounts: 0 };
+      byOu.set(account.ouPath, row);
+    }
+    row.accounts += 1;
+    if (account.total > 0) row.failingAccounts += 1;
+    row.total += account.total;
+    for (const s of SEVERITIES) row.counts[s] += account.counts[s];
+  }
+  return [...byOu.values()].sort(byCounts((a, b) => compareText(a.ouPath, b.ouPath)));
+}
+
 function accountPosture(inputs: DigestInputs): { posture: AccountPosture[]; totals: SeverityCounts } {
-  const names = new Map(inputs.accounts.map((a) => [a.id, a.name]));
+  const known = new Map(inputs.accounts.map((a) => [a.id, a]));
   const byAccount = new Map<string, AccountPosture>();
   const entry = (accountId: string): AccountPosture => {
     let row = byAccount.get(accountId);
     if (!row) {
       row = { accountId, counts: emptyCounts(), total: 0 };
-      const name = names.get(accountId);
-      if (name !== undefined) row.accountName = name;
+      const account = known.get(accountId);
+      if (account?.name !== undefined) row.accountName = account.name;
+      if (account?.ouPath !== undefined) row.ouPath = shortOuPath(account.ouPath);
       byAccount.set(accountId, row);
     }
     return row;
@@ -294,22 +352,21 @@ function accountPosture(inputs: DigestInputs): { posture: AccountPosture[]; tota
     target.total += row.count;
     totals[row.severity] += row.count;
   }
-  const posture = [...byAccount.values()].sort((a, b) => {
-    for (const s of SEVERITIES) if (a.counts[s] !== b.counts[s]) return b.counts[s] - a.counts[s];
-    return compareText(a.accountId, b.accountId);
-  });
+  const posture = [...byAccount.values()].sort(byCounts((a, b) => compareText(a.accountId, b.accountId)));
   return { posture, totals };
 }
 
 /** The digest's content from what the store returned: pure, so a seeded history yields exactly one answer. */
 export function assembleDigest(inputs: DigestInputs): DigestData {
   const { posture, totals } = accountPosture(inputs);
-  const newFindings = inputs.newSince.map(toDigestFinding).sort(compareFindings);
+  const names = new Map(inputs.accounts.map((a) => [a.id, a.name]));
+  const digestFinding = (r: FindingRecord) => toDigestFinding(r, names);
+  const newFindings = inputs.newSince.map(digestFinding).sort(compareFindings);
   const newKeys = new Set(newFindings.map((f) => f.key));
-  const resolved = inputs.resolvedSince.map(toDigestFinding).sort(compareFindings);
+  const resolved = inputs.resolvedSince.map(digestFinding).sort(compareFindings);
   const stillFailing = inputs.failingHigh
     .filter((f) => !newKeys.has(f.key))
-    .map(toDigestFinding)
+    .map(digestFinding)
     .sort(compareFindings);
   const pendingApprovals: DigestApproval[] = inputs.pending.map((r) => ({
     id: r.id,
@@ -345,6 +402,7 @@ export function assembleDigest(inputs: DigestInputs): DigestData {
     since: inputs.since,
     sinceKind: inputs.sinceKind,
     posture,
+    ouPosture: ouPostureOf(posture),
     totals,
     trend: [...inputs.trend].sort((a, b) => compareText(a.day, b.day)),
     newFindings,
@@ -370,7 +428,25 @@ export interface DigestWindow {
   asOf: Date;
   since: Date;
   sinceKind: DigestData["sinceKind"];
-  accounts: readonly { id: string; name?: string | undefined }[];
+  /** The configured accounts; the account directory adds the organization's, and where each sits. */
+  accounts: readonly DigestAccount[];
+}
+
+/** The configured accounts (their names win) and every account the directory knows, with its OU path. */
+export function digestAccounts(
+  configured: readonly DigestAccount[],
+  directory: readonly AccountDirectoryEntry[],
+): DigestAccount[] {
+  const out = new Map<string, DigestAccount>();
+  for (const a of configured) out.set(a.id, { ...a });
+  for (const d of directory) {
+    const known = out.get(d.accountId);
+    const merged: DigestAccount = { id: d.accountId, ...known };
+    if (merged.name === undefined && d.name !== undefined) merged.name = d.name;
+    if (d.ouPath !== undefined) merged.ouPath = d.ouPath;
+    out.set(d.accountId, merged);
+  }
+  return [...out.values()];
 }
 
 export async function readDigestInputs(store: DigestStore, window: DigestWindow): Promise<DigestInputs> {
@@ -387,6 +463,7 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
     expiring,
     scanAudit,
     lastScan,
+    directory,
   ] = await Promise.all([
     store.posture(),
     store.trend(TREND_DAYS, asOf),
@@ -398,12 +475,13 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
     store.suppressionsExpiringWithin(EXPIRY_WINDOW_DAYS, asOf),
     store.listAudit({ action: SCHEDULED_SCAN_ACTION, since, order: "desc", limit: 50 }),
     store.lastScan(),
+    store.listAccounts(),
   ]);
   return {
     asOf,
     since,
     sinceKind: window.sinceKind,
-    accounts: window.accounts,
+    accounts: digestAccounts(window.accounts, directory),
     posture,
     trend,
     newSince,

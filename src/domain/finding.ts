@@ -36,6 +36,8 @@ export interface Finding {
   status: FindingStatus;
   severity: Severity;
   accountId: string;
+  /** The account's name (configured, else the organization's), when known; untrusted text. */
+  accountName?: string;
   /** The resource's region; `global` for IAM. */
   region: string;
   /** The resource ARN, or a scope ARN (`arn:aws:cloudtrail:us-east-1:123456789012:*`) for account and region checks. */

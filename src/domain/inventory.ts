@@ -5,6 +5,7 @@
  * Every piece that comes from one AWS call is a `Slice`: the data, or the error with the IAM action that
  * failed. Buckets, keys and roles are shared per account and keyed, so each is fetched once per scan.
  */
+import type { OrgPlacement } from "./accounts.js";
 import type { PolicyDocument } from "./policy-document.js";
 import type { Slice } from "./result.js";
 
@@ -19,8 +20,10 @@ export interface Inventory {
 
 export interface AccountInventory {
   accountId: string;
-  /** Friendly name from the config, when one is set. */
+  /** Friendly name from the config, else the organization's account name, when one is known. */
   name?: string;
+  /** Where the account sits in its organization, when it was discovered there. */
+  placement?: OrgPlacement;
   /** `aws`, `aws-us-gov`, `aws-cn`. */
   partition: string;
   regions: RegionInventory[];

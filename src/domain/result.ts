@@ -9,6 +9,11 @@ export interface CollectError {
   message: string;
   /** The IAM action whose call failed, as `service:Action` (what to grant when the code is a denial). */
   action: string;
+  /**
+   * What fixes it when granting `action` to the audit role would not (the role is missing from the account:
+   * deploy the StackSet to its OU). One sentence; set where the cause is known.
+   */
+  remedy?: string;
 }
 
 export type Slice<T> = { ok: true; value: T } | { ok: false; error: CollectError };
@@ -50,8 +55,19 @@ export function isDenial(error: CollectError): boolean {
   return DENIAL_CODES.has(error.code);
 }
 
+/** AWS names the policy type that denied a call in the message: an SCP is fixed in the organization, not the role. */
+export function isScpDenial(error: CollectError): boolean {
+  return /service control polic/i.test(error.message);
+}
+
 /** One sentence that explains why a control could not be evaluated. */
 export function describeCollectError(error: CollectError): string {
+  if (error.remedy) {
+    return `Could not evaluate: ${error.action} failed with ${error.code}. ${error.remedy.replace(/\.?\s*$/, "")}.`;
+  }
+  if (isScpDenial(error)) {
+    return `Could not evaluate: ${error.action} was denied by a service control policy of the organization (${error.code}); exempt the audit role from that SCP, or stop auditing this account or region.`;
+  }
   if (isDenial(error)) {
     return `Could not evaluate: ${error.action} was denied (${error.code}); grant ${error.action} to the audit role.`;
   }
@@ -59,7 +75,7 @@ export function describeCollectError(error: CollectError): string {
     return `Could not evaluate: the credentials expired before ${error.action} (${error.code}); run the scan again, and check that the audit role's session lasts as long as a scan.`;
   }
   if (INVALID_CREDENTIAL_CODES.has(error.code)) {
-    return `Could not evaluate: the credentials were not accepted for ${error.action} (${error.code}); check that the region is enabled for the account and that the credentials are valid.`;
+    return `Could not evaluate: the credentials were not accepted for ${error.action} (${error.code}); check that the region is enabled for the account (an opt-in region is enabled in the account's AWS Regions settings, or removed from regions) and that the credentials are valid.`;
   }
   if (error.code === "Timeout") {
     return `Could not evaluate: ${error.action} did not finish (Timeout): ${error.message.replace(/\.?\s*$/, "")}.`;

@@ -4,6 +4,7 @@
  */
 import type { AuditedAccount, ClientFactory } from "../aws/client-factory.js";
 import type { Config } from "../config/schema.js";
+import { parseArn } from "../domain/arn.js";
 import type { Logger } from "../logging/logger.js";
 import type { Store } from "../store/types.js";
 import { readFreshAccount } from "./read-fresh-account.js";
@@ -19,9 +20,20 @@ export interface LiveFlowOptions {
   fourEyes?: boolean;
 }
 
-/** The configured account, or a bare one (the current credentials' account) when none is configured. */
-export function auditedAccount(config: Config, accountId: string): AuditedAccount {
+/**
+ * The configured account; else, with an organization configured, the account's StackSet roles (a finding
+ * exists only for an account a scan reached); else a bare one (the current credentials' account).
+ */
+export function auditedAccount(config: Config, accountId: string, partition = "aws"): AuditedAccount {
   const configured = config.accounts.find((a) => a.id === accountId);
+  const org = config.organization;
+  if (!configured && org) {
+    const role = (name: string) => `arn:${partition}:iam::${accountId}:role/${name}`;
+    const account: AuditedAccount = { id: accountId, roleArn: role(org.roleName) };
+    if (org.remediationRoleName) account.remediationRoleArn = role(org.remediationRoleName);
+    if (org.externalId) account.externalId = org.externalId;
+    return account;
+  }
   if (!configured) return { id: accountId };
   const account: AuditedAccount = { id: configured.id };
   if (configured.roleArn) account.roleArn = configured.roleArn;
@@ -32,14 +44,20 @@ export function auditedAccount(config: Config, accountId: string): AuditedAccoun
 
 export function createLiveRemediationFlow(options: LiveFlowOptions): RemediationFlow {
   const { config, factory } = options;
+  // A fix re-reads its resource before it applies, so the partition of its account is known by then.
+  const partitions = new Map<string, string>();
   return createRemediationFlow({
     store: options.store,
-    readFresh: async (target) =>
-      readFreshAccount(
-        await factory.forAccount(auditedAccount(config, target.finding.accountId), "audit"),
+    readFresh: async (target) => {
+      const partition = parseArn(target.finding.resourceArn)?.partition ?? "aws";
+      partitions.set(target.finding.accountId, partition);
+      return readFreshAccount(
+        await factory.forAccount(auditedAccount(config, target.finding.accountId, partition), "audit"),
         target,
-      ),
-    remediationClients: (accountId) => factory.forAccount(auditedAccount(config, accountId), "remediate"),
+      );
+    },
+    remediationClients: (accountId) =>
+      factory.forAccount(auditedAccount(config, accountId, partitions.get(accountId)), "remediate"),
     now: options.now ?? (() => new Date()),
     ttlHours: config.slack.requestTtlHours,
     fourEyes: options.fourEyes ?? config.slack.fourEyes,

@@ -20,7 +20,10 @@ export function evaluateInventory(
   const out: InventoryEvaluation = { findings: [], evidence: [] };
   for (const account of inventory.accounts) {
     const { findings, evidence } = evaluateAccount(account, settings, controls);
-    for (const finding of findings) out.findings.push(finding);
+    // A finding names its account the way people do; the key stays the account id.
+    const name = account.name;
+    for (const finding of findings)
+      out.findings.push(name === undefined ? finding : { ...finding, accountName: name });
     out.evidence.push(evidence);
   }
   return out;

@@ -1,6 +1,7 @@
 /** Progress events of a scan, rendered by the CLI progress bar and the Slack progress message. */
 
 export const SCAN_PHASES = [
+  "organization",
   "credentials",
   "forecast",
   "cloudtrail",

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import { CONTROLS } from "../controls/catalog.js";
+import type { AccountSelection, ScanAccount } from "../domain/accounts.js";
 import type { Control } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
@@ -15,9 +16,14 @@ export type ScanTrigger =
   | { kind: "schedule"; slot: string };
 
 export interface ScanScope {
-  /** Configured accounts to scan (empty: the account of the current credentials). */
-  accounts: Config["accounts"];
+  /**
+   * Accounts to scan (empty, with no organization configured: the account of the current credentials). With
+   * an organization configured, its active accounts are added unless `selection` narrows the scan.
+   */
+  accounts: ScanAccount[];
   regions: string[];
+  /** Accounts and OUs asked for by id, name or path; resolved against the organization when the scan runs. */
+  selection?: AccountSelection;
 }
 
 export interface ScanResult {

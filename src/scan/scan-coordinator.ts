@@ -35,7 +35,11 @@ export type ExecuteScan = (input: {
 export function scopeKey(scope: ScanScope): string {
   const accounts = scope.accounts.map((a) => a.id).sort();
   const regions = [...scope.regions].sort();
-  return `${accounts.join(",") || "current"}|${regions.join(",")}`;
+  const key = `${accounts.join(",") || "current"}|${regions.join(",")}`;
+  if (!scope.selection) return key;
+  // A selection is resolved when the scan runs: the same words typed twice join the same scan.
+  const words = (list: readonly string[]) => [...new Set(list.map((w) => w.toLowerCase()))].sort().join(",");
+  return `${key}|accounts:${words(scope.selection.accounts)}|ous:${words(scope.selection.ous)}`;
 }
 
 export class ScanCoordinator {

@@ -54,4 +54,63 @@ describe("parseCommand", () => {
     const parsed = parseCommand("&lt;!channel&gt;", config);
     expect(parsed).toEqual({ ok: false, error: 'Unknown subcommand "<!channel>".' });
   });
+
+  describe("--account and --ou", () => {
+    const org = {
+      accounts: [{ id: "123456789012", name: "prod" }],
+      organization: {
+        roleName: "ForecastAudit",
+        includeOus: [],
+        excludeAccounts: [],
+        stackSetName: "forecast-audit-roles",
+      },
+    };
+
+    it.each([
+      ["scan --ou Prod", { kind: "scan", ous: ["Prod"] }],
+      ["--ou Prod/Payments us-east-1", { kind: "scan", ous: ["Prod/Payments"], regions: ["us-east-1"] }],
+      ['scan --ou "Security Tooling"', { kind: "scan", ous: ["Security Tooling"] }],
+      [
+        "scan --ou \u201cSecurity Tooling\u201d eu-west-1",
+        { kind: "scan", ous: ["Security Tooling"], regions: ["eu-west-1"] },
+      ],
+      [
+        "scan --account ledger --account 999999999999",
+        { kind: "scan", accounts: ["ledger", "999999999999"] },
+      ],
+      [
+        "scan --account=prod --ou=ou-ab12-cdef3456",
+        { kind: "scan", accounts: ["123456789012"], ous: ["ou-ab12-cdef3456"] },
+      ],
+    ])("parses %j with an organization configured", (text, command) => {
+      expect(parseCommand(text, org)).toEqual({ ok: true, command });
+    });
+
+    it.each([
+      ["scan --ou", /--ou needs a value/],
+      ["scan --ou --account prod", /--ou needs a value/],
+      ["scan --region us-east-1", /Unknown option "--region"/],
+      ["scan staging", /use --account NAME or --ou NAME/],
+      [`scan ${Array.from({ length: 11 }, (_, i) => `--ou OU${i}`).join(" ")}`, /at most 10/],
+    ])("rejects %j", (text, message) => {
+      const parsed = parseCommand(text, org);
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect(parsed.error).toMatch(message);
+    });
+
+    it("refuses --ou and unknown account names without an organization", () => {
+      expect(parseCommand("scan --ou Prod", config)).toEqual({
+        ok: false,
+        error: "--ou needs an organization: block in the configuration.",
+      });
+      expect(parseCommand("scan --account ledger", config)).toEqual({
+        ok: false,
+        error: 'Account "ledger" is not in the configuration.',
+      });
+      expect(parseCommand("scan --account prod", config)).toEqual({
+        ok: true,
+        command: { kind: "scan", accounts: ["123456789012"] },
+      });
+    });
+  });
 });

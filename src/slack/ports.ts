@@ -16,8 +16,10 @@ export interface SlackTrigger {
 }
 
 export interface ScanRequest {
-  /** Account ids; absent means every configured account. */
+  /** Account ids (or, with an organization, account names); absent means every configured account. */
   accounts?: string[];
+  /** OU ids, names or paths of the organization (nested OUs included). */
+  ous?: string[];
   /** Regions; absent means the configured regions. */
   regions?: string[];
   trigger: SlackTrigger;
@@ -96,6 +98,8 @@ export interface FindingRecord {
 export interface PostureRow {
   accountId: string;
   accountName?: string;
+  /** The account's OU path without the root (`Prod/Payments`), for accounts of an organization. */
+  ouPath?: string;
   region: string;
   /** Open (failing, not suppressed) findings by severity. */
   open: SeverityCounts;

@@ -9,8 +9,10 @@ import {
   type Transaction,
   type Updateable,
 } from "kysely";
+import type { AccountDirectoryEntry } from "../domain/accounts.js";
 import { findingKey } from "../domain/finding.js";
 import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
+import { listAccounts, saveAccounts } from "./account-directory.js";
 import type { StoreLogger } from "./connect.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
@@ -978,6 +980,16 @@ export class KyselyStore implements Store {
         a.region.localeCompare(b.region) ||
         severityRank(b.severity) - severityRank(a.severity),
     );
+  }
+
+  // Account directory -------------------------------------------------------------------------------
+
+  saveAccounts(entries: readonly AccountDirectoryEntry[]): Promise<void> {
+    return saveAccounts(this.db, entries);
+  }
+
+  listAccounts(): Promise<AccountDirectoryEntry[]> {
+    return listAccounts(this.db);
   }
 
   async close(): Promise<void> {

@@ -348,6 +348,23 @@ function suppressionRequestsMigration(): Migration {
   };
 }
 
+/** The account directory: names and OU paths of the accounts scans resolved (organization discovery). */
+function accountDirectory(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("account_directory")
+        .addColumn("account_id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text")
+        .addColumn("ou_id", "text")
+        .addColumn("ou_path", "text")
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("seen_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -355,6 +372,7 @@ export const MIGRATION_NAMES = [
   "0004_finding_evidence",
   "0005_suppression_requests",
   "0006_finding_ids",
+  "0008_account_directory",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -365,6 +383,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0004_finding_evidence": findingEvidence(),
     "0005_suppression_requests": suppressionRequestsMigration(),
     "0006_finding_ids": findingIds(),
+    "0008_account_directory": accountDirectory(),
   };
 }
 

@@ -147,6 +147,17 @@ export interface ScanCoverageTable {
   scan_id: string;
 }
 
+/** What scans learnt about each account: its name and where it sits in the organization. */
+export interface AccountDirectoryTable {
+  account_id: string;
+  name: string | null;
+  ou_id: string | null;
+  ou_path: string | null;
+  /** `config` or `organization`. */
+  source: string;
+  seen_at: string;
+}
+
 export interface Database {
   scans: ScansTable;
   findings: FindingsTable;
@@ -157,4 +168,5 @@ export interface Database {
   audit_log: AuditLogTable;
   schedule_slots: ScheduleSlotsTable;
   scan_coverage: ScanCoverageTable;
+  account_directory: AccountDirectoryTable;
 }

@@ -2,6 +2,7 @@
  * The state store's public contract: every record the Slack app, the scheduler and the CLI read or write.
  * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
  */
+import type { AccountDirectoryEntry } from "../domain/accounts.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
 import type { RequestState } from "../domain/request-state.js";
@@ -465,6 +466,11 @@ export interface Store {
   pendingRequests(): Promise<RemediationRequest[]>;
   suppressionsExpiringWithin(days: number, now: Date | string): Promise<Suppression[]>;
   posture(options?: ReadOptions): Promise<PostureRow[]>;
+
+  /** Records what a scan learnt about its accounts (names, OU paths); an older view never overwrites a newer one. */
+  saveAccounts(entries: readonly AccountDirectoryEntry[]): Promise<void>;
+  /** Every account any scan resolved, by account id. */
+  listAccounts(): Promise<AccountDirectoryEntry[]>;
 
   close(): Promise<void>;
 }

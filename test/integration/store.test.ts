@@ -940,6 +940,82 @@ describe.each(harnesses)("store on $engine", (h) => {
       });
     });
 
+    describe("account directory", () => {
+      it("keeps each account's name and OU path, and a slower scan's older view never overwrites a newer one", async () => {
+        const { store } = await fresh();
+        await store.saveAccounts([
+          {
+            accountId: "111111111111",
+            name: "payments",
+            ouId: "ou-ab12-aaaaaaaa",
+            ouPath: "Root/Prod",
+            source: "organization",
+            seenAt: "2026-03-01T10:00:00.000Z",
+          },
+          {
+            accountId: "222222222222",
+            name: "sandbox",
+            source: "config",
+            seenAt: "2026-03-01T10:00:00.000Z",
+          },
+        ]);
+        // The account moved to another OU and was renamed; a scan that resolved it earlier commits after.
+        await store.saveAccounts([
+          {
+            accountId: "111111111111",
+            name: "payments-eu",
+            ouId: "ou-ab12-bbbbbbbb",
+            ouPath: "Root/Prod/EU",
+            source: "organization",
+            seenAt: "2026-03-01T11:00:00.000Z",
+          },
+        ]);
+        await store.saveAccounts([
+          {
+            accountId: "111111111111",
+            name: "payments",
+            ouId: "ou-ab12-aaaaaaaa",
+            ouPath: "Root/Prod",
+            source: "organization",
+            seenAt: "2026-03-01T10:30:00.000Z",
+          },
+        ]);
+        expect(await store.listAccounts()).toEqual([
+          {
+            accountId: "111111111111",
+            name: "payments-eu",
+            ouId: "ou-ab12-bbbbbbbb",
+            ouPath: "Root/Prod/EU",
+            source: "organization",
+            seenAt: "2026-03-01T11:00:00.000Z",
+          },
+          {
+            accountId: "222222222222",
+            name: "sandbox",
+            source: "config",
+            seenAt: "2026-03-01T10:00:00.000Z",
+          },
+        ]);
+      });
+
+      it("saves hundreds of accounts in one call and refuses an entry that is not an account id", async () => {
+        const { store } = await fresh();
+        const many = Array.from({ length: 450 }, (_, i) => ({
+          accountId: String(100000000000 + i),
+          name: `acct-${i}`,
+          source: "organization" as const,
+          seenAt: "2026-03-01T10:00:00.000Z",
+        }));
+        await store.saveAccounts(many);
+        expect((await store.listAccounts()).length).toBe(450);
+        await expect(
+          store.saveAccounts([
+            { accountId: "not-an-id", source: "config", seenAt: "2026-03-01T10:00:00.000Z" },
+          ]),
+        ).rejects.toBeInstanceOf(StoreInputError);
+      });
+    });
+
     describe("migrations", () => {
       it("creates every table from an empty database and records every version", async () => {
         const { store, url } = await fresh();

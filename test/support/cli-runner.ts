@@ -48,7 +48,7 @@ function isLoopbackName(hostname: string): boolean {
 }
 
 /** Patches `dns.lookup` (which `net` calls for every connection) until the returned function is called. */
-function routeLocalhostNames(): () => void {
+export function routeLocalhostNames(): () => void {
   const original: Lookup = dns.lookup;
   const patched = (hostname: string, options: unknown, callback?: LookupCallback): void => {
     const done = (typeof options === "function" ? options : callback) as LookupCallback;
@@ -143,11 +143,18 @@ export async function runCli(args: readonly string[], options: CliRunOptions = {
 }
 
 /** A temp dir with the localhost-routing module, the child's environment, and the tsx binary. */
-async function prepareChild(overrides: Record<string, string | undefined> | undefined) {
+async function prepareChild(
+  overrides: Record<string, string | undefined> | undefined,
+  imports: readonly string[] = [],
+) {
   const dir = await mkdtemp(join(tmpdir(), "forecast-audit-cli-"));
   const routing = join(dir, "route-localhost.mjs");
   await writeFile(routing, CHILD_ROUTING_MODULE);
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--import=${pathToFileURL(routing).href}` };
+  const preload = [pathToFileURL(routing).href, ...imports.map((m) => pathToFileURL(m).href)];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: preload.map((m) => `--import=${m}`).join(" "),
+  };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -158,9 +165,12 @@ async function prepareChild(overrides: Record<string, string | undefined> | unde
 /** `tsx src/cli/main.ts <args>` in a child process: the real entry point, its streams and exit code. */
 export async function runCliProcess(
   args: readonly string[],
-  options: Omit<CliRunOptions, "now"> = {},
+  options: Omit<CliRunOptions, "now"> & {
+    /** Modules preloaded in the child (`--import`), e.g. a probe that reports the peak RSS at exit. */
+    imports?: readonly string[];
+  } = {},
 ): Promise<CliResult> {
-  const { dir, env, tsx } = await prepareChild(options.env);
+  const { dir, env, tsx } = await prepareChild(options.env, options.imports);
   try {
     return await new Promise<CliResult>((done) => {
       execFile(

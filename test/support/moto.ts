@@ -125,25 +125,32 @@ export interface StartMotoOptions {
    * says it was started that way; otherwise a private server is started.
    */
   awsManagedPolicies?: boolean;
+  /**
+   * Always a server of its own, never the shared `MOTO_URL`, and never with AWS managed policies (whatever the
+   * environment says): moto copies every managed policy into each account it sees, gigabytes for hundreds.
+   */
+  isolated?: boolean;
 }
 
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const given = process.env.MOTO_URL;
   const sharedHasPolicies = process.env.MOTO_IAM_LOAD_MANAGED_POLICIES === "true";
-  if (given && (!options.awsManagedPolicies || sharedHasPolicies)) {
+  if (given && !options.isolated && (!options.awsManagedPolicies || sharedHasPolicies)) {
     const url = given.replace(/\/+$/, "");
     await waitUntilAnswering(url, undefined, timeoutMs);
     return { url, endpoint: motoEndpoint(url), reset: () => reset(url), stop: async () => {} };
   }
   const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MOTO_ALLOW_NONEXISTENT_REGION: "true",
+    ...(options.awsManagedPolicies && !options.isolated ? { MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } : {}),
+  };
+  if (options.isolated) delete env.MOTO_IAM_LOAD_MANAGED_POLICIES;
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: {
-      ...process.env,
-      MOTO_ALLOW_NONEXISTENT_REGION: "true",
-      ...(options.awsManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } : {}),
-    },
+    env,
   });
   const tracked = child as ChildProcess & { spawnError?: Error };
   child.on("error", (error: NodeJS.ErrnoException) => {

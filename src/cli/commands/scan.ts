@@ -3,12 +3,14 @@ import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { Severity } from "../../domain/severity.js";
+import type { Logger } from "../../logging/logger.js";
+import { accountDirectoryEntries } from "../../scan/account-directory.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import { writePrivateFile } from "../../scan/write-private-file.js";
-import type { CompletedScan, FindingRecord } from "../../store/types.js";
+import type { CompletedScan, FindingRecord, Store } from "../../store/types.js";
 import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
@@ -36,6 +38,7 @@ const TREND_DAYS = 14;
 
 interface ScanOptions {
   account?: string[];
+  ou?: string[];
   region?: string[];
   format: ScanFormat;
   output?: string;
@@ -79,6 +82,43 @@ export function selectAccounts(config: Config, wanted: string[] | undefined): Co
   return chosen;
 }
 
+/**
+ * The scope of a live scan. With an organization configured, `--account` and `--ou` are resolved against it
+ * when the scan runs (names of discovered accounts, OU names, paths or ids); without one, against the file.
+ */
+export function scanScope(
+  config: Config,
+  wanted: { account?: string[] | undefined; ou?: string[] | undefined },
+  regions: string[],
+): ScanScope {
+  const accounts = wanted.account ?? [];
+  const ous = wanted.ou ?? [];
+  if (!config.organization) {
+    if (ous.length > 0) throw new CliError("--ou needs an organization: block in the configuration file.");
+    return { accounts: selectAccounts(config, accounts), regions };
+  }
+  if (accounts.length === 0 && ous.length === 0) return { accounts: config.accounts, regions };
+  return { accounts: [], regions, selection: { accounts, ous } };
+}
+
+/** With `securityHub.enabled`, the recorded findings go to Security Hub; a failure is logged, not fatal. */
+async function exportFindings(config: Config, deps: CliDeps, logger: Logger, store: Store): Promise<void> {
+  if (!config.securityHub?.enabled) return;
+  const runtime = await deps.createAuditRuntime(config, { sessionName: `cli-${deps.localUser}`, logger });
+  try {
+    // Loaded only when the export is on: the Security Hub client costs start-up time for everyone else.
+    const { createSecurityHubExport } = await import("../../export/security-hub/live.js");
+    const result = await createSecurityHubExport(config, runtime.factory, logger)?.(store);
+    deps.stderr(
+      result
+        ? `[security-hub] ${result.active} active, ${result.archived} archived, ${result.failed.length} refused.\n`
+        : "[security-hub] export failed (see the log); the next scan retries it.\n",
+    );
+  } finally {
+    runtime.destroy();
+  }
+}
+
 export interface RenderOptions {
   includePassed: boolean;
   /** The table's width and colour (a terminal's). */
@@ -116,7 +156,16 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
   program
     .command("scan")
     .description("Audit the configured accounts and regions and print the findings.")
-    .option("--account <id>", "account id or name from the configuration (repeatable)", collectValues)
+    .option(
+      "--account <id>",
+      "account id or name, configured or in the organization (repeatable)",
+      collectValues,
+    )
+    .option(
+      "--ou <ou>",
+      "OU id, name or path of the organization, nested OUs included (repeatable)",
+      collectValues,
+    )
     .option(
       "--region <region>",
       "region to scan (repeatable; default: the configuration's, else AWS_REGION)",
@@ -146,6 +195,11 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       const trigger = { kind: "cli" as const, user: deps.localUser };
       let result: ScanResult;
       if (opts.inventory) {
+        if (opts.ou && opts.ou.length > 0) {
+          throw new CliError(
+            "--ou needs the organization, so it works with a live scan, not with --inventory.",
+          );
+        }
         const inventory = filterInventory(
           await readInventoryFile(resolve(deps.cwd, opts.inventory)),
           opts.account ?? [],
@@ -169,10 +223,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         });
         const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
         try {
-          const scope: ScanScope = {
-            accounts: selectAccounts(config, opts.account),
-            regions: await runtime.resolveRegions(opts.region),
-          };
+          const scope = scanScope(config, opts, await runtime.resolveRegions(opts.region));
           result = await runScan(
             { collect: runtime.collect, config, now: deps.now },
             { scope, trigger, onProgress: (e) => progress.update(e) },
@@ -190,6 +241,10 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         const store = await deps.openStore(config);
         try {
           stored = await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
+          await store.saveAccounts(
+            accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
+          );
+          await exportFindings(config, deps, logger, store);
           await store.pruneScans(config.store.retentionDays);
           if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
         } finally {

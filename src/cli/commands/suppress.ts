@@ -5,7 +5,6 @@
  * `slack.suppression.maxDays`, is audited as `cli:<user>` and is announced in the approvals channel.
  */
 import type { Command } from "commander";
-import { loadConfig } from "../../config/load-config.js";
 import { findingId, isFindingId } from "../../domain/finding.js";
 import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { checkSuppressionInput } from "../../remediation-flow/suppression-flow.js";
@@ -13,6 +12,7 @@ import { parseFindingKey } from "../../store/suppression-match.js";
 import type { NewSuppression, Store, Suppression } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
 import { CliError } from "../errors.js";
+import { loadCliConfig } from "../load-cli-config.js";
 import { FORMATS, type OutputFormat } from "../options.js";
 import { checkControlId, checkFindingKey, resolveFindingArg } from "./finding-arg.js";
 import { type Column, parseOutputFormat, renderColumns, withStore } from "./findings.js";
@@ -168,7 +168,7 @@ export function registerSuppressCommands(program: Command, deps: CliDeps): void 
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<SuppressOptions & Globals>();
       const input = buildSuppression(opts, `cli:${deps.localUser}`, deps.now());
-      const { config } = loadConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
+      const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       checkCliSuppression(input, deps.now(), config.slack.suppression.maxDays);
       const { suppression, known } = await withStore(deps, opts.config, async (store) => {
         let known: boolean;

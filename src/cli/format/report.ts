@@ -52,7 +52,12 @@ export function maskFinding(finding: Finding): ReportedFinding {
     resourceArn: maskResourceArn(finding.resourceArn),
     detail: maskSensitive(finding.detail),
   };
-  if (finding.error) masked.error = { ...finding.error, message: maskSensitive(finding.error.message) };
+  if (finding.error) {
+    masked.error = { ...finding.error, message: maskSensitive(finding.error.message) };
+    // The remedy quotes OU paths, which are names people chose.
+    if (finding.error.remedy) masked.error.remedy = maskSensitive(finding.error.remedy);
+  }
+  if (finding.accountName !== undefined) masked.accountName = maskSensitive(finding.accountName);
   return masked;
 }
 

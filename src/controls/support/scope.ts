@@ -8,7 +8,7 @@ import type { Control, ControlScope, FindingTarget } from "../../domain/control.
 import type { Finding, ResourceType } from "../../domain/finding.js";
 import type { AccountInventory, ReferenceKind } from "../../domain/inventory.js";
 import { referenceGaps, type ScopeGap } from "../../domain/reference-scope.js";
-import { type CollectError, isDenial } from "../../domain/result.js";
+import { type CollectError, isDenial, isScpDenial } from "../../domain/result.js";
 import { listPhrase, plural } from "./text.js";
 import type { ControlFindings } from "./verdict.js";
 
@@ -76,8 +76,22 @@ export function describeIncompleteReferences(
   const first = gaps[0]?.error ?? { code: "Unknown", message: "", action: "" };
   const noun = NOUNS[kind];
   const reads = distinctReads(gaps);
-  const denied = [...new Set(gaps.filter((g) => isDenial(g.error)).map((g) => g.error.action))];
-  const grant = denied.length > 0 ? `; grant ${listPhrase(denied, 5)} to the audit role` : "";
+  // A known cause (the role missing from the account, an SCP) is fixed elsewhere than by granting the action.
+  const remedies = [...new Set(gaps.flatMap((g) => (g.error.remedy ? [g.error.remedy] : [])))];
+  const denied = [
+    ...new Set(
+      gaps
+        .filter((g) => isDenial(g.error) && !g.error.remedy && !isScpDenial(g.error))
+        .map((g) => g.error.action),
+    ),
+  ];
+  const scp = gaps.some((g) => isScpDenial(g.error))
+    ? "; a service control policy of the organization denied some of them: exempt the audit role from it"
+    : "";
+  const grant =
+    (denied.length > 0 ? `; grant ${listPhrase(denied, 5)} to the audit role` : "") +
+    scp +
+    (remedies.length > 0 ? `. ${remedies.map((r) => r.replace(/\.?\s*$/, "")).join(". ")}` : "");
   const count = plural(gaps.length, "read");
   const detail =
     `Scope incomplete in ${region}: ${count} that lead${gaps.length === 1 ? "s" : ""} to ${noun} failed ` +

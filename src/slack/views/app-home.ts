@@ -1,12 +1,21 @@
 /**
- * The App Home tab: posture per account and region, the last scan, open findings by severity, and the
- * approvals waiting for the viewer. Long lists are summarised so the view stays within 100 blocks.
+ * The App Home tab: posture per OU (accounts of an organization) and per account and region, the worst first,
+ * the last scan, open findings by severity, and the approvals waiting for the viewer. Long lists are
+ * summarised so the view stays within 100 blocks.
  */
 import type { HomeView, KnownBlock } from "@slack/types";
+import { SEVERITIES } from "../../domain/severity.js";
 import { ACTION_IDS } from "../ids.js";
 import { LIMITS, packGroups } from "../limits.js";
 import { mentionUser, untrusted, untrustedCode } from "../mrkdwn.js";
-import type { FindingRecord, PendingApproval, PostureRow, ScanRecord, ScanSummary } from "../ports.js";
+import type {
+  FindingRecord,
+  PendingApproval,
+  PostureRow,
+  ScanRecord,
+  ScanSummary,
+  SeverityCounts,
+} from "../ports.js";
 import { actions, button, context, divider, header, section } from "./blocks.js";
 import { compactFindingBlock } from "./finding-blocks.js";
 import {
@@ -36,12 +45,56 @@ export interface AppHomeInput {
 /** Budgets that keep the whole tab under the total-text cap for views (2 × the message cap). */
 const MAX_TOP_FINDINGS = 10;
 const MAX_POSTURE_SECTIONS = 3;
+const MAX_OU_SECTIONS = 1;
 const MAX_APPROVAL_SECTIONS = 2;
 
 function postureLine(row: PostureRow): string {
   const errors = row.errors > 0 ? ` · :warning: ${row.errors} not evaluated` : "";
   const when = row.lastScannedAt ? ` · ${formatTime(row.lastScannedAt)}` : "";
-  return `${accountLabel(row.accountId, row.accountName)} ${untrustedCode(row.region)} — ${countsLine(row.open)}${errors}${when}`;
+  const ou = row.ouPath !== undefined ? ` · _${untrusted(row.ouPath)}_` : "";
+  return `${accountLabel(row.accountId, row.accountName)}${ou} ${untrustedCode(row.region)} — ${countsLine(row.open)}${errors}${when}`;
+}
+
+/** More critical first, then more high, …; ties in `tie` order. */
+function worstFirst<T>(counts: (item: T) => SeverityCounts, tie: (a: T, b: T) => number) {
+  return (a: T, b: T): number => {
+    const ca = counts(a);
+    const cb = counts(b);
+    for (const s of SEVERITIES) if (ca[s] !== cb[s]) return cb[s] - ca[s];
+    return tie(a, b);
+  };
+}
+
+interface OuSummary {
+  ouPath: string;
+  open: SeverityCounts;
+  failing: Set<string>;
+}
+
+/** Open findings per OU (the accounts directly in it), for the accounts of an organization. */
+function ouSummaries(rows: readonly PostureRow[]): OuSummary[] {
+  const byOu = new Map<string, OuSummary>();
+  for (const row of rows) {
+    if (row.ouPath === undefined) continue;
+    let ou = byOu.get(row.ouPath);
+    if (!ou) {
+      ou = { ouPath: row.ouPath, open: emptyCounts(), failing: new Set() };
+      byOu.set(row.ouPath, ou);
+    }
+    for (const s of SEVERITIES) ou.open[s] += row.open[s];
+    if (SEVERITIES.some((s) => row.open[s] > 0)) ou.failing.add(row.accountId);
+  }
+  return [...byOu.values()].sort(
+    worstFirst(
+      (o) => o.open,
+      (a, b) => compareText(a.ouPath, b.ouPath),
+    ),
+  );
+}
+
+/** Posture rows exist for accounts with open findings only, so the line counts those, not the OU's size. */
+function ouLine(ou: OuSummary): string {
+  return `*${untrusted(ou.ouPath)}* · ${plural(ou.failing.size, "failing account")} — ${countsLine(ou.open)}`;
 }
 
 /** Lines packed into as few sections as fit 3,000 characters each, up to `maxSections`. */
@@ -100,12 +153,21 @@ export function renderAppHome(input: AppHomeInput): HomeView {
   );
   blocks.push(...shown);
 
+  const ous = ouSummaries(input.posture);
+  if (ous.length > 0) {
+    blocks.push(divider(), header("Posture by OU, the worst first"));
+    blocks.push(...lineSections(ous.map(ouLine), MAX_OU_SECTIONS, (n) => `…and ${plural(n, "more OU")}.`));
+  }
+
   blocks.push(divider(), header("Posture by account and region"));
   if (input.posture.length === 0) {
     blocks.push(section("No account has been scanned yet. Run `/forecast-audit scan` in a channel."));
   } else {
     const rows = [...input.posture].sort(
-      (a, b) => compareText(a.accountId, b.accountId) || compareText(a.region, b.region),
+      worstFirst(
+        (r) => r.open,
+        (a, b) => compareText(a.accountId, b.accountId) || compareText(a.region, b.region),
+      ),
     );
     blocks.push(
       ...lineSections(

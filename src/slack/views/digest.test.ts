@@ -12,6 +12,7 @@ function finding(i: number, text = ""): DigestFinding {
     key: `s3-bucket-tls-enforced|1111111111${String(i % 100).padStart(2, "0")}|us-east-1|arn:aws:s3:::bucket-${i}`,
     controlId: "s3-bucket-tls-enforced",
     accountId: `1111111111${String(i % 100).padStart(2, "0")}`,
+    accountName: `acct-${i % 100}${text}`,
     region: "us-east-1",
     resourceArn: `arn:aws:s3:::bucket-${i}${text}`,
     severity: SEVERITIES[i % 4] ?? "low",
@@ -31,8 +32,16 @@ function digestOf(n: number, text = ""): DigestData {
     posture: Array.from({ length: accounts }, (_, i) => ({
       accountId: `1111111111${String(i).padStart(2, "0")}`,
       accountName: `prod-${i}${text}`,
+      ouPath: `Prod/Team-${i % 12}${text}`,
       counts: { critical: 1, high: 2, medium: 3, low: 4 },
       total: 10,
+    })),
+    ouPosture: Array.from({ length: Math.min(12, accounts) }, (_, i) => ({
+      ouPath: `Prod/Team-${i}${text}`,
+      counts: { critical: 12 - i, high: 2, medium: 0, low: 0 },
+      total: 14 - i,
+      accounts: 9,
+      failingAccounts: i === 0 ? 9 : 1,
     })),
     totals: { critical: n, high: n, medium: n, low: n },
     trend: ["24", "25", "26", "27", "28", "01", "02"].map((d, i) => ({
@@ -139,6 +148,22 @@ describe("renderDigest within Block Kit limits", () => {
     expect(main.text).toContain("0 failing");
     expect(JSON.stringify(main.blocks)).toContain("*Failing now:* :white_check_mark: nothing");
     expect(JSON.stringify(main.blocks)).not.toContain("Scan problems");
+  });
+
+  it("summarises by OU, the worst first with counts, names accounts by name, and puts the other OUs in the thread", () => {
+    const { main, thread } = renderDigest(digestOf(120));
+    const text = JSON.stringify(main.blocks);
+    expect(text).toContain("By OU (12), the worst first:*");
+    expect(text).toContain(
+      "*Prod/Team-0* · 9 of 9 accounts failing — :red_circle: 12 critical · :large_orange_circle: 2 high",
+    );
+    expect(text.indexOf("Prod/Team-0*")).toBeLessThan(text.indexOf("Prod/Team-1*"));
+    expect(text).toContain("…and 4 more in the thread");
+    expect(text).toContain("`111111111100` (prod-0) · _Prod/Team-0_ —");
+    expect(text).toContain("`111111111100` (acct-0) · `us-east-1`");
+    const threadText = thread.map((m) => JSON.stringify(m.blocks)).join("\n");
+    expect(threadText).toContain("By OU (12)*");
+    expect(threadText).toContain("*Prod/Team-11* · 1 of 9 accounts failing");
   });
 
   it("names the account that could not be scanned, and why", () => {

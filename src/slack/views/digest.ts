@@ -11,6 +11,7 @@ import type {
   DigestFinding,
   DigestSuppression,
   MissingPermission,
+  OuPosture,
   ScheduledScanReport,
 } from "../../digest/digest-data.js";
 import { maskResourceArn } from "../../domain/sensitive.js";
@@ -29,6 +30,7 @@ export interface DigestMessages {
 
 /** Items each list shows in the main message; the rest are in the thread. */
 export const MAIN_LIMITS = {
+  ous: 8,
   accounts: 8,
   newFindings: 5,
   resolved: 3,
@@ -67,14 +69,14 @@ function findingLine(f: DigestFinding, max: number): string {
     ? ` · _not re-checked since ${formatTime(new Date(f.notRecheckedSince))}_`
     : "";
   return line(
-    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}${stale} · ${arn(f.resourceArn)} · ${findingIdCode(f)}`,
+    `${SEVERITY_EMOJI[f.severity]} *${untrusted(f.title)}* · ${untrustedCode(f.controlId)} · ${accountLabel(f.accountId, f.accountName)} · ${untrustedCode(f.region)}${stale} · ${arn(f.resourceArn)} · ${findingIdCode(f)}`,
     max,
   );
 }
 
 function resolvedLine(f: DigestFinding, max: number): string {
   return line(
-    `:white_check_mark: ${untrustedCode(f.controlId)} · ${untrustedCode(f.accountId)} · ${untrustedCode(f.region)} · ${arn(f.resourceArn)}`,
+    `:white_check_mark: ${untrustedCode(f.controlId)} · ${accountLabel(f.accountId, f.accountName)} · ${untrustedCode(f.region)} · ${arn(f.resourceArn)}`,
     max,
   );
 }
@@ -125,10 +127,19 @@ function permissionLine(p: MissingPermission, max: number): string {
 }
 
 function postureLine(p: AccountPosture): string {
+  const ou = p.ouPath !== undefined ? ` · _${untrusted(p.ouPath)}_` : "";
   return line(
-    `${accountLabel(p.accountId, p.accountName)} — ${p.total === 0 ? ":white_check_mark: nothing fails" : countsLine(p.counts)}`,
+    `${accountLabel(p.accountId, p.accountName)}${ou} — ${p.total === 0 ? ":white_check_mark: nothing fails" : countsLine(p.counts)}`,
     MAIN_LINE_MAX,
   );
+}
+
+function ouLine(o: OuPosture): string {
+  const accounts =
+    o.failingAccounts === 0
+      ? `${plural(o.accounts, "account")}, :white_check_mark: nothing fails`
+      : `${o.failingAccounts} of ${plural(o.accounts, "account")} failing — ${countsLine(o.counts)}`;
+  return line(`*${untrusted(o.ouPath)}* · ${accounts}`, MAIN_LINE_MAX);
 }
 
 function trendLine(data: DigestData): string {
@@ -191,6 +202,10 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
       ].join("\n"),
     ),
   ];
+  const ous = data.ouPosture ?? [];
+  if (ous.length > 0) {
+    blocks.push(listSection(`*By OU (${ous.length}), the worst first:*`, ous, MAIN_LIMITS.ous, ouLine));
+  }
   if (data.posture.length > 0) {
     blocks.push(
       listSection(`*By account (${data.posture.length}):*`, data.posture, MAIN_LIMITS.accounts, postureLine),
@@ -340,6 +355,8 @@ function threadLists(data: DigestData): ThreadList[] {
   if (data.posture.length > MAIN_LIMITS.accounts) {
     lists.unshift(threadList(`*By account (${data.posture.length})*`, data.posture, postureLine));
   }
+  const ous = data.ouPosture ?? [];
+  if (ous.length > MAIN_LIMITS.ous) lists.unshift(threadList(`*By OU (${ous.length})*`, ous, ouLine));
   return lists.filter((l) => l.total > 0);
 }
 

@@ -5,7 +5,7 @@ import { findingRef } from "../finding-ref.js";
 import { ACTION_IDS, type FindingActionKind, menuValue } from "../ids.js";
 import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import { actions, button, overflow, section } from "./blocks.js";
-import { formatTime, severityBadge } from "./format.js";
+import { accountLabel, formatTime, severityBadge } from "./format.js";
 
 /** What the store knows beyond the finding: whether the latest scans could re-check it. */
 export interface FindingNote {
@@ -25,7 +25,7 @@ const COMPACT_MAX = 600;
 const DETAIL_IN_COMPACT = 280;
 
 function where(f: Finding): string {
-  return `${untrustedCode(f.accountId)} · ${untrustedCode(f.region)}`;
+  return `${accountLabel(f.accountId, f.accountName)} · ${untrustedCode(f.region)}`;
 }
 
 /** The finding's id as people copy it into `fix`, `suppress` or a conversation. */

@@ -6,7 +6,7 @@ import { truncateMrkdwn, untrusted, untrustedCode } from "../mrkdwn.js";
 import type { FindingRecord } from "../ports.js";
 import { context, plain, section } from "./blocks.js";
 import { findingIdCode } from "./finding-blocks.js";
-import { formatTime, severityBadge } from "./format.js";
+import { accountLabel, formatTime, severityBadge } from "./format.js";
 
 /** Guidance can be long: it is split into sections rather than cut. */
 function chunks(text: string, size: number, max: number): string[] {
@@ -39,7 +39,7 @@ export function renderFindingDetailsModal(record: FindingRecord): ModalView {
           type: "mrkdwn",
           text: `*Status*\n${untrusted(f.status)}${record.lifecycle ? ` (${untrusted(record.lifecycle)})` : ""}`,
         },
-        { type: "mrkdwn", text: `*Account*\n${untrustedCode(f.accountId)}` },
+        { type: "mrkdwn", text: `*Account*\n${accountLabel(f.accountId, f.accountName)}` },
         { type: "mrkdwn", text: `*Region*\n${untrustedCode(f.region)}` },
         {
           type: "mrkdwn",

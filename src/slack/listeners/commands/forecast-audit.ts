@@ -29,6 +29,7 @@ async function startScan(
   try {
     handle = deps.ports.scans.start({
       ...(scan.accounts ? { accounts: scan.accounts } : {}),
+      ...(scan.ous ? { ous: scan.ous } : {}),
       ...(scan.regions ? { regions: scan.regions } : {}),
       trigger: { kind: "slack", userId, channelId },
     });
@@ -42,7 +43,8 @@ async function startScan(
   const posted = await deps.messenger.post(handle, {
     channel: channelId,
     userId,
-    accounts: scan.accounts ?? [],
+    // The scope line names what was asked; OUs are resolved to accounts once the scan runs.
+    accounts: [...(scan.accounts ?? []), ...(scan.ous ?? []).map((ou) => `OU ${ou}`)],
     regions: scan.regions ?? [],
   });
   if (posted.kind === "already-in-channel") {
