@@ -101,7 +101,7 @@ beforeAll(async () => {
   const config = parseConfig({
     regions: [REGION],
     organization: { roleName: ORG_ROLE_NAME, externalId: ORG_EXTERNAL_ID, stackSetName: ORG_STACK_SET },
-    slack: { scanChannels: [CHANNEL] },
+    slack: { scanChannels: [CHANNEL], scanners: { users: ["U0ALICE"] } },
   });
   const logger = pino({ level: "silent" });
   const audit = createAuditRuntime(config, { sessionName: "slack", logger, env: process.env });

@@ -346,7 +346,7 @@ describe("the real entry point in a child process", () => {
       env: OFFLINE,
     });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^CRITICAL \(\d+ FAIL\)\n {2}FAIL f-[0-9a-z]{12} /);
+    expect(run.stdout).toMatch(/^CRITICAL \(\d+ FAIL(, \d+ ERROR)?\)\n {2}FAIL f-[0-9a-z]{12} /);
   });
 
   it("exits 2 on a usage error, with the message on stderr", async () => {
