@@ -195,15 +195,17 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
       const label = `cli:${deps.localUser}`;
-      // With the store, the scan's row is written (running, with a heartbeat) before the scan starts, so a
-      // scan that is killed still shows in `history` (as interrupted once its heartbeat goes stale).
-      const store = opts.store ? await deps.openStore(config) : undefined;
+      // With the store, the scan's row is written (running, with a heartbeat) once the request is known to be
+      // valid and before the scan starts, so a scan that is killed still shows in `history` (as interrupted
+      // once its heartbeat goes stale), and a usage error records nothing.
+      let store: Store | undefined;
       let result: ScanResult;
       let stored: CompletedScan | undefined;
       let trend: TrendDay[] | undefined;
       try {
         const scanned = async (scope: ScanScope, scan: (scanId?: string) => Promise<ScanResult>) => {
-          if (!store) return { result: await scan(), completed: undefined };
+          if (!opts.store) return { result: await scan(), completed: undefined };
+          store = await deps.openStore(config);
           return withScanRow(
             store,
             { scope: startScope(scope), trigger: label, origin: scanOrigin(trigger) },
