@@ -324,6 +324,7 @@ export function createScanPort(
     interrupted: createInterruptedScansPort(parts.store, {
       leaseMs: scanLeaseMs(config.store.scanHeartbeatSeconds * 1000),
       logger: parts.logger,
+      ...(parts.scanRow?.clock ? { now: parts.scanRow.clock.now } : {}),
     }),
     async recent(limit) {
       return (await parts.store.listScans({ limit })).map(toSlackScan);
