@@ -132,12 +132,17 @@ describe("a Slack-requested scan whose process stops", () => {
       outcome: "running",
       trigger: "slack:U0ALICE",
       heartbeatAt: new Date(START).toISOString(),
-      origin: { kind: "slack", channel: CHANNEL, user: "U0ALICE", command: "scan --account 123456789012 us-east-1" },
+      origin: {
+        kind: "slack",
+        channel: CHANNEL,
+        user: "U0ALICE",
+        command: "scan --account 123456789012 us-east-1",
+      },
     });
     // The progress message is up; `status` lists the scan as running with its last heartbeat.
     await api.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage"));
     const running = await response(await slash("status"));
-    expect(running).toContain(`${scan.id}\`` + " running");
+    expect(running).toContain(`${scan.id}\` running`);
     expect(running).toContain("alive 2026-03-01 08:00 UTC");
     // Within the lease (3 heartbeats) the sweep, which runs all the while, leaves it alone.
     now = START + 3 * HEARTBEAT_S * 1000;
@@ -171,7 +176,7 @@ describe("a Slack-requested scan whose process stops", () => {
 
     // `status` shows it interrupted.
     const after = await response(await slash("status"));
-    expect(after).toContain(`${scan.id}\`` + " interrupted");
+    expect(after).toContain(`${scan.id}\` interrupted`);
     expect(after).toContain("its process stopped");
   });
 });
