@@ -94,6 +94,8 @@ export async function beginScanRow(
   const timers = options.timers ?? unrefTimers;
   const scan = await store.startScan({ ...input, startedAt: input.startedAt ?? clock.now().toISOString() });
   let stopped = false;
+  /** Set while the results are committed: the commit itself ends the row, which is no news. */
+  let ending = false;
   let timer: unknown;
 
   const beat = async () => {
@@ -102,7 +104,8 @@ export async function beginScanRow(
       if (!alive) {
         // Finished meanwhile, or marked interrupted after this process stalled past the lease: its results
         // will be refused, and there is nothing left to keep alive.
-        if (!stopped) options.logger?.warn({ scanId: scan.id }, "the scan is no longer running in the store");
+        if (!stopped && !ending)
+          options.logger?.warn({ scanId: scan.id }, "the scan is no longer running in the store");
         stopped = true;
       }
     } catch (error) {
@@ -123,6 +126,7 @@ export async function beginScanRow(
   return {
     scan,
     async complete(result) {
+      ending = true;
       try {
         await store.setScanScope(scan.id, result.scope);
         const complete: Parameters<Store["completeScan"]>[1] = { findings: result.findings };
