@@ -619,6 +619,33 @@ describe.each(harnesses)("store on $engine", (h) => {
         expect(await replicaA.listAudit({ action: "scan.interrupted" })).toHaveLength(1);
       });
 
+      it("takes a scan left running before migration 0010 by its start, and never announces it", async () => {
+        const db = await h.newDatabase();
+        onTestFinished(() => db.cleanup());
+        const kysely = await createKysely(parseDatabaseUrl(db.url));
+        try {
+          await migrate(kysely, h.engine, "0008_account_directory");
+          await sql`insert into scans (id, trigger, scope, started_at, outcome)
+            values ('old-scan', 'schedule', ${JSON.stringify(scopeOf([]))}, '2026-01-01T00:00:00.000Z', 'running')`.execute(
+            kysely,
+          );
+        } finally {
+          await kysely.destroy();
+        }
+        const clock = new Clock();
+        const store = await openStore({ databaseUrl: db.url, now: clock.now });
+        try {
+          expect(await store.getScan("old-scan")).toMatchObject({
+            outcome: "running",
+            heartbeatAt: "2026-01-01T00:00:00.000Z",
+          });
+          expect((await store.markScansInterrupted(clock.iso())).map((s) => s.id)).toEqual(["old-scan"]);
+          expect(await store.claimInterruptedScanAnnouncements()).toEqual([]);
+        } finally {
+          await store.close();
+        }
+      });
+
       it("hands each interruption to announce out once across replicas, and again once released", async () => {
         const { store: replicaA, clock, open } = await fresh();
         const replicaB = await open();
