@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../test/support/virtual-clock.js";
 import { openStore } from "../store/open-store.js";
 import type { RecordScanInput, ScanScope, Store } from "../store/types.js";
-import { beginScanRow, scanLeaseMs, withScanRow } from "./scan-row.js";
+import { beginScanRow, type ScanRow, scanLeaseMs, withScanRow } from "./scan-row.js";
 
 const SCOPE: ScanScope = {
   accounts: ["111111111111"],
@@ -29,9 +29,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Lets the store's pending writes (a heartbeat fired by the clock) finish. */
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
-const advance = (ms: number) => clock.advanceTo(new Date(clock.now().getTime() + ms), settle);
+/** Moves the clock; each heartbeat it fires is written before time moves on. */
+const advance = (ms: number, row?: ScanRow) =>
+  clock.advanceTo(new Date(clock.now().getTime() + ms), () => row?.settled() ?? Promise.resolve());
 const record = (findings: RecordScanInput["findings"] = []): RecordScanInput => ({
   scope: SCOPE,
   trigger: "cli:alice",
@@ -50,7 +50,7 @@ describe("a scan's row", () => {
       startedAt: START,
       heartbeatAt: START,
     });
-    await advance(HEARTBEAT_MS * 4);
+    await advance(HEARTBEAT_MS * 4, row);
     expect((await store.getScan(row.scan.id))?.heartbeatAt).toBe("2026-03-01T08:01:00.000Z");
     // Alive: a sweep with the lease leaves it alone.
     expect(
@@ -108,7 +108,7 @@ describe("a scan's row", () => {
     );
     // A process stalled past its lease is taken for dead by a sweep.
     await store.markScansInterrupted(new Date(clock.now().getTime() + 1).toISOString());
-    await advance(HEARTBEAT_MS);
+    await advance(HEARTBEAT_MS, row);
     expect(warnings).toEqual(["the scan is no longer running in the store"]);
     expect(clock.pendingTimers).toBe(0);
     await expect(row.complete(record())).rejects.toThrow();

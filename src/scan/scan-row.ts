@@ -44,6 +44,8 @@ export interface ScanRow {
   /** Records that the scan stopped without results; false when it was no longer running. */
   fail(error: unknown): Promise<boolean>;
   stop(): void;
+  /** Resolves when no heartbeat write is in flight (tests on a virtual clock). */
+  settled(): Promise<void>;
 }
 
 const unrefTimers: Timers = {
@@ -114,8 +116,12 @@ export async function beginScanRow(
     schedule();
   };
   // One beat at a time: the next is armed only when the last one has finished.
+  let inFlight: Promise<void> = Promise.resolve();
   const schedule = () => {
-    if (!stopped) timer = timers.setTimeout(() => void beat(), heartbeatMs);
+    if (!stopped)
+      timer = timers.setTimeout(() => {
+        inFlight = beat();
+      }, heartbeatMs);
   };
   const stop = () => {
     stopped = true;
@@ -142,6 +148,7 @@ export async function beginScanRow(
       return store.failScan(scan.id, message(error), clock.now().toISOString());
     },
     stop,
+    settled: () => inFlight,
   };
 }
 

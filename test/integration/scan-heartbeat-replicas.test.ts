@@ -74,7 +74,8 @@ describe.each(engines)("scan heartbeats across two replicas on $engine", (e) => 
     );
     const sweep = () =>
       replicaB.markScansInterrupted(new Date(clock.now().getTime() - LEASE_MS).toISOString());
-    const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+    // Each heartbeat the clock fires is written before time moves on.
+    const settle = () => row.settled();
 
     // Ten minutes of a long scan, replica B sweeping every 5 s.
     for (let i = 0; i < 120; i++) {
