@@ -11,10 +11,17 @@ function fakeStore(
   engine: "sqlite" | "postgres",
   approved: Array<Pick<RemediationRequest, "id" | "updatedAt">>,
 ) {
-  const calls: { markInterrupted?: { updatedBefore?: string }; failed: string[] } = { failed: [] };
+  const calls: {
+    markInterrupted?: { updatedBefore?: string };
+    failed: string[];
+    scansHeartbeatBefore?: string;
+  } = { failed: [] };
   const store = {
     engine,
-    markScansInterrupted: async () => 0,
+    markScansInterrupted: async (heartbeatBefore: string) => {
+      calls.scansHeartbeatBefore = heartbeatBefore;
+      return [];
+    },
     expirePendingRequests: async () => [],
     markInterrupted: async (options: { updatedBefore?: string } = {}) => {
       calls.markInterrupted = options;
@@ -35,6 +42,12 @@ describe("recoverAtStartup", () => {
     await recoverAtStartup(store, pino({ level: "silent" }), NOW);
     expect(calls.markInterrupted).toEqual({});
     expect(calls.failed).toEqual(["r1"]);
+  });
+
+  it("marks interrupted only the scans whose heartbeat is older than the lease, not by their start", async () => {
+    const { store, calls } = fakeStore("postgres", []);
+    await recoverAtStartup(store, pino({ level: "silent" }), NOW, 45_000);
+    expect(calls.scansHeartbeatBefore).toBe(new Date(NOW.getTime() - 45_000).toISOString());
   });
 
   it("on PostgreSQL leaves alone what another replica may be applying right now", async () => {

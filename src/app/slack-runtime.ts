@@ -21,13 +21,24 @@ import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
+import {
+  DEFAULT_HEARTBEAT_MS,
+  type ScanRowOptions,
+  scanLeaseMs,
+  scanOrigin,
+  startScope,
+  withScanRow,
+} from "../scan/scan-row.js";
 import { newInstanceId } from "../schedule/jobs.js";
 import { createServeSchedule } from "../schedule/serve-schedule.js";
 import { legacyFindingRef } from "../slack/finding-ref.js";
 import type {
+  InterruptedScanNotice,
+  InterruptedScans,
   ScanHandle,
   ScanOutcome,
   ScanProgressUpdate,
+  ScanRequest,
   SeverityCounts,
   FindingRecord as SlackFindingRecord,
   SlackPorts,
@@ -53,6 +64,8 @@ export interface SlackRuntimeParts {
   coordinator: ScanCoordinator;
   /** The Security Hub export after each recorded scan, when `securityHub.enabled`. */
   exportFindings?: SecurityHubExport | undefined;
+  /** The heartbeat's clock and timers (tests). */
+  scanRow?: Pick<ScanRowOptions, "clock" | "timers">;
 }
 
 function zeroCounts(): SeverityCounts {
@@ -91,7 +104,10 @@ function toSlackScan(scan: ScanRecord): SlackScanRecord {
   if (scan.counts) for (const s of SEVERITIES) failing[s] = scan.counts.failBySeverity[s] ?? 0;
   const out: SlackScanRecord = {
     id: scan.id,
-    status: scan.outcome === "running" ? "running" : scan.outcome === "failed" ? "failed" : "succeeded",
+    status:
+      scan.outcome === "running" || scan.outcome === "failed" || scan.outcome === "interrupted"
+        ? scan.outcome
+        : "succeeded",
     startedAt: new Date(scan.startedAt),
     startedBy: scan.trigger,
     accounts: scan.scope.accounts,
@@ -101,22 +117,85 @@ function toSlackScan(scan: ScanRecord): SlackScanRecord {
     passed: scan.counts?.pass ?? 0,
   };
   if (scan.finishedAt) out.finishedAt = new Date(scan.finishedAt);
+  if (scan.heartbeatAt) out.heartbeatAt = new Date(scan.heartbeatAt);
   return out;
+}
+
+/** What to type after `/forecast-audit` to ask for this scan again. */
+export function scanCommand(request: ScanRequest): string {
+  const words = ["scan"];
+  for (const account of request.accounts ?? []) words.push(`--account ${account}`);
+  for (const ou of request.ous ?? []) words.push(`--ou ${ou}`);
+  if (request.regions?.length === 1) words.push(request.regions[0] ?? "");
+  return words.join(" ");
+}
+
+/** Interrupted scans for the Slack app: the lease sweep, then the announcement outbox. */
+export function createInterruptedScansPort(
+  store: Pick<
+    Store,
+    "markScansInterrupted" | "claimInterruptedScanAnnouncements" | "releaseInterruptedScanAnnouncement"
+  >,
+  options: { leaseMs: number; now?: () => Date; logger?: Pick<Logger, "info"> },
+): InterruptedScans {
+  const now = options.now ?? (() => new Date());
+  return {
+    async take() {
+      const marked = await store.markScansInterrupted(
+        new Date(now().getTime() - options.leaseMs).toISOString(),
+      );
+      if (marked.length > 0) {
+        options.logger?.info(
+          { scans: marked.map((s) => s.id) },
+          "scans whose process stopped marked interrupted",
+        );
+      }
+      const notices: InterruptedScanNotice[] = [];
+      for (const scan of await store.claimInterruptedScanAnnouncements()) {
+        const origin = scan.origin;
+        if (origin?.kind !== "slack" && origin?.kind !== "schedule") continue;
+        const notice: InterruptedScanNotice = {
+          id: scan.id,
+          startedAt: new Date(scan.startedAt),
+          accounts: scan.scope.accounts,
+          regions: scan.scope.regions,
+          requestedIn: origin,
+        };
+        if (scan.heartbeatAt) notice.lastHeartbeatAt = new Date(scan.heartbeatAt);
+        notices.push(notice);
+      }
+      return notices;
+    },
+    release: (scanId) => store.releaseInterruptedScanAnnouncement(scanId),
+  };
 }
 
 /** Runs one scan as the product does: collect, evaluate, record in one transaction. */
 export function createScanExecutor(
-  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings">,
+  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings" | "scanRow">,
 ) {
   return async (
     input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
   ): Promise<ScanResult> => {
     const log = parts.logger.child({ scanId: input.scanId });
-    const result = await runScan(
-      { collect: parts.audit.collect, config: parts.config },
-      { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
+    const trigger = triggerLabel(input.trigger);
+    // The row exists (running, with a heartbeat) before collection starts: a process that dies leaves a trace.
+    const { result } = await withScanRow(
+      parts.store,
+      {
+        id: input.scanId,
+        scope: startScope(input.scope),
+        trigger,
+        origin: scanOrigin(input.trigger),
+      },
+      { heartbeatMs: parts.config.store.scanHeartbeatSeconds * 1000, logger: log, ...parts.scanRow },
+      () =>
+        runScan(
+          { collect: parts.audit.collect, config: parts.config },
+          { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
+        ),
+      (scanned) => toRecordScanInput(scanned, trigger),
     );
-    await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
     log.info({ findings: result.findings.length }, "scan recorded");
     await saveAccountDirectory(parts, result, log);
     await parts.exportFindings?.(parts.store);
@@ -175,7 +254,7 @@ export function createScanPort(
         if (unknown.length > 0) throw new Error(`Account ${unknown.join(", ")} is not configured.`);
         scope = { accounts, regions };
       }
-      const ticket = coordinator.start(scope, request.trigger);
+      const ticket = coordinator.start(scope, { ...request.trigger, command: scanCommand(request) });
       let entry = trackers.get(ticket.id);
       if (!entry) {
         const created = {
@@ -241,6 +320,14 @@ export function createScanPort(
         }
         return summary;
       });
+    },
+    interrupted: createInterruptedScansPort(parts.store, {
+      leaseMs: scanLeaseMs(config.store.scanHeartbeatSeconds * 1000),
+      logger: parts.logger,
+      ...(parts.scanRow?.clock ? { now: parts.scanRow.clock.now } : {}),
+    }),
+    async recent(limit) {
+      return (await parts.store.listScans({ limit })).map(toSlackScan);
     },
   };
 }
@@ -357,7 +444,12 @@ export async function createSlackRuntime(context: {
     exportFindings: createSecurityHubExport(config, audit.factory, logger),
   };
   const executor = createScanExecutor(parts);
-  const recovered = await recoverAtStartup(store, logger);
+  const recovered = await recoverAtStartup(
+    store,
+    logger,
+    new Date(),
+    scanLeaseMs(config.store.scanHeartbeatSeconds * 1000),
+  );
   const findings = createFindingsPort(store);
   const remediations = createRemediationsPort({
     flow: createLiveRemediationFlow({ config, store, factory: audit.factory, logger }),
@@ -422,9 +514,11 @@ export async function recoverAtStartup(
   store: Store,
   logger: Logger,
   now: Date = new Date(),
+  scanLease: number = scanLeaseMs(DEFAULT_HEARTBEAT_MS),
 ): Promise<{ interrupted: RemediationRequest[] }> {
-  // A scan that started more than 6 hours ago and never finished belongs to a process that is gone.
-  const scans = await store.markScansInterrupted(new Date(now.getTime() - 6 * 3600_000).toISOString());
+  // A scan whose heartbeat is older than the lease belongs to a process that stopped; a scan another replica
+  // is running keeps its heartbeat fresh and is left alone. The Slack app announces the ones marked here.
+  const scans = (await store.markScansInterrupted(new Date(now.getTime() - scanLease).toISOString())).length;
   const expired = await store.expirePendingRequests(now);
   // On SQLite one process serves Slack, so a fix still applying at start-up was cut off by the last one's
   // end. On PostgreSQL another replica may be applying it right now: only a fix untouched for longer than

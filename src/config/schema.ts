@@ -210,7 +210,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     store: z
-      .object({ retentionDays: z.number().int().min(1).max(3650).default(400) })
+      .object({
+        retentionDays: z.number().int().min(1).max(3650).default(400),
+        /** How often a running scan refreshes its heartbeat; one silent for 3 intervals is interrupted. */
+        scanHeartbeatSeconds: z.number().int().min(1).max(3600).default(15),
+      })
       .strict()
       .prefault({}),
   })

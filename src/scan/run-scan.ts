@@ -12,7 +12,14 @@ import type { ScanProgress } from "./progress.js";
 
 export type ScanTrigger =
   | { kind: "cli"; user: string }
-  | { kind: "slack"; userId: string; channelId: string }
+  | {
+      kind: "slack";
+      userId: string;
+      channelId: string;
+      threadTs?: string;
+      /** What to type after `/forecast-audit` to ask for the same scan again. */
+      command?: string;
+    }
   | { kind: "schedule"; slot: string };
 
 export interface ScanScope {

@@ -16,6 +16,6 @@ export interface ListenerDeps {
   tasks: TaskTracker;
   jobs: JobRunner;
   /** Shorter periods for the background jobs (tests). */
-  intervals?: { sweepMs?: number; announceMs?: number };
+  intervals?: { sweepMs?: number; announceMs?: number; scanInterruptionsMs?: number };
   now(): Date;
 }

@@ -25,11 +25,14 @@ export interface ListenerPolicy {
   membership: "fresh" | "cached";
 }
 
-/** A background job: no user asks, nothing is shown to anyone but the approvals channel. */
+/**
+ * A background job: no user asks; it posts only in the approvals channel, or where a request was made (the
+ * channel a scan was asked for in, the digest channels for scheduled scans).
+ */
 export interface JobPolicy {
   role: "system";
   does: string;
-  postsTo: "approvalsChannel";
+  postsTo: "approvalsChannel" | "requestingChannel";
 }
 
 const FIX_OPEN: ListenerPolicy = { role: "requesters", does: "request fixes", membership: "cached" };
@@ -114,6 +117,11 @@ export const JOB_POLICY = {
     role: "system",
     does: "announce every suppression made or lifted (Slack, CLI, expiry)",
     postsTo: "approvalsChannel",
+  },
+  "job:scans:interrupted": {
+    role: "system",
+    does: "mark scans whose process stopped as interrupted and announce them where they were asked for",
+    postsTo: "requestingChannel",
   },
 } as const satisfies Record<string, JobPolicy>;
 

@@ -80,6 +80,32 @@ export interface ScanService {
   /** Starts a scan, or joins the one already running for the same scope. Throws only on a bad request. */
   start(request: ScanRequest): ScanHandle;
   running(): ScanSummary[];
+  /** Scans whose process stopped; absent, nothing is announced. */
+  interrupted?: InterruptedScans;
+  /** The latest scans in the store (every replica's, running ones with their heartbeat); absent, not shown. */
+  recent?(limit: number): Promise<ScanRecord[]>;
+}
+
+/** A scan whose process stopped before it ended, to be announced where it was asked for. */
+export interface InterruptedScanNotice {
+  id: string;
+  startedAt: Date;
+  lastHeartbeatAt?: Date;
+  accounts: string[];
+  regions: string[];
+  requestedIn:
+    | { kind: "slack"; channel: string; user: string; threadTs?: string; command?: string }
+    | { kind: "schedule"; slot: string };
+}
+
+export interface InterruptedScans {
+  /**
+   * Marks running scans whose heartbeat is older than the lease as interrupted, then hands out each
+   * interruption not yet announced: once, across replicas.
+   */
+  take(): Promise<InterruptedScanNotice[]>;
+  /** Gives back one that could not be posted, for the next run. */
+  release(scanId: string): Promise<void>;
 }
 
 export type FindingLifecycle = "new" | "open" | "resolved" | "reopened";
@@ -110,9 +136,11 @@ export interface PostureRow {
 
 export interface ScanRecord {
   id: string;
-  status: "running" | "succeeded" | "failed";
+  status: "running" | "succeeded" | "failed" | "interrupted";
   startedAt: Date;
   finishedAt?: Date;
+  /** A running scan's last sign of life. */
+  heartbeatAt?: Date;
   startedBy?: string;
   accounts: string[];
   regions: string[];

@@ -58,6 +58,7 @@ import {
   type RequestPatch,
   type RequestQuery,
   type RequestState,
+  type ScanOrigin,
   type ScanRecord,
   type ScanScope,
   type SlotClaim,
@@ -95,6 +96,11 @@ function validateScope(scope: ScanScope): ScanScope {
     regions: list(scope.regions, "regions"),
     controls: list(scope.controls, "controls"),
   };
+}
+
+/** Whether an interruption of a scan asked for there is announced (Slack and the schedule; not the CLI). */
+function isAnnounced(origin: ScanOrigin | undefined): boolean {
+  return origin?.kind === "slack" || origin?.kind === "schedule";
 }
 
 function bySeverityThenKey(a: FindingRecord, b: FindingRecord): number {
@@ -146,11 +152,51 @@ export class KyselyStore implements Store {
           scope: JSON.stringify(scope),
           started_at: startedAt,
           outcome: "running",
+          heartbeat_at: startedAt,
+          requested_in: jsonOrNull(input.origin),
+          // Only a scan asked for in Slack or by the schedule has somewhere to be announced if interrupted.
+          announced_at: isAnnounced(input.origin) ? null : startedAt,
         })
         .execute();
-      await this.audit(trx, { actor: input.trigger, action: "scan.started", target: id, detail: scope });
+      // Stamped with the scan's own start, so that it never sorts after the scan's end.
+      await this.audit(trx, {
+        actor: input.trigger,
+        action: "scan.started",
+        target: id,
+        detail: input.origin ? { ...scope, origin: input.origin } : scope,
+        at: startedAt,
+      });
     });
-    return { id, scope, trigger: input.trigger, startedAt, outcome: "running" };
+    const scan: ScanRecord = {
+      id,
+      scope,
+      trigger: input.trigger,
+      startedAt,
+      outcome: "running",
+      heartbeatAt: startedAt,
+    };
+    if (input.origin) scan.origin = input.origin;
+    return scan;
+  }
+
+  async heartbeatScan(scanId: string, at?: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("scans")
+      .set({ heartbeat_at: toIso(at ?? this.clock(), "scan heartbeat") })
+      .where("id", "=", scanId)
+      .where("outcome", "=", "running")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async setScanScope(scanId: string, scope: ScanScope): Promise<boolean> {
+    const result = await this.db
+      .updateTable("scans")
+      .set({ scope: JSON.stringify(validateScope(scope)) })
+      .where("id", "=", scanId)
+      .where("outcome", "=", "running")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async completeScan(scanId: string, input: CompleteScanInput): Promise<CompletedScan> {
@@ -375,14 +421,53 @@ export class KyselyStore implements Store {
     return row && scanFromRow(row);
   }
 
-  async markScansInterrupted(startedBefore: string): Promise<number> {
-    const result = await this.db
+  async markScansInterrupted(heartbeatBefore: string): Promise<ScanRecord[]> {
+    const cutoff = toIso(heartbeatBefore, "heartbeat cutoff");
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      // One guarded UPDATE: a heartbeat that lands first keeps its scan running, and a scan that ends first
+      // is no longer `running`; rows from before migration 0010 have no heartbeat and go by their start.
+      const rows = await trx
+        .updateTable("scans")
+        .set({ outcome: "interrupted", finished_at: at })
+        .where("outcome", "=", "running")
+        .where((eb) => eb(eb.fn.coalesce("heartbeat_at", "started_at"), "<", cutoff))
+        .returningAll()
+        .execute();
+      rows.sort((a, b) => (a.started_at < b.started_at ? -1 : a.started_at > b.started_at ? 1 : 0));
+      for (const row of rows) {
+        await this.audit(trx, {
+          actor: "system",
+          action: "scan.interrupted",
+          target: row.id,
+          detail: { trigger: row.trigger, startedAt: row.started_at, lastHeartbeatAt: row.heartbeat_at },
+          at,
+        });
+      }
+      return rows.map(scanFromRow);
+    });
+  }
+
+  async claimInterruptedScanAnnouncements(): Promise<ScanRecord[]> {
+    const rows = await this.db
       .updateTable("scans")
-      .set({ outcome: "interrupted", finished_at: this.now() })
-      .where("outcome", "=", "running")
-      .where("started_at", "<", toIso(startedBefore))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .set({ announced_at: this.now() })
+      .where("outcome", "=", "interrupted")
+      .where("announced_at", "is", null)
+      .returningAll()
+      .execute();
+    return rows
+      .map(scanFromRow)
+      .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  }
+
+  async releaseInterruptedScanAnnouncement(scanId: string): Promise<void> {
+    await this.db
+      .updateTable("scans")
+      .set({ announced_at: null })
+      .where("id", "=", scanId)
+      .where("outcome", "=", "interrupted")
+      .execute();
   }
 
   async pruneScans(olderThanDays: number): Promise<PruneResult> {

@@ -365,6 +365,23 @@ function accountDirectory(): Migration {
   };
 }
 
+/**
+ * Scans visible from their start: a heartbeat the running scan refreshes (a scan whose heartbeat is older
+ * than the lease belongs to a process that stopped), where it was asked for, and the claim of the
+ * announcement that it was interrupted. Scans already running count as announced: an upgrade posts no old news.
+ */
+function scanHeartbeats(): Migration {
+  return {
+    async up(db: AnyDb) {
+      for (const column of ["heartbeat_at", "requested_in", "announced_at"]) {
+        await db.schema.alterTable("scans").addColumn(column, "text").execute();
+      }
+      await sql`update scans set heartbeat_at = started_at, announced_at = started_at`.execute(db);
+      await db.schema.createIndex("scans_running").on("scans").columns(["outcome", "heartbeat_at"]).execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -373,6 +390,7 @@ export const MIGRATION_NAMES = [
   "0005_suppression_requests",
   "0006_finding_ids",
   "0008_account_directory",
+  "0010_scan_heartbeats",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -384,6 +402,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0005_suppression_requests": suppressionRequestsMigration(),
     "0006_finding_ids": findingIds(),
     "0008_account_directory": accountDirectory(),
+    "0010_scan_heartbeats": scanHeartbeats(),
   };
 }
 

@@ -22,6 +22,7 @@ import type {
   RequestState,
   ResolvedReason,
   ScanCounts,
+  ScanOrigin,
   ScanOutcome,
   ScanRecord,
   ScanScope,
@@ -166,6 +167,8 @@ export function scanFromRow(row: Selectable<ScansTable>): ScanRecord {
   };
   setIf(scan, "finishedAt", row.finished_at);
   setIf(scan, "error", row.error);
+  setIf(scan, "heartbeatAt", row.heartbeat_at);
+  setIf(scan, "origin", parseJson(row.requested_in) as ScanOrigin | undefined);
   if (row.fail_by_severity !== null) {
     const stored = JSON.parse(row.fail_by_severity) as Partial<Record<Severity, number>>;
     const failBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, stored[s] ?? 0])) as Record<

@@ -19,6 +19,12 @@ export interface ScansTable {
   resolved_count: Generated<number>;
   fail_by_severity: string | null;
   error: string | null;
+  /** Refreshed while the scan runs (migration 0010); null only on rows written before it. */
+  heartbeat_at: string | null;
+  /** JSON `ScanOrigin`: where the scan was asked for. */
+  requested_in: string | null;
+  /** Set when the scan's interruption was claimed for announcement. */
+  announced_at: string | null;
 }
 
 export interface FindingsTable {

@@ -46,6 +46,19 @@ export interface ScanCounts {
   failBySeverity: Record<Severity, number>;
 }
 
+/** Where a scan was asked for: where its interruption is announced. */
+export type ScanOrigin =
+  | {
+      kind: "slack";
+      channel: string;
+      user: string;
+      threadTs?: string;
+      /** What to type after `/forecast-audit` to ask for the same scan again. */
+      command?: string;
+    }
+  | { kind: "schedule"; slot: string }
+  | { kind: "cli"; user: string };
+
 export interface ScanRecord {
   id: string;
   scope: ScanScope;
@@ -58,6 +71,9 @@ export interface ScanRecord {
   counts?: ScanCounts;
   /** Why a scan failed. */
   error?: string;
+  /** The last sign of life of the process running it (set from the start; refreshed while it runs). */
+  heartbeatAt?: string;
+  origin?: ScanOrigin;
 }
 
 export interface StartScanInput {
@@ -67,6 +83,8 @@ export interface StartScanInput {
   trigger: string;
   /** When collection began; orders scans that commit out of order. Defaults to now. */
   startedAt?: string;
+  /** Where it was asked for; an interrupted scan is announced there. */
+  origin?: ScanOrigin;
 }
 
 export interface CompleteScanInput {
@@ -382,8 +400,25 @@ export interface Store {
   listScans(options?: { limit?: number }): Promise<ScanRecord[]>;
   /** The latest scan that is no longer running. */
   lastScan(): Promise<ScanRecord | undefined>;
-  /** Marks scans still running that started before `startedBefore` as interrupted (a crashed process). */
-  markScansInterrupted(startedBefore: string): Promise<number>;
+  /** Refreshes a running scan's heartbeat; false when it is no longer running (finished, or marked interrupted). */
+  heartbeatScan(scanId: string, at?: string): Promise<boolean>;
+  /**
+   * Records the scope a running scan actually covers once it is known (the accounts an organization or the
+   * current credentials resolved to); false when it is no longer running.
+   */
+  setScanScope(scanId: string, scope: ScanScope): Promise<boolean>;
+  /**
+   * Marks scans still running whose heartbeat is older than `heartbeatBefore` as interrupted (their process
+   * stopped), each with a `scan.interrupted` audit entry; returns those it marked. A scan whose process is
+   * alive keeps refreshing its heartbeat, so another replica's sweep never marks it.
+   */
+  markScansInterrupted(heartbeatBefore: string): Promise<ScanRecord[]>;
+  /**
+   * Claims every interrupted scan asked for in Slack or by the schedule whose interruption was not announced
+   * yet: each is handed to one caller once, across replicas. Give back the ones that could not be posted.
+   */
+  claimInterruptedScanAnnouncements(): Promise<ScanRecord[]>;
+  releaseInterruptedScanAnnouncement(scanId: string): Promise<void>;
   pruneScans(olderThanDays: number): Promise<PruneResult>;
 
   getFinding(key: string): Promise<FindingRecord | undefined>;

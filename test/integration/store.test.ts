@@ -517,6 +517,172 @@ describe.each(harnesses)("store on $engine", (h) => {
       });
     });
 
+    describe("scan rows from their start", () => {
+      const SLACK = {
+        kind: "slack" as const,
+        channel: "C0SCANS",
+        user: "U0ALICE",
+        command: "scan us-east-1",
+      };
+
+      it("writes the row running with a heartbeat, and the audit log in the real order", async () => {
+        const { store, clock } = await fresh();
+        const started = await store.startScan({
+          scope: scopeOf([]),
+          trigger: "slack:U0ALICE",
+          origin: SLACK,
+        });
+        expect(await store.getScan(started.id)).toMatchObject({
+          outcome: "running",
+          heartbeatAt: clock.iso(),
+          origin: SLACK,
+        });
+        expect((await store.listScans()).map((s) => [s.id, s.outcome])).toEqual([[started.id, "running"]]);
+        // The scan is not "the last scan" before it ends.
+        expect(await store.lastScan()).toBeUndefined();
+        const beat = clock.advance(15_000);
+        expect(await store.heartbeatScan(started.id, beat)).toBe(true);
+        expect((await store.getScan(started.id))?.heartbeatAt).toBe(beat);
+        clock.advance(15_000);
+        const done = await store.completeScan(started.id, { findings: [finding("a", "FAIL")] });
+        expect(done.scan.outcome).toBe("succeeded");
+        expect(await store.heartbeatScan(started.id)).toBe(false);
+        const log = await store.listAudit({ actionPrefix: "scan.", order: "asc" });
+        expect(log.map((e) => e.action)).toEqual(["scan.started", "scan.completed"]);
+        expect(log[0]!.at <= log[1]!.at).toBe(true);
+        expect(log[0]!.at).toBe(started.startedAt);
+      });
+
+      it("stamps scan.started with the scan's start even when it is recorded at the end", async () => {
+        const { store, clock } = await fresh();
+        const startedAt = clock.iso();
+        const finishedAt = clock.advance(60_000);
+        clock.advance(60_000); // recorded a minute after the scan ended
+        await store.recordScan({ scope: scopeOf([]), trigger: "cli:t", findings: [], startedAt, finishedAt });
+        const log = await store.listAudit({ actionPrefix: "scan.", order: "asc" });
+        expect(log.map((e) => [e.action, e.at])).toEqual([
+          ["scan.started", startedAt],
+          ["scan.completed", finishedAt],
+        ]);
+      });
+
+      it("records the scope a running scan resolved to, and commits against it", async () => {
+        const { store } = await fresh();
+        const started = await store.startScan({
+          scope: { accounts: [], regions: [REGION], controls: [CONTROL] },
+          trigger: "cli:t",
+        });
+        expect(await store.setScanScope(started.id, scopeOf([]))).toBe(true);
+        const done = await store.completeScan(started.id, { findings: [finding("a", "FAIL")] });
+        expect(done.scan.scope.accounts).toEqual([ACCOUNT]);
+        expect(await store.setScanScope(started.id, scopeOf([]))).toBe(false);
+      });
+
+      it("marks interrupted only the scans whose heartbeat is older than the lease, across two replicas", async () => {
+        const { store: replicaA, clock, open } = await fresh();
+        const replicaB = await open();
+        const lease = 45_000;
+        const live = await replicaA.startScan({
+          scope: scopeOf([]),
+          trigger: "slack:U0ALICE",
+          origin: SLACK,
+        });
+        const dead = await replicaB.startScan({
+          scope: scopeOf([]),
+          trigger: "schedule",
+          origin: { kind: "schedule", slot: "2026-03-01T08:00:00.000Z" },
+        });
+        // Replica A keeps its scan alive; replica B's process is gone (no more heartbeats).
+        for (let i = 0; i < 8; i++) {
+          clock.advance(15_000);
+          expect(await replicaA.heartbeatScan(live.id, clock.iso())).toBe(true);
+          const cutoff = new Date(clock.t - lease).toISOString();
+          // Replica A's own periodic sweep, like a restarted replica B's start-up sweep, spares the live scan.
+          const marked = await (i % 2 === 0 ? replicaA : replicaB).markScansInterrupted(cutoff);
+          expect(marked.map((s) => s.id)).not.toContain(live.id);
+        }
+        expect((await replicaA.getScan(dead.id))?.outcome).toBe("interrupted");
+        expect((await replicaA.getScan(live.id))?.outcome).toBe("running");
+        const interrupted = await replicaA.listAudit({ action: "scan.interrupted" });
+        expect(interrupted.map((e) => e.target)).toEqual([dead.id]);
+        expect(interrupted[0]!.detail).toMatchObject({ trigger: "schedule", startedAt: dead.startedAt });
+        // The live scan commits; the dead one's results are refused (and its heartbeat too).
+        await expect(replicaA.completeScan(live.id, { findings: [] })).resolves.toMatchObject({
+          scan: { outcome: "succeeded" },
+        });
+        expect(await replicaB.heartbeatScan(dead.id)).toBe(false);
+        await expect(replicaB.completeScan(dead.id, { findings: [] })).rejects.toBeInstanceOf(
+          ScanNotRunningError,
+        );
+        // Nothing left to mark: a second sweep adds no audit entry.
+        expect(await replicaB.markScansInterrupted(clock.iso())).toEqual([]);
+        expect(await replicaA.listAudit({ action: "scan.interrupted" })).toHaveLength(1);
+      });
+
+      it("takes a scan left running before migration 0010 by its start, and never announces it", async () => {
+        const db = await h.newDatabase();
+        onTestFinished(() => db.cleanup());
+        const kysely = await createKysely(parseDatabaseUrl(db.url));
+        try {
+          await migrate(kysely, h.engine, "0008_account_directory");
+          await sql`insert into scans (id, trigger, scope, started_at, outcome)
+            values ('old-scan', 'schedule', ${JSON.stringify(scopeOf([]))}, '2026-01-01T00:00:00.000Z', 'running')`.execute(
+            kysely,
+          );
+        } finally {
+          await kysely.destroy();
+        }
+        const clock = new Clock();
+        const store = await openStore({ databaseUrl: db.url, now: clock.now });
+        try {
+          expect(await store.getScan("old-scan")).toMatchObject({
+            outcome: "running",
+            heartbeatAt: "2026-01-01T00:00:00.000Z",
+          });
+          expect((await store.markScansInterrupted(clock.iso())).map((s) => s.id)).toEqual(["old-scan"]);
+          expect(await store.claimInterruptedScanAnnouncements()).toEqual([]);
+        } finally {
+          await store.close();
+        }
+      });
+
+      it("hands each interruption to announce out once across replicas, and again once released", async () => {
+        const { store: replicaA, clock, open } = await fresh();
+        const replicaB = await open();
+        const slack = await replicaA.startScan({
+          scope: scopeOf([]),
+          trigger: "slack:U0ALICE",
+          origin: SLACK,
+        });
+        const cli = await replicaA.startScan({
+          scope: scopeOf([]),
+          trigger: "cli:alice",
+          origin: { kind: "cli", user: "alice" },
+        });
+        const finished = await replicaA.startScan({
+          scope: scopeOf([]),
+          trigger: "slack:U0BOB",
+          origin: SLACK,
+        });
+        await replicaA.completeScan(finished.id, { findings: [] });
+        clock.advance(60_000);
+        expect((await replicaA.markScansInterrupted(clock.iso())).map((s) => s.id).sort()).toEqual(
+          [slack.id, cli.id].sort(),
+        );
+        const claims = await Promise.all([
+          replicaA.claimInterruptedScanAnnouncements(),
+          replicaB.claimInterruptedScanAnnouncements(),
+        ]);
+        // Only the Slack one has somewhere to be announced; exactly one replica got it.
+        expect(claims.flat().map((s) => [s.id, s.origin])).toEqual([[slack.id, SLACK]]);
+        expect(await replicaA.claimInterruptedScanAnnouncements()).toEqual([]);
+        await replicaB.releaseInterruptedScanAnnouncement(slack.id);
+        expect((await replicaA.claimInterruptedScanAnnouncements()).map((s) => s.id)).toEqual([slack.id]);
+        // The CLI scan shows as interrupted in history.
+        expect((await replicaB.getScan(cli.id))?.outcome).toBe("interrupted");
+      });
+    });
+
     describe("a crash in the middle of a scan commit", () => {
       it("rolls back a commit that fails after some of its writes, leaving the previous state whole", async () => {
         const fault = faultOnFindingsInsert(2);
@@ -549,8 +715,8 @@ describe.each(harnesses)("store on $engine", (h) => {
         expect(await store.listFindings({ includeSuppressed: true })).toEqual(snapshot);
         expect(await store.findingHistory(snapshot[0]!.key)).toEqual(historyBefore);
         expect((await store.getScan(running.id))?.outcome).toBe("running");
-        // The start-up sweep marks it; its results can no longer be committed.
-        expect(await store.markScansInterrupted(clock.hours(1))).toBe(1);
+        // Its heartbeat goes stale: the sweep marks it; its results can no longer be committed.
+        expect((await store.markScansInterrupted(clock.hours(1))).map((s) => s.id)).toEqual([running.id]);
         await expect(store.completeScan(running.id, { findings: [] })).rejects.toBeInstanceOf(
           ScanNotRunningError,
         );

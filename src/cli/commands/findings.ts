@@ -1,5 +1,6 @@
 /** `forecast-audit findings`: the stored findings with their lifecycle, as a table, JSON or Markdown. */
 import type { Command } from "commander";
+import type { Config } from "../../config/schema.js";
 import type { FindingStatus } from "../../domain/finding.js";
 import { maskArn, maskSensitive } from "../../domain/sensitive.js";
 import { isSeverity, SEVERITIES, type Severity } from "../../domain/severity.js";
@@ -77,12 +78,12 @@ export function parseLimit(value: string | undefined, fallback: number): number 
 export async function withStore<T>(
   deps: CliDeps,
   configPath: string | undefined,
-  fn: (store: Store) => Promise<T>,
+  fn: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const { config } = await loadCliConfig({ path: configPath, env: deps.env, cwd: deps.cwd });
   const store = await deps.openStore(config);
   try {
-    return await fn(store);
+    return await fn(store, config);
   } catch (error) {
     if (error instanceof StoreInputError) throw new CliError(error.message);
     throw error;

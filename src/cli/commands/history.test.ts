@@ -35,7 +35,7 @@ describe("forecast-audit history", () => {
     const out = await run();
     const lines = out.trim().split("\n");
     expect(lines[0]).toMatch(
-      /^SCAN\s+STARTED\s+TOOK\s+TRIGGER\s+OUTCOME\s+ACCOUNTS\s+REGIONS\s+FAIL\s+ERROR\s+PASS\s+NEW\s+REOPENED\s+RESOLVED$/,
+      /^SCAN\s+STARTED\s+TOOK\s+TRIGGER\s+OUTCOME\s+HEARTBEAT\s+ACCOUNTS\s+REGIONS\s+FAIL\s+ERROR\s+PASS\s+NEW\s+REOPENED\s+RESOLVED$/,
     );
     expect(lines[1]).toMatch(
       new RegExp(
@@ -45,6 +45,35 @@ describe("forecast-audit history", () => {
     expect(lines[2]).toMatch(/schedule\s+partial\s+111111111111\s+us-east-1\s+1\s+1\s+0\s+1\s+0\s+0$/);
     const json = JSON.parse(await run("--format", "json", "--limit", "1")) as { scans: { id: string }[] };
     expect(json.scans.map((s) => s.id)).toEqual([second.scan.id]);
+  });
+
+  it("shows a running scan with its last heartbeat, and one whose process stopped as interrupted", async () => {
+    const store = await cli.store();
+    // A CLI scan killed after its row was written: its heartbeat stops at 08:00:15.
+    const killed = await store.startScan({
+      scope: SCOPE,
+      trigger: "cli:alice",
+      origin: { kind: "cli", user: "alice" },
+    });
+    await store.heartbeatScan(killed.id, "2026-03-01T08:00:15.000Z");
+    cli.clock.now = new Date("2026-03-01T08:00:40.000Z");
+    const live = await store.startScan({ scope: SCOPE, trigger: "schedule" });
+    // Within the lease (3 × 15 s) the killed scan still counts as running.
+    let lines = (await run()).trim().split("\n");
+    expect(lines[1]).toMatch(
+      new RegExp(`^${live.id}\\s+2026-03-01T08:00:40Z\\s+schedule\\s+running\\s+2026-03-01T08:00:40Z\\s`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(`^${killed.id}\\s+.*cli:alice\\s+running\\s+2026-03-01T08:00:15Z\\s`),
+    );
+    cli.clock.now = new Date("2026-03-01T08:01:01.000Z");
+    await store.heartbeatScan(live.id, "2026-03-01T08:01:00.000Z");
+    lines = (await run()).trim().split("\n");
+    expect(lines[1]).toMatch(/schedule\s+running\s+2026-03-01T08:01:00Z\s/);
+    expect(lines[2]).toMatch(
+      new RegExp(`^${killed.id}\\s+.*cli:alice\\s+interrupted\\s+2026-03-01T08:00:15Z\\s`),
+    );
+    expect((await store.listAudit({ action: "scan.interrupted" })).map((e) => e.target)).toEqual([killed.id]);
   });
 
   it("shows one finding's lifecycle", async () => {

@@ -1,6 +1,7 @@
 /** `forecast-audit history`: recent scans with their outcome and counts, or one finding's lifecycle. */
 import type { Command } from "commander";
 import { maskSensitive } from "../../domain/sensitive.js";
+import { scanLeaseMs } from "../../scan/scan-row.js";
 import { parseFindingKey } from "../../store/suppression-match.js";
 import type { FindingHistoryRecord, ScanRecord } from "../../store/types.js";
 import type { CliDeps } from "../deps.js";
@@ -24,6 +25,14 @@ const SCAN_COLUMNS: Column<ScanRecord>[] = [
   { title: "TOOK", cell: duration },
   { title: "TRIGGER", cell: (s) => s.trigger, max: 30 },
   { title: "OUTCOME", cell: (s) => s.outcome },
+  {
+    title: "HEARTBEAT",
+    // A running scan's last sign of life; an interrupted one's last before its process stopped.
+    cell: (s) =>
+      (s.outcome === "running" || s.outcome === "interrupted") && s.heartbeatAt
+        ? s.heartbeatAt.replace(/\.\d+Z$/, "Z")
+        : "",
+  },
   { title: "ACCOUNTS", cell: (s) => s.scope.accounts.join(","), max: 40 },
   { title: "REGIONS", cell: (s) => s.scope.regions.join(","), max: 40 },
   { title: "FAIL", cell: (s) => count(s, (c) => c.fail) },
@@ -90,7 +99,13 @@ export function registerHistoryCommand(program: Command, deps: CliDeps): void {
         deps.stdout(renderFindingHistory(key, rows, format));
         return;
       }
-      const scans = await withStore(deps, opts.config, (store) => store.listScans({ limit }));
+      const scans = await withStore(deps, opts.config, async (store, config) => {
+        // A running scan whose heartbeat is older than the lease lost its process (a killed CLI, a stopped
+        // replica): it is recorded as interrupted before it is shown.
+        const lease = scanLeaseMs(config.store.scanHeartbeatSeconds * 1000);
+        await store.markScansInterrupted(new Date(deps.now().getTime() - lease).toISOString());
+        return store.listScans({ limit });
+      });
       deps.stdout(renderScans(scans, format));
     });
 }

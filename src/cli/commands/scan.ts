@@ -8,6 +8,7 @@ import { accountDirectoryEntries } from "../../scan/account-directory.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
+import { scanOrigin, startScope, withScanRow } from "../../scan/scan-row.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import { writePrivateFile } from "../../scan/write-private-file.js";
 import type { CompletedScan, FindingRecord, Store } from "../../store/types.js";
@@ -193,63 +194,91 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
+      const label = `cli:${deps.localUser}`;
+      // With the store, the scan's row is written (running, with a heartbeat) once the request is known to be
+      // valid and before the scan starts, so a scan that is killed still shows in `history` (as interrupted
+      // once its heartbeat goes stale), and a usage error records nothing.
+      let store: Store | undefined;
       let result: ScanResult;
-      if (opts.inventory) {
-        if (opts.ou && opts.ou.length > 0) {
-          throw new CliError(
-            "--ou needs the organization, so it works with a live scan, not with --inventory.",
-          );
-        }
-        const inventory = filterInventory(
-          await readInventoryFile(resolve(deps.cwd, opts.inventory)),
-          opts.account ?? [],
-          opts.region ?? [],
-        );
-        const scope: ScanScope = {
-          accounts: inventory.accounts.map((a) => ({ id: a.accountId, ...(a.name ? { name: a.name } : {}) })),
-          regions: [...new Set(inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
-        };
-        // A saved inventory is judged as of its collection time, so "last 90 days" means what it meant then.
-        const collectedAt = new Date(inventory.collectedAt);
-        result = finishScan(
-          { config, now: deps.now },
-          { scope, trigger, inventory, startedAt: deps.now(), evaluateAt: collectedAt },
-        );
-      } else {
-        const runtime = await deps.createAuditRuntime(config, {
-          sessionName: `cli-${deps.localUser}`,
-          logger,
-          onRegionDefaulted: (region: string) => deps.stderr(regionDefaultedWarning(region)),
-        });
-        const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
-        try {
-          const scope = scanScope(config, opts, await runtime.resolveRegions(opts.region));
-          result = await runScan(
-            { collect: runtime.collect, config, now: deps.now },
-            { scope, trigger, onProgress: (e) => progress.update(e) },
-          );
-        } catch (error) {
-          throw explainAwsSetupError(error, deps.env);
-        } finally {
-          progress.stop();
-          runtime.destroy();
-        }
-      }
       let stored: CompletedScan | undefined;
       let trend: TrendDay[] | undefined;
-      if (opts.store) {
-        const store = await deps.openStore(config);
-        try {
-          stored = await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
+      try {
+        const scanned = async (scope: ScanScope, scan: (scanId?: string) => Promise<ScanResult>) => {
+          if (!opts.store) return { result: await scan(), completed: undefined };
+          store = await deps.openStore(config);
+          return withScanRow(
+            store,
+            { scope: startScope(scope), trigger: label, origin: scanOrigin(trigger) },
+            { heartbeatMs: config.store.scanHeartbeatSeconds * 1000, clock: { now: deps.now }, logger },
+            (row) => scan(row.id),
+            (r) => toRecordScanInput(r, label),
+          );
+        };
+        if (opts.inventory) {
+          if (opts.ou && opts.ou.length > 0) {
+            throw new CliError(
+              "--ou needs the organization, so it works with a live scan, not with --inventory.",
+            );
+          }
+          const inventory = filterInventory(
+            await readInventoryFile(resolve(deps.cwd, opts.inventory)),
+            opts.account ?? [],
+            opts.region ?? [],
+          );
+          const scope: ScanScope = {
+            accounts: inventory.accounts.map((a) => ({
+              id: a.accountId,
+              ...(a.name ? { name: a.name } : {}),
+            })),
+            regions: [...new Set(inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+          };
+          // A saved inventory is judged as of its collection time, so "last 90 days" means what it meant then.
+          const collectedAt = new Date(inventory.collectedAt);
+          ({ result, completed: stored } = await scanned(scope, async (scanId) =>
+            finishScan(
+              { config, now: deps.now },
+              {
+                scope,
+                trigger,
+                inventory,
+                startedAt: deps.now(),
+                evaluateAt: collectedAt,
+                ...(scanId ? { scanId } : {}),
+              },
+            ),
+          ));
+        } else {
+          const runtime = await deps.createAuditRuntime(config, {
+            sessionName: `cli-${deps.localUser}`,
+            logger,
+            onRegionDefaulted: (region: string) => deps.stderr(regionDefaultedWarning(region)),
+          });
+          const progress = createProgressReporter({ isTty: deps.isTty, write: deps.stderr });
+          try {
+            const scope = scanScope(config, opts, await runtime.resolveRegions(opts.region));
+            ({ result, completed: stored } = await scanned(scope, (scanId) =>
+              runScan(
+                { collect: runtime.collect, config, now: deps.now },
+                { scope, trigger, onProgress: (e) => progress.update(e), ...(scanId ? { scanId } : {}) },
+              ),
+            ));
+          } catch (error) {
+            throw explainAwsSetupError(error, deps.env);
+          } finally {
+            progress.stop();
+            runtime.destroy();
+          }
+        }
+        if (store) {
           await store.saveAccounts(
             accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
           );
           await exportFindings(config, deps, logger, store);
           await store.pruneScans(config.store.retentionDays);
           if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
-        } finally {
-          await store.close();
         }
+      } finally {
+        await store?.close();
       }
       const toFile = opts.output !== undefined;
       const text = render(result, opts.format, {

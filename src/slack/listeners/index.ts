@@ -13,6 +13,7 @@ import * as suppressionAction from "./actions/suppression-action.js";
 import * as forecastAudit from "./commands/forecast-audit.js";
 import * as appHomeOpened from "./events/app-home-opened.js";
 import * as requestSweep from "./schedule/request-sweep.js";
+import * as scanInterruptions from "./schedule/scan-interruptions.js";
 import * as suppressionAnnouncements from "./schedule/suppression-announcements.js";
 import * as fixSubmit from "./views/fix-submit.js";
 import * as rejectSubmit from "./views/reject-submit.js";
@@ -31,6 +32,7 @@ const ALL = [
   suppressionAction,
   requestSweep,
   suppressionAnnouncements,
+  scanInterruptions,
 ];
 
 export function registerListeners(app: App, deps: ListenerDeps): void {

@@ -11,6 +11,7 @@ import { renderAppHome } from "./app-home.js";
 import { renderFindingDetailsModal } from "./finding-details-modal.js";
 import { renderFindingsList } from "./findings-list.js";
 import { renderFixModal } from "./fix-modal.js";
+import { renderScanInterrupted } from "./scan-interrupted.js";
 import { renderScanFailed, renderScanProgress } from "./scan-progress.js";
 import { renderScanResult } from "./scan-result.js";
 import { renderStatus } from "./status.js";
@@ -95,7 +96,28 @@ const rendered: Record<string, unknown> = {
   "scan failed": renderScanFailed({ scanId: EVIL, startedAt: new Date(), error: EVIL }),
   usage: renderUsageError(`Unknown subcommand ${EVIL}`),
   notice: renderNotice("Could not post the digest.", EVIL),
-  status: renderStatus({ running: [evilRunning], lastScan: evilScan }),
+  status: renderStatus({
+    running: [evilRunning],
+    lastScan: evilScan,
+    recent: [
+      { ...evilScan, status: "running", heartbeatAt: new Date() },
+      { ...evilScan, status: "interrupted", heartbeatAt: new Date() },
+    ],
+  }),
+  "scan interrupted": renderScanInterrupted({
+    id: `scan ${EVIL}`,
+    startedAt: new Date(),
+    accounts: [EVIL],
+    regions: [EVIL],
+    requestedIn: { kind: "slack", channel: "C0SCANS", user: REQUESTER, command: `scan --account ${EVIL}` },
+  }),
+  "scheduled scan interrupted": renderScanInterrupted({
+    id: `scan ${EVIL}`,
+    startedAt: new Date(),
+    accounts: [],
+    regions: [],
+    requestedIn: { kind: "schedule", slot: EVIL },
+  }),
   findings: renderFindingsList({ records: [evilRecord] }),
   details: renderFindingDetailsModal(evilRecord),
   fix: renderFixModal(evilRecord, "ref"),
@@ -130,7 +152,16 @@ describe("untrusted text in views", () => {
   it("keeps every view within Block Kit limits", () => {
     const result = rendered["scan result"] as ReturnType<typeof renderScanResult>;
     for (const m of [result.main, ...result.thread]) expect(checkMessage(m)).toEqual([]);
-    for (const key of ["scan progress", "scan failed", "usage", "notice", "status", "findings"]) {
+    for (const key of [
+      "scan progress",
+      "scan failed",
+      "usage",
+      "notice",
+      "status",
+      "findings",
+      "scan interrupted",
+      "scheduled scan interrupted",
+    ]) {
       expect(checkMessage(rendered[key] as Parameters<typeof checkMessage>[0])).toEqual([]);
     }
     for (const key of ["details", "fix", "suppress", "home"]) {

@@ -10,7 +10,7 @@ import { SLASH_COMMAND } from "../../ids.js";
 import type { SlackMessage } from "../../limits.js";
 import type { ScanHandle } from "../../ports.js";
 import { renderFindingsList } from "../../views/findings-list.js";
-import { renderStatus } from "../../views/status.js";
+import { RECENT_SCANS_SHOWN, renderStatus } from "../../views/status.js";
 import { renderHelp, renderNotice, renderUsageError } from "../../views/usage.js";
 
 /** The most open findings `findings` asks the store for; the view summarises beyond one message. */
@@ -92,6 +92,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           renderStatus({
             running: deps.ports.scans.running(),
             lastScan: await deps.ports.findings.lastScan(),
+            ...(deps.ports.scans.recent ? { recent: await deps.ports.scans.recent(RECENT_SCANS_SHOWN) } : {}),
           }),
         );
         return;
