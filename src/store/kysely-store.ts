@@ -4,6 +4,7 @@ import {
   type ExpressionBuilder,
   type Insertable,
   type Kysely,
+  type Selectable,
   type SqlBool,
   sql,
   type Transaction,
@@ -30,7 +31,13 @@ import {
   slotFromRow,
   suppressionFromRow,
 } from "./rows.js";
-import type { Database, FindingHistoryTable, FindingsTable, RemediationRequestsTable } from "./schema.js";
+import type {
+  Database,
+  DigestMessagesTable,
+  FindingHistoryTable,
+  FindingsTable,
+  RemediationRequestsTable,
+} from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import * as suppressionRequests from "./suppression-requests.js";
 import { addDays, toIso } from "./time.js";
@@ -40,6 +47,7 @@ import {
   type AuditQuery,
   type CompletedScan,
   type CompleteScanInput,
+  type DigestMessageRecord,
   type Engine,
   FAILING_LIFECYCLES,
   type FindingHistoryRecord,
@@ -844,6 +852,56 @@ export class KyselyStore implements Store {
 
   // Digest -----------------------------------------------------------------------------------------------
 
+  async digestMessageStarted(input: {
+    channel: string;
+    slot: string;
+    page: number;
+    asOf?: string;
+  }): Promise<DigestMessageRecord> {
+    await this.db
+      .insertInto("digest_messages")
+      .values({
+        channel: input.channel,
+        slot: input.slot,
+        page: input.page,
+        started_at: this.now(),
+        as_of: input.asOf ?? null,
+        ts: null,
+        posted_at: null,
+      })
+      .onConflict((oc) => oc.columns(["channel", "slot", "page"]).doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom("digest_messages")
+      .selectAll()
+      .where("channel", "=", input.channel)
+      .where("slot", "=", input.slot)
+      .where("page", "=", input.page)
+      .executeTakeFirstOrThrow();
+    return digestMessageFromRow(row);
+  }
+
+  async digestMessagePosted(channel: string, slot: string, page: number, ts: string): Promise<void> {
+    await this.db
+      .updateTable("digest_messages")
+      .set({ ts, posted_at: this.now() })
+      .where("channel", "=", channel)
+      .where("slot", "=", slot)
+      .where("page", "=", page)
+      .execute();
+  }
+
+  async digestMessages(channel: string, slot: string): Promise<DigestMessageRecord[]> {
+    const rows = await this.db
+      .selectFrom("digest_messages")
+      .selectAll()
+      .where("channel", "=", channel)
+      .where("slot", "=", slot)
+      .orderBy("page")
+      .execute();
+    return rows.map(digestMessageFromRow);
+  }
+
   async findingsNewSince(since: string, options: ReadOptions = {}): Promise<FindingRecord[]> {
     const t = toIso(since);
     const rows = await this.db
@@ -1038,6 +1096,19 @@ function touchKind(
   if (!checked && !failed) return "seen";
   if (checked && !failed) return next.status === "PASS" ? "checked" : undefined;
   return checked && next.status === "FAIL" ? "failed" : undefined;
+}
+
+function digestMessageFromRow(row: Selectable<DigestMessagesTable>): DigestMessageRecord {
+  const out: DigestMessageRecord = {
+    channel: row.channel,
+    slot: row.slot,
+    page: Number(row.page),
+    startedAt: row.started_at,
+  };
+  if (row.as_of !== null) out.asOf = row.as_of;
+  if (row.ts !== null) out.ts = row.ts;
+  if (row.posted_at !== null) out.postedAt = row.posted_at;
+  return out;
 }
 
 /** Slots are ISO times; the same instant written two ways must claim the same row. */

@@ -348,6 +348,19 @@ export interface SlotClaim {
   outcome?: string;
 }
 
+/** A digest message (page 0) or thread page (1…) of one slot in one channel, as the store recorded it. */
+export interface DigestMessageRecord {
+  channel: string;
+  slot: string;
+  page: number;
+  /** Written before the message was posted: a record with no `ts` may or may not be in Slack. */
+  startedAt: string;
+  /** The instant the digest was assembled for (kept on page 0, so a resumed slot reports the same window). */
+  asOf?: string;
+  ts?: string;
+  postedAt?: string;
+}
+
 export interface TrendPoint {
   /** UTC day, `YYYY-MM-DD`. */
   day: string;
@@ -458,6 +471,21 @@ export interface Store {
   markSlotDone(job: string, slot: string, outcome: string): Promise<boolean>;
   /** Deletes the claims of one job made before `claimedBefore` (e.g. Slack delivery claims); returns how many. */
   pruneSlots(job: string, claimedBefore: string): Promise<number>;
+
+  /**
+   * Records that a digest page is about to be posted; a page already recorded keeps its first record, which
+   * is returned.
+   */
+  digestMessageStarted(input: {
+    channel: string;
+    slot: string;
+    page: number;
+    asOf?: string;
+  }): Promise<DigestMessageRecord>;
+  /** Records the ts Slack gave the page (or that a history lookup found for it). */
+  digestMessagePosted(channel: string, slot: string, page: number, ts: string): Promise<void>;
+  /** Every recorded page of one slot in one channel, page order. */
+  digestMessages(channel: string, slot: string): Promise<DigestMessageRecord[]>;
 
   findingsNewSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   findingsResolvedSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
