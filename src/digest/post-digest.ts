@@ -172,6 +172,7 @@ function summary(data: DigestData) {
     expiringSuppressions: data.expiringSuppressions.length,
     scanProblems: data.scanProblems.length,
     missingPermissions: data.missingPermissions.length,
+    incompleteWork: data.incompleteWork.length,
   };
 }
 

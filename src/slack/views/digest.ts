@@ -10,6 +10,7 @@ import type {
   DigestData,
   DigestFinding,
   DigestSuppression,
+  IncompleteWork,
   MissingPermission,
   OuPosture,
   ScheduledScanReport,
@@ -38,6 +39,7 @@ export const MAIN_LIMITS = {
   approvals: 3,
   suppressions: 3,
   problems: 5,
+  incompleteWork: 5,
 } as const;
 /** More than this many thread messages would flood the channel; the last page says what was left out. */
 export const MAX_THREAD_PAGES = 10;
@@ -114,6 +116,36 @@ function scanProblemLines(r: ScheduledScanReport, max: number): string[] {
       max,
     ),
   );
+}
+
+/** A slot is an ISO instant; anything else is shown as the untrusted text it is. */
+function slotText(slot: string): string {
+  const time = Date.parse(slot);
+  return Number.isNaN(time) ? untrustedCode(slot) : formatTime(new Date(time));
+}
+
+function incompleteWorkLine(w: IncompleteWork, max: number): string {
+  const when = formatTime(new Date(w.at));
+  if (w.kind === "scan") {
+    const why = w.reason !== undefined ? `: ${untrusted(w.reason)}` : "";
+    return line(`:octagonal_sign: Scan ${untrustedCode(w.scanId)} was interrupted (${when})${why}`, max);
+  }
+  const scope = [
+    ...(w.accountId !== undefined ? [untrustedCode(w.accountId)] : []),
+    ...(w.region !== undefined ? [untrustedCode(w.region)] : []),
+    ...(w.slot !== undefined ? [`slot ${slotText(w.slot)}`] : []),
+  ];
+  return line(
+    `:skull: ${untrustedCode(w.jobKind)} job${scope.length > 0 ? ` · ${scope.join(" · ")}` : ""} gave up after ${plural(w.attempts, "try", "tries")} (${when}): ${untrusted(w.error)} · job ${untrustedCode(w.jobId)}`,
+    max,
+  );
+}
+
+function incompleteHeading(data: DigestData, thread: boolean): string {
+  const n = `${data.incompleteWork.length}${data.incompleteWorkTruncated ? "+" : ""}`;
+  return thread
+    ? `:octagonal_sign: *Work that did not complete ${sinceText(data)} (${n})*`
+    : `:octagonal_sign: *Work that did not complete ${sinceText(data)}:* ${n}`;
 }
 
 function permissionLine(p: MissingPermission, max: number): string {
@@ -256,6 +288,14 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
   if (problems.length > 0) {
     blocks.push(listSection("*:warning: Scan problems:*", problems, MAIN_LIMITS.problems, (p) => p));
   }
+  const incomplete = data.incompleteWork ?? [];
+  if (incomplete.length > 0) {
+    blocks.push(
+      listSection(incompleteHeading(data, false), incomplete, MAIN_LIMITS.incompleteWork, (w) =>
+        incompleteWorkLine(w, MAIN_LINE_MAX),
+      ),
+    );
+  }
   const last = data.lastScan
     ? `Last scan ${untrustedCode(data.lastScan.id)} ${data.lastScan.outcome} ${formatTime(new Date(data.lastScan.finishedAt))}`
     : "No scan has finished yet";
@@ -264,7 +304,9 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
   blocks.push(context(notes.join(" · ")));
 
   const changes = `${data.newFindings.length} new, ${data.resolved.length} resolved`;
-  const trouble = problems.length > 0 ? `; ${plural(problems.length, "scan problem")}` : "";
+  const trouble =
+    (problems.length > 0 ? `; ${plural(problems.length, "scan problem")}` : "") +
+    (incomplete.length > 0 ? `; ${incomplete.length} not completed` : "");
   return {
     text: truncateMrkdwn(
       `Forecast audit digest ${day}: ${total} failing (${countsWords(data.totals)}); ${changes}${trouble}.`,
@@ -351,6 +393,9 @@ function threadLists(data: DigestData): ThreadList[] {
       (s) => suppressionLine(s, THREAD_LINE_MAX),
     ),
     threadList("*:warning: Scan problems*", problems, (p) => p),
+    threadList(incompleteHeading(data, true), data.incompleteWork ?? [], (w) =>
+      incompleteWorkLine(w, THREAD_LINE_MAX),
+    ),
   ];
   if (data.posture.length > MAIN_LIMITS.accounts) {
     lists.unshift(threadList(`*By account (${data.posture.length})*`, data.posture, postureLine));
