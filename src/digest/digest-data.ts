@@ -30,6 +30,11 @@ export const DEAD_LETTER_ACTION = "job.dead-lettered";
 export const SCAN_INTERRUPTED_ACTION = "scan.interrupted";
 /** Entries of each of the two read per digest; more are counted as "more", not listed. */
 export const INCOMPLETE_WORK_LIMIT = 50;
+/**
+ * Findings read per list (new, resolved, still failing): the most the digest ever shows of one list (its thread
+ * renders no more lines per list). Every list is counted in full in the store.
+ */
+export const DIGEST_LIST_ROWS = 300;
 
 export type SeverityCounts = Record<Severity, number>;
 
@@ -169,9 +174,13 @@ export interface DigestData {
   /** One point per UTC day, oldest first, today last. */
   trend: TrendPoint[];
   newFindings: DigestFinding[];
+  /** How many are new when `newFindings` holds only the first DIGEST_LIST_ROWS (absent: all are listed). */
+  newFindingsTotal?: number;
   resolved: DigestFinding[];
+  resolvedTotal?: number;
   /** Critical and high findings failing since before `since` (the new ones are listed as new). */
   stillFailing: DigestFinding[];
+  stillFailingTotal?: number;
   pendingApprovals: DigestApproval[];
   expiringSuppressions: DigestSuppression[];
   /** Scheduled scans that finished after `since` with a problem, newest first. */
@@ -193,7 +202,10 @@ export interface DigestInputs {
   trend: readonly TrendPoint[];
   newSince: readonly FindingRecord[];
   resolvedSince: readonly FindingRecord[];
+  /** Critical and high failing findings (new ones may be among them: they are listed as new). */
   failingHigh: readonly FindingRecord[];
+  /** How many there are when the lists above hold only the first rows (absent: the lists are complete). */
+  listTotals?: { newSince: number; resolvedSince: number; failingHigh: number };
   errored: readonly FindingRecord[];
   pending: readonly RemediationRequest[];
   expiring: readonly Suppression[];
@@ -209,9 +221,7 @@ export type DigestStore = Pick<
   Store,
   | "posture"
   | "trend"
-  | "findingsNewSince"
-  | "findingsResolvedSince"
-  | "stillFailing"
+  | "digestLists"
   | "listFindings"
   | "pendingRequests"
   | "suppressionsExpiringWithin"
@@ -498,6 +508,10 @@ export function assembleDigest(inputs: DigestInputs): DigestData {
     missingPermissions: groupMissingPermissions(inputs.errored, latestUnscanned),
     incompleteWork: incompleteWorkOf(inputs),
   };
+  const listed = inputs.listTotals;
+  if (listed && listed.newSince > newFindings.length) data.newFindingsTotal = listed.newSince;
+  if (listed && listed.resolvedSince > resolved.length) data.resolvedTotal = listed.resolvedSince;
+  if (listed && listed.failingHigh > stillFailing.length) data.stillFailingTotal = listed.failingHigh;
   if (
     (inputs.deadLettered?.length ?? 0) >= INCOMPLETE_WORK_LIMIT ||
     (inputs.interruptedScans?.length ?? 0) >= INCOMPLETE_WORK_LIMIT
@@ -546,9 +560,7 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
   const [
     posture,
     trend,
-    newSince,
-    resolvedSince,
-    failingHigh,
+    lists,
     errored,
     pending,
     expiring,
@@ -560,9 +572,7 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
   ] = await Promise.all([
     store.posture(),
     store.trend(TREND_DAYS, asOf),
-    store.findingsNewSince(since),
-    store.findingsResolvedSince(since),
-    store.stillFailing({ minSeverity: "high" }),
+    store.digestLists({ since, limit: DIGEST_LIST_ROWS, minSeverity: "high" }),
     store.listFindings({ status: ["ERROR"] }),
     store.pendingRequests(),
     store.suppressionsExpiringWithin(EXPIRY_WINDOW_DAYS, asOf),
@@ -579,9 +589,14 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
     accounts: digestAccounts(window.accounts, directory),
     posture,
     trend,
-    newSince,
-    resolvedSince,
-    failingHigh,
+    newSince: lists.newSince.rows,
+    resolvedSince: lists.resolvedSince.rows,
+    failingHigh: lists.stillFailing.rows,
+    listTotals: {
+      newSince: lists.newSince.total,
+      resolvedSince: lists.resolvedSince.total,
+      failingHigh: lists.stillFailing.total,
+    },
     errored,
     pending,
     expiring,

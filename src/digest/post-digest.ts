@@ -165,9 +165,9 @@ function actorOf(trigger: DigestTrigger): string {
 function summary(data: DigestData) {
   return {
     failing: data.totals,
-    new: data.newFindings.length,
-    resolved: data.resolved.length,
-    stillFailing: data.stillFailing.length,
+    new: data.newFindingsTotal ?? data.newFindings.length,
+    resolved: data.resolvedTotal ?? data.resolved.length,
+    stillFailing: data.stillFailingTotal ?? data.stillFailing.length,
     pendingApprovals: data.pendingApprovals.length,
     expiringSuppressions: data.expiringSuppressions.length,
     scanProblems: data.scanProblems.length,

@@ -390,6 +390,12 @@ function digestMessages(): Migration {
         .columns(["lifecycle", "account_id", "region", "severity"])
         .execute();
       await db.schema.createIndex("findings_resolved_at").on("findings").column("resolved_at").execute();
+      await db.schema
+        .createIndex("suppressions_finding_key")
+        .on("suppressions")
+        .column("finding_key")
+        .execute();
+      await db.schema.createIndex("suppressions_control").on("suppressions").column("control_id").execute();
       await db.schema.createIndex("audit_log_action").on("audit_log").columns(["action", "at"]).execute();
     },
   };

@@ -348,6 +348,18 @@ export interface SlotClaim {
   outcome?: string;
 }
 
+/** A list as the digest reads it: the count of all, and the first rows. */
+export interface DigestListPage {
+  total: number;
+  rows: FindingRecord[];
+}
+
+export interface DigestLists {
+  newSince: DigestListPage;
+  resolvedSince: DigestListPage;
+  stillFailing: DigestListPage;
+}
+
 /** A digest message (page 0) or thread page (1…) of one slot in one channel, as the store recorded it. */
 export interface DigestMessageRecord {
   channel: string;
@@ -487,6 +499,11 @@ export interface Store {
   /** Every recorded page of one slot in one channel, page order. */
   digestMessages(channel: string, slot: string): Promise<DigestMessageRecord[]>;
 
+  /**
+   * The digest's three finding lists (new and resolved since `since`; failing at `minSeverity` or worse and not
+   * new), unsuppressed: each counted in full and read up to `limit` rows, the worst first.
+   */
+  digestLists(query: { since: string; limit: number; minSeverity: Severity }): Promise<DigestLists>;
   findingsNewSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   findingsResolvedSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   trend(days: number, now: Date | string, options?: ReadOptions): Promise<TrendPoint[]>;
