@@ -122,18 +122,32 @@ export async function digestListRows(
         .executeTakeFirstOrThrow();
       return { total: Number(count.n), rows: [] };
     }
-    // One pass: the window count covers every matching row, the LIMIT keeps the first ones.
-    const rows = await ordered(engine)
+    // One pass over narrow rows: the window count covers every match, the LIMIT keeps the first keys; then
+    // only those rows are read in full (sorting whole rows would carry every column through the sort).
+    const keys = await ordered(engine)
       .reduce(
         (sorted, by) => sorted.orderBy(by),
-        q().selectAll("f").select(sql<number | string>`count(*) over ()`.as("list_total")),
+        q().select("f.key").select(sql<number | string>`count(*) over ()`.as("list_total")),
       )
       .limit(query.limit)
       .execute();
-    if (rows.length === 0) return { total: 0, rows: [] };
+    if (keys.length === 0) return { total: 0, rows: [] };
+    const full = await db
+      .selectFrom("findings")
+      .selectAll()
+      .where(
+        "key",
+        "in",
+        keys.map((k) => k.key),
+      )
+      .execute();
+    const byKey = new Map(full.map((row) => [row.key, row]));
     return {
-      total: Number(rows[0]?.list_total ?? 0),
-      rows: rows.map(({ list_total: _total, ...row }) => row),
+      total: Number(keys[0]?.list_total ?? 0),
+      rows: keys.flatMap((k) => {
+        const row = byKey.get(k.key);
+        return row ? [row] : [];
+      }),
     };
   };
   const [n, r, s] = await Promise.all([page(newQ), page(resolvedQ), page(stillQ)]);

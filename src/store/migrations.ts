@@ -390,6 +390,8 @@ function digestMessages(): Migration {
         .columns(["lifecycle", "account_id", "region", "severity"])
         .execute();
       await db.schema.createIndex("findings_resolved_at").on("findings").column("resolved_at").execute();
+      // The digest's "missing permissions" reads the ERROR findings only.
+      await db.schema.createIndex("findings_status").on("findings").column("status").execute();
       await db.schema
         .createIndex("suppressions_finding_key")
         .on("suppressions")
