@@ -264,3 +264,70 @@ describe("assembleDigest", () => {
     });
   });
 });
+
+describe("work that did not complete", () => {
+  it("reads dead-lettered jobs and interrupted scans recorded since the last digest from the audit log, newest first", async () => {
+    await seedDigestHistory(store, clock);
+    const at = async (iso: string, entry: Parameters<Store["appendAudit"]>[0]) => {
+      clock.set(iso);
+      await store.appendAudit(entry);
+    };
+    // Before `since`: already reported by the previous digest.
+    await at("2026-03-01T08:00:00.000Z", {
+      actor: "queue",
+      action: "job.dead-lettered",
+      target: "job-old",
+      detail: { kind: "scan-account", jobId: "job-old", attempts: 3, error: "old" },
+    });
+    await at("2026-03-01T10:00:00.000Z", {
+      actor: "queue",
+      action: "job.dead-lettered",
+      target: "job-1",
+      detail: {
+        kind: "scan-account",
+        jobId: "job-1",
+        slot: "2026-03-01T09:30:00.000Z",
+        accountId: ACCOUNT_B,
+        region: "eu-west-1",
+        attempts: 5,
+        error: "AccessDenied <!channel>",
+      },
+    });
+    await at("2026-03-01T11:00:00.000Z", {
+      actor: "scan",
+      action: "scan.interrupted",
+      target: "scan-42",
+      detail: { reason: "the replica stopped" },
+    });
+    // Malformed: skipped, never trusted blindly.
+    await at("2026-03-01T12:00:00.000Z", {
+      actor: "queue",
+      action: "job.dead-lettered",
+      target: "x",
+      detail: { attempts: "many" },
+    });
+    await at("2026-03-01T12:30:00.000Z", { actor: "scan", action: "scan.interrupted" });
+    clock.set(DIGEST_AT);
+    const data = await buildDigestData(store, {
+      asOf: new Date(DIGEST_AT),
+      since: new Date(PREVIOUS_DIGEST_AT),
+      sinceKind: "previous-digest",
+      accounts: ACCOUNTS,
+    });
+    expect(data.incompleteWork).toEqual([
+      { kind: "scan", at: "2026-03-01T11:00:00.000Z", scanId: "scan-42", reason: "the replica stopped" },
+      {
+        kind: "job",
+        at: "2026-03-01T10:00:00.000Z",
+        jobKind: "scan-account",
+        jobId: "job-1",
+        slot: "2026-03-01T09:30:00.000Z",
+        accountId: ACCOUNT_B,
+        region: "eu-west-1",
+        attempts: 5,
+        error: "AccessDenied <!channel>",
+      },
+    ]);
+    expect(data.incompleteWorkTruncated).toBeUndefined();
+  });
+});

@@ -24,6 +24,18 @@ export const DEFAULT_WINDOW_MS = 24 * 3600_000;
 /** The audit action under which every scheduled scan leaves its report. */
 export const SCHEDULED_SCAN_ACTION = "schedule.scan";
 
+/** The audit action the job queue writes when it gives a job up (retries exhausted). */
+export const DEAD_LETTER_ACTION = "job.dead-lettered";
+/** The audit action a scan that was cut off (its process died, it was stopped) ends with; target: scan id. */
+export const SCAN_INTERRUPTED_ACTION = "scan.interrupted";
+/** Entries of each of the two read per digest; more are counted as "more", not listed. */
+export const INCOMPLETE_WORK_LIMIT = 50;
+/**
+ * Findings read per list (new, resolved, still failing): the most the digest ever shows of one list (its thread
+ * renders no more lines per list). Every list is counted in full in the store.
+ */
+export const DIGEST_LIST_ROWS = 300;
+
 export type SeverityCounts = Record<Severity, number>;
 
 export interface DigestFinding {
@@ -124,6 +136,32 @@ export interface MissingPermission {
   regions: string[];
 }
 
+/** A job the queue gave up on after its retries (`job.dead-lettered`). */
+export interface DeadLetteredJob {
+  kind: "job";
+  at: string;
+  /** Untrusted: what the queue says the job was (`scan-account`, `digest` …). */
+  jobKind: string;
+  jobId: string;
+  slot?: string;
+  accountId?: string;
+  region?: string;
+  attempts: number;
+  /** Untrusted: may quote AWS or Slack. */
+  error: string;
+}
+
+/** A scan that did not end (`scan.interrupted`). */
+export interface InterruptedScan {
+  kind: "scan";
+  at: string;
+  scanId: string;
+  /** Untrusted. */
+  reason?: string;
+}
+
+export type IncompleteWork = DeadLetteredJob | InterruptedScan;
+
 export interface DigestData {
   asOf: string;
   /** "New" and "resolved" are counted after this instant. */
@@ -136,14 +174,22 @@ export interface DigestData {
   /** One point per UTC day, oldest first, today last. */
   trend: TrendPoint[];
   newFindings: DigestFinding[];
+  /** How many are new when `newFindings` holds only the first DIGEST_LIST_ROWS (absent: all are listed). */
+  newFindingsTotal?: number;
   resolved: DigestFinding[];
+  resolvedTotal?: number;
   /** Critical and high findings failing since before `since` (the new ones are listed as new). */
   stillFailing: DigestFinding[];
+  stillFailingTotal?: number;
   pendingApprovals: DigestApproval[];
   expiringSuppressions: DigestSuppression[];
   /** Scheduled scans that finished after `since` with a problem, newest first. */
   scanProblems: ScheduledScanReport[];
   missingPermissions: MissingPermission[];
+  /** Dead-lettered jobs and interrupted scans recorded after `since`, newest first. */
+  incompleteWork: IncompleteWork[];
+  /** Set when more were recorded than were read (INCOMPLETE_WORK_LIMIT of each kind). */
+  incompleteWorkTruncated?: boolean;
   lastScan?: { id: string; finishedAt: string; outcome: ScanOutcome; trigger: string };
 }
 
@@ -156,11 +202,18 @@ export interface DigestInputs {
   trend: readonly TrendPoint[];
   newSince: readonly FindingRecord[];
   resolvedSince: readonly FindingRecord[];
+  /** Critical and high failing findings (new ones may be among them: they are listed as new). */
   failingHigh: readonly FindingRecord[];
+  /** How many there are when the lists above hold only the first rows (absent: the lists are complete). */
+  listTotals?: { newSince: number; resolvedSince: number; failingHigh: number };
   errored: readonly FindingRecord[];
   pending: readonly RemediationRequest[];
   expiring: readonly Suppression[];
   scanAudit: readonly AuditEntry[];
+  /** `job.dead-lettered` entries after `since` (absent: none). */
+  deadLettered?: readonly AuditEntry[];
+  /** `scan.interrupted` entries after `since` (absent: none). */
+  interruptedScans?: readonly AuditEntry[];
   lastScan: ScanRecord | undefined;
 }
 
@@ -168,9 +221,7 @@ export type DigestStore = Pick<
   Store,
   | "posture"
   | "trend"
-  | "findingsNewSince"
-  | "findingsResolvedSince"
-  | "stillFailing"
+  | "digestLists"
   | "listFindings"
   | "pendingRequests"
   | "suppressionsExpiringWithin"
@@ -260,6 +311,49 @@ export function parseScanReport(entry: Pick<AuditEntry, "detail">): ScheduledSca
   if (isString(d.scanId)) report.scanId = d.scanId;
   if (isString(d.error)) report.error = d.error;
   return report;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+/** Reads a `job.dead-lettered` entry back; an entry without a job id or kind is skipped. */
+export function parseDeadLetter(entry: Pick<AuditEntry, "at" | "detail">): DeadLetteredJob | undefined {
+  const d = entry.detail as Record<string, unknown> | undefined;
+  if (!d || typeof d !== "object") return undefined;
+  if (!isString(d.kind) || !isString(d.jobId)) return undefined;
+  const out: DeadLetteredJob = {
+    kind: "job",
+    at: entry.at,
+    jobKind: d.kind,
+    jobId: d.jobId,
+    attempts: isCount(d.attempts) ? d.attempts : 0,
+    error: isString(d.error) ? d.error : "no reason was recorded",
+  };
+  if (isString(d.slot)) out.slot = d.slot;
+  if (isString(d.accountId)) out.accountId = d.accountId;
+  if (isString(d.region)) out.region = d.region;
+  return out;
+}
+
+/** Reads a `scan.interrupted` entry back: the scan id is its target; a reason is taken if there is one. */
+export function parseInterruptedScan(
+  entry: Pick<AuditEntry, "at" | "target" | "detail">,
+): InterruptedScan | undefined {
+  if (!entry.target) return undefined;
+  const d = (entry.detail ?? {}) as Record<string, unknown>;
+  const out: InterruptedScan = { kind: "scan", at: entry.at, scanId: entry.target };
+  const reason = [d.reason, d.error, d.message].find(isString);
+  if (reason !== undefined) out.reason = reason;
+  return out;
+}
+
+function incompleteWorkOf(inputs: DigestInputs): IncompleteWork[] {
+  const jobs = (inputs.deadLettered ?? []).map(parseDeadLetter);
+  const scans = (inputs.interruptedScans ?? []).map(parseInterruptedScan);
+  return [...jobs, ...scans]
+    .filter((w): w is IncompleteWork => w !== undefined && w.at > inputs.since)
+    .sort((a, b) => compareText(b.at, a.at) || compareText(a.kind, b.kind));
 }
 
 function groupMissingPermissions(
@@ -412,7 +506,18 @@ export function assembleDigest(inputs: DigestInputs): DigestData {
     expiringSuppressions,
     scanProblems,
     missingPermissions: groupMissingPermissions(inputs.errored, latestUnscanned),
+    incompleteWork: incompleteWorkOf(inputs),
   };
+  const listed = inputs.listTotals;
+  if (listed && listed.newSince > newFindings.length) data.newFindingsTotal = listed.newSince;
+  if (listed && listed.resolvedSince > resolved.length) data.resolvedTotal = listed.resolvedSince;
+  if (listed && listed.failingHigh > stillFailing.length) data.stillFailingTotal = listed.failingHigh;
+  if (
+    (inputs.deadLettered?.length ?? 0) >= INCOMPLETE_WORK_LIMIT ||
+    (inputs.interruptedScans?.length ?? 0) >= INCOMPLETE_WORK_LIMIT
+  ) {
+    data.incompleteWorkTruncated = true;
+  }
   if (inputs.lastScan?.finishedAt) {
     data.lastScan = {
       id: inputs.lastScan.id,
@@ -455,25 +560,25 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
   const [
     posture,
     trend,
-    newSince,
-    resolvedSince,
-    failingHigh,
+    lists,
     errored,
     pending,
     expiring,
     scanAudit,
+    deadLettered,
+    interruptedScans,
     lastScan,
     directory,
   ] = await Promise.all([
     store.posture(),
     store.trend(TREND_DAYS, asOf),
-    store.findingsNewSince(since),
-    store.findingsResolvedSince(since),
-    store.stillFailing({ minSeverity: "high" }),
+    store.digestLists({ since, limit: DIGEST_LIST_ROWS, minSeverity: "high" }),
     store.listFindings({ status: ["ERROR"] }),
     store.pendingRequests(),
     store.suppressionsExpiringWithin(EXPIRY_WINDOW_DAYS, asOf),
     store.listAudit({ action: SCHEDULED_SCAN_ACTION, since, order: "desc", limit: 50 }),
+    store.listAudit({ action: DEAD_LETTER_ACTION, since, order: "desc", limit: INCOMPLETE_WORK_LIMIT }),
+    store.listAudit({ action: SCAN_INTERRUPTED_ACTION, since, order: "desc", limit: INCOMPLETE_WORK_LIMIT }),
     store.lastScan(),
     store.listAccounts(),
   ]);
@@ -484,13 +589,20 @@ export async function readDigestInputs(store: DigestStore, window: DigestWindow)
     accounts: digestAccounts(window.accounts, directory),
     posture,
     trend,
-    newSince,
-    resolvedSince,
-    failingHigh,
+    newSince: lists.newSince.rows,
+    resolvedSince: lists.resolvedSince.rows,
+    failingHigh: lists.stillFailing.rows,
+    listTotals: {
+      newSince: lists.newSince.total,
+      resolvedSince: lists.resolvedSince.total,
+      failingHigh: lists.stillFailing.total,
+    },
     errored,
     pending,
     expiring,
     scanAudit,
+    deadLettered,
+    interruptedScans,
     lastScan,
   };
 }

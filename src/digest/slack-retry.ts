@@ -67,6 +67,17 @@ export function isPermanentSlackError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a failed `chat.postMessage` may still have reached the channel: Slack answered neither "not ok" nor
+ * "rate limited" nor a 4xx (a lost connection, a timeout, a 5xx). Before trying again, look the message up.
+ */
+export function mayHavePosted(error: unknown): boolean {
+  const e = (error ?? {}) as SlackishError;
+  if (e.code === "slack_webapi_platform_error" || e.code === "slack_webapi_rate_limited_error") return false;
+  if (e.code === "slack_webapi_http_error" && typeof e.statusCode === "number") return e.statusCode >= 500;
+  return true;
+}
+
 /** Slack's Retry-After for a rate-limited call, in milliseconds. */
 export function retryAfterMs(error: unknown): number | undefined {
   const e = (error ?? {}) as SlackishError;
@@ -95,6 +106,8 @@ export async function withSlackRetries<T>(
     policy?: RetryPolicy;
     sleep?: Sleep;
     onRetry?: (info: { attempt: number; delayMs: number; reason: string; error: unknown }) => void;
+    /** Errors that another try cannot fix besides Slack's own (default: none). */
+    permanent?: (error: unknown) => boolean;
   } = {},
 ): Promise<{ value: T; attempts: number }> {
   const policy = options.policy ?? DEFAULT_RETRY;
@@ -104,7 +117,7 @@ export async function withSlackRetries<T>(
       return { value: await call(), attempts: attempt };
     } catch (error) {
       const reason = describeSlackError(error);
-      if (attempt >= policy.attempts || isPermanentSlackError(error)) {
+      if (attempt >= policy.attempts || isPermanentSlackError(error) || options.permanent?.(error)) {
         throw new SlackCallFailedError(reason, attempt, { cause: error });
       }
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

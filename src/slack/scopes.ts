@@ -7,6 +7,9 @@ export const WEB_API_METHOD_SCOPES = {
   "chat.postMessage": ["chat:write"],
   "chat.update": ["chat:write"],
   "chat.postEphemeral": ["chat:write"],
+  // The digest looks a page up by its message metadata before posting a slot again (public, private channels).
+  "conversations.history": ["channels:history", "groups:history"],
+  "conversations.replies": ["channels:history", "groups:history"],
   "usergroups.users.list": ["usergroups:read"],
   "views.open": [],
   "views.publish": [],

@@ -4,6 +4,7 @@ import {
   type ExpressionBuilder,
   type Insertable,
   type Kysely,
+  type Selectable,
   type SqlBool,
   sql,
   type Transaction,
@@ -14,6 +15,7 @@ import { findingKey } from "../domain/finding.js";
 import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
 import { listAccounts, saveAccounts } from "./account-directory.js";
 import type { StoreLogger } from "./connect.js";
+import { digestListRows, postureCounts, trendCounts } from "./digest-queries.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { applyScan, type FindingState, triple } from "./lifecycle.js";
@@ -30,22 +32,29 @@ import {
   slotFromRow,
   suppressionFromRow,
 } from "./rows.js";
-import type { Database, FindingHistoryTable, FindingsTable, RemediationRequestsTable } from "./schema.js";
+import type {
+  Database,
+  DigestMessagesTable,
+  FindingHistoryTable,
+  FindingsTable,
+  RemediationRequestsTable,
+} from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import * as suppressionRequests from "./suppression-requests.js";
 import { addDays, toIso } from "./time.js";
-import { computeTrend, trendWindowStart } from "./trend.js";
+import { trendWindowStart } from "./trend.js";
 import {
   type AuditEntry,
   type AuditQuery,
   type CompletedScan,
   type CompleteScanInput,
+  type DigestLists,
+  type DigestMessageRecord,
   type Engine,
   FAILING_LIFECYCLES,
   type FindingHistoryRecord,
   type FindingQuery,
   type FindingRecord,
-  type Lifecycle,
   type NewAuditEntry,
   type NewRemediationRequest,
   type NewSuppression,
@@ -929,6 +938,56 @@ export class KyselyStore implements Store {
 
   // Digest -----------------------------------------------------------------------------------------------
 
+  async digestMessageStarted(input: {
+    channel: string;
+    slot: string;
+    page: number;
+    asOf?: string;
+  }): Promise<DigestMessageRecord> {
+    await this.db
+      .insertInto("digest_messages")
+      .values({
+        channel: input.channel,
+        slot: input.slot,
+        page: input.page,
+        started_at: this.now(),
+        as_of: input.asOf ?? null,
+        ts: null,
+        posted_at: null,
+      })
+      .onConflict((oc) => oc.columns(["channel", "slot", "page"]).doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom("digest_messages")
+      .selectAll()
+      .where("channel", "=", input.channel)
+      .where("slot", "=", input.slot)
+      .where("page", "=", input.page)
+      .executeTakeFirstOrThrow();
+    return digestMessageFromRow(row);
+  }
+
+  async digestMessagePosted(channel: string, slot: string, page: number, ts: string): Promise<void> {
+    await this.db
+      .updateTable("digest_messages")
+      .set({ ts, posted_at: this.now() })
+      .where("channel", "=", channel)
+      .where("slot", "=", slot)
+      .where("page", "=", page)
+      .execute();
+  }
+
+  async digestMessages(channel: string, slot: string): Promise<DigestMessageRecord[]> {
+    const rows = await this.db
+      .selectFrom("digest_messages")
+      .selectAll()
+      .where("channel", "=", channel)
+      .where("slot", "=", slot)
+      .orderBy("page")
+      .execute();
+    return rows.map(digestMessageFromRow);
+  }
+
   async findingsNewSince(since: string, options: ReadOptions = {}): Promise<FindingRecord[]> {
     const t = toIso(since);
     const rows = await this.db
@@ -964,50 +1023,14 @@ export class KyselyStore implements Store {
       throw new StoreInputError("trend needs a whole number of days between 1 and 366.");
     }
     const at = toIso(now);
-    const start = trendWindowStart(days, at);
-    const changes = await this.db
-      .selectFrom("finding_history")
-      .select(["finding_key", "from_state", "at"])
-      .where("at", ">", start)
-      .orderBy("at", "desc")
-      .orderBy("id", "desc")
-      .execute();
-    const touched = new Set(changes.map((c) => c.finding_key));
-    // Only findings failing now or changed within the window can count on any day of it.
-    const current = await this.db
-      .selectFrom("findings")
-      .select(["key", "lifecycle", "severity", "control_id", "resource_arn"])
-      .where("lifecycle", "in", [...FAILING_LIFECYCLES])
-      .execute();
-    const currentKeys = new Set(current.map((r) => r.key));
-    const missing = [...touched].filter((k) => !currentKeys.has(k));
-    for (const part of chunks(missing, 500)) {
-      current.push(
-        ...(await this.db
-          .selectFrom("findings")
-          .select(["key", "lifecycle", "severity", "control_id", "resource_arn"])
-          .where("key", "in", part)
-          .execute()),
-      );
-    }
-    const excluded = new Set<string>();
-    if (!options.includeSuppressed) {
-      const match = await this.matcher();
-      for (const r of current) {
-        if (match({ key: r.key, controlId: r.control_id, resourceArn: r.resource_arn })) excluded.add(r.key);
-      }
-    }
-    return computeTrend(
-      current.map((r) => ({
-        key: r.key,
-        lifecycle: r.lifecycle as Lifecycle,
-        severity: r.severity as Severity,
-      })),
-      changes.map((c) => ({ key: c.finding_key, from: c.from_state as Lifecycle | null, at: c.at })),
+    // Suppressions are those active at the store's now, as every other read applies them.
+    return trendCounts(this.db, this.engine, {
       days,
-      at,
-      excluded,
-    );
+      now: at,
+      suppressedAt: this.now(),
+      start: trendWindowStart(days, at),
+      includeSuppressed: options.includeSuppressed ?? false,
+    });
   }
 
   async stillFailing(options: { minSeverity?: Severity } & ReadOptions = {}): Promise<FindingRecord[]> {
@@ -1042,29 +1065,32 @@ export class KyselyStore implements Store {
     return rows.map(suppressionFromRow);
   }
 
+  /** Counted in SQL: no failing row is loaded to be counted. */
   async posture(options: ReadOptions = {}): Promise<PostureRow[]> {
-    const failing = await this.listFindings({
-      lifecycle: FAILING_LIFECYCLES,
-      includeSuppressed: options.includeSuppressed ?? false,
-    });
-    const counts = new Map<string, PostureRow>();
-    for (const f of failing) {
-      const id = `${f.accountId}|${f.region}|${f.severity}`;
-      const row = counts.get(id) ?? {
-        accountId: f.accountId,
-        region: f.region,
-        severity: f.severity,
-        count: 0,
-      };
-      row.count++;
-      counts.set(id, row);
+    return postureCounts(this.db, this.engine, this.now(), options.includeSuppressed ?? false);
+  }
+
+  async digestLists(query: { since: string; limit: number; minSeverity: Severity }): Promise<DigestLists> {
+    if (!Number.isInteger(query.limit) || query.limit < 0) {
+      throw new StoreInputError("digestLists needs a whole, non-negative limit.");
     }
-    return [...counts.values()].sort(
-      (a, b) =>
-        a.accountId.localeCompare(b.accountId) ||
-        a.region.localeCompare(b.region) ||
-        severityRank(b.severity) - severityRank(a.severity),
-    );
+    if (!isSeverity(query.minSeverity))
+      throw new StoreInputError(`Unknown severity: ${String(query.minSeverity)}`);
+    const lists = await digestListRows(this.db, this.engine, {
+      since: toIso(query.since),
+      now: this.now(),
+      limit: query.limit,
+      minSeverity: query.minSeverity,
+    });
+    const page = (p: (typeof lists)["newSince"]) => ({
+      total: p.total,
+      rows: p.rows.map((row) => toRecord(findingFromRow(row))),
+    });
+    return {
+      newSince: page(lists.newSince),
+      resolvedSince: page(lists.resolvedSince),
+      stillFailing: page(lists.stillFailing),
+    };
   }
 
   // Account directory -------------------------------------------------------------------------------
@@ -1123,6 +1149,19 @@ function touchKind(
   if (!checked && !failed) return "seen";
   if (checked && !failed) return next.status === "PASS" ? "checked" : undefined;
   return checked && next.status === "FAIL" ? "failed" : undefined;
+}
+
+function digestMessageFromRow(row: Selectable<DigestMessagesTable>): DigestMessageRecord {
+  const out: DigestMessageRecord = {
+    channel: row.channel,
+    slot: row.slot,
+    page: Number(row.page),
+    startedAt: row.started_at,
+  };
+  if (row.as_of !== null) out.asOf = row.as_of;
+  if (row.ts !== null) out.ts = row.ts;
+  if (row.posted_at !== null) out.postedAt = row.posted_at;
+  return out;
 }
 
 /** Slots are ISO times; the same instant written two ways must claim the same row. */

@@ -382,6 +382,44 @@ function scanHeartbeats(): Migration {
   };
 }
 
+/**
+ * Each digest message (page 0: the channel message; 1…: its thread pages) is recorded as started before it is
+ * posted and with its ts after: a re-run of a slot knows which pages to look up in Slack instead of posting
+ * them again. Plus the indexes the digest's aggregate reads use.
+ */
+function digestMessages(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("digest_messages")
+        .addColumn("channel", "text", (c) => c.notNull())
+        .addColumn("slot", "text", (c) => c.notNull())
+        .addColumn("page", "integer", (c) => c.notNull())
+        .addColumn("started_at", "text", (c) => c.notNull())
+        .addColumn("as_of", "text")
+        .addColumn("ts", "text")
+        .addColumn("posted_at", "text")
+        .addPrimaryKeyConstraint("digest_messages_pk", ["channel", "slot", "page"])
+        .execute();
+      await db.schema
+        .createIndex("findings_lifecycle_account")
+        .on("findings")
+        .columns(["lifecycle", "account_id", "region", "severity"])
+        .execute();
+      await db.schema.createIndex("findings_resolved_at").on("findings").column("resolved_at").execute();
+      // The digest's "missing permissions" reads the ERROR findings only.
+      await db.schema.createIndex("findings_status").on("findings").column("status").execute();
+      await db.schema
+        .createIndex("suppressions_finding_key")
+        .on("suppressions")
+        .column("finding_key")
+        .execute();
+      await db.schema.createIndex("suppressions_control").on("suppressions").column("control_id").execute();
+      await db.schema.createIndex("audit_log_action").on("audit_log").columns(["action", "at"]).execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -391,6 +429,7 @@ export const MIGRATION_NAMES = [
   "0006_finding_ids",
   "0008_account_directory",
   "0010_scan_heartbeats",
+  "0011_digest_messages",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -403,6 +442,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0006_finding_ids": findingIds(),
     "0008_account_directory": accountDirectory(),
     "0010_scan_heartbeats": scanHeartbeats(),
+    "0011_digest_messages": digestMessages(),
   };
 }
 

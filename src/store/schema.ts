@@ -164,6 +164,17 @@ export interface AccountDirectoryTable {
   seen_at: string;
 }
 
+/** One digest message (page 0) or thread page (1…) of a slot in a channel: started before posting, ts after. */
+export interface DigestMessagesTable {
+  channel: string;
+  slot: string;
+  page: number;
+  started_at: string;
+  as_of: string | null;
+  ts: string | null;
+  posted_at: string | null;
+}
+
 export interface Database {
   scans: ScansTable;
   findings: FindingsTable;
@@ -175,4 +186,5 @@ export interface Database {
   schedule_slots: ScheduleSlotsTable;
   scan_coverage: ScanCoverageTable;
   account_directory: AccountDirectoryTable;
+  digest_messages: DigestMessagesTable;
 }

@@ -366,6 +366,31 @@ export interface SlotClaim {
   outcome?: string;
 }
 
+/** A list as the digest reads it: the count of all, and the first rows. */
+export interface DigestListPage {
+  total: number;
+  rows: FindingRecord[];
+}
+
+export interface DigestLists {
+  newSince: DigestListPage;
+  resolvedSince: DigestListPage;
+  stillFailing: DigestListPage;
+}
+
+/** A digest message (page 0) or thread page (1…) of one slot in one channel, as the store recorded it. */
+export interface DigestMessageRecord {
+  channel: string;
+  slot: string;
+  page: number;
+  /** Written before the message was posted: a record with no `ts` may or may not be in Slack. */
+  startedAt: string;
+  /** The instant the digest was assembled for (kept on page 0, so a resumed slot reports the same window). */
+  asOf?: string;
+  ts?: string;
+  postedAt?: string;
+}
+
 export interface TrendPoint {
   /** UTC day, `YYYY-MM-DD`. */
   day: string;
@@ -494,6 +519,26 @@ export interface Store {
   /** Deletes the claims of one job made before `claimedBefore` (e.g. Slack delivery claims); returns how many. */
   pruneSlots(job: string, claimedBefore: string): Promise<number>;
 
+  /**
+   * Records that a digest page is about to be posted; a page already recorded keeps its first record, which
+   * is returned.
+   */
+  digestMessageStarted(input: {
+    channel: string;
+    slot: string;
+    page: number;
+    asOf?: string;
+  }): Promise<DigestMessageRecord>;
+  /** Records the ts Slack gave the page (or that a history lookup found for it). */
+  digestMessagePosted(channel: string, slot: string, page: number, ts: string): Promise<void>;
+  /** Every recorded page of one slot in one channel, page order. */
+  digestMessages(channel: string, slot: string): Promise<DigestMessageRecord[]>;
+
+  /**
+   * The digest's three finding lists (new and resolved since `since`; failing at `minSeverity` or worse and not
+   * new), unsuppressed: each counted in full and read up to `limit` rows, the worst first.
+   */
+  digestLists(query: { since: string; limit: number; minSeverity: Severity }): Promise<DigestLists>;
   findingsNewSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   findingsResolvedSince(since: string, options?: ReadOptions): Promise<FindingRecord[]>;
   trend(days: number, now: Date | string, options?: ReadOptions): Promise<TrendPoint[]>;

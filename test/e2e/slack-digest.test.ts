@@ -103,6 +103,11 @@ describe("/forecast-audit digest", () => {
     expect(checkMessage({ text: String(main?.body.text), blocks: main?.body.blocks as never })).toEqual([]);
     const blocks = JSON.stringify(main?.body.blocks);
     expect(blocks).toContain("Full lists in the thread");
+    // Tagged like a scheduled digest, under an id of its own.
+    expect(main?.body.metadata).toMatchObject({
+      event_type: "forecast_audit_digest",
+      event_payload: { channel: CHANNEL, page: 0, slot: expect.stringMatching(/^on-demand:/) },
+    });
     expect(blocks).toContain("`222222222222` could not be scanned");
     expect(blocks).toContain("`kms:GetKeyRotationStatus` denied");
     // No scheduled digest has been posted in this channel yet.

@@ -1,6 +1,9 @@
 /**
  * A local stand-in for the Slack Web API (and for `response_url`s): answers the methods the app calls with
  * realistic `ok: true` payloads and records every call with its parsed body, for the Slack e2e tests.
+ * Posted messages are kept per channel with their message metadata, and `conversations.history`/`replies`
+ * serve them as Slack does: newest first (replies: parent first, then oldest first), `oldest` exclusive,
+ * `limit` + cursor paging, and metadata only with `include_all_metadata`.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +18,20 @@ export interface RecordedCall {
   responseId?: string;
   /** What the fake answered. */
   response: Record<string, unknown>;
+}
+
+/** A message as the fake keeps it. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: unknown;
+  thread_ts?: string;
+  metadata?: unknown;
+}
+
+export interface FakeSlackApiOptions {
+  /** Milliseconds since the epoch the ts of each post is taken from (default: a fixed 2023 instant). */
+  now?: () => number;
 }
 
 export interface FakeSlackApi {
@@ -32,6 +49,10 @@ export interface FakeSlackApi {
   socketModeUrl: string | undefined;
   /** Makes the next call of `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
+  /** Makes the next call of `method` answer with this HTTP status (429 with `Retry-After`), without acting. */
+  failNextHttp(method: string, status: number, retryAfterSeconds?: number): void;
+  /** Every message posted, by channel, in the order posted. */
+  messages(channel: string): StoredMessage[];
   clear(): void;
   close(): Promise<void>;
 }
@@ -63,16 +84,60 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return body;
 }
 
-export async function startFakeSlackApi(): Promise<FakeSlackApi> {
+function isTrue(value: unknown): boolean {
+  return value === true || value === "true" || value === 1 || value === "1";
+}
+
+/** `limit` messages from the cursor's offset, with Slack's paging fields. */
+function pageOf(
+  list: StoredMessage[],
+  body: Record<string, unknown>,
+): { messages: Record<string, unknown>[]; has_more: boolean; response_metadata: { next_cursor: string } } {
+  const offset = typeof body.cursor === "string" && body.cursor !== "" ? Number(body.cursor) : 0;
+  const limit = Math.min(Math.max(Number(body.limit ?? 100) || 100, 1), 1000);
+  const slice = list.slice(offset, offset + limit);
+  const hasMore = offset + limit < list.length;
+  const withMetadata = isTrue(body.include_all_metadata);
+  return {
+    messages: slice.map((m) => ({
+      type: "message",
+      ts: m.ts,
+      text: m.text,
+      bot_id: BOT.bot_id,
+      ...(m.thread_ts !== undefined ? { thread_ts: m.thread_ts } : {}),
+      ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+    })),
+    has_more: hasMore,
+    response_metadata: { next_cursor: hasMore ? String(offset + limit) : "" },
+  };
+}
+
+function newerThan(oldest: unknown): (m: StoredMessage) => boolean {
+  const bound = typeof oldest === "string" || typeof oldest === "number" ? Number(oldest) : 0;
+  return (m) => Number(m.ts) > bound;
+}
+
+export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
   const calls: RecordedCall[] = [];
   const failures = new Map<string, string[]>();
+  const httpFailures = new Map<string, { status: number; retryAfter?: number }[]>();
+  const stored = new Map<string, StoredMessage[]>();
   const usergroups: Record<string, string[]> = {};
   const waiters = new Set<() => void>();
   let tsCounter = 0;
   let viewCounter = 0;
   const nextTs = () => {
     tsCounter += 1;
-    return `1700000000.${String(tsCounter).padStart(6, "0")}`;
+    const seconds = options.now ? Math.floor(options.now() / 1000) : 1700000000;
+    return `${seconds}.${String(tsCounter).padStart(6, "0")}`;
+  };
+  const channelMessages = (channel: string): StoredMessage[] => {
+    let list = stored.get(channel);
+    if (!list) {
+      list = [];
+      stored.set(channel, list);
+    }
+    return list;
   };
 
   function answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
@@ -84,6 +149,10 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         return { ok: true, ...TEAM, ...BOT };
       case "chat.postMessage": {
         const ts = nextTs();
+        const message: StoredMessage = { channel, ts, text: body.text };
+        if (typeof body.thread_ts === "string") message.thread_ts = body.thread_ts;
+        if (body.metadata !== undefined) message.metadata = body.metadata;
+        channelMessages(channel).push(message);
         return {
           ok: true,
           channel,
@@ -109,6 +178,22 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         return fake.socketModeUrl
           ? { ok: true, url: fake.socketModeUrl }
           : { ok: false, error: "invalid_auth" };
+      case "conversations.history": {
+        const list = channelMessages(channel)
+          .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts)
+          .filter(newerThan(body.oldest))
+          .reverse();
+        return { ok: true, ...pageOf(list, body) };
+      }
+      case "conversations.replies": {
+        const parent = channelMessages(channel).find((m) => m.ts === body.ts);
+        if (!parent) return { ok: false, error: "thread_not_found" };
+        const replies = channelMessages(channel).filter(
+          (m) => m.thread_ts === parent.ts && m.ts !== parent.ts,
+        );
+        // Slack always answers with the parent first, whatever `oldest` says.
+        return { ok: true, ...pageOf([parent, ...replies.filter(newerThan(body.oldest))], body) };
+      }
       case "usergroups.users.list":
         return { ok: true, users: usergroups[String(body.usergroup)] ?? [] };
       default:
@@ -139,6 +224,17 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         });
       } else {
         const method = url.pathname.replace(/^\/api\//, "");
+        const http = httpFailures.get(method)?.shift();
+        if (http) {
+          calls.push({ method, body, token, response: { ok: false, status: http.status } });
+          res.writeHead(http.status, {
+            "content-type": "application/json",
+            ...(http.retryAfter !== undefined ? { "retry-after": String(http.retryAfter) } : {}),
+          });
+          res.end(JSON.stringify({ ok: false, error: http.status === 429 ? "ratelimited" : "fatal_error" }));
+          for (const wake of waiters) wake();
+          return;
+        }
         payload = answer(method, body);
         calls.push({ method, body, token, response: payload });
       }
@@ -176,6 +272,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
     },
+    failNextHttp(method, status, retryAfterSeconds) {
+      const failure =
+        retryAfterSeconds === undefined ? { status } : { status, retryAfter: retryAfterSeconds };
+      httpFailures.set(method, [...(httpFailures.get(method) ?? []), failure]);
+    },
+    messages: (channel) => [...(stored.get(channel) ?? [])],
     clear() {
       calls.length = 0;
     },

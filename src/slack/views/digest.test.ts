@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DigestData, DigestFinding } from "../../digest/digest-data.js";
+import type { DigestData, DigestFinding, IncompleteWork } from "../../digest/digest-data.js";
 import { findingId } from "../../domain/finding.js";
 import { SEVERITIES } from "../../domain/severity.js";
 import { checkMessage } from "../limits.js";
@@ -100,6 +100,7 @@ function digestOf(n: number, text = ""): DigestData {
       checks: 3,
       regions: ["us-east-1"],
     })),
+    incompleteWork: incompleteWorkOf(Math.min(n, 60), text),
     lastScan: {
       id: "scan-1",
       finishedAt: "2026-03-02T08:40:00.000Z",
@@ -107,6 +108,26 @@ function digestOf(n: number, text = ""): DigestData {
       trigger: "schedule",
     },
   };
+}
+
+/** Dead-lettered jobs and interrupted scans, alternating, newest first. */
+function incompleteWorkOf(n: number, text = ""): IncompleteWork[] {
+  return Array.from({ length: n }, (_, i): IncompleteWork => {
+    const at = new Date(Date.parse("2026-03-02T08:59:00.000Z") - i * 60_000).toISOString();
+    return i % 2 === 0
+      ? {
+          kind: "job",
+          at,
+          jobKind: `scan-account${text}`,
+          jobId: `job-${i}`,
+          slot: "2026-03-02T08:30:00.000Z",
+          accountId: "111111111100",
+          region: "eu-west-1",
+          attempts: 3,
+          error: `AccessDenied: not authorized${text}`,
+        }
+      : { kind: "scan", at, scanId: `scan-${i}`, reason: `the process stopped${text}` };
+  });
 }
 
 describe("renderDigest within Block Kit limits", () => {
@@ -192,6 +213,61 @@ describe("renderDigest escapes untrusted text", () => {
       }
     });
   }
+});
+
+describe("work that did not complete", () => {
+  it("lists dead-lettered jobs and interrupted scans in the main message, the rest in the thread", () => {
+    const { main, thread } = renderDigest(digestOf(20));
+    const text = JSON.stringify(main.blocks);
+    expect(text).toContain("Work that did not complete since the last digest (2026-03-01 09:00 UTC):* 20");
+    expect(text).toContain(
+      ":skull: `scan-account` job · `111111111100` · `eu-west-1` · slot 2026-03-02 08:30 UTC gave up after 3 tries (2026-03-02 08:59 UTC): AccessDenied: not authorized · job `job-0`",
+    );
+    expect(text).toContain(
+      ":octagonal_sign: Scan `scan-1` was interrupted (2026-03-02 08:58 UTC): the process stopped",
+    );
+    expect(text).toContain("…and 15 more in the thread");
+    expect(main.text).toContain("20 not completed");
+    const threadText = thread.map((m) => JSON.stringify(m.blocks)).join("\n");
+    expect(threadText).toContain(
+      "Work that did not complete since the last digest (2026-03-01 09:00 UTC) (20)*",
+    );
+    expect(threadText).toContain("`job-18`");
+    expect(threadText).toContain("`scan-19`");
+  });
+
+  it("says nothing about it when all work completed", () => {
+    const data = { ...digestOf(3), incompleteWork: [] };
+    const { main, thread } = renderDigest(data);
+    for (const m of [main, ...thread]) expect(JSON.stringify(m)).not.toContain("did not complete");
+    expect(main.text).not.toContain("not completed");
+  });
+
+  it("says that there was more than it read", () => {
+    const data = { ...digestOf(3), incompleteWorkTruncated: true };
+    expect(JSON.stringify(renderDigest(data).main.blocks)).toContain(
+      "did not complete since the last digest (2026-03-01 09:00 UTC):* 3+",
+    );
+  });
+
+  it("shows a job with no scope, no slot and one try", () => {
+    const data = {
+      ...digestOf(0),
+      incompleteWork: [
+        {
+          kind: "job" as const,
+          at: "2026-03-02T08:00:00.000Z",
+          jobKind: "digest",
+          jobId: "j1",
+          attempts: 1,
+          error: "boom",
+        },
+      ],
+    };
+    expect(JSON.stringify(renderDigest(data).main.blocks)).toContain(
+      ":skull: `digest` job gave up after 1 try (2026-03-02 08:00 UTC): boom · job `j1`",
+    );
+  });
 });
 
 describe("a still-failing finding that could not be re-checked", () => {

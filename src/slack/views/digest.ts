@@ -10,10 +10,12 @@ import type {
   DigestData,
   DigestFinding,
   DigestSuppression,
+  IncompleteWork,
   MissingPermission,
   OuPosture,
   ScheduledScanReport,
 } from "../../digest/digest-data.js";
+import { DIGEST_LIST_ROWS } from "../../digest/digest-data.js";
 import { maskResourceArn } from "../../domain/sensitive.js";
 import { SEVERITIES, type Severity } from "../../domain/severity.js";
 import { LIMITS, packGroups, type SlackMessage, textLength } from "../limits.js";
@@ -38,6 +40,7 @@ export const MAIN_LIMITS = {
   approvals: 3,
   suppressions: 3,
   problems: 5,
+  incompleteWork: 5,
 } as const;
 /** More than this many thread messages would flood the channel; the last page says what was left out. */
 export const MAX_THREAD_PAGES = 10;
@@ -116,6 +119,36 @@ function scanProblemLines(r: ScheduledScanReport, max: number): string[] {
   );
 }
 
+/** A slot is an ISO instant; anything else is shown as the untrusted text it is. */
+function slotText(slot: string): string {
+  const time = Date.parse(slot);
+  return Number.isNaN(time) ? untrustedCode(slot) : formatTime(new Date(time));
+}
+
+function incompleteWorkLine(w: IncompleteWork, max: number): string {
+  const when = formatTime(new Date(w.at));
+  if (w.kind === "scan") {
+    const why = w.reason !== undefined ? `: ${untrusted(w.reason)}` : "";
+    return line(`:octagonal_sign: Scan ${untrustedCode(w.scanId)} was interrupted (${when})${why}`, max);
+  }
+  const scope = [
+    ...(w.accountId !== undefined ? [untrustedCode(w.accountId)] : []),
+    ...(w.region !== undefined ? [untrustedCode(w.region)] : []),
+    ...(w.slot !== undefined ? [`slot ${slotText(w.slot)}`] : []),
+  ];
+  return line(
+    `:skull: ${untrustedCode(w.jobKind)} job${scope.length > 0 ? ` · ${scope.join(" · ")}` : ""} gave up after ${plural(w.attempts, "try", "tries")} (${when}): ${untrusted(w.error)} · job ${untrustedCode(w.jobId)}`,
+    max,
+  );
+}
+
+function incompleteHeading(data: DigestData, thread: boolean): string {
+  const n = `${data.incompleteWork.length}${data.incompleteWorkTruncated ? "+" : ""}`;
+  return thread
+    ? `:octagonal_sign: *Work that did not complete ${sinceText(data)} (${n})*`
+    : `:octagonal_sign: *Work that did not complete ${sinceText(data)}:* ${n}`;
+}
+
 function permissionLine(p: MissingPermission, max: number): string {
   const regions =
     p.regions.length <= 3 ? p.regions.map(untrustedCode).join(", ") : plural(p.regions.length, "region");
@@ -170,9 +203,10 @@ function listSection<T>(
   items: readonly T[],
   limit: number,
   render: (item: T) => string,
+  total = items.length,
 ): KnownBlock {
   const shown = items.slice(0, limit).map(render);
-  const more = items.length - shown.length;
+  const more = total - shown.length;
   const text = [heading, ...shown, ...(more > 0 ? [`_…and ${more} more in the thread._`] : [])].join("\n");
   return section(text);
 }
@@ -212,28 +246,32 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
     );
   }
   blocks.push(divider());
+  const counts = listTotals(data);
   blocks.push(
     listSection(
-      `:new: *${plural(data.newFindings.length, "new finding")}* ${sinceText(data)}`,
+      `:new: *${plural(counts.newFindings, "new finding")}* ${sinceText(data)}`,
       data.newFindings,
       MAIN_LIMITS.newFindings,
       (f) => findingLine(f, MAIN_LINE_MAX),
+      counts.newFindings,
     ),
   );
   blocks.push(
     listSection(
-      `:white_check_mark: *${data.resolved.length} resolved* ${sinceText(data)}`,
+      `:white_check_mark: *${counts.resolved} resolved* ${sinceText(data)}`,
       data.resolved,
       MAIN_LIMITS.resolved,
       (f) => resolvedLine(f, MAIN_LINE_MAX),
+      counts.resolved,
     ),
   );
   blocks.push(
     listSection(
-      `:rotating_light: *Still failing, critical and high:* ${data.stillFailing.length}`,
+      `:rotating_light: *Still failing, critical and high:* ${counts.stillFailing}`,
       data.stillFailing,
       MAIN_LIMITS.stillFailing,
       (f) => findingLine(f, MAIN_LINE_MAX),
+      counts.stillFailing,
     ),
   );
   blocks.push(
@@ -256,6 +294,14 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
   if (problems.length > 0) {
     blocks.push(listSection("*:warning: Scan problems:*", problems, MAIN_LIMITS.problems, (p) => p));
   }
+  const incomplete = data.incompleteWork ?? [];
+  if (incomplete.length > 0) {
+    blocks.push(
+      listSection(incompleteHeading(data, false), incomplete, MAIN_LIMITS.incompleteWork, (w) =>
+        incompleteWorkLine(w, MAIN_LINE_MAX),
+      ),
+    );
+  }
   const last = data.lastScan
     ? `Last scan ${untrustedCode(data.lastScan.id)} ${data.lastScan.outcome} ${formatTime(new Date(data.lastScan.finishedAt))}`
     : "No scan has finished yet";
@@ -263,8 +309,10 @@ function renderMain(data: DigestData, threadPages: number): SlackMessage {
   if (threadPages > 0) notes.push(":thread: Full lists in the thread");
   blocks.push(context(notes.join(" · ")));
 
-  const changes = `${data.newFindings.length} new, ${data.resolved.length} resolved`;
-  const trouble = problems.length > 0 ? `; ${plural(problems.length, "scan problem")}` : "";
+  const changes = `${counts.newFindings} new, ${counts.resolved} resolved`;
+  const trouble =
+    (problems.length > 0 ? `; ${plural(problems.length, "scan problem")}` : "") +
+    (incomplete.length > 0 ? `; ${incomplete.length} not completed` : "");
   return {
     text: truncateMrkdwn(
       `Forecast audit digest ${day}: ${total} failing (${countsWords(data.totals)}); ${changes}${trouble}.`,
@@ -310,9 +358,9 @@ function sectionsOf(heading: string, lines: readonly string[]): KnownBlock[][] {
 
 /**
  * Lines rendered per list for the thread: more could never fit in MAX_THREAD_PAGES pages, and escaping and
- * masking thousands of lines would hold the event loop for no one to read them.
+ * masking thousands of lines would hold the event loop for no one to read them. The store reads no more.
  */
-const MAX_THREAD_LINES_PER_LIST = 300;
+const MAX_THREAD_LINES_PER_LIST = DIGEST_LIST_ROWS;
 
 interface ThreadList {
   heading: string;
@@ -321,24 +369,46 @@ interface ThreadList {
   total: number;
 }
 
-function threadList<T>(heading: string, items: readonly T[], render: (item: T) => string): ThreadList {
-  return { heading, lines: items.slice(0, MAX_THREAD_LINES_PER_LIST).map(render), total: items.length };
+function threadList<T>(
+  heading: string,
+  items: readonly T[],
+  render: (item: T) => string,
+  total = items.length,
+): ThreadList {
+  return { heading, lines: items.slice(0, MAX_THREAD_LINES_PER_LIST).map(render), total };
+}
+
+/** How many each finding list holds, when the data carries only its first rows. */
+function listTotals(data: DigestData): { newFindings: number; resolved: number; stillFailing: number } {
+  return {
+    newFindings: data.newFindingsTotal ?? data.newFindings.length,
+    resolved: data.resolvedTotal ?? data.resolved.length,
+    stillFailing: data.stillFailingTotal ?? data.stillFailing.length,
+  };
 }
 
 function threadLists(data: DigestData): ThreadList[] {
   const findingAt = (f: DigestFinding) => findingLine(f, THREAD_LINE_MAX);
   const problems = problemLines(data, THREAD_LINE_MAX);
+  const counts = listTotals(data);
   const lists: ThreadList[] = [
-    threadList(`:new: *New ${sinceText(data)} (${data.newFindings.length})*`, data.newFindings, findingAt),
     threadList(
-      `:white_check_mark: *Resolved ${sinceText(data)} (${data.resolved.length})*`,
-      data.resolved,
-      (f) => resolvedLine(f, THREAD_LINE_MAX),
+      `:new: *New ${sinceText(data)} (${counts.newFindings})*`,
+      data.newFindings,
+      findingAt,
+      counts.newFindings,
     ),
     threadList(
-      `:rotating_light: *Still failing, critical and high (${data.stillFailing.length})*`,
+      `:white_check_mark: *Resolved ${sinceText(data)} (${counts.resolved})*`,
+      data.resolved,
+      (f) => resolvedLine(f, THREAD_LINE_MAX),
+      counts.resolved,
+    ),
+    threadList(
+      `:rotating_light: *Still failing, critical and high (${counts.stillFailing})*`,
       data.stillFailing,
       findingAt,
+      counts.stillFailing,
     ),
     threadList(
       `:hourglass: *Approvals pending (${data.pendingApprovals.length})*`,
@@ -351,6 +421,9 @@ function threadLists(data: DigestData): ThreadList[] {
       (s) => suppressionLine(s, THREAD_LINE_MAX),
     ),
     threadList("*:warning: Scan problems*", problems, (p) => p),
+    threadList(incompleteHeading(data, true), data.incompleteWork ?? [], (w) =>
+      incompleteWorkLine(w, THREAD_LINE_MAX),
+    ),
   ];
   if (data.posture.length > MAIN_LIMITS.accounts) {
     lists.unshift(threadList(`*By account (${data.posture.length})*`, data.posture, postureLine));

@@ -1,0 +1,214 @@
+/**
+ * The digest's reads as SQL: counts grouped in the database, and only the rows the digest shows, in the order
+ * it shows them, with LIMIT. Suppressions are applied in SQL with the same rule as `suppressionMatcher`
+ * (active at `now`; a finding key, or a control over a resource glob where only `*` is special), so that no
+ * row has to be loaded to be counted or dropped.
+ */
+import { type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
+import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
+import type { Database, FindingsTable } from "./schema.js";
+import { computeTrend } from "./trend.js";
+import {
+  type Engine,
+  FAILING_LIFECYCLES,
+  type Lifecycle,
+  type PostureRow,
+  type TrendPoint,
+} from "./types.js";
+
+/** A list the digest shows: how many there are, and the first `limit` of them. */
+export interface DigestListPage<T> {
+  total: number;
+  rows: T[];
+}
+
+/**
+ * True when an active suppression silences the finding aliased `f`. The glob becomes GLOB on SQLite (case
+ * sensitive; `[` and `?` made literal) and LIKE on PostgreSQL (`\`, `%`, `_` escaped), `*` matching any run.
+ */
+export function suppressedSql(engine: Engine, now: string): RawBuilder<SqlBool> {
+  const pattern =
+    engine === "sqlite"
+      ? sql`f.resource_arn glob replace(replace(coalesce(s.resource_pattern, '*'), '[', '[[]'), '?', '[?]')`
+      : sql`f.resource_arn like replace(replace(replace(replace(coalesce(s.resource_pattern, '*'), '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%') escape '\\'`;
+  const active = sql`s.removed_at is null and (s.expires_at is null or s.expires_at > ${now})`;
+  // Two probes (by key, by control), each on its own index, rather than one OR that reads every suppression.
+  return sql<SqlBool>`(exists (select 1 from suppressions s where s.finding_key = f.key and ${active})
+    or exists (select 1 from suppressions s
+      where s.control_id = f.control_id and s.finding_key is null and ${active} and ${pattern}))`;
+}
+
+/** Failing, unsuppressed findings counted by account, region and severity — in the database. */
+export async function postureCounts(
+  db: Kysely<Database>,
+  engine: Engine,
+  now: string,
+  includeSuppressed: boolean,
+): Promise<PostureRow[]> {
+  let q = db
+    .selectFrom("findings as f")
+    .select((eb) => ["f.account_id", "f.region", "f.severity", eb.fn.countAll().as("n")])
+    .where("f.lifecycle", "in", [...FAILING_LIFECYCLES]);
+  if (!includeSuppressed) q = q.where((eb) => eb.not(suppressedSql(engine, now)));
+  const rows = await q.groupBy(["f.account_id", "f.region", "f.severity"]).execute();
+  return rows
+    .map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      severity: r.severity as Severity,
+      count: Number(r.n),
+    }))
+    .sort(
+      (a, b) =>
+        a.accountId.localeCompare(b.accountId) ||
+        a.region.localeCompare(b.region) ||
+        severityRank(b.severity) - severityRank(a.severity),
+    );
+}
+
+/** The worst first, then control, account, region and resource in code-point order (as the digest sorts). */
+function ordered(engine: Engine): RawBuilder<unknown>[] {
+  const rank = sql`case f.severity ${sql.join(
+    SEVERITIES.map((s) => sql`when ${sql.lit(s)} then ${sql.lit(severityRank(s))}`),
+    sql` `,
+  )} else 0 end desc`;
+  const text = (column: string) =>
+    engine === "postgres" ? sql`${sql.ref(column)} collate "C"` : sql`${sql.ref(column)}`;
+  return [rank, text("f.control_id"), text("f.account_id"), text("f.region"), text("f.resource_arn")];
+}
+
+export interface DigestListQuery {
+  since: string;
+  now: string;
+  /** Rows read per list; the counts cover them all. */
+  limit: number;
+  /** Still failing: this severity and worse. */
+  minSeverity: Severity;
+}
+
+export interface DigestListRows {
+  newSince: DigestListPage<Selectable<FindingsTable>>;
+  resolvedSince: DigestListPage<Selectable<FindingsTable>>;
+  /** Failing at `minSeverity` or worse and not new since `since`. */
+  stillFailing: DigestListPage<Selectable<FindingsTable>>;
+}
+
+/** The three finding lists of the digest: each counted in SQL and read up to `limit` rows, worst first. */
+export async function digestListRows(
+  db: Kysely<Database>,
+  engine: Engine,
+  query: DigestListQuery,
+): Promise<DigestListRows> {
+  const failing = [...FAILING_LIFECYCLES];
+  const newSince = sql<SqlBool>`exists (select 1 from finding_history h
+    where h.finding_key = f.key and h.to_state in ('new', 'reopened') and h.at > ${query.since})`;
+  const notSuppressed = sql<SqlBool>`not ${suppressedSql(engine, query.now)}`;
+  const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(query.minSeverity));
+
+  const base = () => db.selectFrom("findings as f").where(notSuppressed);
+  const newQ = () => base().where("f.lifecycle", "in", failing).where(newSince);
+  const resolvedQ = () =>
+    base().where("f.lifecycle", "=", "resolved").where("f.resolved_at", ">", query.since);
+  const stillQ = () =>
+    base()
+      .where("f.lifecycle", "in", failing)
+      .where("f.severity", "in", severities)
+      .where(sql<SqlBool>`not ${newSince}`);
+
+  const page = async (q: typeof newQ): Promise<DigestListPage<Selectable<FindingsTable>>> => {
+    if (query.limit === 0) {
+      const count = await q()
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      return { total: Number(count.n), rows: [] };
+    }
+    // One pass over narrow rows: the window count covers every match, the LIMIT keeps the first keys; then
+    // only those rows are read in full (sorting whole rows would carry every column through the sort).
+    const keys = await ordered(engine)
+      .reduce(
+        (sorted, by) => sorted.orderBy(by),
+        q().select("f.key").select(sql<number | string>`count(*) over ()`.as("list_total")),
+      )
+      .limit(query.limit)
+      .execute();
+    if (keys.length === 0) return { total: 0, rows: [] };
+    const full = await db
+      .selectFrom("findings")
+      .selectAll()
+      .where(
+        "key",
+        "in",
+        keys.map((k) => k.key),
+      )
+      .execute();
+    const byKey = new Map(full.map((row) => [row.key, row]));
+    return {
+      total: Number(keys[0]?.list_total ?? 0),
+      rows: keys.flatMap((k) => {
+        const row = byKey.get(k.key);
+        return row ? [row] : [];
+      }),
+    };
+  };
+  const [n, r, s] = await Promise.all([page(newQ), page(resolvedQ), page(stillQ)]);
+  return { newSince: n, resolvedSince: r, stillFailing: s };
+}
+
+/**
+ * The n-day trend with its counting in SQL: today's failing findings counted by severity in the database,
+ * and only the findings the window's history touched read back, to undo their changes day by day. Gives
+ * what `computeTrend` over every failing row gives (the current severity counts; suppressed-now findings left
+ * out of every day), without loading the rows nothing changed.
+ */
+export async function trendCounts(
+  db: Kysely<Database>,
+  engine: Engine,
+  input: { days: number; now: string; suppressedAt: string; start: string; includeSuppressed: boolean },
+): Promise<TrendPoint[]> {
+  const notSuppressed = sql<SqlBool>`not ${suppressedSql(engine, input.suppressedAt)}`;
+  let base = db
+    .selectFrom("findings as f")
+    .select((eb) => ["f.severity", eb.fn.countAll().as("n")])
+    .where("f.lifecycle", "in", [...FAILING_LIFECYCLES]);
+  if (!input.includeSuppressed) base = base.where(notSuppressed);
+  const changes = await db
+    .selectFrom("finding_history")
+    .select(["finding_key", "from_state", "at"])
+    .where("at", ">", input.start)
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .execute();
+  let touched = db
+    .selectFrom("findings as f")
+    .select(["f.key", "f.lifecycle", "f.severity"])
+    .where("f.key", "in", (eb) =>
+      eb.selectFrom("finding_history as h").select("h.finding_key").where("h.at", ">", input.start),
+    );
+  if (!input.includeSuppressed) touched = touched.where(notSuppressed);
+  const [counts, rows] = await Promise.all([base.groupBy("f.severity").execute(), touched.execute()]);
+
+  const baseline = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const c of counts) {
+    if (isSeverity(c.severity)) baseline[c.severity] += Number(c.n);
+  }
+  // The touched findings as they are now are inside `baseline`: take them out, then add them back as they were
+  // on each day. A change of a finding not read back (suppressed now, or pruned) counts on no day, as before.
+  const current = rows.map((r) => ({
+    key: r.key,
+    lifecycle: r.lifecycle as Lifecycle,
+    severity: r.severity as Severity,
+  }));
+  const touchedNow = computeTrend(current, [], 1, input.now)[0];
+  const perDay = computeTrend(
+    current,
+    changes.map((c) => ({ key: c.finding_key, from: c.from_state as Lifecycle | null, at: c.at })),
+    input.days,
+    input.now,
+  );
+  return perDay.map((p) => {
+    const bySeverity = Object.fromEntries(
+      SEVERITIES.map((s) => [s, baseline[s] - (touchedNow?.bySeverity[s] ?? 0) + p.bySeverity[s]]),
+    ) as Record<Severity, number>;
+    return { day: p.day, total: SEVERITIES.reduce((n, s) => n + bySeverity[s], 0), bySeverity };
+  });
+}
