@@ -17,7 +17,7 @@ import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
 import { createSuppressionService } from "../remediation-flow/suppression-port.js";
 import { accountDirectoryEntries } from "../scan/account-directory.js";
 import { ProgressTracker } from "../scan/progress.js";
-import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
+import { recordScanResult, toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
 import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
@@ -116,7 +116,7 @@ export function createScanExecutor(
       { collect: parts.audit.collect, config: parts.config },
       { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
     );
-    await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
+    await recordScanResult(parts.store, toRecordScanInput(result, triggerLabel(input.trigger)));
     log.info({ findings: result.findings.length }, "scan recorded");
     await saveAccountDirectory(parts, result, log);
     await parts.exportFindings?.(parts.store);
@@ -374,6 +374,7 @@ export async function createSlackRuntime(context: {
     coordinator: parts.coordinator,
     regions: defaultRegions,
     env: context.env ?? process.env,
+    databaseUrl: context.databaseUrl,
     instanceId,
   });
   const ports: SlackPorts = {
@@ -387,7 +388,7 @@ export async function createSlackRuntime(context: {
     // Slack retries a delivery it saw no answer to; the retry may reach another replica.
     claimDelivery: (key) => store.claimSlot(DELIVERY_CLAIM_JOB, key, instanceId),
   };
-  // Runs a slot missed while no instance was up, then arms the cron jobs (each slot claimed in the store).
+  // Starts the job queue, enqueues a slot missed while no instance was up, then arms the cron jobs.
   await schedule.start();
   // Delivery claims only matter while Slack may retry (minutes): keep a day, prune hourly.
   const pruneDeliveries = () =>

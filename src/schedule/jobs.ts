@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Config } from "../config/schema.js";
 import type { ScheduledScanReport } from "../digest/digest-data.js";
 import type { DigestPoster } from "../digest/post-digest.js";
+import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
@@ -20,11 +21,32 @@ export const SCAN_JOB = "scan";
 export const DIGEST_JOB = "digest";
 
 export interface ScheduledJobsDeps {
-  config: Pick<Config, "schedule" | "slack">;
+  config: Pick<Config, "schedule" | "slack" | "jobs">;
   scan(slot: string): Promise<ScheduledScanReport>;
   /** Absent when there is no Slack client (no bot token): no digest job then. */
   digest: Pick<DigestPoster, "post"> | undefined;
   logger: Logger;
+  /** Where the digest finds whether its slot's scan has ended. */
+  queue?: Pick<JobQueue, "state">;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * When the scan and the digest share a slot, the digest waits (up to `jobs.digestWaitsForScanSeconds`) for
+ * the slot's scan job to end, so that it reports on it; past that it goes out and says the scan is running.
+ */
+async function waitForSlotScan(deps: ScheduledJobsDeps, slot: string): Promise<string | undefined> {
+  const queue = deps.queue;
+  if (!queue) return undefined;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + deps.config.jobs.digestWaitsForScanSeconds * 1000;
+  for (;;) {
+    const state = await queue.state(SCAN_JOB, slot);
+    if (state === undefined) return undefined;
+    if (state === "completed" || state === "failed") return `slot scan ${state}`;
+    if (Date.now() >= deadline) return "slot scan still running";
+    await sleep(Math.max(500, deps.config.jobs.pollSeconds * 1000));
+  }
 }
 
 export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
@@ -48,6 +70,10 @@ export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
         const parts: string[] = [];
         // A scan that fails, wholly or for one account, still lets the digest go out: it says so itself.
         if (!scanCron) parts.push(describeScanReport(await deps.scan(slot)));
+        else {
+          const waited = await waitForSlotScan(deps, slot);
+          if (waited) parts.push(waited);
+        }
         let failed = 0;
         for (const channel of channels) {
           try {
@@ -74,14 +100,14 @@ export function newInstanceId(): string {
 }
 
 export interface CreateSchedulerDeps {
-  config: Pick<Config, "schedule" | "slack" | "accounts">;
-  store: Pick<Store, "claimSlot" | "lastClaimedSlot" | "markSlotDone" | "appendAudit">;
+  config: Pick<Config, "schedule" | "slack" | "accounts" | "jobs">;
+  store: Pick<Store, "appendAudit" | "getScan" | "listAudit">;
+  queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
   coordinator: Pick<ScanCoordinator, "start">;
   /** The regions a scan of "everything" covers (the configured ones, resolved). */
   regions: readonly string[];
   digest: Pick<DigestPoster, "post"> | undefined;
   logger: Logger;
-  instanceId?: string;
   clock?: Clock;
   startTrigger?: StartTrigger;
 }
@@ -106,10 +132,10 @@ export function createScheduler(deps: CreateSchedulerDeps): Scheduler {
       ),
     digest: deps.digest,
     logger,
+    queue: deps.queue,
   });
   return new Scheduler(jobs, {
-    store: deps.store,
-    instanceId: deps.instanceId ?? newInstanceId(),
+    queue: deps.queue,
     logger,
     runMissedOnStart: deps.config.schedule.runMissedOnStart,
     ...(clock ? { clock } : {}),

@@ -16,6 +16,7 @@ import { listAccounts, saveAccounts } from "./account-directory.js";
 import type { StoreLogger } from "./connect.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
+import { createJobTable, type JobTable } from "./job-table.js";
 import { applyScan, type FindingState, triple } from "./lifecycle.js";
 import { checkTransition } from "./request-states.js";
 import {
@@ -107,12 +108,16 @@ function toRecord(state: FindingState, suppressionId?: string): FindingRecord {
 }
 
 export class KyselyStore implements Store {
+  readonly jobs: JobTable;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly engine: Engine,
     private readonly clock: () => Date,
     private readonly logger?: StoreLogger,
-  ) {}
+  ) {
+    this.jobs = createJobTable(db);
+  }
 
   private now(): string {
     return this.clock().toISOString();

@@ -2,12 +2,14 @@
  * The state store's public contract: every record the Slack app, the scheduler and the CLI read or write.
  * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
  */
+
 import type { AccountDirectoryEntry } from "../domain/accounts.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
 import type { RequestState } from "../domain/request-state.js";
 import type { CollectError } from "../domain/result.js";
 import type { Severity } from "../domain/severity.js";
+import type { JobTable } from "./job-table.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -451,6 +453,9 @@ export interface Store {
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+
+  /** The in-process job runner's table (used on SQLite; pg-boss keeps its own on PostgreSQL). */
+  readonly jobs: JobTable;
 
   /** True for the one instance that claims this slot of this job first. */
   claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;
