@@ -372,6 +372,7 @@ export async function createSlackRuntime(context: {
     logger,
     store,
     coordinator: parts.coordinator,
+    collect: audit.collect,
     regions: defaultRegions,
     env: context.env ?? process.env,
     databaseUrl: context.databaseUrl,

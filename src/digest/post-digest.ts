@@ -11,7 +11,15 @@ import { buildDigestData, DEFAULT_WINDOW_MS, type DigestData, type DigestStore }
 import { describeSlackError, type RetryPolicy, type Sleep, withSlackRetries } from "./slack-retry.js";
 
 export type DigestTrigger =
-  | { kind: "schedule"; slot: string }
+  | {
+      kind: "schedule";
+      slot: string;
+      /**
+       * The caller (a job retried after its worker died) vouches that no one else is posting this slot now:
+       * a slot claimed and not settled is resumed instead of reported as a duplicate.
+       */
+      resume?: boolean;
+    }
   /** `/forecast-audit digest`: does not move the "since" of the scheduled digests. */
   | { kind: "on-demand"; requestedBy?: string };
 

@@ -31,7 +31,17 @@ export function deadLetterDetail(letter: DeadLetter): DeadLetterDetail {
   return detail;
 }
 
-export async function recordDeadLetter(store: Pick<Store, "appendAudit">, letter: DeadLetter): Promise<void> {
+/** Once per job: a dead-letter worker retried after recording does not record it again. */
+export async function recordDeadLetter(
+  store: Pick<Store, "appendAudit" | "listAudit">,
+  letter: DeadLetter,
+): Promise<void> {
+  const [recorded] = await store.listAudit({
+    action: JOB_DEAD_LETTERED_ACTION,
+    target: letter.jobId,
+    limit: 1,
+  });
+  if (recorded) return;
   await store.appendAudit({
     actor: "jobs",
     action: JOB_DEAD_LETTERED_ACTION,

@@ -16,6 +16,11 @@ export interface JobContext {
 
 export type JobHandler = (payload: Record<string, unknown>, context: JobContext) => Promise<void>;
 
+export interface WorkOptions {
+  /** Runs after the dead letter is recorded in the audit log, e.g. to record a scan part as failed. */
+  onDeadLetter?(letter: DeadLetter): Promise<void>;
+}
+
 export interface SendOptions {
   /** The job's identity within its kind: one job per kind and key, ever. Absent: a new job every time. */
   key?: string;
@@ -44,7 +49,7 @@ export interface JobQueueSettings {
 export interface JobQueue {
   readonly engine: "postgres" | "sqlite";
   /** Registers the handler of a kind; call before `start`. */
-  work(kind: string, handler: JobHandler): void;
+  work(kind: string, handler: JobHandler, options?: WorkOptions): void;
   /** Creates the queues and starts the workers (and, on SQLite, re-runs what a stopped process left active). */
   start(): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */

@@ -16,6 +16,7 @@ import {
   type JobState,
   keyedJobId,
   type SendOptions,
+  type WorkOptions,
 } from "./job-queue.js";
 
 export interface LocalJobQueueDeps {
@@ -32,6 +33,7 @@ export class LocalJobQueue implements JobQueue {
   readonly engine = "sqlite" as const;
   readonly #deps: LocalJobQueueDeps;
   readonly #handlers = new Map<string, JobHandler>();
+  readonly #options = new Map<string, WorkOptions>();
   readonly #running = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #draining = false;
@@ -47,9 +49,16 @@ export class LocalJobQueue implements JobQueue {
     return (this.#deps.now ?? (() => new Date()))();
   }
 
-  work(kind: string, handler: JobHandler): void {
+  work(kind: string, handler: JobHandler, options: WorkOptions = {}): void {
     if (this.#started) throw new Error(`register the ${kind} job handler before starting the queue`);
     this.#handlers.set(kind, handler);
+    this.#options.set(kind, options);
+  }
+
+  /** The deployment's dead-letter record, then the kind's own hook. */
+  async #deadLettered(letter: DeadLetter): Promise<void> {
+    await this.#deps.onDeadLetter(letter);
+    await this.#options.get(letter.kind)?.onDeadLetter?.(letter);
   }
 
   async start(): Promise<void> {
@@ -153,7 +162,7 @@ export class LocalJobQueue implements JobQueue {
 
   async #deadLetter(job: StoredJob, error: string): Promise<void> {
     try {
-      await this.#deps.onDeadLetter({
+      await this.#deadLettered({
         kind: job.kind,
         jobId: job.id,
         payload: job.payload as Record<string, unknown>,

@@ -8,7 +8,7 @@ import { LocalJobQueue } from "./local-job-queue.js";
 import { PgBossJobQueue } from "./pg-boss-queue.js";
 
 export function createJobQueue(deps: {
-  store: Pick<Store, "engine" | "jobs" | "appendAudit">;
+  store: Pick<Store, "engine" | "jobs" | "appendAudit" | "listAudit">;
   /** The PostgreSQL URL (the store's `DATABASE_URL`); unused on SQLite. */
   databaseUrl: string | undefined;
   config: Pick<Config, "jobs">;

@@ -16,6 +16,7 @@ import {
   type JobState,
   keyedJobId,
   type SendOptions,
+  type WorkOptions,
 } from "./job-queue.js";
 
 interface Envelope {
@@ -50,6 +51,7 @@ export class PgBossJobQueue implements JobQueue {
   readonly engine = "postgres" as const;
   readonly #deps: PgBossJobQueueDeps;
   readonly #handlers = new Map<string, JobHandler>();
+  readonly #options = new Map<string, WorkOptions>();
   readonly #boss: PgBoss;
   #started = false;
 
@@ -67,9 +69,16 @@ export class PgBossJobQueue implements JobQueue {
     this.#boss.on("error", (error: unknown) => deps.logger.error({ err: error }, "job queue error"));
   }
 
-  work(kind: string, handler: JobHandler): void {
+  work(kind: string, handler: JobHandler, options: WorkOptions = {}): void {
     if (this.#started) throw new Error(`register the ${kind} job handler before starting the queue`);
     this.#handlers.set(kind, handler);
+    this.#options.set(kind, options);
+  }
+
+  /** The deployment's dead-letter record, then the kind's own hook. */
+  async #deadLettered(letter: DeadLetter): Promise<void> {
+    await this.#deps.onDeadLetter(letter);
+    await this.#options.get(letter.kind)?.onDeadLetter?.(letter);
   }
 
   async start(): Promise<void> {
@@ -112,7 +121,7 @@ export class PgBossJobQueue implements JobQueue {
         async ([dead]) => {
           if (!dead) return;
           const original = await this.#boss.getJobById<Envelope>(kind, dead.data.jobId);
-          await this.#deps.onDeadLetter({
+          await this.#deadLettered({
             kind,
             jobId: dead.data.jobId,
             payload: dead.data.payload,

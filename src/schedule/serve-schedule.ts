@@ -8,6 +8,7 @@ import { createDigestSlackClient } from "../digest/slack-client.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import { createJobQueue } from "../jobs/open-job-queue.js";
 import type { Logger } from "../logging/logger.js";
+import type { CollectFn } from "../scan/run-scan.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { DigestService } from "../slack/ports.js";
 import type { Store } from "../store/types.js";
@@ -20,6 +21,8 @@ export interface ServeScheduleDeps {
   logger: Logger;
   store: Store;
   coordinator: Pick<ScanCoordinator, "start">;
+  /** Collects one account for a fanned-out scheduled scan part (see `createScheduler`). */
+  collect?: CollectFn;
   regions: readonly string[];
   /** `SLACK_BOT_TOKEN` and `SLACK_API_URL` build the client when `client` is not given. */
   env: NodeJS.ProcessEnv;
@@ -69,6 +72,7 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
     store: deps.store,
     queue,
     coordinator: deps.coordinator,
+    ...(deps.collect ? { collect: deps.collect } : {}),
     regions: deps.regions,
     digest: poster,
     logger: deps.logger,
