@@ -38,6 +38,9 @@ export interface ScheduledJobsDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** How long the digest looks for the scan job of its own slot before going out without it. */
+const SCAN_APPEARS_WITHIN_MS = 10_000;
+
 function sleeper(deps: ScheduledJobsDeps): (ms: number) => Promise<void> {
   return deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 }
@@ -59,12 +62,22 @@ async function waitForFanOut(deps: ScheduledJobsDeps, slot: string, deadline: nu
  */
 async function waitForSlotScan(deps: ScheduledJobsDeps, slot: string): Promise<string | undefined> {
   const queue = deps.queue;
-  if (!queue) return undefined;
-  const deadline = Date.now() + deps.config.jobs.digestWaitsForScanSeconds * 1000;
+  const scanCron = deps.config.schedule.scanCron;
+  if (!queue || !scanCron) return undefined;
+  // Only a slot that is also a scan slot has a scan to wait for.
+  const scanSchedule = new CronSchedule(scanCron, deps.config.schedule.timezone);
+  if (scanSchedule.previous(new Date(slot))?.toISOString() !== slot) return undefined;
+  const start = Date.now();
+  const deadline = start + deps.config.jobs.digestWaitsForScanSeconds * 1000;
   for (;;) {
     const state = await queue.state(SCAN_JOB, slot);
-    if (state === undefined) return undefined;
+    // Both triggers fire at the same instant: the scan's job may be enqueued a moment after the digest's.
+    if (state === undefined && Date.now() - start >= SCAN_APPEARS_WITHIN_MS) return undefined;
     if (state === "failed") return "slot scan failed";
+    if (state === undefined) {
+      await sleeper(deps)(500);
+      continue;
+    }
     if (state === "completed") {
       return (await waitForFanOut(deps, slot, deadline)) ? "slot scan ended" : "slot scan still running";
     }
