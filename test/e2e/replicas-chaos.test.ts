@@ -181,7 +181,7 @@ const harnesses: Harness[] = [
     engine: "postgres",
     available: server !== undefined,
     names: ["a", "b"],
-    chaosMs: 45_000,
+    chaosMs: 40_000,
     async newDatabase() {
       const db = await createTestDatabase(server!.url);
       return { url: db.url, cleanup: db.drop };
@@ -204,7 +204,7 @@ const harnesses: Harness[] = [
     engine: "sqlite",
     available: true,
     names: ["a"],
-    chaosMs: 30_000,
+    chaosMs: 25_000,
     async newDatabase() {
       const dir = await mkdtemp(join(tmpdir(), "forecast-audit-chaos-"));
       return {
@@ -232,7 +232,10 @@ for (const harness of harnesses) {
     it("every slot has exactly one scheduled scan and one digest per channel; every job ended; nothing posted twice", {
       timeout: 180_000,
     }, async () => {
-      const slack = await startFakeSlackApi();
+      // Message ts from the real clock, so that a history lookup bounded by time finds them (the option is
+      // there once the fake keeps messages; without it the fake ignores the argument).
+      const start = startFakeSlackApi as (options?: { now?: () => number }) => Promise<FakeSlackApi>;
+      const slack = await start({ now: () => Date.now() });
       onTestFinished(() => slack.close());
       const db = await harness.newDatabase();
       onTestFinished(db.cleanup);
@@ -347,6 +350,31 @@ for (const harness of harnesses) {
       // Exactly one digest per channel and slot: each main message Slack accepted is the one recorded for
       // its slot and channel, and no thread page was posted twice.
       const posted = await store.listAudit({ action: "digest.posted", limit: 1000 });
+      if (process.env.CHAOS_DEBUG) {
+        const digestAudit = await store.listAudit({ actionPrefix: "digest.", limit: 1000, order: "asc" });
+        console.info(
+          JSON.stringify(
+            digestAudit.map((a) => [a.action, a.target, a.detail]),
+            null,
+            0,
+          ),
+        );
+        console.info(JSON.stringify(jobs.filter((j) => j.name === "digest")));
+        console.info(
+          JSON.stringify(
+            slack.calls
+              .filter((c) => c.method !== "auth.test")
+              .map((c) => [
+                c.method,
+                c.token,
+                c.body.channel,
+                c.body.thread_ts,
+                c.response.ok,
+                c.response.ts,
+              ]),
+          ),
+        );
+      }
       const mains = slack.calls.filter(
         (c: RecordedCall) =>
           c.method === "chat.postMessage" && c.body.thread_ts === undefined && c.response.ok === true,
