@@ -56,10 +56,14 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
     const report: ScheduledScanReport = {
       slot,
       finishedAt: done.finishedAt ?? now().toISOString(),
-      outcome: done.outcome === "failed" ? "failed" : done.outcome === "partial" ? "partial" : "succeeded",
+      // A scan that did not end with results (failed, interrupted) is a failed slot scan.
+      outcome: done.outcome === "succeeded" || done.outcome === "partial" ? done.outcome : "failed",
       scanId,
       accounts: done.scope.accounts,
       unscanned: [],
+      ...(done.outcome === "succeeded" || done.outcome === "partial"
+        ? {}
+        : { error: done.error ?? `the scan was ${done.outcome}` }),
     };
     await appendReport(deps, report, slot);
     return report;
