@@ -36,6 +36,11 @@ export interface FanOutDeps {
   collect: CollectFn;
   config: Pick<Config, "requireFips" | "accounts">;
   logger: Logger;
+  /**
+   * Called while `waitForEnd` waits, to keep the scan row's liveness fresh where the store has one (a
+   * heartbeat that an interruption sweep reads): the waiting slot job stands for the whole fanned-out scan.
+   */
+  keepAlive?: (scanId: string) => Promise<unknown>;
 }
 
 export interface FanOutRequest {
@@ -150,6 +155,23 @@ export class ScanFanOut {
         ...(request.slot ? { slot: request.slot } : {}),
       };
       await queue.send(SCAN_PART_JOB, { ...payload }, { key: `${request.scanId}|${accountId}` });
+    }
+  }
+
+  /**
+   * Resolves with the scan once it is no longer running (every part ended), calling `keepAlive` on the way.
+   * A slot job waits here, so that the slot's job ends with its scan and a dead waiter's retry waits again.
+   */
+  async waitForEnd(scanId: string, pollMs: number): Promise<ScanRecord | undefined> {
+    for (;;) {
+      const scan = await this.#deps.store.getScan(scanId);
+      if (scan?.outcome !== "running") return scan;
+      try {
+        await this.#deps.keepAlive?.(scanId);
+      } catch (error) {
+        this.#deps.logger.warn({ err: error, scanId }, "could not keep the fanned-out scan alive");
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 

@@ -209,7 +209,9 @@ function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJo
         regions: deps.regions,
         slot,
       });
-      return `scan ${scanId} fanned out to ${config.accounts.length} account(s)`;
+      // The slot's job ends with its scan (and keeps it alive while its parts run, where the store asks).
+      const scan = await fanOut.waitForEnd(scanId, Math.min(5000, config.jobs.pollSeconds * 1000));
+      return `scan ${scanId} fanned out to ${config.accounts.length} account(s): ${scan?.outcome ?? "gone"}`;
     },
     async ended(slot) {
       const scan = await deps.store.getScan(scheduledScanId(slot));
