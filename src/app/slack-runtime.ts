@@ -464,8 +464,10 @@ export async function createSlackRuntime(context: {
     logger,
     store,
     coordinator: parts.coordinator,
+    collect: audit.collect,
     regions: defaultRegions,
     env: context.env ?? process.env,
+    databaseUrl: context.databaseUrl,
     instanceId,
   });
   const ports: SlackPorts = {
@@ -479,7 +481,7 @@ export async function createSlackRuntime(context: {
     // Slack retries a delivery it saw no answer to; the retry may reach another replica.
     claimDelivery: (key) => store.claimSlot(DELIVERY_CLAIM_JOB, key, instanceId),
   };
-  // Runs a slot missed while no instance was up, then arms the cron jobs (each slot claimed in the store).
+  // Starts the job queue, enqueues a slot missed while no instance was up, then arms the cron jobs.
   await schedule.start();
   // Delivery claims only matter while Slack may retry (minutes): keep a day, prune hourly.
   const pruneDeliveries = () =>

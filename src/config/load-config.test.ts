@@ -125,6 +125,22 @@ describe("config", () => {
     );
   });
 
+  it("defaults the job queue's settings and refuses bad ones, naming the field", () => {
+    expect(parseConfig({}).jobs).toEqual({
+      leaseSeconds: 20,
+      expireSeconds: 3600,
+      retryLimit: 2,
+      retryDelaySeconds: 10,
+      pollSeconds: 2,
+      superviseSeconds: 10,
+      digestWaitsForScanSeconds: 1800,
+    });
+    // pg-boss refuses a heartbeat under 10 s: the config says so at start, not the queue at the first job.
+    expect(() => parseConfig({ jobs: { leaseSeconds: 5 } })).toThrow(/jobs\.leaseSeconds/);
+    expect(() => parseConfig({ jobs: { retryLimit: -1 } })).toThrow(/jobs\.retryLimit/);
+    expect(() => parseConfig({ jobs: { lease: 30 } })).toThrow(/lease/);
+  });
+
   it("rejects unknown keys, naming them", () => {
     expect(() => parseConfig({ acounts: [] })).toThrow(/acounts/);
   });

@@ -209,6 +209,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Durable work (scheduled slots, scan parts): pg-boss on PostgreSQL, the in-process runner on SQLite.
+     * `leaseSeconds` is the heartbeat lease: a job whose worker stopped heartbeating for that long is run
+     * again by another replica (pg-boss needs >= 10). `expireSeconds` bounds one attempt even while it
+     * heartbeats. The default lease (20 s, plus `superviseSeconds` until it is noticed) stays inside the scan
+     * row's lease (3 × `store.scanHeartbeatSeconds`, 45 s): a slot job is retried before its scan counts as
+     * interrupted. After `retryLimit` retries a job is dead-lettered (audit action `job.dead-lettered`).
+     */
+    jobs: z
+      .object({
+        leaseSeconds: z.number().int().min(10).max(3600).default(20),
+        expireSeconds: z.number().int().min(60).max(86_400).default(3600),
+        retryLimit: z.number().int().min(0).max(20).default(2),
+        retryDelaySeconds: z.number().int().min(0).max(3600).default(10),
+        pollSeconds: z.number().min(0.5).max(60).default(2),
+        superviseSeconds: z.number().int().min(1).max(300).default(10),
+        /** How long the digest waits for the scan of its own slot to end before reporting it as still running. */
+        digestWaitsForScanSeconds: z.number().int().min(0).max(86_400).default(1800),
+      })
+      .strict()
+      .prefault({}),
     store: z
       .object({
         retentionDays: z.number().int().min(1).max(3650).default(400),

@@ -50,13 +50,14 @@ export class ScanCoordinator {
 
   constructor(private readonly execute: ExecuteScan) {}
 
-  start(scope: ScanScope, trigger: ScanTrigger): ScanTicket {
+  /** `options.scanId` names a new scan (a scheduled slot's scan has an id derived from its slot). */
+  start(scope: ScanScope, trigger: ScanTrigger, options: { scanId?: string } = {}): ScanTicket {
     const key = scopeKey(scope);
     const existing = this.#running.get(key);
     if (existing) return this.#ticket(existing, true);
 
     const info: RunningScan = {
-      id: randomUUID(),
+      id: options.scanId ?? randomUUID(),
       scopeKey: key,
       scope,
       trigger,

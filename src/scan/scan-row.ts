@@ -85,16 +85,36 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Writes the scan's row (`running`), or takes over the row of an earlier attempt of the same scan (a retried
+ * scheduled-slot job has a slot-derived id; the attempt that died left its row running): its heartbeat is
+ * refreshed at once, so the interruption sweep does not end it under the new attempt.
+ */
+async function startOrResume(
+  store: Pick<Store, "startScan" | "getScan" | "heartbeatScan">,
+  input: StartScanInput,
+  now: string,
+): Promise<ScanRecord> {
+  if (input.id !== undefined) {
+    const existing = await store.getScan(input.id);
+    if (existing?.outcome === "running" && (await store.heartbeatScan(existing.id, now))) return existing;
+  }
+  return store.startScan({ ...input, startedAt: input.startedAt ?? now });
+}
+
 /** Writes the scan's row (`running`) and starts its heartbeat. */
 export async function beginScanRow(
-  store: Pick<Store, "startScan" | "heartbeatScan" | "setScanScope" | "completeScan" | "failScan">,
+  store: Pick<
+    Store,
+    "startScan" | "getScan" | "heartbeatScan" | "setScanScope" | "completeScan" | "failScan"
+  >,
   input: StartScanInput,
   options: ScanRowOptions = {},
 ): Promise<ScanRow> {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const clock = options.clock ?? { now: () => new Date() };
   const timers = options.timers ?? unrefTimers;
-  const scan = await store.startScan({ ...input, startedAt: input.startedAt ?? clock.now().toISOString() });
+  const scan = await startOrResume(store, input, clock.now().toISOString());
   let stopped = false;
   /** Set while the results are committed: the commit itself ends the row, which is no news. */
   let ending = false;

@@ -6,6 +6,8 @@ import { unreachableAccount } from "../aws/collectors/references.js";
 import { parseConfig } from "../config/load-config.js";
 import type { Config } from "../config/schema.js";
 import { DigestPoster, type DigestSlackClient } from "../digest/post-digest.js";
+import { recordDeadLetter } from "../jobs/dead-letter.js";
+import { LocalJobQueue } from "../jobs/local-job-queue.js";
 import { toRecordScanInput } from "../scan/record-scan.js";
 import { finishScan } from "../scan/run-scan.js";
 import { type ExecuteScan, ScanCoordinator } from "../scan/scan-coordinator.js";
@@ -65,10 +67,20 @@ function configOf(extra: Record<string, unknown> = {}): Config {
   });
 }
 
+let queue: LocalJobQueue;
+
 function schedulerOf(config: Config, execute: ExecuteScan) {
-  return createScheduler({
+  queue = new LocalJobQueue({
+    table: store.jobs,
+    settings: { retryLimit: 0, retryDelaySeconds: 0, pollSeconds: 60 },
+    onDeadLetter: (letter) => recordDeadLetter(store, letter),
+    logger,
+    now: clock.now,
+  });
+  const scheduler = createScheduler({
     config,
     store,
+    queue,
     coordinator: new ScanCoordinator(execute),
     regions: ["us-east-1"],
     digest: new DigestPoster({
@@ -81,10 +93,27 @@ function schedulerOf(config: Config, execute: ExecuteScan) {
       sleep: async () => {},
     }),
     logger,
-    instanceId: "test",
     clock,
     startTrigger: timerTrigger(clock, clock),
   });
+  return {
+    jobs: scheduler.jobs,
+    get runs() {
+      return scheduler.runs;
+    },
+    async start() {
+      await queue.start();
+      await scheduler.start();
+    },
+    async idle() {
+      await scheduler.idle();
+      await queue.idle();
+    },
+    async stop() {
+      await scheduler.stop();
+      await queue.stop();
+    },
+  };
 }
 
 const mains = () => posts.filter((p) => p.thread_ts === undefined);
@@ -112,10 +141,10 @@ describe("scheduled scan and digest", () => {
       expect(text).toContain("sts:AssumeRole was denied (AccessDenied)");
       expect(main.text).toMatch(/1 scan problem/);
     }
-    const slot = await store.lastClaimedSlot("digest");
+    const [slot] = scheduler.runs;
     // 09:00 in Berlin in June is 07:00 UTC.
     expect(slot?.slot).toBe("2026-06-01T07:00:00.000Z");
-    expect(slot?.outcome).toMatch(
+    expect(slot?.result.status === "ran" && slot.result.outcome).toMatch(
       /^scan .* partial; not scanned: 222233334444; C0ONE: posted; C0TWO: posted$/,
     );
     const scans = await store.listScans();
@@ -133,8 +162,8 @@ describe("scheduled scan and digest", () => {
     expect(mains().map((p) => p.channel)).toEqual(["C0ONE", "C0TWO"]);
     const text = JSON.stringify(mains()[0]?.blocks);
     expect(text).toContain("The scheduled scan of 2026-06-01 07:00 UTC failed: the credentials have expired");
-    const slot = await store.lastClaimedSlot("digest");
-    expect(slot?.outcome).toMatch(
+    const [slot] = scheduler.runs;
+    expect(slot?.result.status === "ran" && slot.result.outcome).toMatch(
       /^scan failed: the credentials have expired; C0ONE: posted; C0TWO: posted$/,
     );
   });

@@ -8,11 +8,14 @@ import { hostname } from "node:os";
 import type { Config } from "../config/schema.js";
 import type { ScheduledScanReport } from "../digest/digest-data.js";
 import type { DigestPoster } from "../digest/post-digest.js";
+import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
+import { type FanOutStore, ScanFanOut } from "../scan/fan-out.js";
+import type { CollectFn } from "../scan/run-scan.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
 import { CronSchedule } from "./cron-schedule.js";
-import { describeScanReport, runScheduledScan } from "./scheduled-scan.js";
+import { describeScanReport, runScheduledScan, scheduledScanId } from "./scheduled-scan.js";
 import { type ScheduledJob, Scheduler } from "./scheduler.js";
 import type { Clock, StartTrigger } from "./triggers.js";
 
@@ -20,11 +23,67 @@ export const SCAN_JOB = "scan";
 export const DIGEST_JOB = "digest";
 
 export interface ScheduledJobsDeps {
-  config: Pick<Config, "schedule" | "slack">;
+  config: Pick<Config, "schedule" | "slack" | "jobs">;
   scan(slot: string): Promise<ScheduledScanReport>;
   /** Absent when there is no Slack client (no bot token): no digest job then. */
   digest: Pick<DigestPoster, "post"> | undefined;
   logger: Logger;
+  /** Where the digest finds whether its slot's scan has ended. */
+  queue?: Pick<JobQueue, "state">;
+  /**
+   * A scan fanned out as one job per account (configured accounts, no organization): the slot's job starts it
+   * and the parts end it; `ended` tells whether the slot's scan has ended.
+   */
+  fanOut?: { start(slot: string): Promise<string>; ended(slot: string): Promise<boolean> };
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** How long the digest looks for the scan job of its own slot before going out without it. */
+const SCAN_APPEARS_WITHIN_MS = 10_000;
+
+function sleeper(deps: ScheduledJobsDeps): (ms: number) => Promise<void> {
+  return deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+}
+
+/** Waits (up to `jobs.digestWaitsForScanSeconds`) for a fanned-out slot scan's parts to end. */
+async function waitForFanOut(deps: ScheduledJobsDeps, slot: string, deadline: number): Promise<boolean> {
+  const fanOut = deps.fanOut;
+  if (!fanOut) return true;
+  for (;;) {
+    if (await fanOut.ended(slot)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleeper(deps)(Math.max(500, deps.config.jobs.pollSeconds * 1000));
+  }
+}
+
+/**
+ * When the scan and the digest share a slot, the digest waits (up to `jobs.digestWaitsForScanSeconds`) for
+ * the slot's scan job to end, so that it reports on it; past that it goes out and says the scan is running.
+ */
+async function waitForSlotScan(deps: ScheduledJobsDeps, slot: string): Promise<string | undefined> {
+  const queue = deps.queue;
+  const scanCron = deps.config.schedule.scanCron;
+  if (!queue || !scanCron) return undefined;
+  // Only a slot that is also a scan slot has a scan to wait for.
+  const scanSchedule = new CronSchedule(scanCron, deps.config.schedule.timezone);
+  if (scanSchedule.previous(new Date(slot))?.toISOString() !== slot) return undefined;
+  const start = Date.now();
+  const deadline = start + deps.config.jobs.digestWaitsForScanSeconds * 1000;
+  for (;;) {
+    const state = await queue.state(SCAN_JOB, slot);
+    // Both triggers fire at the same instant: the scan's job may be enqueued a moment after the digest's.
+    if (state === undefined && Date.now() - start >= SCAN_APPEARS_WITHIN_MS) return undefined;
+    if (state === "failed") return "slot scan failed";
+    if (state === undefined) {
+      await sleeper(deps)(500);
+      continue;
+    }
+    if (state === "completed") {
+      return (await waitForFanOut(deps, slot, deadline)) ? "slot scan ended" : "slot scan still running";
+    }
+    if (Date.now() >= deadline) return "slot scan still running";
+    await sleeper(deps)(Math.max(500, deps.config.jobs.pollSeconds * 1000));
+  }
 }
 
 export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
@@ -35,7 +94,8 @@ export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
     jobs.push({
       name: SCAN_JOB,
       schedule: new CronSchedule(scanCron, schedule.timezone),
-      run: async (slot) => describeScanReport(await deps.scan(slot)),
+      run: async (slot) =>
+        deps.fanOut ? deps.fanOut.start(slot) : describeScanReport(await deps.scan(slot)),
     });
   }
   const digest = deps.digest;
@@ -47,11 +107,21 @@ export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
       run: async (slot) => {
         const parts: string[] = [];
         // A scan that fails, wholly or for one account, still lets the digest go out: it says so itself.
-        if (!scanCron) parts.push(describeScanReport(await deps.scan(slot)));
+        if (!scanCron && deps.fanOut) {
+          parts.push(await deps.fanOut.start(slot));
+          const deadline = Date.now() + deps.config.jobs.digestWaitsForScanSeconds * 1000;
+          if (!(await waitForFanOut(deps, slot, deadline))) parts.push("slot scan still running");
+        } else if (!scanCron) parts.push(describeScanReport(await deps.scan(slot)));
+        else {
+          const waited = await waitForSlotScan(deps, slot);
+          if (waited) parts.push(waited);
+        }
         let failed = 0;
         for (const channel of channels) {
           try {
-            const result = await digest.post(channel, { kind: "schedule", slot });
+            // The job's lease vouches that no one else posts this slot: a slot left claimed by a dead
+            // attempt is resumed (looked up in Slack before posting) rather than skipped as a duplicate.
+            const result = await digest.post(channel, { kind: "schedule", slot, resume: true });
             parts.push(`${channel}: ${result.status}`);
           } catch (error) {
             failed += 1;
@@ -74,14 +144,16 @@ export function newInstanceId(): string {
 }
 
 export interface CreateSchedulerDeps {
-  config: Pick<Config, "schedule" | "slack" | "accounts">;
-  store: Pick<Store, "claimSlot" | "lastClaimedSlot" | "markSlotDone" | "appendAudit">;
+  config: Pick<Config, "schedule" | "slack" | "accounts" | "jobs" | "organization" | "requireFips">;
+  store: Pick<Store, "appendAudit" | "getScan" | "listAudit" | "heartbeatScan"> & FanOutStore;
+  /** Collects one account's inventory for a fanned-out scan part; without it scans are not fanned out. */
+  collect?: CollectFn;
+  queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
   coordinator: Pick<ScanCoordinator, "start">;
   /** The regions a scan of "everything" covers (the configured ones, resolved). */
   regions: readonly string[];
   digest: Pick<DigestPoster, "post"> | undefined;
   logger: Logger;
-  instanceId?: string;
   clock?: Clock;
   startTrigger?: StartTrigger;
 }
@@ -90,6 +162,7 @@ export interface CreateSchedulerDeps {
 export function createScheduler(deps: CreateSchedulerDeps): Scheduler {
   const logger = deps.logger.child({ component: "schedule" });
   const clock = deps.clock;
+  const fanOut = scheduledFanOut(deps, logger);
   const jobs = createScheduledJobs({
     config: deps.config,
     scan: (slot) =>
@@ -106,13 +179,52 @@ export function createScheduler(deps: CreateSchedulerDeps): Scheduler {
       ),
     digest: deps.digest,
     logger,
+    queue: deps.queue,
+    ...(fanOut ? { fanOut } : {}),
   });
   return new Scheduler(jobs, {
-    store: deps.store,
-    instanceId: deps.instanceId ?? newInstanceId(),
+    queue: deps.queue,
     logger,
     runMissedOnStart: deps.config.schedule.runMissedOnStart,
     ...(clock ? { clock } : {}),
     ...(deps.startTrigger ? { startTrigger: deps.startTrigger } : {}),
   });
+}
+
+/**
+ * Scheduled scans fan out as one job per account when the accounts are known before the scan (configured
+ * accounts, no organization discovery) and a collector is given; otherwise one job scans everything.
+ */
+function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJobsDeps["fanOut"] {
+  const { config, collect } = deps;
+  if (!collect || config.accounts.length === 0 || config.organization) return undefined;
+  const store = deps.store;
+  const fanOut = new ScanFanOut({
+    queue: deps.queue,
+    store,
+    collect,
+    config,
+    logger,
+    // The waiting slot job and each running part keep the scan row's heartbeat fresh (scan-row.ts).
+    keepAlive: (scanId) => store.heartbeatScan(scanId, new Date().toISOString()),
+  });
+  return {
+    async start(slot) {
+      const scanId = scheduledScanId(slot);
+      await fanOut.start({
+        scanId,
+        trigger: "schedule",
+        accounts: config.accounts,
+        regions: deps.regions,
+        slot,
+      });
+      // The slot's job ends with its scan (and keeps it alive while its parts run, where the store asks).
+      const scan = await fanOut.waitForEnd(scanId, Math.min(5000, config.jobs.pollSeconds * 1000));
+      return `scan ${scanId} fanned out to ${config.accounts.length} account(s): ${scan?.outcome ?? "gone"}`;
+    },
+    async ended(slot) {
+      const scan = await deps.store.getScan(scheduledScanId(slot));
+      return scan === undefined || scan.outcome !== "running";
+    },
+  };
 }

@@ -9,6 +9,7 @@ import {
   type ScheduledScanReport,
   type UnscannedScope,
 } from "../digest/digest-data.js";
+import { keyedJobId } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { scopeErrors } from "../scan/scan-errors.js";
@@ -18,7 +19,7 @@ export interface ScheduledScanDeps {
   coordinator: Pick<ScanCoordinator, "start">;
   accounts: Config["accounts"];
   regions: readonly string[];
-  store: Pick<Store, "appendAudit">;
+  store: Pick<Store, "appendAudit" | "getScan" | "listAudit">;
   logger: Logger;
   now?: () => Date;
 }
@@ -27,15 +28,53 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The id of a slot's scheduled scan: every attempt of the slot's job records the same scan. */
+export function scheduledScanId(slot: string): string {
+  return keyedJobId("scheduled-scan", slot);
+}
+
+async function recordedReport(
+  deps: ScheduledScanDeps,
+  scanId: string,
+): Promise<ScheduledScanReport | undefined> {
+  const [entry] = await deps.store.listAudit({ action: SCHEDULED_SCAN_ACTION, target: scanId, limit: 1 });
+  return entry?.detail as ScheduledScanReport | undefined;
+}
+
+/**
+ * Scans the slot once: a retried slot job whose earlier attempt recorded the scan reports that scan (from its
+ * report, or from its row when the attempt died before the report) instead of scanning again.
+ */
 export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): Promise<ScheduledScanReport> {
   const now = deps.now ?? (() => new Date());
   const accounts = deps.accounts.map((a) => a.id);
+  const scanId = scheduledScanId(slot);
+  const done = await deps.store.getScan(scanId);
+  if (done && done.outcome !== "running") {
+    const recorded = await recordedReport(deps, scanId);
+    if (recorded) return recorded;
+    const report: ScheduledScanReport = {
+      slot,
+      finishedAt: done.finishedAt ?? now().toISOString(),
+      // A scan that did not end with results (failed, interrupted) is a failed slot scan.
+      outcome: done.outcome === "succeeded" || done.outcome === "partial" ? done.outcome : "failed",
+      scanId,
+      accounts: done.scope.accounts,
+      unscanned: [],
+      ...(done.outcome === "succeeded" || done.outcome === "partial"
+        ? {}
+        : { error: done.error ?? `the scan was ${done.outcome}` }),
+    };
+    await appendReport(deps, report, slot);
+    return report;
+  }
   let report: ScheduledScanReport;
   try {
     // Joins a scan of the same scope already running (someone pressed "scan" a minute before).
     const ticket = deps.coordinator.start(
       { accounts: deps.accounts, regions: [...deps.regions] },
       { kind: "schedule", slot },
+      { scanId },
     );
     const result = await ticket.done;
     const unscanned: UnscannedScope[] = scopeErrors(result.inventory).map((e) => {
@@ -67,6 +106,15 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
       error: reason(error),
     };
   }
+  await appendReport(deps, report, slot);
+  return report;
+}
+
+async function appendReport(
+  deps: ScheduledScanDeps,
+  report: ScheduledScanReport,
+  slot: string,
+): Promise<void> {
   try {
     await deps.store.appendAudit({
       actor: "schedule",
@@ -77,7 +125,6 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
   } catch (error) {
     deps.logger.error({ err: error, slot }, "could not record the scheduled scan's report");
   }
-  return report;
 }
 
 export function describeScanReport(report: ScheduledScanReport): string {

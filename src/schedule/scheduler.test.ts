@@ -1,39 +1,19 @@
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../test/support/virtual-clock.js";
-import type { SlotClaim } from "../store/types.js";
+import type { DeadLetter } from "../jobs/job-queue.js";
+import { LocalJobQueue } from "../jobs/local-job-queue.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/types.js";
 import { CronSchedule } from "./cron-schedule.js";
-import { type ScheduledJob, Scheduler, type SlotStore } from "./scheduler.js";
+import { type ScheduledJob, Scheduler } from "./scheduler.js";
 import { timerTrigger } from "./triggers.js";
 
 const logger = pino({ level: "silent" });
-
-/** The store's slot semantics: the first claim of (job, slot) wins; instants are compared as instants. */
-class MemorySlots implements SlotStore {
-  readonly claims = new Map<string, SlotClaim>();
-  failClaims = false;
-  key = (job: string, slot: string) => `${job}|${new Date(slot).toISOString()}`;
-  async claimSlot(job: string, slot: string, instanceId: string): Promise<boolean> {
-    await Promise.resolve();
-    if (this.failClaims) throw new Error("database is down");
-    const k = this.key(job, slot);
-    if (this.claims.has(k)) return false;
-    this.claims.set(k, { job, slot: new Date(slot).toISOString(), instanceId, claimedAt: "now" });
-    return true;
-  }
-  async lastClaimedSlot(job: string): Promise<SlotClaim | undefined> {
-    return [...this.claims.values()]
-      .filter((c) => c.job === job)
-      .sort((a, b) => (a.slot < b.slot ? 1 : -1))[0];
-  }
-  async markSlotDone(job: string, slot: string, outcome: string): Promise<boolean> {
-    const claim = this.claims.get(this.key(job, slot));
-    if (!claim || claim.doneAt) return false;
-    claim.doneAt = "now";
-    claim.outcome = outcome;
-    return true;
-  }
-}
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
 
 function recordingJob(expression: string, timeZone: string, runs: string[], fail = false): ScheduledJob {
   return {
@@ -47,30 +27,62 @@ function recordingJob(expression: string, timeZone: string, runs: string[], fail
   };
 }
 
-function schedulerOf(
-  store: SlotStore,
-  clock: VirtualClock,
-  job: ScheduledJob,
-  options: { instanceId?: string; runMissedOnStart?: boolean } = {},
-): Scheduler {
-  return new Scheduler([job], {
-    store,
-    instanceId: options.instanceId ?? "a",
-    logger,
-    runMissedOnStart: options.runMissedOnStart ?? true,
-    clock,
-    startTrigger: timerTrigger(clock, clock),
-  });
+/** One process of a SQLite deployment: its store, its in-process job queue and its scheduler. */
+class Process {
+  readonly queue: LocalJobQueue;
+  readonly scheduler: Scheduler;
+  readonly letters: DeadLetter[] = [];
+  constructor(
+    readonly store: Store,
+    clock: VirtualClock,
+    job: ScheduledJob,
+    options: { runMissedOnStart?: boolean; retryLimit?: number } = {},
+  ) {
+    this.queue = new LocalJobQueue({
+      table: store.jobs,
+      settings: { retryLimit: options.retryLimit ?? 1, retryDelaySeconds: 0, pollSeconds: 60 },
+      onDeadLetter: async (letter) => {
+        this.letters.push(letter);
+      },
+      logger,
+      now: clock.now,
+    });
+    this.scheduler = new Scheduler([job], {
+      queue: this.queue,
+      logger,
+      runMissedOnStart: options.runMissedOnStart ?? true,
+      clock,
+      startTrigger: timerTrigger(clock, clock),
+    });
+  }
+  async start(): Promise<void> {
+    await this.queue.start();
+    await this.scheduler.start();
+  }
+  settle = async (): Promise<void> => {
+    await this.scheduler.idle();
+    await this.queue.idle();
+  };
+  async stop(): Promise<void> {
+    await this.scheduler.stop();
+    await this.queue.stop();
+  }
 }
 
-describe("Scheduler on a virtual clock", () => {
+async function newStore(clock: VirtualClock): Promise<Store> {
+  const store = await openStore({ databaseUrl: "sqlite::memory:", now: clock.now });
+  stores.push(store);
+  return store;
+}
+
+describe("Scheduler on a virtual clock, with the in-process job queue", () => {
   it("runs at 09:00 Berlin time every day across the spring change, never skipping or doubling a slot", async () => {
     const clock = new VirtualClock("2026-03-26T12:00:00Z");
     const runs: string[] = [];
-    const scheduler = schedulerOf(new MemorySlots(), clock, recordingJob("0 9 * * *", "Europe/Berlin", runs));
-    await scheduler.start();
-    await clock.advanceTo("2026-03-31T12:00:00Z", () => scheduler.idle());
-    await scheduler.stop();
+    const p = new Process(await newStore(clock), clock, recordingJob("0 9 * * *", "Europe/Berlin", runs));
+    await p.start();
+    await clock.advanceTo("2026-03-31T12:00:00Z", p.settle);
+    await p.stop();
     expect(runs).toEqual([
       "2026-03-27T08:00:00.000Z",
       "2026-03-28T08:00:00.000Z",
@@ -84,10 +96,10 @@ describe("Scheduler on a virtual clock", () => {
   it("runs at 09:00 Berlin time across the autumn change", async () => {
     const clock = new VirtualClock("2026-10-23T12:00:00Z");
     const runs: string[] = [];
-    const scheduler = schedulerOf(new MemorySlots(), clock, recordingJob("0 9 * * *", "Europe/Berlin", runs));
-    await scheduler.start();
-    await clock.advanceTo("2026-10-26T12:00:00Z", () => scheduler.idle());
-    await scheduler.stop();
+    const p = new Process(await newStore(clock), clock, recordingJob("0 9 * * *", "Europe/Berlin", runs));
+    await p.start();
+    await clock.advanceTo("2026-10-26T12:00:00Z", p.settle);
+    await p.stop();
     expect(runs).toEqual([
       "2026-10-24T07:00:00.000Z",
       "2026-10-25T08:00:00.000Z",
@@ -95,102 +107,150 @@ describe("Scheduler on a virtual clock", () => {
     ]);
   });
 
-  it("lets exactly one of two replicas run each slot, and records its outcome", async () => {
-    const clock = new VirtualClock("2026-05-01T00:00:00Z");
-    const store = new MemorySlots();
-    const runsA: string[] = [];
-    const runsB: string[] = [];
-    const a = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runsA), { instanceId: "a" });
-    const b = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runsB), { instanceId: "b" });
-    await a.start();
-    await b.start();
-    await clock.advanceTo("2026-05-04T00:00:00Z", async () => {
-      await Promise.all([a.idle(), b.idle()]);
-    });
-    await Promise.all([a.stop(), b.stop()]);
-    expect([...runsA, ...runsB].sort()).toEqual([
-      "2026-05-01T09:00:00.000Z",
-      "2026-05-02T09:00:00.000Z",
-      "2026-05-03T09:00:00.000Z",
-    ]);
-    const taken = [...a.runs, ...b.runs].filter((r) => r.result.status === "taken");
-    expect(taken).toHaveLength(3);
-    expect([...store.claims.values()].map((c) => c.outcome)).toEqual([
-      "posted 2026-05-01T09:00:00.000Z",
-      "posted 2026-05-02T09:00:00.000Z",
-      "posted 2026-05-03T09:00:00.000Z",
-    ]);
+  it("enqueues a slot once however often it is triggered", async () => {
+    const clock = new VirtualClock("2026-05-01T10:00:00Z");
+    const runs: string[] = [];
+    const job = recordingJob("0 9 * * *", "UTC", runs);
+    const p = new Process(await newStore(clock), clock, job);
+    await p.start();
+    const slot = new Date("2026-05-01T09:00:00Z");
+    await Promise.all([1, 2, 3].map(() => p.scheduler.enqueueSlot(job, slot, "scheduled")));
+    await p.settle();
+    await p.scheduler.enqueueSlot(job, slot, "scheduled");
+    await p.settle();
+    await p.stop();
+    expect(runs).toEqual(["2026-05-01T09:00:00.000Z"]);
   });
 
   it("runs the most recent missed slot once at start-up, and not again on the next restart", async () => {
-    const store = new MemorySlots();
-    await store.claimSlot("digest", "2026-05-01T09:00:00.000Z", "old");
+    const clock = new VirtualClock("2026-05-01T08:00:00Z");
+    const store = await newStore(clock);
     const runs: string[] = [];
-    // Down from 1 May 10:00 to 4 May 10:00: 2, 3 and 4 May were missed; only 4 May runs.
-    const clock = new VirtualClock("2026-05-04T10:00:00Z");
-    const first = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runs));
+    const first = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs));
     await first.start();
+    await clock.advanceTo("2026-05-01T10:00:00Z", first.settle);
     await first.stop();
-    expect(runs).toEqual(["2026-05-04T09:00:00.000Z"]);
-    expect(first.runs.map((r) => r.reason)).toEqual(["missed"]);
-
-    const second = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runs));
+    // Down from 1 May 10:00 to 4 May 10:00: 2, 3 and 4 May were missed; only 4 May runs.
+    await clock.advanceTo("2026-05-04T10:00:00Z");
+    const second = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs));
     await second.start();
+    await second.settle();
     await second.stop();
-    expect(runs).toEqual(["2026-05-04T09:00:00.000Z"]);
+    expect(runs).toEqual(["2026-05-01T09:00:00.000Z", "2026-05-04T09:00:00.000Z"]);
+    expect(second.scheduler.sent.map((s) => s.reason)).toEqual(["missed"]);
+
+    const third = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs));
+    await third.start();
+    await third.settle();
+    await third.stop();
+    expect(runs).toHaveLength(2);
+    expect(third.scheduler.sent).toEqual([]);
   });
 
   it("does not catch up on a first start, nor when runMissedOnStart is off", async () => {
-    const runs: string[] = [];
     const clock = new VirtualClock("2026-05-04T10:00:00Z");
-    const fresh = schedulerOf(new MemorySlots(), clock, recordingJob("0 9 * * *", "UTC", runs));
+    const runs: string[] = [];
+    const fresh = new Process(await newStore(clock), clock, recordingJob("0 9 * * *", "UTC", runs));
     await fresh.start();
+    await fresh.settle();
     await fresh.stop();
-    const store = new MemorySlots();
-    await store.claimSlot("digest", "2026-05-01T09:00:00.000Z", "old");
-    const off = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runs), {
+    const store = await newStore(clock);
+    await store.jobs.insert(
+      { id: "old", kind: "digest", payload: { slot: "x" }, retryLimit: 0 },
+      "2026-05-01T09:00:00.000Z",
+    );
+    await store.jobs.claimNext(["digest"], "2026-05-01T09:00:00.000Z");
+    await store.jobs.complete("old", "2026-05-01T09:00:01.000Z");
+    const off = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs), {
       runMissedOnStart: false,
     });
     await off.start();
+    await off.settle();
     await off.stop();
     expect(runs).toEqual([]);
   });
 
-  it("records a failed run as done with its error, and keeps the schedule going", async () => {
-    const clock = new VirtualClock("2026-05-01T00:00:00Z");
-    const store = new MemorySlots();
+  it("runs again at start-up a slot whose process stopped in the middle of it (claimed is not done)", async () => {
+    const clock = new VirtualClock("2026-05-01T08:00:00Z");
+    const store = await newStore(clock);
     const runs: string[] = [];
-    const scheduler = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runs, true));
-    await scheduler.start();
-    await clock.advanceTo("2026-05-03T00:00:00Z", () => scheduler.idle());
-    await scheduler.stop();
-    expect(runs).toHaveLength(2);
-    expect([...store.claims.values()].map((c) => c.outcome)).toEqual([
-      "failed: Slack is down",
-      "failed: Slack is down",
+    let hang: () => void = () => {};
+    const crashing: ScheduledJob = {
+      name: "digest",
+      schedule: new CronSchedule("0 9 * * *", "UTC"),
+      // Never finishes: the process "dies" (is abandoned) with the job active in the store.
+      run: (slot) => {
+        runs.push(`crashed ${slot}`);
+        return new Promise((resolve) => {
+          hang = () => resolve("never");
+        });
+      },
+    };
+    const dying = new Process(store, clock, crashing);
+    await dying.start();
+    await clock.advanceTo("2026-05-01T09:00:00Z", () => dying.scheduler.idle());
+    while (runs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await store.jobs.hasDue(["digest"], clock.now().toISOString())).toBe(false);
+
+    const restarted = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs));
+    await restarted.start();
+    await restarted.settle();
+    await restarted.stop();
+    expect(runs).toEqual(["crashed 2026-05-01T09:00:00.000Z", "2026-05-01T09:00:00.000Z"]);
+    hang();
+  });
+
+  it("retries a failed slot up to the retry limit, then dead-letters it, and keeps the schedule going", async () => {
+    const clock = new VirtualClock("2026-05-01T00:00:00Z");
+    const runs: string[] = [];
+    const p = new Process(await newStore(clock), clock, recordingJob("0 9 * * *", "UTC", runs, true), {
+      retryLimit: 2,
+    });
+    await p.start();
+    await clock.advanceTo("2026-05-03T00:00:00Z", p.settle);
+    await p.stop();
+    expect(runs).toEqual([
+      ...Array(3).fill("2026-05-01T09:00:00.000Z"),
+      ...Array(3).fill("2026-05-02T09:00:00.000Z"),
+    ]);
+    expect(p.letters.map((l) => [l.kind, l.payload.slot, l.attempts, l.error])).toEqual([
+      ["digest", "2026-05-01T09:00:00.000Z", 3, "Slack is down"],
+      ["digest", "2026-05-02T09:00:00.000Z", 3, "Slack is down"],
     ]);
   });
 
-  it("skips a slot it cannot claim (the database is down) rather than risk running it twice", async () => {
+  it("dead-letters at start-up a job whose last attempt died with its process", async () => {
     const clock = new VirtualClock("2026-05-01T00:00:00Z");
-    const store = new MemorySlots();
-    store.failClaims = true;
+    const store = await newStore(clock);
+    await store.jobs.insert(
+      { id: "j1", kind: "digest", payload: { slot: "s" }, retryLimit: 0 },
+      clock.now().toISOString(),
+    );
+    expect(await store.jobs.claimNext(["digest"], clock.now().toISOString())).toMatchObject({ attempts: 1 });
     const runs: string[] = [];
-    const scheduler = schedulerOf(store, clock, recordingJob("0 9 * * *", "UTC", runs));
-    await scheduler.start();
-    await clock.advanceTo("2026-05-01T12:00:00Z", () => scheduler.idle());
-    await scheduler.stop();
+    const p = new Process(store, clock, recordingJob("0 9 * * *", "UTC", runs), { runMissedOnStart: false });
+    await p.start();
+    await p.settle();
+    await p.stop();
     expect(runs).toEqual([]);
-    expect(scheduler.runs.map((r) => r.result.status)).toEqual(["failed"]);
+    expect(p.letters).toEqual([
+      {
+        kind: "digest",
+        jobId: "j1",
+        payload: { slot: "s" },
+        attempts: 1,
+        error: "the process running it stopped",
+      },
+    ]);
   });
 
   it("stops firing once stopped", async () => {
     const clock = new VirtualClock("2026-05-01T00:00:00Z");
     const runs: string[] = [];
-    const scheduler = schedulerOf(new MemorySlots(), clock, recordingJob("*/5 * * * *", "UTC", runs));
-    await scheduler.start();
-    await clock.advanceTo("2026-05-01T00:10:00Z", () => scheduler.idle());
-    await scheduler.stop();
+    const p = new Process(await newStore(clock), clock, recordingJob("*/5 * * * *", "UTC", runs));
+    await p.start();
+    await clock.advanceTo("2026-05-01T00:10:00Z", p.settle);
+    await p.stop();
     await clock.advanceTo("2026-05-01T01:00:00Z");
     expect(runs).toEqual(["2026-05-01T00:05:00.000Z", "2026-05-01T00:10:00.000Z"]);
   });

@@ -1,10 +1,12 @@
 /**
- * Runs each job once per slot across every replica and restart: a slot is claimed in the store before it runs
- * (the one instance whose claim wins runs it), and marked done with its outcome afterwards. At start-up the
- * most recent slot that came while no instance was up runs once, when configured.
+ * Runs each scheduled job once per slot across every replica and restart. A slot is a keyed job in the job
+ * queue (one per kind and slot, ever): every replica's trigger enqueues it, the first insert wins and later
+ * ones are no-ops, and whichever worker fetches it runs it. A worker that dies mid-slot loses its lease and the
+ * slot runs again elsewhere (PostgreSQL) or at the next start-up (SQLite). At start-up the latest slot runs
+ * once when no job for it was ever sent (a slot that completed, is pending or failed is not "missed").
  */
+import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
-import type { Store } from "../store/types.js";
 import type { CronSchedule } from "./cron-schedule.js";
 import {
   type Clock,
@@ -15,37 +17,37 @@ import {
 } from "./triggers.js";
 
 export interface ScheduledJob {
-  /** The job's key in the store's slot table (`scan`, `digest`). */
+  /** The job's kind in the queue (`scan`, `digest`). */
   name: string;
   schedule: CronSchedule;
-  /** Runs the slot (an ISO instant); resolves with a short outcome recorded with the slot. */
+  /** Runs the slot (an ISO instant); resolves with a short outcome (logged); throws to retry the slot. */
   run(slot: string): Promise<string>;
 }
 
-export type SlotStore = Pick<Store, "claimSlot" | "lastClaimedSlot" | "markSlotDone">;
-
 export interface SchedulerOptions {
-  store: SlotStore;
-  /** Names this process in the claims (`host:pid:random`). */
-  instanceId: string;
+  queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
   logger: Logger;
-  /** Run the latest slot missed while no instance was up, once, at start-up. */
+  /** Enqueue the latest slot missed while no instance was up, once, at start-up. */
   runMissedOnStart: boolean;
   clock?: Clock;
   startTrigger?: StartTrigger;
 }
 
-export type SlotResult =
-  | { status: "ran"; outcome: string }
-  | { status: "failed"; error: string }
-  /** Another instance (or an earlier run of this one) claimed the slot. */
-  | { status: "taken" };
+export type SlotResult = { status: "ran"; outcome: string } | { status: "failed"; error: string };
 
+/** A slot this instance ran (or tried to). */
 export interface SlotRun {
   job: string;
   slot: string;
-  reason: "scheduled" | "missed";
+  attempt: number;
   result: SlotResult;
+}
+
+/** A slot this instance enqueued. */
+export interface SlotSent {
+  job: string;
+  slot: string;
+  reason: "scheduled" | "missed";
 }
 
 function message(error: unknown): string {
@@ -57,10 +59,12 @@ export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #clock: Clock;
   readonly #triggers: RunningTrigger[] = [];
-  readonly #inFlight = new Set<Promise<SlotRun>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #runs: SlotRun[] = [];
+  readonly #sent: SlotSent[] = [];
   #stopped = false;
 
+  /** Registers each job's handler with the queue: construct before the queue starts. */
   constructor(jobs: readonly ScheduledJob[], options: SchedulerOptions) {
     const names = new Set<string>();
     for (const job of jobs) {
@@ -70,27 +74,38 @@ export class Scheduler {
     this.#jobs = jobs;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    for (const job of jobs) {
+      options.queue.work(job.name, async (payload, context) => {
+        const slot = String(payload.slot);
+        await this.#run(job, slot, context.attempt);
+      });
+    }
   }
 
   get jobs(): readonly ScheduledJob[] {
     return this.#jobs;
   }
 
-  /** Every slot this instance has tried, in order (for logs and tests). */
+  /** Every slot this instance ran, in order (for logs and tests). */
   get runs(): readonly SlotRun[] {
     return this.#runs;
   }
 
-  /**
-   * Runs the missed slots (when configured), then arms the triggers. Resolves once the catch-up has been
-   * claimed and started, without waiting for it to finish (a scan can take minutes).
-   */
+  /** Every slot this instance enqueued (a no-op when another instance had). */
+  get sent(): readonly SlotSent[] {
+    return this.#sent;
+  }
+
+  /** Enqueues the missed slots (when configured), then arms the triggers. The queue runs them. */
   async start(): Promise<void> {
-    const missed: { job: ScheduledJob; slot: Date }[] = [];
     if (this.#options.runMissedOnStart) {
       for (const job of this.#jobs) {
-        const slot = await this.#missedSlot(job);
-        if (slot) missed.push({ job, slot });
+        const slot = job.schedule.previous(this.#clock.now());
+        // A job that never ran has missed nothing: a first start does not post yesterday's digest.
+        if (!slot || !(await this.#options.queue.hasAny(job.name))) continue;
+        const key = slot.toISOString();
+        if ((await this.#options.queue.state(job.name, key)) !== undefined) continue;
+        await this.#enqueue(job, slot, "missed");
       }
     }
     const startTrigger = this.#options.startTrigger ?? nodeCronTrigger;
@@ -108,85 +123,56 @@ export class Scheduler {
         "scheduled job armed",
       );
     }
-    for (const { job, slot } of missed) this.#track(this.runSlot(job, slot, "missed"));
   }
 
-  /** Stops the triggers and waits for the slots already running. */
+  /** Stops the triggers and waits for the enqueues already under way (the queue owns the running slots). */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const trigger of this.#triggers.splice(0)) trigger.stop();
     await this.idle();
   }
 
-  /** Resolves when every slot started so far has finished. */
+  /** Resolves when every enqueue started so far has finished. */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Claims the slot and, when the claim wins, runs the job and records its outcome. Never throws. */
-  async runSlot(job: ScheduledJob, at: Date, reason: SlotRun["reason"]): Promise<SlotRun> {
-    const { store, instanceId, logger } = this.#options;
-    const slot = at.toISOString();
-    const log = logger.child({ job: job.name, slot, reason });
-    let result: SlotResult;
-    let claimed = false;
-    try {
-      claimed = await store.claimSlot(job.name, slot, instanceId);
-    } catch (error) {
-      // Without a claim nobody can tell whether another instance runs it: skipping is the safe side.
-      log.error({ err: error }, "could not claim a schedule slot; skipped");
-      result = { status: "failed", error: `could not claim the slot: ${message(error)}` };
-      return this.#record({ job: job.name, slot, reason, result });
-    }
-    if (!claimed) {
-      log.debug("schedule slot already claimed elsewhere");
-      return this.#record({ job: job.name, slot, reason, result: { status: "taken" } });
-    }
-    log.info("schedule slot claimed; running");
-    try {
-      const outcome = await job.run(slot);
-      result = { status: "ran", outcome };
-    } catch (error) {
-      log.error({ err: error }, "scheduled job failed");
-      result = { status: "failed", error: message(error) };
-    }
-    try {
-      await store.markSlotDone(
-        job.name,
-        slot,
-        result.status === "ran" ? result.outcome : `failed: ${result.error}`.slice(0, 1000),
-      );
-    } catch (error) {
-      log.error({ err: error }, "could not record the outcome of a schedule slot");
-    }
-    log.info({ result }, "schedule slot finished");
-    return this.#record({ job: job.name, slot, reason, result });
+  /** Enqueues the slot's job (a no-op when it exists). Never throws: a failed enqueue is logged. */
+  async enqueueSlot(job: ScheduledJob, at: Date, reason: SlotSent["reason"]): Promise<void> {
+    await this.#enqueue(job, at, reason);
   }
 
-  /** The latest slot at or before now, when it is later than the last slot any instance claimed. */
-  async #missedSlot(job: ScheduledJob): Promise<Date | undefined> {
-    const slot = job.schedule.previous(this.#clock.now());
-    if (!slot) return undefined;
-    const last = await this.#options.store.lastClaimedSlot(job.name);
-    // A job that never ran has missed nothing: a first start does not post yesterday's digest.
-    if (!last || Date.parse(last.slot) >= slot.getTime()) return undefined;
-    return slot;
+  async #enqueue(job: ScheduledJob, at: Date, reason: SlotSent["reason"]): Promise<void> {
+    const slot = at.toISOString();
+    try {
+      await this.#options.queue.send(job.name, { slot }, { key: slot });
+      this.#sent.push({ job: job.name, slot, reason });
+      this.#options.logger.debug({ job: job.name, slot, reason }, "schedule slot enqueued");
+    } catch (error) {
+      this.#options.logger.error({ err: error, job: job.name, slot }, "could not enqueue a schedule slot");
+    }
+  }
+
+  async #run(job: ScheduledJob, slot: string, attempt: number): Promise<void> {
+    const log = this.#options.logger.child({ job: job.name, slot, attempt });
+    log.info("schedule slot running");
+    try {
+      const outcome = await job.run(slot);
+      this.#runs.push({ job: job.name, slot, attempt, result: { status: "ran", outcome } });
+      log.info({ outcome }, "schedule slot finished");
+    } catch (error) {
+      this.#runs.push({ job: job.name, slot, attempt, result: { status: "failed", error: message(error) } });
+      log.error({ err: error }, "scheduled job failed; the queue retries it until its retry limit");
+      throw error;
+    }
   }
 
   #fire(job: ScheduledJob, at: Date): void {
     if (this.#stopped) return;
     // node-cron reports the instant it planned; the schedule names the slot (first occurrence in an overlap).
     const slot = job.schedule.previous(at) ?? at;
-    this.#track(this.runSlot(job, slot, "scheduled"));
-  }
-
-  #track(run: Promise<SlotRun>): void {
-    this.#inFlight.add(run);
-    void run.finally(() => this.#inFlight.delete(run));
-  }
-
-  #record(run: SlotRun): SlotRun {
-    this.#runs.push(run);
-    return run;
+    const sent = this.#enqueue(job, slot, "scheduled");
+    this.#inFlight.add(sent);
+    void sent.finally(() => this.#inFlight.delete(sent));
   }
 }

@@ -5,7 +5,10 @@
 import type { Config } from "../config/schema.js";
 import { DigestPoster, type DigestSlackClient } from "../digest/post-digest.js";
 import { createDigestSlackClient } from "../digest/slack-client.js";
+import type { JobQueue } from "../jobs/job-queue.js";
+import { createJobQueue } from "../jobs/open-job-queue.js";
 import type { Logger } from "../logging/logger.js";
+import type { CollectFn } from "../scan/run-scan.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { DigestService } from "../slack/ports.js";
 import type { Store } from "../store/types.js";
@@ -18,9 +21,15 @@ export interface ServeScheduleDeps {
   logger: Logger;
   store: Store;
   coordinator: Pick<ScanCoordinator, "start">;
+  /** Collects one account for a fanned-out scheduled scan part (see `createScheduler`). */
+  collect?: CollectFn;
   regions: readonly string[];
   /** `SLACK_BOT_TOKEN` and `SLACK_API_URL` build the client when `client` is not given. */
   env: NodeJS.ProcessEnv;
+  /** The store's `DATABASE_URL` (pg-boss connects to the same PostgreSQL). */
+  databaseUrl?: string | undefined;
+  /** The durable job queue (default: pg-boss on PostgreSQL, the in-process runner on SQLite). */
+  queue?: JobQueue;
   client?: DigestSlackClient;
   instanceId?: string;
   clock?: Clock;
@@ -30,6 +39,7 @@ export interface ServeScheduleDeps {
 export interface ServeSchedule {
   digest: DigestService;
   scheduler: Scheduler;
+  queue: JobQueue;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -48,14 +58,24 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
         ...(clock ? { now: () => clock.now() } : {}),
       })
     : undefined;
+  const queue =
+    deps.queue ??
+    createJobQueue({
+      store: deps.store,
+      databaseUrl: deps.databaseUrl,
+      config: deps.config,
+      logger: deps.logger,
+      ...(clock ? { now: () => clock.now() } : {}),
+    });
   const scheduler = createScheduler({
     config: deps.config,
     store: deps.store,
+    queue,
     coordinator: deps.coordinator,
+    ...(deps.collect ? { collect: deps.collect } : {}),
     regions: deps.regions,
     digest: poster,
     logger: deps.logger,
-    instanceId,
     ...(clock ? { clock } : {}),
     ...(deps.startTrigger ? { startTrigger: deps.startTrigger } : {}),
   });
@@ -70,7 +90,15 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
       },
     },
     scheduler,
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
+    queue,
+    async start() {
+      // The queue first: on SQLite it re-runs what a stopped process left active before new slots come in.
+      await queue.start();
+      await scheduler.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await queue.stop();
+    },
   };
 }

@@ -18,7 +18,8 @@ import type { StoreLogger } from "./connect.js";
 import { digestListRows, postureCounts, trendCounts } from "./digest-queries.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
-import { applyScan, type FindingState, triple } from "./lifecycle.js";
+import { createJobTable, type JobTable } from "./job-table.js";
+import { type ApplyScanOutput, applyScan, type FindingState, triple } from "./lifecycle.js";
 import { checkTransition } from "./request-states.js";
 import {
   auditFromRow,
@@ -38,6 +39,7 @@ import type {
   FindingHistoryTable,
   FindingsTable,
   RemediationRequestsTable,
+  ScanPartsTable,
 } from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import * as suppressionRequests from "./suppression-requests.js";
@@ -67,7 +69,10 @@ import {
   type RequestPatch,
   type RequestQuery,
   type RequestState,
+  type ScanCounts,
   type ScanOrigin,
+  type ScanPartInput,
+  type ScanPartRecord,
   type ScanRecord,
   type ScanScope,
   type SlotClaim,
@@ -116,18 +121,35 @@ function bySeverityThenKey(a: FindingRecord, b: FindingRecord): number {
   return severityRank(b.severity) - severityRank(a.severity) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
+function scanPartFromRow(row: Selectable<ScanPartsTable>): ScanPartRecord {
+  const part: ScanPartRecord = {
+    scanId: row.scan_id,
+    accountId: row.account_id,
+    outcome: row.outcome as ScanPartRecord["outcome"],
+    finishedAt: row.finished_at,
+  };
+  if (row.counts) part.counts = JSON.parse(row.counts) as ScanCounts;
+  if (row.detail) part.detail = JSON.parse(row.detail) as unknown;
+  if (row.error) part.error = row.error;
+  return part;
+}
+
 function toRecord(state: FindingState, suppressionId?: string): FindingRecord {
   const { observedAt: _observedAt, scopeRegions: _scopeRegions, ...record } = state;
   return suppressionId === undefined ? record : { ...record, suppressionId };
 }
 
 export class KyselyStore implements Store {
+  readonly jobs: JobTable;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly engine: Engine,
     private readonly clock: () => Date,
     private readonly logger?: StoreLogger,
-  ) {}
+  ) {
+    this.jobs = createJobTable(db);
+  }
 
   private now(): string {
     return this.clock().toISOString();
@@ -214,112 +236,7 @@ export class KyselyStore implements Store {
       const scanRow = await trx.selectFrom("scans").selectAll().where("id", "=", scanId).executeTakeFirst();
       if (scanRow?.outcome !== "running") throw new ScanNotRunningError(scanId);
       const scope = JSON.parse(scanRow.scope) as ScanScope;
-      const accounts = [...new Set([...scope.accounts, ...input.findings.map((f) => f.accountId)])].sort();
-      await this.lockAccounts(trx, accounts);
-
-      const existing = new Map<string, FindingState>();
-      const coverage = new Map<string, string>();
-      for (const part of chunks(accounts, 500)) {
-        // Failing findings may turn out gone; any other finding matters only if the scan reports it.
-        const rows = await trx
-          .selectFrom("findings")
-          .selectAll()
-          .where("account_id", "in", part)
-          .where("lifecycle", "in", [...FAILING_LIFECYCLES])
-          .execute();
-        for (const row of rows) existing.set(row.key, findingFromRow(row));
-        const covered = await trx
-          .selectFrom("scan_coverage")
-          .selectAll()
-          .where("account_id", "in", part)
-          .execute();
-        for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
-      }
-      const reported = [...new Set(input.findings.map(findingKey))].filter((key) => !existing.has(key));
-      for (const part of chunks(reported, 500)) {
-        const rows = await trx.selectFrom("findings").selectAll().where("key", "in", part).execute();
-        for (const row of rows) existing.set(row.key, findingFromRow(row));
-      }
-      const observedAt = scanRow.started_at;
-      const applied = applyScan({
-        scanId,
-        scope,
-        observedAt,
-        at,
-        results: input.findings,
-        existing,
-        coverage,
-        ...(input.evidence ? { evidence: input.evidence } : {}),
-      });
-
-      // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
-      const full: Insertable<FindingsTable>[] = [];
-      const touched = { seen: [] as string[], checked: [] as string[], failed: [] as string[] };
-      for (const next of applied.upserts) {
-        const row = findingToRow(next);
-        const previous = existing.get(next.key);
-        const kind = previous ? touchKind(findingToRow(previous), row) : undefined;
-        if (kind === undefined) full.push(row);
-        else touched[kind].push(next.key);
-      }
-      for (const [kind, keys] of Object.entries(touched) as [TouchKind, string[]][]) {
-        for (const part of chunks(keys, 500)) {
-          await trx
-            .updateTable("findings")
-            .set({
-              last_seen_at: at,
-              last_scan_id: scanId,
-              observed_at: observedAt,
-              ...(kind !== "seen" ? { checked_at: at } : {}),
-              ...(kind === "failed" ? { last_failed_at: at } : {}),
-            })
-            .where("key", "in", part)
-            .execute();
-        }
-      }
-      for (const part of chunks(full)) {
-        await trx
-          .insertInto("findings")
-          .values(part)
-          .onConflict((oc) =>
-            oc
-              .column("key")
-              .doUpdateSet((eb) =>
-                Object.fromEntries(FINDING_UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
-              ),
-          )
-          .execute();
-      }
-      const history: Insertable<FindingHistoryTable>[] = applied.changes.map((c) => ({
-        finding_key: c.key,
-        scan_id: scanId,
-        from_state: c.from,
-        to_state: c.to,
-        reason: c.reason ?? null,
-        at,
-      }));
-      for (const part of chunks(history)) await trx.insertInto("finding_history").values(part).execute();
-      const coverageRows = applied.covered
-        .filter((t) => (coverage.get(t) ?? "") < observedAt)
-        .map((t) => {
-          const [control_id, account_id, region] = t.split("|") as [string, string, string];
-          return { control_id, account_id, region, observed_at: observedAt, scan_id: scanId };
-        });
-      for (const part of chunks(coverageRows)) {
-        await trx
-          .insertInto("scan_coverage")
-          .values(part)
-          .onConflict((oc) =>
-            oc
-              .columns(["account_id", "control_id", "region"])
-              .doUpdateSet((eb) => ({
-                observed_at: eb.ref("excluded.observed_at"),
-                scan_id: eb.ref("excluded.scan_id"),
-              }))
-              .where("scan_coverage.observed_at", "<", (eb) => eb.ref("excluded.observed_at")),
-          )
-          .execute();
-      }
+      const applied = await this.applyResults(trx, scanId, scanRow.started_at, scope, input, at);
 
       const { counts } = applied;
       const outcome = counts.error > 0 ? "partial" : "succeeded";
@@ -358,6 +275,293 @@ export class KyselyStore implements Store {
       "scan results stored",
     );
     return result;
+  }
+
+  /**
+   * Applies one scan's results to the findings of `scope` (the whole scan, or one account's part of a
+   * fanned-out scan) inside the caller's transaction: lifecycle, history and coverage. The scan row is the
+   * caller's business.
+   */
+  private async applyResults(
+    trx: Transaction<Database>,
+    scanId: string,
+    observedAt: string,
+    scope: ScanScope,
+    input: Pick<CompleteScanInput, "findings" | "evidence">,
+    at: string,
+  ): Promise<ApplyScanOutput> {
+    const accounts = [...new Set([...scope.accounts, ...input.findings.map((f) => f.accountId)])].sort();
+    await this.lockAccounts(trx, accounts);
+
+    const existing = new Map<string, FindingState>();
+    const coverage = new Map<string, string>();
+    for (const part of chunks(accounts, 500)) {
+      // Failing findings may turn out gone; any other finding matters only if the scan reports it.
+      const rows = await trx
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "in", part)
+        .where("lifecycle", "in", [...FAILING_LIFECYCLES])
+        .execute();
+      for (const row of rows) existing.set(row.key, findingFromRow(row));
+      const covered = await trx
+        .selectFrom("scan_coverage")
+        .selectAll()
+        .where("account_id", "in", part)
+        .execute();
+      for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
+    }
+    const reported = [...new Set(input.findings.map(findingKey))].filter((key) => !existing.has(key));
+    for (const part of chunks(reported, 500)) {
+      const rows = await trx.selectFrom("findings").selectAll().where("key", "in", part).execute();
+      for (const row of rows) existing.set(row.key, findingFromRow(row));
+    }
+    const applied = applyScan({
+      scanId,
+      scope,
+      observedAt,
+      at,
+      results: input.findings,
+      existing,
+      coverage,
+      ...(input.evidence ? { evidence: input.evidence } : {}),
+    });
+
+    // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
+    const full: Insertable<FindingsTable>[] = [];
+    const touched = { seen: [] as string[], checked: [] as string[], failed: [] as string[] };
+    for (const next of applied.upserts) {
+      const row = findingToRow(next);
+      const previous = existing.get(next.key);
+      const kind = previous ? touchKind(findingToRow(previous), row) : undefined;
+      if (kind === undefined) full.push(row);
+      else touched[kind].push(next.key);
+    }
+    for (const [kind, keys] of Object.entries(touched) as [TouchKind, string[]][]) {
+      for (const part of chunks(keys, 500)) {
+        await trx
+          .updateTable("findings")
+          .set({
+            last_seen_at: at,
+            last_scan_id: scanId,
+            observed_at: observedAt,
+            ...(kind !== "seen" ? { checked_at: at } : {}),
+            ...(kind === "failed" ? { last_failed_at: at } : {}),
+          })
+          .where("key", "in", part)
+          .execute();
+      }
+    }
+    for (const part of chunks(full)) {
+      await trx
+        .insertInto("findings")
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .column("key")
+            .doUpdateSet((eb) =>
+              Object.fromEntries(FINDING_UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
+            ),
+        )
+        .execute();
+    }
+    const history: Insertable<FindingHistoryTable>[] = applied.changes.map((c) => ({
+      finding_key: c.key,
+      scan_id: scanId,
+      from_state: c.from,
+      to_state: c.to,
+      reason: c.reason ?? null,
+      at,
+    }));
+    for (const part of chunks(history)) await trx.insertInto("finding_history").values(part).execute();
+    const coverageRows = applied.covered
+      .filter((t) => (coverage.get(t) ?? "") < observedAt)
+      .map((t) => {
+        const [control_id, account_id, region] = t.split("|") as [string, string, string];
+        return { control_id, account_id, region, observed_at: observedAt, scan_id: scanId };
+      });
+    for (const part of chunks(coverageRows)) {
+      await trx
+        .insertInto("scan_coverage")
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(["account_id", "control_id", "region"])
+            .doUpdateSet((eb) => ({
+              observed_at: eb.ref("excluded.observed_at"),
+              scan_id: eb.ref("excluded.scan_id"),
+            }))
+            .where("scan_coverage.observed_at", "<", (eb) => eb.ref("excluded.observed_at")),
+        )
+        .execute();
+    }
+
+    return applied;
+  }
+
+  // Fanned-out scans ------------------------------------------------------------------------------------
+
+  async commitScanPart(
+    scanId: string,
+    input: ScanPartInput,
+  ): Promise<{ committed: boolean; part: ScanPartRecord }> {
+    const at = toIso(input.finishedAt ?? this.clock(), "scan part finish");
+    const result = await this.db.transaction().execute(async (trx) => {
+      const scanRow = await trx.selectFrom("scans").selectAll().where("id", "=", scanId).executeTakeFirst();
+      if (scanRow?.outcome !== "running") throw new ScanNotRunningError(scanId);
+      await this.lockAccounts(trx, [input.accountId]);
+      const done = await trx
+        .selectFrom("scan_parts")
+        .selectAll()
+        .where("scan_id", "=", scanId)
+        .where("account_id", "=", input.accountId)
+        .executeTakeFirst();
+      if (done) return { committed: false, part: scanPartFromRow(done) };
+      const whole = JSON.parse(scanRow.scope) as ScanScope;
+      const scope: ScanScope = {
+        accounts: [input.accountId],
+        regions: whole.regions,
+        controls: whole.controls,
+      };
+      const applied = await this.applyResults(
+        trx,
+        scanId,
+        scanRow.started_at,
+        scope,
+        {
+          findings: input.findings.filter((f) => f.accountId === input.accountId),
+          ...(input.evidence
+            ? { evidence: input.evidence.filter((e) => e.accountId === input.accountId) }
+            : {}),
+        },
+        at,
+      );
+      const row = {
+        scan_id: scanId,
+        account_id: input.accountId,
+        outcome: applied.counts.error > 0 ? "partial" : "succeeded",
+        counts: JSON.stringify(applied.counts),
+        detail: jsonOrNull(input.detail),
+        error: null,
+        finished_at: at,
+      };
+      await trx.insertInto("scan_parts").values(row).execute();
+      return { committed: true, part: scanPartFromRow(row) };
+    });
+    this.logger?.debug(
+      { scanId, accountId: input.accountId, committed: result.committed },
+      "scan part stored",
+    );
+    return result;
+  }
+
+  async failScanPart(
+    scanId: string,
+    accountId: string,
+    error: string,
+    finishedAt?: string,
+  ): Promise<boolean> {
+    const at = toIso(finishedAt ?? this.clock(), "scan part finish");
+    const result = await this.db
+      .insertInto("scan_parts")
+      .values({
+        scan_id: scanId,
+        account_id: accountId,
+        outcome: "failed",
+        counts: null,
+        detail: null,
+        error: error.slice(0, 2000),
+        finished_at: at,
+      })
+      .onConflict((oc) => oc.columns(["scan_id", "account_id"]).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async scanParts(scanId: string): Promise<ScanPartRecord[]> {
+    const rows = await this.db
+      .selectFrom("scan_parts")
+      .selectAll()
+      .where("scan_id", "=", scanId)
+      .orderBy("account_id")
+      .execute();
+    return rows.map(scanPartFromRow);
+  }
+
+  async finishScanFromParts(
+    scanId: string,
+    options: Parameters<Store["finishScanFromParts"]>[1] = {},
+  ): Promise<ScanRecord | undefined> {
+    const at = toIso(options.finishedAt ?? this.clock(), "scan finish");
+    return this.db.transaction().execute(async (trx) => {
+      // PostgreSQL: the last two parts may end at once; the row lock makes one of them the finisher.
+      let query = trx.selectFrom("scans").selectAll().where("id", "=", scanId);
+      if (this.engine === "postgres") query = query.forUpdate();
+      const scanRow = await query.executeTakeFirst();
+      if (scanRow?.outcome !== "running") return undefined;
+      const scope = JSON.parse(scanRow.scope) as ScanScope;
+      const parts = (
+        await trx.selectFrom("scan_parts").selectAll().where("scan_id", "=", scanId).execute()
+      ).map(scanPartFromRow);
+      const ended = new Set(parts.map((p) => p.accountId));
+      if (!scope.accounts.every((a) => ended.has(a))) return undefined;
+      const counts: ScanCounts = {
+        pass: 0,
+        fail: 0,
+        error: 0,
+        new: 0,
+        reopened: 0,
+        resolved: 0,
+        failBySeverity: Object.fromEntries(SEVERITIES.map((sev) => [sev, 0])) as Record<Severity, number>,
+      };
+      for (const part of parts) {
+        if (!part.counts) continue;
+        for (const k of ["pass", "fail", "error", "new", "reopened", "resolved"] as const)
+          counts[k] += part.counts[k];
+        for (const sev of SEVERITIES) counts.failBySeverity[sev] += part.counts.failBySeverity[sev] ?? 0;
+      }
+      const failed = parts.filter((p) => p.outcome === "failed");
+      const outcome =
+        failed.length === parts.length
+          ? "failed"
+          : failed.length > 0 || counts.error > 0
+            ? "partial"
+            : "succeeded";
+      const error =
+        failed.length > 0 ? failed.map((p) => `${p.accountId}: ${p.error ?? "failed"}`).join("; ") : null;
+      await trx
+        .updateTable("scans")
+        .set({
+          finished_at: at,
+          outcome,
+          pass_count: counts.pass,
+          fail_count: counts.fail,
+          error_count: counts.error,
+          new_count: counts.new,
+          reopened_count: counts.reopened,
+          resolved_count: counts.resolved,
+          fail_by_severity: JSON.stringify(counts.failBySeverity),
+          ...(error ? { error: error.slice(0, 2000) } : {}),
+        })
+        .where("id", "=", scanId)
+        .where("outcome", "=", "running")
+        .execute();
+      await this.audit(trx, {
+        actor: scanRow.trigger,
+        action: outcome === "failed" ? "scan.failed" : "scan.completed",
+        target: scanId,
+        detail: { outcome, counts, parts: parts.length, failedParts: failed.length },
+        at,
+      });
+      const scan: ScanRecord = {
+        ...scanFromRow({ ...scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
+        counts,
+        ...(error ? { error } : {}),
+      };
+      const report = options.report?.(scan, parts);
+      if (report) await this.audit(trx, { ...report, at });
+      return scan;
+    });
   }
 
   /** Serialises commits that touch the same account: two scans of one scope apply one after the other. */

@@ -366,6 +366,49 @@ function accountDirectory(): Migration {
 }
 
 /**
+ * The in-process job runner's table (SQLite; pg-boss has its own schema on PostgreSQL) and the parts of a
+ * fanned-out scan. The scheduler no longer writes `schedule_slots`: slots are keyed jobs now; the table stays
+ * for Slack delivery de-duplication and the digest's per-channel record.
+ */
+function jobsAndScanParts(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("jobs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("retry_limit", "integer", (c) => c.notNull())
+        .addColumn("run_after", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("started_at", "text")
+        .addColumn("finished_at", "text")
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema
+        .createIndex("jobs_state_run_after")
+        .on("jobs")
+        .columns(["state", "run_after"])
+        .execute();
+      await db.schema.createIndex("jobs_kind").on("jobs").columns(["kind", "created_at"]).execute();
+      await db.schema
+        .createTable("scan_parts")
+        .addColumn("scan_id", "text", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("counts", "text")
+        .addColumn("detail", "text")
+        .addColumn("error", "text")
+        .addColumn("finished_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("scan_parts_pk", ["scan_id", "account_id"])
+        .execute();
+    },
+  };
+}
+
+/**
  * Scans visible from their start: a heartbeat the running scan refreshes (a scan whose heartbeat is older
  * than the lease belongs to a process that stopped), where it was asked for, and the claim of the
  * announcement that it was interrupted. Scans already running count as announced: an upgrade posts no old news.
@@ -428,6 +471,7 @@ export const MIGRATION_NAMES = [
   "0005_suppression_requests",
   "0006_finding_ids",
   "0008_account_directory",
+  "0009_jobs_and_scan_parts",
   "0010_scan_heartbeats",
   "0011_digest_messages",
 ] as const;
@@ -441,6 +485,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0005_suppression_requests": suppressionRequestsMigration(),
     "0006_finding_ids": findingIds(),
     "0008_account_directory": accountDirectory(),
+    "0009_jobs_and_scan_parts": jobsAndScanParts(),
     "0010_scan_heartbeats": scanHeartbeats(),
     "0011_digest_messages": digestMessages(),
   };

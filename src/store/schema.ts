@@ -144,6 +144,41 @@ export interface ScheduleSlotsTable {
   outcome: string | null;
 }
 
+/**
+ * Durable jobs of the in-process runner (SQLite). On PostgreSQL pg-boss keeps its own tables and this one
+ * stays empty. `id` is deterministic for keyed jobs (one job per kind and key, ever).
+ */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  /** created | active | completed | failed */
+  state: string;
+  /** Attempts started so far. */
+  attempts: number;
+  retry_limit: number;
+  /** A retry waits until then. */
+  run_after: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  last_error: string | null;
+}
+
+/** One account's part of a fanned-out scan, written in the transaction that commits the part's findings. */
+export interface ScanPartsTable {
+  scan_id: string;
+  account_id: string;
+  /** succeeded | partial | failed */
+  outcome: string;
+  /** JSON ScanCounts, or null for a failed part. */
+  counts: string | null;
+  /** JSON: what the part could not read (the scheduled scan report's `unscanned`). */
+  detail: string | null;
+  error: string | null;
+  finished_at: string;
+}
+
 /** Per control, account and region: the start of the latest committed scan that evaluated it cleanly. */
 export interface ScanCoverageTable {
   control_id: string;
@@ -187,4 +222,6 @@ export interface Database {
   scan_coverage: ScanCoverageTable;
   account_directory: AccountDirectoryTable;
   digest_messages: DigestMessagesTable;
+  jobs: JobsTable;
+  scan_parts: ScanPartsTable;
 }

@@ -2,12 +2,14 @@
  * The state store's public contract: every record the Slack app, the scheduler and the CLI read or write.
  * Timestamps are ISO-8601 strings in UTC (`2026-01-02T03:04:05.678Z`); JSON fields are plain values.
  */
+
 import type { AccountDirectoryEntry } from "../domain/accounts.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding, FindingStatus, ResourceType } from "../domain/finding.js";
 import type { RequestState } from "../domain/request-state.js";
 import type { CollectError } from "../domain/result.js";
 import type { Severity } from "../domain/severity.js";
+import type { JobTable } from "./job-table.js";
 
 export type Engine = "sqlite" | "postgres";
 
@@ -101,6 +103,23 @@ export interface CompleteScanInput {
 }
 
 export interface RecordScanInput extends StartScanInput, CompleteScanInput {}
+
+/** One account's part of a fanned-out scan (one job per account). */
+export interface ScanPartInput extends CompleteScanInput {
+  accountId: string;
+  /** JSON the finisher reports with the scan (e.g. what the part could not read). */
+  detail?: unknown;
+}
+
+export interface ScanPartRecord {
+  scanId: string;
+  accountId: string;
+  outcome: "succeeded" | "partial" | "failed";
+  counts?: ScanCounts;
+  detail?: unknown;
+  error?: string;
+  finishedAt: string;
+}
 
 export interface LifecycleChange {
   key: string;
@@ -417,6 +436,28 @@ export interface Store {
   startScan(input: StartScanInput): Promise<ScanRecord>;
   /** Applies the lifecycle in one transaction; throws if the scan is unknown or no longer running. */
   completeScan(scanId: string, input: CompleteScanInput): Promise<CompletedScan>;
+  /**
+   * Commits one account's part of a running scan: its findings' lifecycle (only that account's, in the scan's
+   * regions and controls), history and coverage, and the part's row, in one transaction. A part already
+   * committed is not applied again (`committed: false`): a retried part job is a no-op.
+   */
+  commitScanPart(scanId: string, input: ScanPartInput): Promise<{ committed: boolean; part: ScanPartRecord }>;
+  /** Records a part that ended without results (its job was dead-lettered); false when it had ended. */
+  failScanPart(scanId: string, accountId: string, error: string, finishedAt?: string): Promise<boolean>;
+  scanParts(scanId: string): Promise<ScanPartRecord[]>;
+  /**
+   * Ends a running fanned-out scan once every account of its scope has a part: counts summed, outcome
+   * `succeeded`, `partial` (an ERROR or a failed part) or `failed` (every part failed). Undefined while parts
+   * are missing, or when the scan had already ended (exactly one caller finishes it).
+   */
+  finishScanFromParts(
+    scanId: string,
+    options?: {
+      finishedAt?: string;
+      /** An audit entry written in the same transaction (the scheduled scan's report). */
+      report?: (scan: ScanRecord, parts: readonly ScanPartRecord[]) => NewAuditEntry | undefined;
+    },
+  ): Promise<ScanRecord | undefined>;
   /** Records that a scan stopped without results; changes no finding. */
   failScan(scanId: string, error: string, finishedAt?: string): Promise<boolean>;
   /** `startScan` then `completeScan`. */
@@ -511,6 +552,9 @@ export interface Store {
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+
+  /** The in-process job runner's table (used on SQLite; pg-boss keeps its own on PostgreSQL). */
+  readonly jobs: JobTable;
 
   /** True for the one instance that claims this slot of this job first. */
   claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;

@@ -1,0 +1,176 @@
+/**
+ * The job queue of a SQLite deployment (one process): the same handlers as on PostgreSQL, run in-process over
+ * the store's `jobs` table. A job claimed and not finished when the process stopped runs again at the next
+ * start-up (or is dead-lettered when that was its last attempt); a failed attempt is retried after the retry
+ * delay until the retry limit, then dead-lettered.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logging/logger.js";
+import type { JobTable, StoredJob } from "../store/job-table.js";
+import {
+  type DeadLetter,
+  errorMessage,
+  type JobHandler,
+  type JobQueue,
+  type JobQueueSettings,
+  type JobState,
+  keyedJobId,
+  type SendOptions,
+  type WorkOptions,
+} from "./job-queue.js";
+
+export interface LocalJobQueueDeps {
+  table: JobTable;
+  settings: Pick<JobQueueSettings, "retryLimit" | "retryDelaySeconds" | "pollSeconds">;
+  onDeadLetter(letter: DeadLetter): Promise<void>;
+  logger: Logger;
+  /** Jobs run at the same time (default 4): a digest waiting for its slot's scan must not block that scan. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export class LocalJobQueue implements JobQueue {
+  readonly engine = "sqlite" as const;
+  readonly #deps: LocalJobQueueDeps;
+  readonly #handlers = new Map<string, JobHandler>();
+  readonly #options = new Map<string, WorkOptions>();
+  readonly #running = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #draining = false;
+  #again = false;
+  #started = false;
+  #stopped = false;
+
+  constructor(deps: LocalJobQueueDeps) {
+    this.#deps = deps;
+  }
+
+  #now(): Date {
+    return (this.#deps.now ?? (() => new Date()))();
+  }
+
+  work(kind: string, handler: JobHandler, options: WorkOptions = {}): void {
+    if (this.#started) throw new Error(`register the ${kind} job handler before starting the queue`);
+    this.#handlers.set(kind, handler);
+    this.#options.set(kind, options);
+  }
+
+  /** The deployment's dead-letter record, then the kind's own hook. */
+  async #deadLettered(letter: DeadLetter): Promise<void> {
+    await this.#deps.onDeadLetter(letter);
+    await this.#options.get(letter.kind)?.onDeadLetter?.(letter);
+  }
+
+  async start(): Promise<void> {
+    this.#started = true;
+    const exhausted = await this.#deps.table.requeueActive(this.#now().toISOString());
+    for (const job of exhausted) await this.#deadLetter(job, "the process running it stopped");
+    this.#timer = setInterval(() => this.#wake(), this.#deps.settings.pollSeconds * 1000);
+    this.#timer.unref();
+    this.#wake();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  /** Resolves when no job is running and none is due (tests, and a graceful stop's log). */
+  async idle(): Promise<void> {
+    for (;;) {
+      while (this.#running.size > 0 || this.#draining) {
+        await Promise.allSettled([...this.#running]);
+        await new Promise((r) => setImmediate(r));
+      }
+      const due = await this.#deps.table.hasDue([...this.#handlers.keys()], this.#now().toISOString());
+      if (!due) return;
+      this.#wake();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async send(kind: string, payload: Record<string, unknown>, options: SendOptions = {}): Promise<string> {
+    const id = options.key === undefined ? randomUUID() : keyedJobId(kind, options.key);
+    await this.#deps.table.insert(
+      { id, kind, payload, retryLimit: this.#deps.settings.retryLimit },
+      this.#now().toISOString(),
+    );
+    if (this.#started) this.#wake();
+    return id;
+  }
+
+  async state(kind: string, key: string): Promise<JobState | undefined> {
+    const job = await this.#deps.table.get(keyedJobId(kind, key));
+    if (!job) return undefined;
+    return job.state === "created" ? "pending" : job.state;
+  }
+
+  hasAny(kind: string): Promise<boolean> {
+    return this.#deps.table.hasKind(kind);
+  }
+
+  #wake(): void {
+    if (this.#stopped) return;
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    this.#draining = true;
+    void this.#drain()
+      .catch((error: unknown) =>
+        this.#deps.logger.error({ err: error }, "could not take jobs from the store"),
+      )
+      .finally(() => {
+        this.#draining = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#wake();
+        }
+      });
+  }
+
+  async #drain(): Promise<void> {
+    const limit = this.#deps.concurrency ?? 4;
+    while (!this.#stopped && this.#running.size < limit) {
+      const job = await this.#deps.table.claimNext([...this.#handlers.keys()], this.#now().toISOString());
+      if (!job) return;
+      const run = this.#run(job).finally(() => {
+        this.#running.delete(run);
+        this.#wake();
+      });
+      this.#running.add(run);
+    }
+  }
+
+  async #run(job: StoredJob): Promise<void> {
+    const handler = this.#handlers.get(job.kind);
+    const log = this.#deps.logger.child({ job: job.kind, jobId: job.id, attempt: job.attempts });
+    try {
+      if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
+      await handler(job.payload as Record<string, unknown>, { jobId: job.id, attempt: job.attempts });
+      await this.#deps.table.complete(job.id, this.#now().toISOString());
+    } catch (error) {
+      const message = errorMessage(error);
+      const now = this.#now();
+      const runAfter = new Date(now.getTime() + this.#deps.settings.retryDelaySeconds * 1000).toISOString();
+      const state = await this.#deps.table.fail(job.id, message, now.toISOString(), runAfter);
+      log.warn({ err: error, state }, "job attempt failed");
+      if (state === "failed") await this.#deadLetter(job, message);
+    }
+  }
+
+  async #deadLetter(job: StoredJob, error: string): Promise<void> {
+    try {
+      await this.#deadLettered({
+        kind: job.kind,
+        jobId: job.id,
+        payload: job.payload as Record<string, unknown>,
+        attempts: job.attempts,
+        error,
+      });
+    } catch (err) {
+      this.#deps.logger.error({ err, jobId: job.id }, "could not record a dead-lettered job");
+    }
+  }
+}

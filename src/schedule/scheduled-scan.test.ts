@@ -1,0 +1,75 @@
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildAccount } from "../../test/support/inventory-builders.js";
+import { SCHEDULED_SCAN_ACTION } from "../digest/digest-data.js";
+import { recordScanResult, toRecordScanInput } from "../scan/record-scan.js";
+import { finishScan } from "../scan/run-scan.js";
+import { ScanCoordinator } from "../scan/scan-coordinator.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/types.js";
+import { runScheduledScan, scheduledScanId } from "./scheduled-scan.js";
+
+const logger = pino({ level: "silent" });
+const SLOT = "2026-06-01T07:00:00.000Z";
+let store: Store;
+let executed: string[];
+
+beforeEach(async () => {
+  store = await openStore({ databaseUrl: "sqlite::memory:" });
+  executed = [];
+});
+afterEach(async () => {
+  await store.close();
+});
+
+function deps() {
+  const coordinator = new ScanCoordinator(async ({ scanId, scope, trigger }) => {
+    executed.push(scanId);
+    const inventory = { schemaVersion: 1 as const, collectedAt: SLOT, accounts: [buildAccount()] };
+    const result = finishScan(
+      { config: { requireFips: false } },
+      { scope, trigger, inventory, startedAt: new Date(SLOT), scanId },
+    );
+    await recordScanResult(store, toRecordScanInput(result));
+    return result;
+  });
+  return { coordinator, accounts: [], regions: ["us-east-1"], store, logger };
+}
+
+describe("the scheduled scan of a slot, run again by a retried job", () => {
+  it("scans once under the slot's id; a second run reports the recorded scan", async () => {
+    const first = await runScheduledScan(deps(), SLOT);
+    const second = await runScheduledScan(deps(), SLOT);
+    expect(executed).toEqual([scheduledScanId(SLOT)]);
+    expect(second).toEqual(first);
+    expect(await store.listAudit({ action: SCHEDULED_SCAN_ACTION })).toHaveLength(1);
+  });
+
+  it("completes the row a dead attempt left running instead of starting another", async () => {
+    await store.startScan({
+      id: scheduledScanId(SLOT),
+      trigger: "schedule",
+      scope: { accounts: [], regions: ["us-east-1"], controls: [] },
+    });
+    const report = await runScheduledScan(deps(), SLOT);
+    expect(report.outcome).toBe("succeeded");
+    expect((await store.listScans()).map((s) => [s.id, s.outcome])).toEqual([
+      [scheduledScanId(SLOT), "succeeded"],
+    ]);
+  });
+
+  it("reports a slot whose scan ended without results as failed, once", async () => {
+    const scanId = scheduledScanId(SLOT);
+    await store.startScan({
+      id: scanId,
+      trigger: "schedule",
+      scope: { accounts: [], regions: ["us-east-1"], controls: [] },
+    });
+    await store.failScan(scanId, "the replica running it stopped");
+    const report = await runScheduledScan(deps(), SLOT);
+    expect(executed).toEqual([]);
+    expect(report).toMatchObject({ outcome: "failed", error: "the replica running it stopped", scanId });
+    await runScheduledScan(deps(), SLOT);
+    expect(await store.listAudit({ action: SCHEDULED_SCAN_ACTION })).toHaveLength(1);
+  });
+});
