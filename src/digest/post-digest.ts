@@ -65,7 +65,7 @@ export type DigestPostStore = DigestStore &
   Pick<
     Store,
     | "claimSlot"
-    | "lastClaimedSlot"
+    | "slotClaim"
     | "markSlotDone"
     | "appendAudit"
     | "listAudit"
@@ -206,9 +206,13 @@ export class DigestPoster {
   }
 
   /** Whether the slot was settled (posted, partial or failed), or is not the latest claimed one. */
+  /**
+   * Settled: this slot's own claim has an outcome. Not "a later slot was claimed": with the job queue an older
+   * slot's digest can be retried after newer slots ran, and it must still be resumed, not dropped.
+   */
   async #slotSettled(job: string, slot: string): Promise<boolean> {
-    const last = await this.#deps.store.lastClaimedSlot(job);
-    return last === undefined || normalizeSlot(last.slot) !== slot || last.doneAt !== undefined;
+    const claim = await this.#deps.store.slotClaim(job, slot);
+    return claim === undefined || claim.doneAt !== undefined;
   }
 
   /** Throws DigestPostError when the main message could not be posted (the record is kept). */

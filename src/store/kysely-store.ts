@@ -1120,6 +1120,16 @@ export class KyselyStore implements Store {
     return row && slotFromRow(row);
   }
 
+  async slotClaim(job: string, slot: string): Promise<SlotClaim | undefined> {
+    const row = await this.db
+      .selectFrom("schedule_slots")
+      .selectAll()
+      .where("job", "=", job)
+      .where("slot", "=", normalizeSlot(slot))
+      .executeTakeFirst();
+    return row && slotFromRow(row);
+  }
+
   async markSlotDone(job: string, slot: string, outcome: string): Promise<boolean> {
     const result = await this.db
       .updateTable("schedule_slots")

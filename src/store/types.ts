@@ -559,6 +559,8 @@ export interface Store {
   /** True for the one instance that claims this slot of this job first. */
   claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;
   lastClaimedSlot(job: string): Promise<SlotClaim | undefined>;
+  /** The claim of this slot of this job, if any. */
+  slotClaim(job: string, slot: string): Promise<SlotClaim | undefined>;
   markSlotDone(job: string, slot: string, outcome: string): Promise<boolean>;
   /** Deletes the claims of one job made before `claimedBefore` (e.g. Slack delivery claims); returns how many. */
   pruneSlots(job: string, claimedBefore: string): Promise<number>;

@@ -214,6 +214,24 @@ describe.each(harnesses)("digest crash recovery on $engine", (h) => {
     expect(topLevel()).toHaveLength(1);
   });
 
+  it("an older slot's crashed digest is resumed even after a newer slot of the channel was claimed", async () => {
+    await seedMany(300);
+    void poster(diesAfterPost(client, 1)).post(CHANNEL, { kind: "schedule", slot: SLOT });
+    await api.waitFor((calls) => calls.some((c) => c.method === "chat.postMessage"));
+    const [posted] = topLevel();
+    // The job queue retries the dead slot's job after the next slot's digest has claimed (and posted).
+    const NEXT = "2026-03-03T09:00:00.000Z";
+    clock.set(NEXT);
+    const next = await poster(client).post(CHANNEL, { kind: "schedule", slot: NEXT });
+    expect(next.status).toBe("posted");
+    clock.set("2026-03-03T09:05:00.000Z");
+    const resumed = await poster(client).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true });
+    expect(resumed).toMatchObject({ status: "posted", ts: posted?.ts, adopted: 1 });
+    expect((await store.slotClaim(digestSlotJob(CHANNEL), SLOT))?.outcome).toBe(`posted ts=${posted?.ts}`);
+    // Two main messages in all: one per slot.
+    expect(topLevel()).toHaveLength(2);
+  });
+
   it("a crash between thread pages: the resume skips the recorded pages, adopts the one in the thread and posts the rest", async () => {
     await seedMany(300);
     // Main, page 1, then page 2 reaches Slack and the process dies.
