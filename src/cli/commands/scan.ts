@@ -132,16 +132,21 @@ export interface RenderOptions {
 
 export function render(result: ScanResult, format: ScanFormat, options: RenderOptions): string {
   const { includePassed, stored } = options;
-  const report = buildReport({
-    scanId: result.scanId,
-    startedAt: result.startedAt,
-    finishedAt: result.finishedAt,
-    accounts: result.inventory.accounts.map((a) => a.accountId),
-    regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
-    findings: result.findings,
-    ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
-    ...(options.trend ? { trend: options.trend } : {}),
-  });
+  // json and ocsf write every finding; the other formats show only failing ones unless --all.
+  const listsAll = includePassed || format === "json" || format === "ocsf";
+  const report = buildReport(
+    {
+      scanId: result.scanId,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      accounts: result.inventory.accounts.map((a) => a.accountId),
+      regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+      findings: result.findings,
+      ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
+      ...(options.trend ? { trend: options.trend } : {}),
+    },
+    { list: listsAll ? "all" : "failing" },
+  );
   if (format === "json") return renderJson(report);
   if (format === "markdown") return renderMarkdown(report, { includePassed });
   if (format === "ocsf") return renderOcsf(report, VERSION);
