@@ -224,6 +224,10 @@ interface ProcessRun {
 async function runCliProcess(root: string, configPath: string, workDir: string): Promise<ProcessRun> {
   const main = join(root, "dist", "cli", "main.js");
   const timeFile = join(workDir, "time.txt");
+  // What the shebang asks of node (`#!/usr/bin/env -S node --flag`), as the OS runs the bin, with this node.
+  const shebang = (await readFile(main, "utf8")).split("\n", 1)[0] ?? "";
+  const nodeFlags =
+    /^#!\S*env\s+(?:-S\s+)?node\b(.*)$/.exec(shebang)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
   const started = performance.now();
   const exitCode = await new Promise<number | null>((done, fail) => {
     const child = spawn(
@@ -234,6 +238,7 @@ async function runCliProcess(root: string, configPath: string, workDir: string):
         "-o",
         timeFile,
         process.execPath,
+        ...nodeFlags,
         main,
         "scan",
         "--region",
@@ -245,7 +250,13 @@ async function runCliProcess(root: string, configPath: string, workDir: string):
       ],
       {
         cwd: workDir,
-        env: { ...process.env, DATABASE_URL: `sqlite:${join(workDir, "process.db")}`, LOG_LEVEL: "warn" },
+        env: {
+          ...process.env,
+          DATABASE_URL: `sqlite:${join(workDir, "process.db")}`,
+          LOG_LEVEL: "warn",
+          // BENCH_CLI_NODE_OPTIONS: V8/Node flags for the CLI process only (e.g. to try heap settings).
+          NODE_OPTIONS: process.env.BENCH_CLI_NODE_OPTIONS ?? "",
+        },
         stdio: ["ignore", "ignore", "pipe"],
       },
     );
@@ -392,6 +403,8 @@ async function main(argv: readonly string[], source: string | undefined): Promis
     );
     process.env.DATABASE_URL = `sqlite:${join(workDir, "forecast-audit.db")}`;
     const marks: { collected?: number; evaluated?: number; stored?: number; rendered?: number } = {};
+    /** Memory at the end of each phase: what the CLI holds then. */
+    const memory: [string, NodeJS.MemoryUsage][] = [];
     let cpuAtCollected: NodeJS.CpuUsage | undefined;
     let inventory: Inventory | undefined;
     const byStatus = { PASS: 0, FAIL: 0, ERROR: 0 };
@@ -439,6 +452,7 @@ async function main(argv: readonly string[], source: string | undefined): Promis
             });
             marks.collected = performance.now();
             cpuAtCollected = process.cpuUsage();
+            memory.push(["collected", process.memoryUsage()]);
             inventory = collectedInventory;
             return collectedInventory;
           },
@@ -446,6 +460,7 @@ async function main(argv: readonly string[], source: string | undefined): Promis
       },
       openStore: async (config) => {
         marks.evaluated = performance.now();
+        memory.push(["evaluated", process.memoryUsage()]);
         const store: Store = await base.openStore(config);
         const recordScan = store.recordScan.bind(store);
         const close = store.close.bind(store);
@@ -465,6 +480,7 @@ async function main(argv: readonly string[], source: string | undefined): Promis
         store.close = async () => {
           await close();
           marks.stored = performance.now();
+          memory.push(["stored", process.memoryUsage()]);
         };
         return store;
       },
@@ -688,6 +704,10 @@ async function main(argv: readonly string[], source: string | undefined): Promis
     console.log(
       `  RSS when the scan started (bench, moto client and the CLI's modules loaded through tsx): ${(rssAtStart / MB).toFixed(0)} MB; the kernel's high-water mark counts from process start`,
     );
+    for (const [phase, m] of memory)
+      console.log(
+        `  memory after ${phase}: rss ${(m.rss / MB).toFixed(0)} MB, heap used ${(m.heapUsed / MB).toFixed(0)} of ${(m.heapTotal / MB).toFixed(0)} MB, external ${(m.external / MB).toFixed(0)} MB (array buffers ${(m.arrayBuffers / MB).toFixed(0)} MB)`,
+      );
     console.log(`BENCH_RESULT ${JSON.stringify(summary)}`);
     if (resources !== seeded.total)
       console.log(

@@ -130,7 +130,28 @@ export interface RenderOptions {
   stored?: Pick<CompletedScan, "notRechecked">;
 }
 
-export function render(result: ScanResult, format: ScanFormat, options: RenderOptions): string {
+/** What the report needs of a scan: its findings and where it looked, not the inventory it read. */
+export interface ScanForReport {
+  scanId: string;
+  startedAt: string;
+  finishedAt: string;
+  accounts: string[];
+  regions: string[];
+  findings: ScanResult["findings"];
+}
+
+export function scanForReport(result: ScanResult): ScanForReport {
+  return {
+    scanId: result.scanId,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    accounts: result.inventory.accounts.map((a) => a.accountId),
+    regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+    findings: result.findings,
+  };
+}
+
+export function render(result: ScanForReport, format: ScanFormat, options: RenderOptions): string {
   const { includePassed, stored } = options;
   // json and ocsf write every finding; the other formats show only failing ones unless --all.
   const listsAll = includePassed || format === "json" || format === "ocsf";
@@ -139,8 +160,8 @@ export function render(result: ScanResult, format: ScanFormat, options: RenderOp
       scanId: result.scanId,
       startedAt: result.startedAt,
       finishedAt: result.finishedAt,
-      accounts: result.inventory.accounts.map((a) => a.accountId),
-      regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
+      accounts: result.accounts,
+      regions: result.regions,
       findings: result.findings,
       ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
       ...(options.trend ? { trend: options.trend } : {}),
@@ -198,7 +219,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
-      let result: ScanResult;
+      let result: ScanResult | undefined;
       if (opts.inventory) {
         if (opts.ou && opts.ou.length > 0) {
           throw new CliError(
@@ -240,15 +261,18 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           runtime.destroy();
         }
       }
+      const record = toRecordScanInput(result, `cli:${deps.localUser}`);
+      const directory = accountDirectoryEntries(result.inventory, config.accounts, result.startedAt);
+      const scan = scanForReport(result);
+      // The inventory is not needed past here: letting it go gives its memory to the store commit and report.
+      result = undefined;
       let stored: CompletedScan | undefined;
       let trend: TrendDay[] | undefined;
       if (opts.store) {
         const store = await deps.openStore(config);
         try {
-          stored = await store.recordScan(toRecordScanInput(result, `cli:${deps.localUser}`));
-          await store.saveAccounts(
-            accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
-          );
+          stored = await store.recordScan(record);
+          await store.saveAccounts(directory);
           await exportFindings(config, deps, logger, store);
           await store.pruneScans(config.store.retentionDays);
           if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
@@ -257,7 +281,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         }
       }
       const toFile = opts.output !== undefined;
-      const text = render(result, opts.format, {
+      const text = render(scan, opts.format, {
         includePassed: opts.all === true,
         ...(trend ? { trend } : {}),
         ...(stored ? { stored } : {}),
@@ -270,6 +294,6 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       } else {
         deps.stdout(text);
       }
-      deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
+      deps.setExitCode(breachesThreshold(scan.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
     });
 }

@@ -11,7 +11,7 @@ import {
   buildSettings,
 } from "../../../test/support/inventory-builders.js";
 import { finishScan } from "../../scan/run-scan.js";
-import { render } from "../commands/scan.js";
+import { render as renderScan, scanForReport } from "../commands/scan.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildReport } from "./report.js";
@@ -69,6 +69,11 @@ describe("a report of the failing findings only", () => {
     }
   });
 });
+
+const render = (
+  scan: typeof result,
+  ...rest: Parameters<typeof renderScan> extends [unknown, ...infer R] ? R : never
+) => renderScan(scanForReport(scan), ...rest);
 
 describe("render", () => {
   const total = result.findings.length;
