@@ -1,6 +1,6 @@
 /**
- * `npm run bench:scan`: one whole scan (collectInventory + evaluateInventory, as the product runs it) of a
- * synthetic account of 10,000 Forecast resources. Forecast is the emulator, in its own process, with injected
+ * `npm run bench:scan`: one whole `forecast-audit scan` (the CLI's own command, in process: collect, evaluate,
+ * commit to the SQLite store, render the table) of a synthetic account of 10,000 Forecast resources. Forecast is the emulator, in its own process, with injected
  * latency and throttling; every other service is moto. Prints the API calls made against the minimum the catalog
  * needs (per operation), the wall time against the floor that latency and concurrency allow, the peak RSS, and
  * the findings that ended in ERROR because of throttling — each with its target and PASS or MISS.
@@ -8,20 +8,30 @@
  * (BENCH_CONCURRENCY), --max-concurrent N (BENCH_MAX_CONCURRENT, the emulator's), --rate N (BENCH_RATE, the
  * emulator's requests per second; 0 = none), --max-attempts N (BENCH_MAX_ATTEMPTS, the product's maxAttempts;
  * default the configuration's 8), --buckets, --keys, --roles, --trace S (every S seconds: Forecast
- * calls per second and the state of the SDK's adaptive rate limiter). Exits 0 whatever the figures; non-zero
- * only when the run itself fails. Loopback only; one scan; stops by itself.
+ * calls per second and the state of the SDK's adaptive rate limiter), --source DIR (run the CLI of another
+ * checkout, e.g. the one before a change; its node_modules must resolve). Prints each phase's wall time, the
+ * CLI's CPU per resource after collection, and one `BENCH_RESULT {json}` line.
+ *
+ * `--sizes 10000,50000,150000 [--before DIR]` runs one child process per size (and per checkout, the one in
+ * DIR first: before/after side by side in one run) and prints their figures in one table.
+ * Exits 0 whatever the figures; non-zero only when the run itself fails. Loopback only; stops by itself.
  */
-import { availableParallelism, loadavg } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ForecastClient } from "@aws-sdk/client-forecast";
+import type { AuditRuntime } from "../src/app/audit-runtime.js";
 import { type CallCounter, createCallCounter } from "../src/aws/call-counter.js";
 import { createClientFactory } from "../src/aws/client-factory.js";
-import { collectInventory } from "../src/aws/collect-inventory.js";
+import type { CliDeps } from "../src/cli/deps.js";
 import { configSchema } from "../src/config/schema.js";
 import type { Finding } from "../src/domain/finding.js";
 import type { Inventory } from "../src/domain/inventory.js";
 import { FORECAST_RESOURCE_TYPES } from "../src/domain/inventory.js";
-import { evaluateInventory } from "../src/scan/evaluate-inventory.js";
+import type { Store } from "../src/store/types.js";
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto } from "../test/support/moto.js";
 import { type EmulatorProcess, startEmulatorProcess } from "./support/forecast-emulator-child.js";
 import { minimumScanCalls } from "./support/scan-minimum.js";
@@ -175,6 +185,116 @@ function traceForecast(
 }
 
 const fmtInt = (n: number) => n.toLocaleString("en-US");
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+
+interface BenchResult {
+  resources: number;
+  calls: number;
+  minimum: number;
+  wallMs: number;
+  floorMs: number;
+  collectMs: number;
+  evaluateMs: number;
+  storeMs: number;
+  reportMs: number;
+  peakRssMb: number;
+  cpuMs: number;
+  cpuAfterCollectMs: number;
+  cpuPerResourceUs: number;
+  findings: number;
+  errors: number;
+  ownErrors: number;
+  exitCode: number;
+  processWallMs: number;
+  processCpuMs: number;
+  processRssMb: number;
+}
+
+interface ProcessRun {
+  wallMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  exitCode: number | null;
+}
+
+/**
+ * `node dist/cli/main.js scan` in a child process (its own store file), timed by /usr/bin/time: the wall time,
+ * CPU and peak RSS of the CLI process alone, without this benchmark's harness. Needs `npm run build` in `root`.
+ */
+async function runCliProcess(root: string, configPath: string, workDir: string): Promise<ProcessRun> {
+  const main = join(root, "dist", "cli", "main.js");
+  const timeFile = join(workDir, "time.txt");
+  // What the shebang asks of node (`#!/usr/bin/env -S node --flag`), as the OS runs the bin, with this node.
+  const shebang = (await readFile(main, "utf8")).split("\n", 1)[0] ?? "";
+  const nodeFlags =
+    /^#!\S*env\s+(?:-S\s+)?node\b(.*)$/.exec(shebang)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const started = performance.now();
+  const exitCode = await new Promise<number | null>((done, fail) => {
+    const child = spawn(
+      "/usr/bin/time",
+      [
+        "-f",
+        "%U %S %M",
+        "-o",
+        timeFile,
+        process.execPath,
+        ...nodeFlags,
+        main,
+        "scan",
+        "--region",
+        REGION,
+        "--config",
+        configPath,
+        "--fail-on",
+        "none",
+      ],
+      {
+        cwd: workDir,
+        env: {
+          ...process.env,
+          DATABASE_URL: `sqlite:${join(workDir, "process.db")}`,
+          LOG_LEVEL: "warn",
+          // BENCH_CLI_NODE_OPTIONS: V8/Node flags for the CLI process only (e.g. to try heap settings).
+          NODE_OPTIONS: process.env.BENCH_CLI_NODE_OPTIONS ?? "",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      err = (err + chunk.toString()).slice(-2_000);
+    });
+    child.on("error", fail);
+    child.on("exit", (code) => {
+      if (code !== 0)
+        console.log(`  the CLI process exited ${code}: ${err.trim().split("\n").slice(-3).join(" | ")}`);
+      done(code);
+    });
+  });
+  const wallMs = performance.now() - started;
+  const [user, system, maxKb] = (await readFile(timeFile, "utf8")).trim().split(/\s+/).slice(-3).map(Number);
+  return { wallMs, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, maxRssMb: (maxKb ?? 0) / 1024, exitCode };
+}
+
+/** The CLI of a checkout: this one, or `--source DIR` (another tree of the same project). */
+async function loadCli(source: string | undefined) {
+  const root = source ? resolve(source) : resolve(fileURLToPath(import.meta.url), "..", "..");
+  const load = (path: string) => import(pathToFileURL(join(root, path)).href);
+  const [program, defaults, version] = await Promise.all([
+    load("src/cli/program.ts"),
+    load("src/cli/default-deps.ts"),
+    load("src/cli/version.ts"),
+  ]);
+  return {
+    root,
+    buildProgram: program.buildProgram as typeof import("../src/cli/program.js").buildProgram,
+    createDefaultDeps:
+      defaults.createDefaultDeps as typeof import("../src/cli/default-deps.js").createDefaultDeps,
+    VERSION: version.VERSION as string,
+    importRuntime: async () =>
+      (await load("src/app/audit-runtime.ts")) as typeof import("../src/app/audit-runtime.js"),
+  };
+}
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
 
@@ -200,8 +320,8 @@ function collectedForecastResources(inventory: Inventory): { resources: number; 
   return { resources, failedSlices };
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2), process.env);
+async function main(argv: readonly string[], source: string | undefined): Promise<void> {
+  const options = parseOptions(argv, process.env);
   console.log(
     `bench:scan — ${fmtInt(options.resources)} Forecast resources, ${options.latencyMs} ms per Forecast call, ` +
       `collector concurrency ${options.concurrency} (maxAttempts ${options.maxAttempts}), emulator max ${options.maxConcurrent} concurrent` +
@@ -274,37 +394,121 @@ async function main(): Promise<void> {
       const limiter = await adaptiveRateLimiter(clients.forecast(REGION));
       trace = traceForecast(counter, limiter, options.traceSeconds);
     }
+    const cli = await loadCli(source);
+    const workDir = await mkdtemp(join(tmpdir(), "forecast-audit-bench-scan-"));
+    const configPath = join(workDir, "forecast-audit.yml");
+    await writeFile(
+      configPath,
+      `concurrency: ${options.concurrency}\nmaxAttempts: ${options.maxAttempts}\ncloudtrailLookbackDays: 7\ncloudtrailMaxEvents: 2000\n`,
+    );
+    process.env.DATABASE_URL = `sqlite:${join(workDir, "forecast-audit.db")}`;
+    const marks: { collected?: number; evaluated?: number; stored?: number; rendered?: number } = {};
+    /** Memory at the end of each phase: what the CLI holds then. */
+    const memory: [string, NodeJS.MemoryUsage][] = [];
+    let cpuAtCollected: NodeJS.CpuUsage | undefined;
+    let inventory: Inventory | undefined;
+    const byStatus = { PASS: 0, FAIL: 0, ERROR: 0 };
+    const errors = new Map<string, number>();
+    let throttledErrors = 0;
+    let findingCount = 0;
+    let outputChars = 0;
+    let stderrTail = "";
+    let exitCode = 0;
+    const base = cli.createDefaultDeps();
+    const deps: CliDeps = {
+      ...base,
+      env: process.env,
+      cwd: workDir,
+      isTty: false,
+      color: false,
+      stdout: (text) => {
+        outputChars += text.length;
+        marks.rendered = performance.now();
+      },
+      stderr: (text) => {
+        stderrTail = (stderrTail + text).slice(-2_000);
+      },
+      setExitCode: (code) => {
+        exitCode = code;
+      },
+      createAuditRuntime: async (config, runtimeOptions) => {
+        const runtime: AuditRuntime = (await cli.importRuntime()).createAuditRuntime(config, {
+          ...runtimeOptions,
+          callCounter: counter,
+        });
+        return {
+          ...runtime,
+          collect: async (scope, collectOptions) => {
+            const collectedInventory = await runtime.collect(scope, {
+              ...collectOptions,
+              onProgress: (event) => {
+                progressEvents += 1;
+                if (event.phase === "forecast" && event.total > 0 && event.done === event.total)
+                  forecastDoneAt = performance.now();
+                if (event.phase === "cloudtrail-events" && event.total > 0 && event.done === event.total)
+                  eventsDoneAt = performance.now();
+                collectOptions.onProgress(event);
+              },
+            });
+            marks.collected = performance.now();
+            cpuAtCollected = process.cpuUsage();
+            memory.push(["collected", process.memoryUsage()]);
+            inventory = collectedInventory;
+            return collectedInventory;
+          },
+        };
+      },
+      openStore: async (config) => {
+        marks.evaluated = performance.now();
+        memory.push(["evaluated", process.memoryUsage()]);
+        const store: Store = await base.openStore(config);
+        const recordScan = store.recordScan.bind(store);
+        const close = store.close.bind(store);
+        // What the scan records, counted here (the production path, nothing held).
+        store.recordScan = (input) => {
+          for (const f of input.findings as readonly Finding[]) {
+            findingCount += 1;
+            byStatus[f.status] += 1;
+            if (f.status !== "ERROR") continue;
+            const code = f.error?.code ?? "unknown";
+            if (THROTTLING_CODES.has(code)) throttledErrors += 1;
+            const key = `${f.controlId}: ${code} (${f.error?.action ?? "?"})`;
+            errors.set(key, (errors.get(key) ?? 0) + 1);
+          }
+          return recordScan(input);
+        };
+        store.close = async () => {
+          await close();
+          marks.stored = performance.now();
+          memory.push(["stored", process.memoryUsage()]);
+        };
+        return store;
+      },
+    };
+    const rssAtStart = process.memoryUsage().rss;
     const rss = sampleRss(50);
-    const now = new Date();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const inventory = await collectInventory({
-      accounts: [],
-      regions: [REGION],
-      factory,
-      lookbackDays: 7,
-      maxEvents: 2_000,
-      concurrency: options.concurrency,
-      // The configuration's default deadline (scanTimeoutMinutes: 60).
-      deadlineMs: 60 * 60_000,
-      now,
-      onProgress: (event) => {
-        progressEvents += 1;
-        if (event.phase === "forecast" && event.total > 0 && event.done === event.total)
-          forecastDoneAt = performance.now();
-        if (event.phase === "cloudtrail-events" && event.total > 0 && event.done === event.total)
-          eventsDoneAt = performance.now();
-      },
-    });
-    const collected = performance.now();
-    const { findings }: { findings: Finding[] } = evaluateInventory(inventory, { requireFips: false, now });
+    await cli
+      .buildProgram(cli.VERSION, deps)
+      .parseAsync(
+        ["scan", "--region", REGION, "--config", configPath, "--fail-on", "none", "--log-level", "warn"],
+        { from: "user" },
+      );
     const finished = performance.now();
     const peakRss = rss.stop();
     trace?.stop();
     const cpu = process.cpuUsage(cpuBefore);
+    const cpuAfterCollect = cpuAtCollected ? process.cpuUsage(cpuAtCollected) : cpu;
+    if (!inventory || marks.collected === undefined)
+      throw new Error(`the CLI scan did not collect (exit ${exitCode}): ${stderrTail}`);
+    const collected = marks.collected;
 
     const snapshot = counter.snapshot();
     const emulatorStats = await emulator.stats();
+    // The same scan again, as users run it: the built CLI in a process of its own, under /usr/bin/time.
+    const processRun = await runCliProcess(cli.root, configPath, workDir);
+    await rm(workDir, { recursive: true, force: true });
     const minimum = minimumScanCalls({ seeded, moto: motoAccount, regions: [REGION] });
 
     // --- API calls ---------------------------------------------------------------------------------------
@@ -358,18 +562,10 @@ async function main(): Promise<void> {
       .reduce((sum, [, n]) => sum + n, 0);
 
     // --- Findings ----------------------------------------------------------------------------------------
-    const byStatus = { PASS: 0, FAIL: 0, ERROR: 0 };
-    const errors = new Map<string, number>();
-    let throttledErrors = 0;
-    for (const f of findings) {
-      byStatus[f.status] += 1;
-      if (f.status !== "ERROR") continue;
-      const code = f.error?.code ?? "unknown";
-      if (THROTTLING_CODES.has(code)) throttledErrors += 1;
-      const key = `${f.controlId}: ${code} (${f.error?.action ?? "?"})`;
-      errors.set(key, (errors.get(key) ?? 0) + 1);
-    }
     const { resources, failedSlices } = collectedForecastResources(inventory);
+    const evaluatedAt = marks.evaluated ?? finished;
+    const storedAt = marks.stored ?? evaluatedAt;
+    const cpuPerResourceUs = (cpuMs(cpuAfterCollect) * 1000) / Math.max(1, resources);
 
     console.log("\nscan:");
     console.log(
@@ -377,7 +573,7 @@ async function main(): Promise<void> {
         `${failedSlices > 0 ? ` (${failedSlices} resource types failed to list)` : ""}`,
     );
     console.log(
-      `  findings: ${fmtInt(findings.length)} (PASS ${fmtInt(byStatus.PASS)}, FAIL ${fmtInt(byStatus.FAIL)}, ERROR ${fmtInt(byStatus.ERROR)}); ${fmtInt(progressEvents)} progress events`,
+      `  findings: ${fmtInt(findingCount)} (PASS ${fmtInt(byStatus.PASS)}, FAIL ${fmtInt(byStatus.FAIL)}, ERROR ${fmtInt(byStatus.ERROR)}); ${fmtInt(progressEvents)} progress events`,
     );
     for (const [key, n] of [...errors].sort()) console.log(`  ERROR × ${n}: ${key}`);
     console.log(
@@ -385,9 +581,13 @@ async function main(): Promise<void> {
         forecastDoneAt === undefined ? "?" : fmtS(forecastDoneAt - started)
       }; LookupEvents, which moto fails and the SDK retries with back-off, at ${
         eventsDoneAt === undefined ? "?" : fmtS(eventsDoneAt - started)
-      }), evaluate ${fmtS(finished - collected)}; scanner CPU ${fmtS((cpu.user + cpu.system) / 1000)} (${(
-        (cpu.user + cpu.system) / 1000 / snapshot.totalCalls
-      ).toFixed(2)} ms per call)`,
+      }), evaluate ${fmtS(evaluatedAt - collected)}, store commit ${fmtS(storedAt - evaluatedAt)}, report ${fmtS(
+        finished - storedAt,
+      )} (${fmtInt(outputChars)} characters of table); CLI CPU ${fmtS(cpuMs(cpu))} (${(
+        cpuMs(cpu) / snapshot.totalCalls
+      ).toFixed(
+        2,
+      )} ms per call), after collection ${fmtS(cpuMs(cpuAfterCollect))} = ${cpuPerResourceUs.toFixed(0)} µs per resource`,
     );
     const forecastMs = forecastDoneAt === undefined ? wallMs : forecastDoneAt - started;
     const throughput = (emulatorStats.total / forecastMs) * 1000;
@@ -421,6 +621,8 @@ async function main(): Promise<void> {
     );
 
     // --- Verdict -----------------------------------------------------------------------------------------
+    let ownErrors = throttledErrors;
+    for (const [key, n] of errors) if (key.includes(": ControlFailed (")) ownErrors += n;
     const callsPass = made === needed && over.length === 0 && under.length === 0;
     const wallPass = wallMs <= TARGET_WALL_FACTOR * floorMs;
     const rssPass = peakRss < TARGET_RSS_MB * MB;
@@ -442,22 +644,71 @@ async function main(): Promise<void> {
           ],
           ["retries (reported, not counted above)", fmtInt(snapshot.totalRetries), "—", ""],
           [
-            "wall time (collect + evaluate)",
+            "wall time (whole CLI scan)",
             `${fmtS(wallMs)} (${(wallMs / floorMs).toFixed(2)}× floor)`,
             `≤ ${TARGET_WALL_FACTOR}× ${fmtS(floorMs)} = ${fmtS(TARGET_WALL_FACTOR * floorMs)}`,
             verdict(wallPass),
           ],
           [
-            "peak RSS (scanner process)",
+            "peak RSS (CLI process)",
             `${(peakRss / MB).toFixed(0)} MB`,
             `< ${TARGET_RSS_MB} MB`,
             verdict(rssPass),
           ],
+          [
+            "wall time, the built CLI in its own process",
+            `${fmtS(processRun.wallMs)} (${(processRun.wallMs / floorMs).toFixed(2)}× floor)`,
+            `≤ ${TARGET_WALL_FACTOR}× ${fmtS(floorMs)} = ${fmtS(TARGET_WALL_FACTOR * floorMs)}`,
+            verdict(processRun.wallMs <= TARGET_WALL_FACTOR * floorMs),
+          ],
+          [
+            "peak RSS, the built CLI in its own process",
+            `${processRun.maxRssMb.toFixed(0)} MB`,
+            `< ${TARGET_RSS_MB} MB`,
+            verdict(processRun.maxRssMb < TARGET_RSS_MB),
+          ],
+          ["CPU, the built CLI in its own process", fmtS(processRun.cpuMs), "—", ""],
           ["ERROR findings caused by throttling", fmtInt(throttledErrors), "0", verdict(throttlePass)],
+          [
+            "ERROR findings from the scanner itself (ControlFailed, throttling)",
+            fmtInt(ownErrors),
+            "0",
+            verdict(ownErrors === 0),
+          ],
         ],
       ),
     );
     if (callNote) console.log(`calls differ from the minimum${callNote}`);
+    const summary: BenchResult = {
+      resources: seeded.total,
+      calls: made,
+      minimum: needed,
+      wallMs,
+      floorMs,
+      collectMs: collected - started,
+      evaluateMs: evaluatedAt - collected,
+      storeMs: storedAt - evaluatedAt,
+      reportMs: finished - storedAt,
+      peakRssMb: peakRss / MB,
+      cpuMs: cpuMs(cpu),
+      cpuAfterCollectMs: cpuMs(cpuAfterCollect),
+      cpuPerResourceUs,
+      findings: findingCount,
+      errors: byStatus.ERROR,
+      ownErrors,
+      exitCode,
+      processWallMs: processRun.wallMs,
+      processCpuMs: processRun.cpuMs,
+      processRssMb: processRun.maxRssMb,
+    };
+    console.log(
+      `  RSS when the scan started (bench, moto client and the CLI's modules loaded through tsx): ${(rssAtStart / MB).toFixed(0)} MB; the kernel's high-water mark counts from process start`,
+    );
+    for (const [phase, m] of memory)
+      console.log(
+        `  memory after ${phase}: rss ${(m.rss / MB).toFixed(0)} MB, heap used ${(m.heapUsed / MB).toFixed(0)} of ${(m.heapTotal / MB).toFixed(0)} MB, external ${(m.external / MB).toFixed(0)} MB (array buffers ${(m.arrayBuffers / MB).toFixed(0)} MB)`,
+      );
+    console.log(`BENCH_RESULT ${JSON.stringify(summary)}`);
     if (resources !== seeded.total)
       console.log(
         `note: the scan saw ${resources} of ${seeded.total} Forecast resources; the figures are suspect`,
@@ -469,8 +720,95 @@ async function main(): Promise<void> {
   }
 }
 
+/** Removes `--name value` (or `--name=value`) from argv and returns the value. */
+function takeFlag(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? "";
+    if (arg === name) return argv.splice(i, 2)[1];
+    if (arg.startsWith(`${name}=`)) return argv.splice(i, 1)[0]?.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+/** One child process per size and checkout; prints the figures side by side. */
+async function compare(sizes: number[], before: string | undefined, rest: readonly string[]): Promise<void> {
+  const script = fileURLToPath(import.meta.url);
+  const variants: { label: string; source?: string }[] = [
+    ...(before ? [{ label: `before (${before})`, source: before }] : []),
+    { label: "this checkout" },
+  ];
+  const rows: string[][] = [];
+  for (const size of sizes) {
+    for (const variant of variants) {
+      const args = [script, "--resources", String(size), ...rest];
+      if (variant.source) args.push("--source", variant.source);
+      console.log(`\n=== ${fmtInt(size)} resources, ${variant.label} ===`);
+      const result = await new Promise<BenchResult>((done, fail) => {
+        const child = spawn(process.execPath, [...process.execArgv, ...args], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          process.stdout.write(chunk);
+        });
+        child.on("error", fail);
+        child.on("exit", (code) => {
+          const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+          if (code !== 0 || !line) fail(new Error(`bench child for ${size} exited ${code}`));
+          else done(JSON.parse(line.slice("BENCH_RESULT ".length)) as BenchResult);
+        });
+      });
+      rows.push([
+        fmtInt(size),
+        variant.label,
+        `${fmtInt(result.calls)} / ${fmtInt(result.minimum)}`,
+        `${fmtS(result.wallMs)} (${(result.wallMs / result.floorMs).toFixed(2)}×)`,
+        `${fmtS(result.collectMs)} / ${fmtS(result.evaluateMs)} / ${fmtS(result.storeMs)} / ${fmtS(result.reportMs)}`,
+        `${result.peakRssMb.toFixed(0)} MB`,
+        `${fmtS(result.processWallMs)} (${(result.processWallMs / result.floorMs).toFixed(2)}×)`,
+        `${result.processRssMb.toFixed(0)} MB`,
+        fmtS(result.processCpuMs),
+        `${fmtS(result.cpuAfterCollectMs)} (${result.cpuPerResourceUs.toFixed(0)} µs)`,
+        fmtInt(result.findings),
+        `${fmtInt(result.errors)} (${fmtInt(result.ownErrors)})`,
+      ]);
+    }
+  }
+  console.log(
+    "\nside by side (wall target ≤ 1.5× floor; RSS target < 300 MB). Phases, peak RSS and CPU after collection: the CLI's scan command run in this process (harness included); 'CLI process': `node dist/cli/main.js scan` on its own:",
+  );
+  console.log(
+    table(
+      [
+        "resources",
+        "checkout",
+        "calls / minimum",
+        "wall (× floor)",
+        "collect / evaluate / store / report",
+        "peak RSS",
+        "CLI process: wall",
+        "RSS",
+        "CPU",
+        "CPU after collection (per resource)",
+        "findings",
+        "ERROR (scanner's own)",
+      ],
+      rows,
+    ),
+  );
+}
+
 try {
-  await main();
+  const argv = process.argv.slice(2);
+  const sizes = takeFlag(argv, "--sizes");
+  const before = takeFlag(argv, "--before");
+  const source = takeFlag(argv, "--source");
+  if (sizes !== undefined) {
+    const list = sizes.split(",").map((n) => Number(n.replaceAll("_", "")));
+    if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--sizes: ${sizes}`);
+    await compare(list, before, argv);
+  } else await main(argv, source);
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\nUsage: npm run bench:scan -- [${Object.keys(FLAGS).join(" N] [")} N]`);

@@ -6,7 +6,7 @@ import { type AccountEvidence, isScopeTarget, seenResources } from "../domain/ev
 import type { Finding, ResourceType } from "../domain/finding.js";
 import type { AccountInventory } from "../domain/inventory.js";
 import { referenceReach } from "../domain/reference-scope.js";
-import { maskSensitive } from "../domain/sensitive.js";
+import { maskSensitive, withSensitiveMemo } from "../domain/sensitive.js";
 import { cloudtrailLogFileValidation } from "./cloudtrail-log-file-validation.js";
 import { cloudtrailLogsEncryptedWithCmk } from "./cloudtrail-logs-encrypted-with-cmk.js";
 import { cloudtrailMultiRegionLogging } from "./cloudtrail-multi-region-logging.js";
@@ -97,11 +97,21 @@ export interface AccountEvaluation {
  * ERROR about the region as a whole, and everywhere for a control that threw), the resources it saw, where
  * referenced resources were reached from, and what did not apply. A control that throws yields one ERROR
  * finding (`ControlFailed`) and the others still run: a bug in one check must not hide the rest of the audit.
+ * Sensitive-data detection is memoized for the evaluation (see `withSensitiveMemo`): each distinct name or
+ * tag is read once, however many controls describe it.
  */
 export function evaluateAccount(
   account: AccountInventory,
   settings: ControlSettings,
   controls: readonly Control[] = CONTROLS,
+): AccountEvaluation {
+  return withSensitiveMemo(() => runControls(account, settings, controls));
+}
+
+function runControls(
+  account: AccountInventory,
+  settings: ControlSettings,
+  controls: readonly Control[],
 ): AccountEvaluation {
   const findings: Finding[] = [];
   const notApplicable: NotApplicable[] = [];

@@ -13,6 +13,7 @@ export {
 } from "./sensitive/detect.js";
 export { describeSensitiveKinds, type SensitiveKind } from "./sensitive/kinds.js";
 export { containsMask, maskArn, maskS3Path, maskSensitive, maskSensitiveName } from "./sensitive/mask.js";
+export { createSensitiveMemo, withSensitiveMemo } from "./sensitive/memo.js";
 export { luhnValid } from "./sensitive/personal.js";
 export { containsAccessKeyId } from "./sensitive/secrets.js";
 

@@ -5,6 +5,7 @@ import type { Control, ControlSettings } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
+import { withSensitiveMemo } from "../domain/sensitive.js";
 
 export interface InventoryEvaluation {
   findings: Finding[];
@@ -12,10 +13,19 @@ export interface InventoryEvaluation {
   evidence: AccountEvidence[];
 }
 
+/** One memo of sensitive-data detection for the whole inventory: tags repeat across accounts too. */
 export function evaluateInventory(
   inventory: Inventory,
   settings: ControlSettings,
   controls: readonly Control[] = CONTROLS,
+): InventoryEvaluation {
+  return withSensitiveMemo(() => evaluateAccounts(inventory, settings, controls));
+}
+
+function evaluateAccounts(
+  inventory: Inventory,
+  settings: ControlSettings,
+  controls: readonly Control[],
 ): InventoryEvaluation {
   const out: InventoryEvaluation = { findings: [], evidence: [] };
   for (const account of inventory.accounts) {

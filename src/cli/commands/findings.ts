@@ -47,7 +47,10 @@ export function renderColumns<T>(
     return `${[header, rule, ...body].join("\n")}\n`;
   }
   const widths = columns.map((c, i) =>
-    Math.min(c.max ?? 200, Math.max(c.title.length, ...cells.map((r) => (r[i] ?? "").length))),
+    Math.min(
+      c.max ?? 200,
+      cells.reduce((m, r) => Math.max(m, (r[i] ?? "").length), c.title.length),
+    ),
   );
   const pad = (text: string, width: number) =>
     text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);

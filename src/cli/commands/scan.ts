@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { Config } from "../../config/schema.js";
+import type { AccountDirectoryEntry } from "../../domain/accounts.js";
 import type { Severity } from "../../domain/severity.js";
 import type { Logger } from "../../logging/logger.js";
 import { accountDirectoryEntries } from "../../scan/account-directory.js";
@@ -11,7 +12,7 @@ import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan
 import { scanOrigin, startScope, withScanRow } from "../../scan/scan-row.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import { writePrivateFile } from "../../scan/write-private-file.js";
-import type { CompletedScan, FindingRecord, Store } from "../../store/types.js";
+import type { CompletedScan, FindingRecord, RecordScanInput, Store } from "../../store/types.js";
 import { explainAwsSetupError, regionDefaultedWarning } from "../aws-setup-errors.js";
 import type { CliDeps } from "../deps.js";
 import { CliError, EXIT_FAILED_FINDINGS, EXIT_OK } from "../errors.js";
@@ -131,18 +132,51 @@ export interface RenderOptions {
   stored?: Pick<CompletedScan, "notRechecked">;
 }
 
-export function render(result: ScanResult, format: ScanFormat, options: RenderOptions): string {
-  const { includePassed, stored } = options;
-  const report = buildReport({
+/** What the report needs of a scan: its findings and where it looked, not the inventory it read. */
+export interface ScanForReport {
+  scanId: string;
+  startedAt: string;
+  finishedAt: string;
+  accounts: string[];
+  regions: string[];
+  findings: ScanResult["findings"];
+}
+
+/** What the scan command keeps of a scan once it is evaluated. */
+interface Scanned {
+  record: RecordScanInput;
+  directory: AccountDirectoryEntry[];
+  report: ScanForReport;
+}
+
+export function scanForReport(result: ScanResult): ScanForReport {
+  return {
     scanId: result.scanId,
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
     accounts: result.inventory.accounts.map((a) => a.accountId),
     regions: [...new Set(result.inventory.accounts.flatMap((a) => a.regions.map((r) => r.region)))],
     findings: result.findings,
-    ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
-    ...(options.trend ? { trend: options.trend } : {}),
-  });
+  };
+}
+
+export function render(result: ScanForReport, format: ScanFormat, options: RenderOptions): string {
+  const { includePassed, stored } = options;
+  // json and ocsf write every finding; the other formats show only failing ones unless --all.
+  const listsAll = includePassed || format === "json" || format === "ocsf";
+  const report = buildReport(
+    {
+      scanId: result.scanId,
+      startedAt: result.startedAt,
+      finishedAt: result.finishedAt,
+      accounts: result.accounts,
+      regions: result.regions,
+      findings: result.findings,
+      ...(stored ? { notRechecked: (stored.notRechecked ?? []).flatMap(toNotRechecked) } : {}),
+      ...(options.trend ? { trend: options.trend } : {}),
+    },
+    { list: listsAll ? "all" : "failing" },
+  );
   if (format === "json") return renderJson(report);
   if (format === "markdown") return renderMarkdown(report, { includePassed });
   if (format === "ocsf") return renderOcsf(report, VERSION);
@@ -199,19 +233,26 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       // valid and before the scan starts, so a scan that is killed still shows in `history` (as interrupted
       // once its heartbeat goes stale), and a usage error records nothing.
       let store: Store | undefined;
-      let result: ScanResult;
+      let result: Scanned;
       let stored: CompletedScan | undefined;
       let trend: TrendDay[] | undefined;
       try {
+        // The inventory is let go as soon as the scan has it evaluated: the store commit and the report need
+        // only the findings, the record and the account directory (peak memory of a large scan).
+        const slim = (r: ScanResult): Scanned => ({
+          record: toRecordScanInput(r, label),
+          directory: accountDirectoryEntries(r.inventory, config.accounts, r.startedAt),
+          report: scanForReport(r),
+        });
         const scanned = async (scope: ScanScope, scan: (scanId?: string) => Promise<ScanResult>) => {
-          if (!opts.store) return { result: await scan(), completed: undefined };
+          if (!opts.store) return { result: slim(await scan()), completed: undefined };
           store = await deps.openStore(config);
           return withScanRow(
             store,
             { scope: startScope(scope), trigger: label, origin: scanOrigin(trigger) },
             { heartbeatMs: config.store.scanHeartbeatSeconds * 1000, clock: { now: deps.now }, logger },
-            (row) => scan(row.id),
-            (r) => toRecordScanInput(r, label),
+            async (row) => slim(await scan(row.id)),
+            (r) => r.record,
           );
         };
         if (opts.inventory) {
@@ -270,9 +311,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           }
         }
         if (store) {
-          await store.saveAccounts(
-            accountDirectoryEntries(result.inventory, config.accounts, result.startedAt),
-          );
+          await store.saveAccounts(result.directory);
           await exportFindings(config, deps, logger, store);
           await store.pruneScans(config.store.retentionDays);
           if (opts.format === "html") trend = await store.trend(TREND_DAYS, deps.now());
@@ -280,8 +319,9 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       } finally {
         await store?.close();
       }
+      const scan = result.report;
       const toFile = opts.output !== undefined;
-      const text = render(result, opts.format, {
+      const text = render(scan, opts.format, {
         includePassed: opts.all === true,
         ...(trend ? { trend } : {}),
         ...(stored ? { stored } : {}),
@@ -294,6 +334,6 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       } else {
         deps.stdout(text);
       }
-      deps.setExitCode(breachesThreshold(result.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
+      deps.setExitCode(breachesThreshold(scan.findings, opts.failOn) ? EXIT_FAILED_FINDINGS : EXIT_OK);
     });
 }

@@ -62,7 +62,7 @@ function severityChart(report: ScanReport): string {
     fail: report.summary.failing[s],
     error: report.summary.errors[s],
   }));
-  const max = Math.max(1, ...rows.map((r) => r.fail + r.error));
+  const max = rows.reduce((m, r) => Math.max(m, r.fail + r.error), 1);
   const width = 360;
   const bar = 26;
   const left = 70;
@@ -85,7 +85,7 @@ function severityChart(report: ScanReport): string {
 function trendChart(trend: readonly TrendDay[]): string {
   const width = 420;
   const height = 160;
-  const max = Math.max(1, ...trend.map((d) => d.total));
+  const max = trend.reduce((m, d) => Math.max(m, d.total), 1);
   const step = trend.length > 1 ? (width - 60) / (trend.length - 1) : 0;
   const x = (i: number) => 40 + i * step;
   const y = (n: number) => height - 30 - (n / max) * (height - 50);
@@ -143,7 +143,12 @@ export function renderHtml(
   const order = [...CONTROLS]
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity))
     .map((c) => c.id);
-  for (const f of shown) byControl.set(f.controlId, [...(byControl.get(f.controlId) ?? []), f]);
+  // Appended in place: copying the group for every finding was quadratic (20,000 rows took 6.5 s).
+  for (const f of shown) {
+    const group = byControl.get(f.controlId);
+    if (group) group.push(f);
+    else byControl.set(f.controlId, [f]);
+  }
   const ids = [
     ...order.filter((id) => byControl.has(id)),
     ...[...byControl.keys()].filter((id) => !order.includes(id)),

@@ -47,9 +47,10 @@ export function renderMarkdown(report: ScanReport, options: { includePassed?: bo
     out.push(
       "| ID | Status | Severity | Control | Account | Region | Resource | Detail |",
       "|---|---|---|---|---|---|---|---|",
-      ...rows.map(row),
-      "",
     );
+    // Row by row: a spread of every row into push() would put them all on the stack.
+    for (const f of rows) out.push(row(f));
+    out.push("");
   }
   const stale = report.notRechecked ?? [];
   if (stale.length > 0) {
@@ -58,22 +59,23 @@ export function renderMarkdown(report: ScanReport, options: { includePassed?: bo
       "",
       "| Severity | Control | Account | Region | Resource | Not re-checked since | Detail |",
       "|---|---|---|---|---|---|---|",
-      ...stale.map(
-        (f) =>
-          `| ${[
-            f.severity,
-            `\`${f.controlId}\``,
-            f.accountId,
-            f.region,
-            f.resourceArn,
-            f.notRecheckedSince.slice(0, 10),
-            f.detail,
-          ]
-            .map((c, i) => (i === 1 ? c : escapeMarkdownCell(c)))
-            .join(" | ")} |`,
-      ),
-      "",
     );
+    for (const f of stale) {
+      out.push(
+        `| ${[
+          f.severity,
+          `\`${f.controlId}\``,
+          f.accountId,
+          f.region,
+          f.resourceArn,
+          f.notRecheckedSince.slice(0, 10),
+          f.detail,
+        ]
+          .map((c, i) => (i === 1 ? c : escapeMarkdownCell(c)))
+          .join(" | ")} |`,
+      );
+    }
+    out.push("");
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 /** What every output format renders: the findings of one scan, masked, in a stable order. */
 import { type Finding, findingId } from "../../domain/finding.js";
-import { maskResourceArn, maskSensitive } from "../../domain/sensitive.js";
+import { maskResourceArn, maskSensitive, withSensitiveMemo } from "../../domain/sensitive.js";
 import type { Severity } from "../../domain/severity.js";
 import { type FindingSummary, summarizeFindings } from "../../scan/summarize.js";
 import { sortFindings } from "./order.js";
@@ -61,13 +61,32 @@ export function maskFinding(finding: Finding): ReportedFinding {
   return masked;
 }
 
+export interface ReportOptions {
+  /**
+   * Which findings the report lists, and so masks: `all` (json and ocsf, and any format with `--all`), or
+   * `failing`, the FAIL and ERROR findings that the table, markdown, html and sarif show by default. The
+   * summary counts every finding either way. A 10k scan has ~30,000 findings and ~800 failing ones, so the
+   * table masks ~800 instead of every one.
+   */
+  list?: "all" | "failing";
+}
+
 export function buildReport(
   input: Omit<ScanReport, "summary" | "findings"> & { findings: readonly Finding[] },
+  options: ReportOptions = {},
 ): ScanReport {
+  return withSensitiveMemo(() => buildMaskedReport(input, options.list ?? "all"));
+}
+
+function buildMaskedReport(
+  input: Omit<ScanReport, "summary" | "findings"> & { findings: readonly Finding[] },
+  list: "all" | "failing",
+): ScanReport {
+  const listed = list === "all" ? input.findings : input.findings.filter((f) => f.status !== "PASS");
   const report: ScanReport = {
     ...input,
     summary: summarizeFindings(input.findings),
-    findings: sortFindings(input.findings).map(maskFinding),
+    findings: sortFindings(listed).map(maskFinding),
   };
   if (input.notRechecked) {
     report.notRechecked = input.notRechecked.map((f) => ({

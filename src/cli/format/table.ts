@@ -68,27 +68,27 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
       .map(([s, n]) => `${n} ${s}`)
       .join(", ");
     out.push(paint(severity, `${severity.toUpperCase()} (${counts})`));
-    for (const f of group) out.push(...findingLines(f, width, paint), "");
+    for (const f of group) {
+      for (const line of findingLines(f, width, paint)) out.push(line);
+      out.push("");
+    }
   }
   const s = report.summary;
   const bySeverity = SEVERITIES.map((sev) => `${s.failing[sev]} ${sev}`).join(", ");
   const summary =
     `${s.total} findings in ${report.accounts.length} account(s), ${report.regions.length} region(s): ` +
     `${s.byStatus.FAIL} FAIL (${bySeverity}), ${s.byStatus.ERROR} ERROR, ${s.byStatus.PASS} PASS.`;
-  out.push(...wrapText(summary, width));
+  for (const line of wrapText(summary, width)) out.push(line);
   if (s.byStatus.ERROR > 0) {
-    out.push(
-      ...wrapText(
-        "ERROR means a control could not be evaluated; its detail says why (a denied permission, a timeout).",
-        width,
-      ),
-    );
+    const note =
+      "ERROR means a control could not be evaluated; its detail says why (a denied permission, a timeout).";
+    for (const line of wrapText(note, width)) out.push(line);
   }
   const stale = notRecheckedLines(report);
   if (stale.length > 0) {
     out.push("");
     const [first, ...rest] = stale;
-    out.push(...wrapText(clean(first ?? ""), width));
+    for (const line of wrapText(clean(first ?? ""), width)) out.push(line);
     for (const line of rest) for (const w of wrapText(clean(line.trim()), width - 2)) out.push(`  ${w}`);
   }
   return `${out.join("\n")}\n`;

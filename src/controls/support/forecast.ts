@@ -63,7 +63,8 @@ export function evaluateForecastResources(
   );
   for (const { region, resource } of scope.resources) {
     const result = evaluate({ region, resource, target: forecastTarget(account, region, resource) });
-    if (Array.isArray(result)) results.push(...result);
+    // One by one: spreading an array into push() puts every element on the stack.
+    if (Array.isArray(result)) for (const r of result) results.push(r);
     else results.push(result);
   }
   return results;

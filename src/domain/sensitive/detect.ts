@@ -8,6 +8,7 @@
  * timestamps, UUIDs, version numbers and hex digests are never flagged on their own.
  */
 import { matchAll, mergeMatches, type SensitiveMatch, type Span } from "./kinds.js";
+import { activeSensitiveMemo, type Matches } from "./memo.js";
 import { detectMangledEmails, detectNameDigitRuns } from "./names.js";
 import { detectEmails, detectNumbers } from "./personal.js";
 import {
@@ -36,9 +37,17 @@ function benignSpans(text: string): Span[] {
   return spans;
 }
 
-/** Every match in free text, sorted and merged so that no two overlap. */
-export function detectSensitive(text: string): SensitiveMatch[] {
+/**
+ * Every match in free text, sorted and merged so that no two overlap. Inside `withSensitiveMemo` a string is
+ * read once per run; the matches returned are then shared and frozen.
+ */
+export function detectSensitive(text: string): Matches {
   if (text === "") return [];
+  const memo = activeSensitiveMemo();
+  return memo ? memo.text.get(text, readFreeText) : readFreeText(text);
+}
+
+function readFreeText(text: string): SensitiveMatch[] {
   const excluded = benignSpans(text);
   const matches = [
     ...detectPrivateKeys(text),
@@ -63,8 +72,13 @@ export function looksSensitive(text: string): boolean {
  * `_`, so it also looks at bare digit runs (`john_2125550143`) and mangled e-mails (`jdoe_at_example_com`,
  * `jdoe_gmail_com`). Only ever for a name: over an AWS-generated id a bare digit run is just hex.
  */
-export function detectSensitiveInName(name: string): SensitiveMatch[] {
+export function detectSensitiveInName(name: string): Matches {
   if (name === "") return [];
+  const memo = activeSensitiveMemo();
+  return memo ? memo.name.get(name, readName) : readName(name);
+}
+
+function readName(name: string): SensitiveMatch[] {
   return mergeMatches([...detectSensitive(name), ...detectNameDigitRuns(name), ...detectMangledEmails(name)]);
 }
 
@@ -76,7 +90,7 @@ export function looksSensitiveName(name: string): boolean {
  * A tag is sensitive when its key, its value, or the two read together (`ssn: 123456789`) are. The tag
  * control and the tag-removal fix both use this, so they agree on which tags to flag.
  */
-export function detectSensitiveTag(tag: { key: string; value: string }): SensitiveMatch[] {
+export function detectSensitiveTag(tag: { key: string; value: string }): Matches {
   return [
     ...detectSensitive(tag.key),
     ...detectSensitive(tag.value),

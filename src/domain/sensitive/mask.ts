@@ -23,7 +23,7 @@ function maskArnParts(arn: string): string | undefined {
   for (const part of parts) {
     const text = arn.slice(part.start, part.end);
     const found = part.kind === "forecast-name" ? detectSensitiveInName(text) : detectSensitive(text);
-    matches.push(...shift(found, part.start));
+    for (const match of shift(found, part.start)) matches.push(match);
   }
   return applyMask(arn, matches);
 }

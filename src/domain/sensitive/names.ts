@@ -15,7 +15,7 @@ export function detectNameDigitRuns(name: string): SensitiveMatch[] {
       groups.push({ start: offset, end: offset + part.length });
       offset += part.length + 1;
     }
-    out.push(...classifyDigitGroups(name, groups));
+    for (const match of classifyDigitGroups(name, groups)) out.push(match);
   }
   return out;
 }

@@ -131,7 +131,7 @@ export function detectHighEntropy(text: string): SensitiveMatch[] {
     if (count(core, /[A-Z]/g) < 8 || count(core, /[a-z]/g) < 8) continue;
     if (!isSecretKeyShape) {
       // Paths and snake_case names are made of short readable parts; a random token is one long part.
-      const longest = Math.max(...core.split(/[/_-]+/).map((w) => w.length));
+      const longest = core.split(/[/_-]+/).reduce((m, w) => Math.max(m, w.length), 0);
       if (core.length < 24 || longest < 16) continue;
     }
     const threshold = isSecretKeyShape ? 4.2 : core.length >= 32 ? 4.5 : 4.3;
