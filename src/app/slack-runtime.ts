@@ -15,12 +15,10 @@ import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
 import { createSuppressionService } from "../remediation-flow/suppression-port.js";
-import { accountDirectoryEntries } from "../scan/account-directory.js";
 import { ProgressTracker } from "../scan/progress.js";
-import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
-import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
-import { ScanCoordinator } from "../scan/scan-coordinator.js";
-import { scopeErrors } from "../scan/scan-errors.js";
+import { triggerLabel } from "../scan/record-scan.js";
+import type { ScanScope } from "../scan/run-scan.js";
+import { type ExecuteScan, ScanCoordinator } from "../scan/scan-coordinator.js";
 import { newInstanceId } from "../schedule/jobs.js";
 import { createServeSchedule } from "../schedule/serve-schedule.js";
 import { legacyFindingRef } from "../slack/finding-ref.js";
@@ -44,6 +42,8 @@ import {
   type Store,
 } from "../store/types.js";
 import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
+import { executeScan } from "./execute-scan.js";
+import { createScanWorkerPool } from "./scan-worker-pool.js";
 
 export interface SlackRuntimeParts {
   config: Config;
@@ -104,39 +104,21 @@ function toSlackScan(scan: ScanRecord): SlackScanRecord {
   return out;
 }
 
-/** Runs one scan as the product does: collect, evaluate, record in one transaction. */
+/** Runs one scan in this thread (tests, and `serve` with `scanWorkers: 0`): collect, evaluate, record. */
 export function createScanExecutor(
   parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings">,
-) {
-  return async (
-    input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
-  ): Promise<ScanResult> => {
-    const log = parts.logger.child({ scanId: input.scanId });
-    const result = await runScan(
-      { collect: parts.audit.collect, config: parts.config },
-      { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
+): ExecuteScan {
+  return (input) =>
+    executeScan(
+      {
+        config: parts.config,
+        collect: parts.audit.collect,
+        store: parts.store,
+        logger: parts.logger,
+        exportFindings: parts.exportFindings,
+      },
+      input,
     );
-    await parts.store.recordScan(toRecordScanInput(result, triggerLabel(input.trigger)));
-    log.info({ findings: result.findings.length }, "scan recorded");
-    await saveAccountDirectory(parts, result, log);
-    await parts.exportFindings?.(parts.store);
-    return result;
-  };
-}
-
-/** Names and OU paths for the views; a failure here costs names, never the recorded scan. */
-async function saveAccountDirectory(
-  parts: Pick<SlackRuntimeParts, "config" | "store">,
-  result: ScanResult,
-  log: Logger,
-): Promise<void> {
-  try {
-    await parts.store.saveAccounts(
-      accountDirectoryEntries(result.inventory, parts.config.accounts, result.startedAt),
-    );
-  } catch (error) {
-    log.warn({ err: error }, "could not record the scan's account names");
-  }
 }
 
 export function createScanPort(
@@ -198,15 +180,16 @@ export function createScanPort(
       const done = ticket.done.then(
         (result): ScanOutcome => ({
           scanId: result.scanId,
-          findings: result.findings,
-          errors: scopeErrors(result.inventory).map((e) => ({
+          findings: result.notable,
+          passed: result.counts.byStatus.PASS,
+          errors: result.errors.map((e) => ({
             accountId: e.accountId,
             ...(e.region ? { region: e.region } : {}),
             message: e.message,
           })),
           startedAt: new Date(result.startedAt),
           finishedAt: new Date(result.finishedAt),
-          accounts: result.inventory.accounts.map((a) => a.accountId),
+          accounts: result.accounts,
           regions,
         }),
       );
@@ -356,7 +339,19 @@ export async function createSlackRuntime(context: {
     coordinator: new ScanCoordinator((input) => executor(input)),
     exportFindings: createSecurityHubExport(config, audit.factory, logger),
   };
-  const executor = createScanExecutor(parts);
+  // Scans run in worker threads: the event loop that acknowledges Slack never collects, evaluates or commits.
+  const workers =
+    config.scanWorkers > 0
+      ? createScanWorkerPool({
+          config,
+          databaseUrl: context.databaseUrl,
+          logLevel: logger.level,
+          threads: config.scanWorkers,
+          store,
+          logger,
+        })
+      : undefined;
+  const executor = workers?.execute ?? createScanExecutor(parts);
   const recovered = await recoverAtStartup(store, logger);
   const findings = createFindingsPort(store);
   const remediations = createRemediationsPort({
@@ -405,6 +400,7 @@ export async function createSlackRuntime(context: {
       clearInterval(pruneTimer);
       await schedule.stop();
       await parts.coordinator.drain();
+      await workers?.close();
       audit.destroy();
       await store.close();
     },
