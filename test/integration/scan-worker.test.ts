@@ -63,7 +63,7 @@ function comparable(summary: ScanSummary) {
   return { ...rest, notable: rest.notable.map((f) => `${f.controlId}|${f.resourceArn}|${f.status}`).sort() };
 }
 
-const engines = ["sqlite", ...(server ? ["postgres"] : [])] as const;
+const engines: Array<"sqlite" | "postgres"> = ["sqlite", ...(server ? (["postgres"] as const) : [])];
 
 describe.each(engines)("scans in worker threads (%s)", (engine) => {
   it("record the same findings and return the same summary as a scan on the calling thread", async () => {
