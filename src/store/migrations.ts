@@ -365,6 +365,20 @@ function accountDirectory(): Migration {
   };
 }
 
+/** The scan commit lock of SQLite (short write transactions need a lock that outlives each of them). */
+function storeLocks(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("store_locks")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("holder", "text", (c) => c.notNull())
+        .addColumn("renewed_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -373,6 +387,7 @@ export const MIGRATION_NAMES = [
   "0005_suppression_requests",
   "0006_finding_ids",
   "0008_account_directory",
+  "0012_store_locks",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -384,6 +399,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0005_suppression_requests": suppressionRequestsMigration(),
     "0006_finding_ids": findingIds(),
     "0008_account_directory": accountDirectory(),
+    "0012_store_locks": storeLocks(),
   };
 }
 

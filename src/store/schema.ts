@@ -158,6 +158,14 @@ export interface AccountDirectoryTable {
   seen_at: string;
 }
 
+/** Store-wide locks held across transactions (SQLite: one scan commit at a time; migration 0012). */
+export interface StoreLocksTable {
+  name: string;
+  holder: string;
+  /** Milliseconds since the epoch of the holder's last renewal. */
+  renewed_at: number;
+}
+
 export interface Database {
   scans: ScansTable;
   findings: FindingsTable;
@@ -169,4 +177,5 @@ export interface Database {
   schedule_slots: ScheduleSlotsTable;
   scan_coverage: ScanCoverageTable;
   account_directory: AccountDirectoryTable;
+  store_locks: StoreLocksTable;
 }
