@@ -93,9 +93,10 @@ const LOCK_NAMESPACE = 0x46415544 & 0x7fffffff;
 /**
  * Rows a SQLite write transaction of a scan commit writes before it commits and lets other writers (a Slack
  * delivery claim) in. bench:store prints the longest such transaction (~20 ms on the reference machine).
- * A commit of at most this many rows is one transaction (atomic).
  */
-export const SQLITE_ROWS_PER_TRANSACTION = 2_000;
+export const SQLITE_ROWS_PER_TRANSACTION = 500;
+/** A SQLite commit of at most this many rows is written in one transaction (atomic) and ends the scan. */
+export const SQLITE_ATOMIC_ROWS = 2_500;
 
 function evidenceOf(input: CompleteScanInput): { evidence?: readonly AccountEvidence[] } {
   return input.evidence ? { evidence: input.evidence } : {};
@@ -175,8 +176,8 @@ export class KyselyStore implements Store {
    * Applies a scan's results. PostgreSQL: one transaction (atomic), the event loop yielded between its
    * statements. SQLite: under the commit lock (src/store/commit-lock.ts), the reads and the plan outside any
    * write transaction, then write transactions of `SQLITE_ROWS_PER_TRANSACTION` rows each, the last of which
-   * writes the coverage, ends the scan row and records `scan.completed`; a commit of that many rows or fewer
-   * is that one transaction (atomic). A crash between two of them leaves the scan `running` (later
+   * writes the coverage, ends the scan row and records `scan.completed`; a commit of at most
+   * `SQLITE_ATOMIC_ROWS` rows is one transaction (atomic). A crash between two of them leaves the scan `running` (later
    * `interrupted`, with no counts) and some findings already moved by it, each with the history of its move
    * (a finding's row and its history are written in the same transaction); the next scan takes each finding
    * from wherever it stands, so no move is lost or recorded twice.
@@ -196,7 +197,12 @@ export class KyselyStore implements Store {
             await this.lockAccounts(trx, accounts);
             const base = await loadCommitBase(trx, scanId, input.findings, { pause: yieldToLoop });
             await yieldToLoop();
-            const plan = planCommit(base, { scanId, at, findings: input.findings, ...evidenceOf(input) });
+            const plan = await planCommit(base, {
+              scanId,
+              at,
+              findings: input.findings,
+              ...evidenceOf(input),
+            });
             for (const step of plan.steps) {
               await yieldToLoop();
               await step.run(trx);
@@ -226,11 +232,13 @@ export class KyselyStore implements Store {
       // No other commit writes findings while the lock is held: reads outside a transaction see a stable state.
       const base = await loadCommitBase(this.db, scanId, input.findings, { pause: yieldToLoop });
       await yieldToLoop();
-      const plan = planCommit(base, { scanId, at, findings: input.findings, ...evidenceOf(input) });
-      const groups = groupSteps(plan.steps, SQLITE_ROWS_PER_TRANSACTION);
-      // A commit that fits in one short transaction stays atomic: the last group ends the scan with it.
-      const last = groups.length <= 1 ? (groups[0] ?? []) : [];
-      for (const [i, group] of (groups.length <= 1 ? [] : groups).entries()) {
+      const plan = await planCommit(base, { scanId, at, findings: input.findings, ...evidenceOf(input) });
+      // A small commit stays atomic: one transaction writes it and ends the scan.
+      const rows = plan.steps.reduce((sum, step) => sum + step.rows, 0);
+      const atomic = rows <= SQLITE_ATOMIC_ROWS;
+      const groups = atomic ? [] : groupSteps(plan.steps, SQLITE_ROWS_PER_TRANSACTION);
+      const last = atomic ? plan.steps : [];
+      for (const [i, group] of groups.entries()) {
         await yieldToLoop();
         await this.writeTransaction(holder, group.length, async (trx) => {
           for (const step of group) await step.run(trx);
@@ -256,17 +264,24 @@ export class KyselyStore implements Store {
     work: (trx: Transaction<Database>) => Promise<T>,
   ): Promise<T> {
     const began = performance.now();
+    const cpu = process.threadCpuUsage();
     const result = await this.db.transaction().execute(async (trx) => {
       await renewCommitLock(trx, holder);
       return work(trx);
     });
-    this.commitObserver?.onWriteTransaction?.(performance.now() - began, steps);
+    const spent = process.threadCpuUsage(cpu);
+    this.commitObserver?.onWriteTransaction?.(
+      performance.now() - began,
+      steps,
+      (spent.user + spent.system) / 1000,
+    );
     return result;
   }
 
   /** Benchmarks and tests: the write transactions of a SQLite commit (their length; a crash between them). */
   commitObserver?: {
-    onWriteTransaction?(ms: number, steps: number): void;
+    /** Wall time (the write lock is held that long), steps, and this thread's CPU time in it. */
+    onWriteTransaction?(ms: number, steps: number, cpuMs: number): void;
     afterWriteTransaction?(done: number, total: number): void;
   };
 

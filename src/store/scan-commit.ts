@@ -9,7 +9,7 @@ import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import type { AccountEvidence } from "../domain/evidence.js";
 import { type Finding, findingKey } from "../domain/finding.js";
 import { ScanNotRunningError } from "./errors.js";
-import { type ApplyScanOutput, applyScan, type FindingState, triple } from "./lifecycle.js";
+import { type ApplyScanOutput, applyScanCooperatively, type FindingState, triple } from "./lifecycle.js";
 import { FINDING_UPDATE_COLUMNS, findingFromRow, findingToRow } from "./rows.js";
 import type {
   Database,
@@ -30,6 +30,11 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Rows read per statement while loading a commit's base. */
+const READ_PAGE = 2_000;
+/** Findings turned into rows between two pauses while planning. */
+const PLAN_SLICE = 2_000;
 
 /** Lets the event loop run (a macrotask turn): acknowledgements and timers go on between two pieces. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -58,14 +63,24 @@ export async function loadCommitBase(
   const existing = new Map<string, FindingState>();
   const coverage = new Map<string, string>();
   for (const part of chunks(accounts, 500)) {
-    // Failing findings may turn out gone; any other finding matters only if the scan reports it.
-    const rows = await db
-      .selectFrom("findings")
-      .selectAll()
-      .where("account_id", "in", part)
-      .where("lifecycle", "in", [...FAILING_LIFECYCLES])
-      .execute();
-    for (const row of rows) existing.set(row.key, findingFromRow(row));
+    // Failing findings may turn out gone; any other finding matters only if the scan reports it. Read a page
+    // of keys at a time: on SQLite each statement runs synchronously, all of it before the next turn.
+    let after = "";
+    for (;;) {
+      const rows = await db
+        .selectFrom("findings")
+        .selectAll()
+        .where("account_id", "in", part)
+        .where("lifecycle", "in", [...FAILING_LIFECYCLES])
+        .where("key", ">", after)
+        .orderBy("key")
+        .limit(READ_PAGE)
+        .execute();
+      for (const row of rows) existing.set(row.key, findingFromRow(row));
+      await pause();
+      if (rows.length < READ_PAGE) break;
+      after = rows[rows.length - 1]?.key ?? after;
+    }
     const covered = await db
       .selectFrom("scan_coverage")
       .selectAll()
@@ -118,28 +133,37 @@ export interface CommitPlan {
   coverage: Insertable<ScanCoverageTable>[];
 }
 
-/** The lifecycle of the scan's results against the stored state, as rows and write steps. */
-export function planCommit(
+/**
+ * The lifecycle of the scan's results against the stored state, as rows and write steps; pauses every few
+ * thousand findings (`pause`, a macrotask turn by default).
+ */
+export async function planCommit(
   base: CommitBase,
   input: { scanId: string; at: string; findings: readonly Finding[]; evidence?: readonly AccountEvidence[] },
-): CommitPlan {
+  pause: () => Promise<void> = yieldToLoop,
+): Promise<CommitPlan> {
   const { scanId, at } = input;
   const observedAt = base.scanRow.started_at;
-  const applied = applyScan({
-    scanId,
-    scope: base.scope,
-    observedAt,
-    at,
-    results: input.findings,
-    existing: base.existing,
-    coverage: base.coverage,
-    ...(input.evidence ? { evidence: input.evidence } : {}),
-  });
+  const applied = await applyScanCooperatively(
+    {
+      scanId,
+      scope: base.scope,
+      observedAt,
+      at,
+      results: input.findings,
+      existing: base.existing,
+      coverage: base.coverage,
+      ...(input.evidence ? { evidence: input.evidence } : {}),
+    },
+    pause,
+  );
 
   // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
   const full: Insertable<FindingsTable>[] = [];
   const touched: Record<TouchKind, string[]> = { seen: [], checked: [], failed: [] };
+  let planned = 0;
   for (const next of applied.upserts) {
+    if (++planned % PLAN_SLICE === 0) await pause();
     const row = findingToRow(next);
     const previous = base.existing.get(next.key);
     const kind = previous ? touchKind(findingToRow(previous), row) : undefined;
