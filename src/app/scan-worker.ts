@@ -9,7 +9,7 @@ import type { Config } from "../config/schema.js";
 import { createSecurityHubExport } from "../export/security-hub/live.js";
 import { createLogger, type Logger } from "../logging/logger.js";
 import type { ScanProgress } from "../scan/progress.js";
-import type { CollectFn, ScanScope, ScanTrigger } from "../scan/run-scan.js";
+import type { ScanScope, ScanTrigger } from "../scan/run-scan.js";
 import type { ScanSummary } from "../scan/scan-summary.js";
 import type { Store } from "../store/types.js";
 import { createAuditRuntime } from "./audit-runtime.js";
@@ -49,16 +49,6 @@ interface WorkerRuntime {
 /** One runtime per thread, reused by its next scans while the configuration stays the same. */
 let runtime: Promise<WorkerRuntime> | undefined;
 
-async function fileCollector(path: string): Promise<CollectFn> {
-  const { filterInventory, readInventoryFile } = await import("../scan/inventory-file.js");
-  return async (scope) =>
-    filterInventory(
-      await readInventoryFile(path),
-      scope.accounts.map((a) => a.id),
-      scope.regions,
-    );
-}
-
 async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerRuntime> {
   const logger: Logger = createLogger(task.logLevel ? { level: task.logLevel } : {}).child({
     component: "scan-worker",
@@ -67,7 +57,9 @@ async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerR
   // A small pool per thread on PostgreSQL: one scan at a time runs here.
   const store: Store = await openStore({ databaseUrl: task.databaseUrl, logger, poolSize: 2 });
   const audit = createAuditRuntime(task.config, { sessionName: "slack", logger });
-  const collect = task.inventoryFile ? await fileCollector(task.inventoryFile) : audit.collect;
+  const collect = task.inventoryFile
+    ? (await import("../scan/inventory-file.js")).inventoryFileCollector(task.inventoryFile)
+    : audit.collect;
   return {
     key,
     deps: {

@@ -325,6 +325,8 @@ export async function createSlackRuntime(context: {
   databaseUrl?: string | undefined;
   /** Where the digest finds SLACK_BOT_TOKEN and SLACK_API_URL; the process environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** Scans read this saved inventory instead of AWS (bench:ack: everything after collection, for real). */
+  scanInventoryFile?: string;
 }) {
   const { config, logger } = context;
   const { openStore } = await import("../store/open-store.js");
@@ -347,11 +349,26 @@ export async function createSlackRuntime(context: {
           databaseUrl: context.databaseUrl,
           logLevel: logger.level,
           threads: config.scanWorkers,
+          inventoryFile: context.scanInventoryFile,
           store,
           logger,
         })
       : undefined;
-  const executor = workers?.execute ?? createScanExecutor(parts);
+  const executor =
+    workers?.execute ??
+    createScanExecutor(
+      context.scanInventoryFile
+        ? {
+            ...parts,
+            audit: {
+              ...audit,
+              collect: (await import("../scan/inventory-file.js")).inventoryFileCollector(
+                context.scanInventoryFile,
+              ),
+            },
+          }
+        : parts,
+    );
   const recovered = await recoverAtStartup(store, logger);
   const findings = createFindingsPort(store);
   const remediations = createRemediationsPort({
