@@ -34,6 +34,8 @@ export interface ScanWorkerPoolOptions {
   inventoryFile?: string | undefined;
   /** The worker module (tests pass one that crashes); the real one by default. */
   workerFile?: string;
+  /** SQLite: the write gate of the Slack thread's store, shared with the workers' stores. */
+  writeGate?: SharedArrayBuffer | undefined;
   /** Where a failed scan's row is marked failed. */
   store?: Pick<Store, "failScan">;
   logger?: Logger;
@@ -77,6 +79,7 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
       databaseUrl: options.databaseUrl,
       logLevel: options.logLevel,
       inventoryFile: options.inventoryFile,
+      writeGate: options.writeGate,
       scanId: input.scanId,
       scope: input.scope,
       trigger: input.trigger,

@@ -25,6 +25,8 @@ export interface ScanWorkerTask {
    * tests of the worker path without an AWS endpoint.
    */
   inventoryFile?: string | undefined;
+  /** SQLite: the write gate shared with the Slack thread's store (delivery claims go first). */
+  writeGate?: SharedArrayBuffer | undefined;
   scanId: string;
   scope: ScanScope;
   trigger: ScanTrigger;
@@ -55,7 +57,12 @@ async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerR
   });
   const { openStore } = await import("../store/open-store.js");
   // A small pool per thread on PostgreSQL: one scan at a time runs here.
-  const store: Store = await openStore({ databaseUrl: task.databaseUrl, logger, poolSize: 2 });
+  const store: Store = await openStore({
+    databaseUrl: task.databaseUrl,
+    logger,
+    poolSize: 2,
+    writeGate: task.writeGate,
+  });
   const audit = createAuditRuntime(task.config, { sessionName: "slack", logger });
   const collect = task.inventoryFile
     ? (await import("../scan/inventory-file.js")).inventoryFileCollector(task.inventoryFile)

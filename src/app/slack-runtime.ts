@@ -330,7 +330,9 @@ export async function createSlackRuntime(context: {
 }) {
   const { config, logger } = context;
   const { openStore } = await import("../store/open-store.js");
-  const store = await openStore({ databaseUrl: context.databaseUrl, logger });
+  // SQLite: delivery claims on this thread go before the next write transaction of a scan worker's commit.
+  const writeGate = new SharedArrayBuffer(4);
+  const store = await openStore({ databaseUrl: context.databaseUrl, logger, writeGate });
   const audit = createAuditRuntime(config, { sessionName: "slack", logger });
   const defaultRegions = await audit.resolveRegions();
   const parts: SlackRuntimeParts = {
@@ -350,6 +352,7 @@ export async function createSlackRuntime(context: {
           logLevel: logger.level,
           threads: config.scanWorkers,
           inventoryFile: context.scanInventoryFile,
+          writeGate,
           store,
           logger,
         })

@@ -86,6 +86,7 @@ import {
   type SuppressionRequest,
   type TrendPoint,
 } from "./types.js";
+import type { WriteGate } from "./write-gate.js";
 
 /** Namespace of the store's PostgreSQL advisory locks ("FAUD"). */
 const LOCK_NAMESPACE = 0x46415544 & 0x7fffffff;
@@ -131,6 +132,8 @@ export class KyselyStore implements Store {
     readonly engine: Engine,
     private readonly clock: () => Date,
     private readonly logger?: StoreLogger,
+    /** SQLite: the gate that lets delivery claims go before a commit's next write transaction. */
+    private readonly writeGate?: WriteGate,
   ) {}
 
   private now(): string {
@@ -240,12 +243,14 @@ export class KyselyStore implements Store {
       const last = atomic ? plan.steps : [];
       for (const [i, group] of groups.entries()) {
         await yieldToLoop();
+        await this.writeGate?.clear();
         await this.writeTransaction(holder, group.length, async (trx) => {
           for (const step of group) await step.run(trx);
         });
         this.commitObserver?.afterWriteTransaction?.(i + 1, groups.length);
       }
       await yieldToLoop();
+      await this.writeGate?.clear();
       return await this.writeTransaction(holder, last.length, async (trx) => {
         for (const step of last) await step.run(trx);
         const done = await this.endScan(trx, base, plan, scanId, at);
@@ -822,6 +827,12 @@ export class KyselyStore implements Store {
   // Schedule slots ---------------------------------------------------------------------------------------
 
   async claimSlot(job: string, slot: string, instanceId: string): Promise<boolean> {
+    return this.writeGate
+      ? this.writeGate.priority(() => this.insertClaim(job, slot, instanceId))
+      : this.insertClaim(job, slot, instanceId);
+  }
+
+  private async insertClaim(job: string, slot: string, instanceId: string): Promise<boolean> {
     const result = await this.db
       .insertInto("schedule_slots")
       .values({
