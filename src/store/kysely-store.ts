@@ -95,7 +95,7 @@ const LOCK_NAMESPACE = 0x46415544 & 0x7fffffff;
  * Rows a SQLite write transaction of a scan commit writes before it commits and lets other writers (a Slack
  * delivery claim) in. bench:store prints the longest such transaction (~20 ms on the reference machine).
  */
-export const SQLITE_ROWS_PER_TRANSACTION = 500;
+export const SQLITE_ROWS_PER_TRANSACTION = 250;
 /** A SQLite commit of at most this many rows is written in one transaction (atomic) and ends the scan. */
 export const SQLITE_ATOMIC_ROWS = 2_500;
 

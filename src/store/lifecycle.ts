@@ -174,7 +174,7 @@ function emptyBySeverity(): Record<Severity, number> {
 }
 
 /** Results looked at between two pauses of `applyScanCooperatively` (a few milliseconds of work). */
-const APPLY_SLICE = 2_000;
+const APPLY_SLICE = 1_000;
 
 export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   const steps = applyScanSteps(input);

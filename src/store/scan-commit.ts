@@ -32,9 +32,11 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 }
 
 /** Rows read per statement while loading a commit's base. */
-const READ_PAGE = 2_000;
+const READ_PAGE = 1_000;
 /** Findings turned into rows between two pauses while planning. */
-const PLAN_SLICE = 2_000;
+const PLAN_SLICE = 1_000;
+/** Full finding rows per write step (each with the history of its changes). */
+const STEP_ROWS = 200;
 
 /** Lets the event loop run (a macrotask turn): acknowledgements and timers go on between two pieces. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -89,7 +91,12 @@ export async function loadCommitBase(
     for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
     await pause();
   }
-  const reported = [...new Set(findings.map(findingKey))].filter((key) => !existing.has(key));
+  const keys = new Set<string>();
+  for (const [i, finding] of findings.entries()) {
+    if (i > 0 && i % PLAN_SLICE === 0) await pause();
+    keys.add(findingKey(finding));
+  }
+  const reported = [...keys].filter((key) => !existing.has(key));
   for (const part of chunks(reported, 500)) {
     const rows = await db.selectFrom("findings").selectAll().where("key", "in", part).execute();
     for (const row of rows) existing.set(row.key, findingFromRow(row));
@@ -186,7 +193,7 @@ export async function planCommit(
   }
 
   const steps: WriteStep[] = [];
-  for (const part of chunks(full)) {
+  for (const part of chunks(full, STEP_ROWS)) {
     const history = part.flatMap((row) => historyByKey.get(row.key) ?? []);
     steps.push({
       rows: part.length + history.length,
