@@ -15,19 +15,17 @@ import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
 import { createSuppressionService } from "../remediation-flow/suppression-port.js";
-import { accountDirectoryEntries } from "../scan/account-directory.js";
 import { ProgressTracker } from "../scan/progress.js";
-import { toRecordScanInput, triggerLabel } from "../scan/record-scan.js";
-import { runScan, type ScanResult, type ScanScope } from "../scan/run-scan.js";
-import { ScanCoordinator } from "../scan/scan-coordinator.js";
-import { scopeErrors } from "../scan/scan-errors.js";
+import { triggerLabel } from "../scan/record-scan.js";
+import type { ScanScope } from "../scan/run-scan.js";
+import { type ExecuteScan, ScanCoordinator } from "../scan/scan-coordinator.js";
 import {
+  beginScanRow,
   DEFAULT_HEARTBEAT_MS,
   type ScanRowOptions,
   scanLeaseMs,
   scanOrigin,
   startScope,
-  withScanRow,
 } from "../scan/scan-row.js";
 import { newInstanceId } from "../schedule/jobs.js";
 import { createServeSchedule } from "../schedule/serve-schedule.js";
@@ -55,6 +53,8 @@ import {
   type Store,
 } from "../store/types.js";
 import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
+import { executeScan } from "./execute-scan.js";
+import { createScanWorkerPool } from "./scan-worker-pool.js";
 
 export interface SlackRuntimeParts {
   config: Config;
@@ -170,52 +170,56 @@ export function createInterruptedScansPort(
   };
 }
 
-/** Runs one scan as the product does: collect, evaluate, record in one transaction. */
+/** Runs one scan in this thread (tests, and `serve` with `scanWorkers: 0`): collect, evaluate, record. */
 export function createScanExecutor(
-  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings" | "scanRow">,
-) {
-  return async (
-    input: Parameters<ConstructorParameters<typeof ScanCoordinator>[0]>[0],
-  ): Promise<ScanResult> => {
+  parts: Pick<SlackRuntimeParts, "config" | "store" | "audit" | "logger" | "exportFindings">,
+): ExecuteScan {
+  return (input) =>
+    executeScan(
+      {
+        config: parts.config,
+        collect: parts.audit.collect,
+        store: parts.store,
+        logger: parts.logger,
+        exportFindings: parts.exportFindings,
+      },
+      input,
+    );
+}
+
+/**
+ * The scan's row from its real start, on this (the Slack) thread: written `running` before the scan is handed
+ * to its executor (a worker thread, or this thread), its heartbeat kept here while the executor collects,
+ * evaluates and commits into that row, and failed here when the executor throws or its worker dies. A
+ * process that dies leaves a row whose heartbeat goes stale (then marked interrupted).
+ */
+export function withScanRows(
+  parts: Pick<SlackRuntimeParts, "config" | "store" | "logger" | "scanRow">,
+  execute: ExecuteScan,
+): ExecuteScan {
+  return async (input) => {
     const log = parts.logger.child({ scanId: input.scanId });
-    const trigger = triggerLabel(input.trigger);
-    // The row exists (running, with a heartbeat) before collection starts: a process that dies leaves a trace.
-    const { result } = await withScanRow(
+    const row = await beginScanRow(
       parts.store,
       {
         id: input.scanId,
         scope: startScope(input.scope),
-        trigger,
+        trigger: triggerLabel(input.trigger),
         origin: scanOrigin(input.trigger),
       },
       { heartbeatMs: parts.config.store.scanHeartbeatSeconds * 1000, logger: log, ...parts.scanRow },
-      () =>
-        runScan(
-          { collect: parts.audit.collect, config: parts.config },
-          { scope: input.scope, trigger: input.trigger, onProgress: input.onProgress, scanId: input.scanId },
-        ),
-      (scanned) => toRecordScanInput(scanned, trigger),
     );
-    log.info({ findings: result.findings.length }, "scan recorded");
-    await saveAccountDirectory(parts, result, log);
-    await parts.exportFindings?.(parts.store);
-    return result;
+    try {
+      return await execute({ ...input, scanId: row.scan.id });
+    } catch (error) {
+      await row.fail(error).catch((failure: unknown) => {
+        log.warn({ err: failure }, "could not record the scan's failure");
+      });
+      throw error;
+    } finally {
+      row.stop();
+    }
   };
-}
-
-/** Names and OU paths for the views; a failure here costs names, never the recorded scan. */
-async function saveAccountDirectory(
-  parts: Pick<SlackRuntimeParts, "config" | "store">,
-  result: ScanResult,
-  log: Logger,
-): Promise<void> {
-  try {
-    await parts.store.saveAccounts(
-      accountDirectoryEntries(result.inventory, parts.config.accounts, result.startedAt),
-    );
-  } catch (error) {
-    log.warn({ err: error }, "could not record the scan's account names");
-  }
 }
 
 export function createScanPort(
@@ -277,15 +281,16 @@ export function createScanPort(
       const done = ticket.done.then(
         (result): ScanOutcome => ({
           scanId: result.scanId,
-          findings: result.findings,
-          errors: scopeErrors(result.inventory).map((e) => ({
+          findings: result.notable,
+          passed: result.counts.byStatus.PASS,
+          errors: result.errors.map((e) => ({
             accountId: e.accountId,
             ...(e.region ? { region: e.region } : {}),
             message: e.message,
           })),
           startedAt: new Date(result.startedAt),
           finishedAt: new Date(result.finishedAt),
-          accounts: result.inventory.accounts.map((a) => a.accountId),
+          accounts: result.accounts,
           regions,
         }),
       );
@@ -429,10 +434,14 @@ export async function createSlackRuntime(context: {
   databaseUrl?: string | undefined;
   /** Where the digest finds SLACK_BOT_TOKEN and SLACK_API_URL; the process environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** Scans read this saved inventory instead of AWS (bench:ack: everything after collection, for real). */
+  scanInventoryFile?: string;
 }) {
   const { config, logger } = context;
   const { openStore } = await import("../store/open-store.js");
-  const store = await openStore({ databaseUrl: context.databaseUrl, logger });
+  // SQLite: delivery claims on this thread go before the next write transaction of a scan worker's commit.
+  const writeGate = new SharedArrayBuffer(4);
+  const store = await openStore({ databaseUrl: context.databaseUrl, logger, writeGate });
   const audit = createAuditRuntime(config, { sessionName: "slack", logger });
   const defaultRegions = await audit.resolveRegions();
   const parts: SlackRuntimeParts = {
@@ -443,7 +452,37 @@ export async function createSlackRuntime(context: {
     coordinator: new ScanCoordinator((input) => executor(input)),
     exportFindings: createSecurityHubExport(config, audit.factory, logger),
   };
-  const executor = createScanExecutor(parts);
+  // Scans run in worker threads: the event loop that acknowledges Slack never collects, evaluates or commits.
+  const workers =
+    config.scanWorkers > 0
+      ? createScanWorkerPool({
+          config,
+          databaseUrl: context.databaseUrl,
+          logLevel: logger.level,
+          threads: config.scanWorkers,
+          inventoryFile: context.scanInventoryFile,
+          writeGate,
+          store,
+          logger,
+        })
+      : undefined;
+  const executor = withScanRows(
+    parts,
+    workers?.execute ??
+      createScanExecutor(
+        context.scanInventoryFile
+          ? {
+              ...parts,
+              audit: {
+                ...audit,
+                collect: (await import("../scan/inventory-file.js")).inventoryFileCollector(
+                  context.scanInventoryFile,
+                ),
+              },
+            }
+          : parts,
+      ),
+  );
   const recovered = await recoverAtStartup(
     store,
     logger,
@@ -499,6 +538,7 @@ export async function createSlackRuntime(context: {
       clearInterval(pruneTimer);
       await schedule.stop();
       await parts.coordinator.drain();
+      await workers?.close();
       audit.destroy();
       await store.close();
     },

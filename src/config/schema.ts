@@ -127,6 +127,11 @@ export const configSchema = z
     cloudtrailMaxEvents: z.number().int().min(50).max(100_000).default(2_000),
     /** Concurrent AWS calls per account and region. */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /**
+     * `serve`: worker threads that run scans (collection, evaluation, store commit), so that the Slack event
+     * loop only acknowledges and posts. 0 runs scans on the event loop (not for production).
+     */
+    scanWorkers: z.number().int().min(0).max(16).default(2),
     /** Each account (every region of it) must be read within this; what is left then is ERROR `Timeout`. */
     scanTimeoutMinutes: z
       .number()

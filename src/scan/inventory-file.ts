@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { INVENTORY_SCHEMA_VERSION, type Inventory } from "../domain/inventory.js";
+import type { CollectFn } from "./run-scan.js";
 import { writePrivateFile } from "./write-private-file.js";
 
 export class InventoryFileError extends Error {
@@ -100,4 +101,14 @@ export function filterInventory(inventory: Inventory, accounts: string[], region
         regions: a.regions.filter((r) => regions.length === 0 || regions.includes(r.region)),
       })),
   };
+}
+
+/** A collector that reads a saved inventory (for benchmarks and tests of everything after collection). */
+export function inventoryFileCollector(path: string): CollectFn {
+  return async (scope) =>
+    filterInventory(
+      await readInventoryFile(path),
+      scope.accounts.map((a) => a.id),
+      scope.regions,
+    );
 }

@@ -34,15 +34,18 @@ export function toRecordScanInput(
 }
 
 /**
- * Records a scan's results: completes the scan's row when it exists and is still running (a retried job
- * re-runs a scan whose earlier attempt died after writing it), else writes and completes it.
+ * Records a scan's results: completes the scan's row when it exists and is still running (written at the
+ * scan's start by the thread that keeps its heartbeat; or left by an earlier attempt of a retried slot job),
+ * else writes and completes it.
  */
 export async function recordScanResult(
-  store: Pick<Store, "getScan" | "recordScan" | "completeScan">,
+  store: Pick<Store, "getScan" | "recordScan" | "completeScan" | "setScanScope">,
   input: RecordScanInput,
 ): Promise<CompletedScan> {
   const existing = input.id === undefined ? undefined : await store.getScan(input.id);
   if (existing?.outcome === "running" && input.id !== undefined) {
+    // The scope actually covered (accounts resolved when the scan ran) replaces the one known at its start.
+    await store.setScanScope(input.id, input.scope);
     return store.completeScan(input.id, {
       findings: input.findings,
       ...(input.evidence ? { evidence: input.evidence } : {}),

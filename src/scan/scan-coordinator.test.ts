@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ScanProgress } from "./progress.js";
-import type { ScanResult } from "./run-scan.js";
 import { ScanCoordinator, scopeKey } from "./scan-coordinator.js";
+import type { ScanSummary } from "./scan-summary.js";
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -17,7 +17,7 @@ const scope = { accounts: [{ id: "123456789012" }], regions: ["us-east-1", "eu-w
 
 describe("ScanCoordinator", () => {
   it("joins a second request for the same scope and runs the scan once", async () => {
-    const gate = deferred<ScanResult>();
+    const gate = deferred<ScanSummary>();
     let runs = 0;
     let emit: ((e: ScanProgress) => void) | undefined;
     const coordinator = new ScanCoordinator(async ({ onProgress }) => {
@@ -38,7 +38,7 @@ describe("ScanCoordinator", () => {
     emit?.({ phase: "forecast", accountId: "123456789012", done: 3, total: 10, message: "" });
     expect(seen).toEqual([3]);
     expect(coordinator.running()).toHaveLength(1);
-    gate.resolve({ scanId: first.id } as ScanResult);
+    gate.resolve({ scanId: first.id } as ScanSummary);
     await expect(second.done).resolves.toMatchObject({ scanId: first.id });
     expect(runs).toBe(1);
     expect(coordinator.running()).toHaveLength(0);

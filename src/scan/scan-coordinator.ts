@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ScanProgress } from "./progress.js";
-import type { ScanResult, ScanScope, ScanTrigger } from "./run-scan.js";
+import type { ScanScope, ScanTrigger } from "./run-scan.js";
+import type { ScanSummary } from "./scan-summary.js";
 
 export interface RunningScan {
   id: string;
@@ -22,15 +23,19 @@ export interface ScanTicket {
   /** True when this request joined a scan that was already running. */
   joined: boolean;
   onProgress(listener: (event: ScanProgress) => void): () => void;
-  done: Promise<ScanResult>;
+  done: Promise<ScanSummary>;
 }
 
+/**
+ * Runs one scan to its end (collect, evaluate, record) and returns its small summary. In `serve` this runs in a
+ * worker thread (src/app/scan-worker-pool.ts); a job handler may call the same function for one part of a scan.
+ */
 export type ExecuteScan = (input: {
   scanId: string;
   scope: ScanScope;
   trigger: ScanTrigger;
   onProgress: (event: ScanProgress) => void;
-}) => Promise<ScanResult>;
+}) => Promise<ScanSummary>;
 
 export function scopeKey(scope: ScanScope): string {
   const accounts = scope.accounts.map((a) => a.id).sort();
@@ -45,7 +50,7 @@ export function scopeKey(scope: ScanScope): string {
 export class ScanCoordinator {
   readonly #running = new Map<
     string,
-    { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanResult> }
+    { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanSummary> }
   >();
 
   constructor(private readonly execute: ExecuteScan) {}
@@ -75,7 +80,7 @@ export class ScanCoordinator {
         }
       }
     };
-    const entry = { info, listeners, done: Promise.resolve() as unknown as Promise<ScanResult> };
+    const entry = { info, listeners, done: Promise.resolve() as unknown as Promise<ScanSummary> };
     this.#running.set(key, entry);
     entry.done = (async () => {
       try {
@@ -97,7 +102,7 @@ export class ScanCoordinator {
   }
 
   #ticket(
-    entry: { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanResult> },
+    entry: { info: RunningScan; listeners: Set<(e: ScanProgress) => void>; done: Promise<ScanSummary> },
     joined: boolean,
   ): ScanTicket {
     return {

@@ -11,6 +11,7 @@ import { LocalJobQueue } from "../jobs/local-job-queue.js";
 import { toRecordScanInput } from "../scan/record-scan.js";
 import { finishScan } from "../scan/run-scan.js";
 import { type ExecuteScan, ScanCoordinator } from "../scan/scan-coordinator.js";
+import { summarizeScan } from "../scan/scan-summary.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
 import { createScheduler } from "./jobs.js";
@@ -53,7 +54,7 @@ const scanWithUnreachableStaging: ExecuteScan = async ({ scanId, scope, trigger 
     { scope, trigger, inventory, startedAt: clock.now(), scanId },
   );
   await store.recordScan(toRecordScanInput(result));
-  return result;
+  return summarizeScan(result);
 };
 
 function configOf(extra: Record<string, unknown> = {}): Config {

@@ -5,6 +5,7 @@ import { SCHEDULED_SCAN_ACTION } from "../digest/digest-data.js";
 import { recordScanResult, toRecordScanInput } from "../scan/record-scan.js";
 import { finishScan } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
+import { summarizeScan } from "../scan/scan-summary.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
 import { runScheduledScan, scheduledScanId } from "./scheduled-scan.js";
@@ -30,8 +31,8 @@ function deps() {
       { config: { requireFips: false } },
       { scope, trigger, inventory, startedAt: new Date(SLOT), scanId },
     );
-    await recordScanResult(store, toRecordScanInput(result));
-    return result;
+    const recorded = await recordScanResult(store, toRecordScanInput(result));
+    return summarizeScan(result, recorded.scan.counts);
   });
   return { coordinator, accounts: [], regions: ["us-east-1"], store, logger };
 }

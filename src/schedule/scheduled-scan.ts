@@ -12,7 +12,6 @@ import {
 import { keyedJobId } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
-import { scopeErrors } from "../scan/scan-errors.js";
 import type { Store } from "../store/types.js";
 
 export interface ScheduledScanDeps {
@@ -77,11 +76,11 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
       { scanId },
     );
     const result = await ticket.done;
-    const unscanned: UnscannedScope[] = scopeErrors(result.inventory).map((e) => {
+    const unscanned: UnscannedScope[] = result.errors.map((e) => {
       const scope: UnscannedScope = {
         accountId: e.accountId,
-        code: e.error.code,
-        action: e.error.action,
+        code: e.code,
+        action: e.action,
         message: e.message,
       };
       if (e.region) scope.region = e.region;
@@ -92,7 +91,7 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
       finishedAt: result.finishedAt,
       outcome: unscanned.length > 0 ? "partial" : "succeeded",
       scanId: result.scanId,
-      accounts: result.inventory.accounts.map((a) => a.accountId),
+      accounts: result.accounts,
       unscanned,
     };
   } catch (error) {

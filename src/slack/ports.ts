@@ -43,8 +43,10 @@ export interface ScanError {
 
 export interface ScanOutcome {
   scanId: string;
-  /** Every finding of the scan: PASS, FAIL and ERROR. */
+  /** The findings to list: FAIL and ERROR (PASS findings may be included too; `passed` counts them). */
   findings: Finding[];
+  /** How many findings passed; when absent, the PASS findings in `findings` are counted. */
+  passed?: number;
   /** Failures that stopped a whole account or region (not the per-control ERROR findings). */
   errors: ScanError[];
   startedAt: Date;

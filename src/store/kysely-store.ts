@@ -1,4 +1,6 @@
 /** The `Store` over Kysely: the same queries on SQLite and PostgreSQL, with the engine's own locking. */
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import {
   type Expression,
   type ExpressionBuilder,
@@ -11,21 +13,25 @@ import {
   type Updateable,
 } from "kysely";
 import type { AccountDirectoryEntry } from "../domain/accounts.js";
-import { findingKey } from "../domain/finding.js";
+import type { AccountEvidence } from "../domain/evidence.js";
 import { isSeverity, SEVERITIES, type Severity, severityRank } from "../domain/severity.js";
 import { listAccounts, saveAccounts } from "./account-directory.js";
+import {
+  acquireCommitLock,
+  commitLockHolderName,
+  releaseCommitLock,
+  renewCommitLock,
+} from "./commit-lock.js";
 import type { StoreLogger } from "./connect.js";
 import { digestListRows, postureCounts, trendCounts } from "./digest-queries.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { createJobTable, type JobTable } from "./job-table.js";
-import { type ApplyScanOutput, applyScan, type FindingState, triple } from "./lifecycle.js";
+import type { FindingState } from "./lifecycle.js";
 import { checkTransition } from "./request-states.js";
 import {
   auditFromRow,
-  FINDING_UPDATE_COLUMNS,
   findingFromRow,
-  findingToRow,
   historyFromRow,
   jsonOrNull,
   requestFromRow,
@@ -33,14 +39,17 @@ import {
   slotFromRow,
   suppressionFromRow,
 } from "./rows.js";
-import type {
-  Database,
-  DigestMessagesTable,
-  FindingHistoryTable,
-  FindingsTable,
-  RemediationRequestsTable,
-  ScanPartsTable,
-} from "./schema.js";
+import {
+  type CommitBase,
+  type CommitPlan,
+  type Db,
+  groupSteps,
+  loadCommitBase,
+  planCommit,
+  writeCoverage,
+  yieldToLoop,
+} from "./scan-commit.js";
+import type { Database, DigestMessagesTable, RemediationRequestsTable, ScanPartsTable } from "./schema.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import * as suppressionRequests from "./suppression-requests.js";
 import { addDays, toIso } from "./time.js";
@@ -84,18 +93,21 @@ import {
   type SuppressionRequest,
   type TrendPoint,
 } from "./types.js";
+import type { WriteGate } from "./write-gate.js";
 
-/** Rows per multi-row statement: 22 columns × 400 stays far below both engines' parameter limits. */
-const CHUNK = 400;
 /** Namespace of the store's PostgreSQL advisory locks ("FAUD"). */
 const LOCK_NAMESPACE = 0x46415544 & 0x7fffffff;
 
-type Db = Kysely<Database> | Transaction<Database>;
+/**
+ * Rows a SQLite write transaction of a scan commit writes before it commits and lets other writers (a Slack
+ * delivery claim) in. bench:store prints the longest such transaction (~20 ms on the reference machine).
+ */
+export const SQLITE_ROWS_PER_TRANSACTION = 250;
+/** A SQLite commit of at most this many rows is written in one transaction (atomic) and ends the scan. */
+export const SQLITE_ATOMIC_ROWS = 2_500;
 
-function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+function evidenceOf(input: CompleteScanInput): { evidence?: readonly AccountEvidence[] } {
+  return input.evidence ? { evidence: input.evidence } : {};
 }
 
 function validateScope(scope: ScanScope): ScanScope {
@@ -147,6 +159,8 @@ export class KyselyStore implements Store {
     readonly engine: Engine,
     private readonly clock: () => Date,
     private readonly logger?: StoreLogger,
+    /** SQLite: the gate that lets delivery claims go before a commit's next write transaction. */
+    private readonly writeGate?: WriteGate,
   ) {
     this.jobs = createJobTable(db);
   }
@@ -230,46 +244,43 @@ export class KyselyStore implements Store {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Applies a scan's results. PostgreSQL: one transaction (atomic), the event loop yielded between its
+   * statements. SQLite: under the commit lock (src/store/commit-lock.ts), the reads and the plan outside any
+   * write transaction, then write transactions of `SQLITE_ROWS_PER_TRANSACTION` rows each, the last of which
+   * writes the coverage, ends the scan row and records `scan.completed`; a commit of at most
+   * `SQLITE_ATOMIC_ROWS` rows is one transaction (atomic). A crash between two of them leaves the scan `running` (later
+   * `interrupted`, with no counts) and some findings already moved by it, each with the history of its move
+   * (a finding's row and its history are written in the same transaction); the next scan takes each finding
+   * from wherever it stands, so no move is lost or recorded twice.
+   */
   async completeScan(scanId: string, input: CompleteScanInput): Promise<CompletedScan> {
     const at = toIso(input.finishedAt ?? this.clock(), "scan finish");
-    const result = await this.db.transaction().execute(async (trx) => {
-      const scanRow = await trx.selectFrom("scans").selectAll().where("id", "=", scanId).executeTakeFirst();
-      if (scanRow?.outcome !== "running") throw new ScanNotRunningError(scanId);
-      const scope = JSON.parse(scanRow.scope) as ScanScope;
-      const applied = await this.applyResults(trx, scanId, scanRow.started_at, scope, input, at);
-
-      const { counts } = applied;
-      const outcome = counts.error > 0 ? "partial" : "succeeded";
-      const updated = await trx
-        .updateTable("scans")
-        .set({
-          finished_at: at,
-          outcome,
-          pass_count: counts.pass,
-          fail_count: counts.fail,
-          error_count: counts.error,
-          new_count: counts.new,
-          reopened_count: counts.reopened,
-          resolved_count: counts.resolved,
-          fail_by_severity: JSON.stringify(counts.failBySeverity),
-        })
-        .where("id", "=", scanId)
-        .where("outcome", "=", "running")
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new ScanNotRunningError(scanId);
-      await this.audit(trx, {
-        actor: scanRow.trigger,
-        action: "scan.completed",
-        target: scanId,
-        detail: { outcome, counts },
-        at,
-      });
-      const scan: ScanRecord = {
-        ...scanFromRow({ ...scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
-        counts,
-      };
-      return { scan, changes: applied.changes, notRechecked: applied.notRechecked.map((s) => toRecord(s)) };
-    });
+    const result =
+      this.engine === "sqlite"
+        ? await this.completeScanInShortTransactions(scanId, input, at)
+        : await this.db.transaction().execute(async (trx) => {
+            const accounts = [
+              ...new Set([
+                ...(await this.scopeAccounts(trx, scanId)),
+                ...input.findings.map((f) => f.accountId),
+              ]),
+            ].sort();
+            await this.lockAccounts(trx, accounts);
+            const base = await loadCommitBase(trx, scanId, input.findings, { pause: yieldToLoop });
+            await yieldToLoop();
+            const plan = await planCommit(base, {
+              scanId,
+              at,
+              findings: input.findings,
+              ...evidenceOf(input),
+            });
+            for (const step of plan.steps) {
+              await yieldToLoop();
+              await step.run(trx);
+            }
+            return this.endScan(trx, base, plan, scanId, at);
+          });
     this.logger?.debug(
       { scanId, changes: result.changes.length, counts: result.scan.counts },
       "scan results stored",
@@ -277,135 +288,84 @@ export class KyselyStore implements Store {
     return result;
   }
 
-  /**
-   * Applies one scan's results to the findings of `scope` (the whole scan, or one account's part of a
-   * fanned-out scan) inside the caller's transaction: lifecycle, history and coverage. The scan row is the
-   * caller's business.
-   */
-  private async applyResults(
-    trx: Transaction<Database>,
+  private async scopeAccounts(db: Db, scanId: string): Promise<string[]> {
+    const row = await db.selectFrom("scans").select("scope").where("id", "=", scanId).executeTakeFirst();
+    return row ? (JSON.parse(row.scope) as ScanScope).accounts : [];
+  }
+
+  private async completeScanInShortTransactions(
     scanId: string,
-    observedAt: string,
-    scope: ScanScope,
-    input: Pick<CompleteScanInput, "findings" | "evidence">,
+    input: CompleteScanInput,
     at: string,
-  ): Promise<ApplyScanOutput> {
-    const accounts = [...new Set([...scope.accounts, ...input.findings.map((f) => f.accountId)])].sort();
-    await this.lockAccounts(trx, accounts);
-
-    const existing = new Map<string, FindingState>();
-    const coverage = new Map<string, string>();
-    for (const part of chunks(accounts, 500)) {
-      // Failing findings may turn out gone; any other finding matters only if the scan reports it.
-      const rows = await trx
-        .selectFrom("findings")
-        .selectAll()
-        .where("account_id", "in", part)
-        .where("lifecycle", "in", [...FAILING_LIFECYCLES])
-        .execute();
-      for (const row of rows) existing.set(row.key, findingFromRow(row));
-      const covered = await trx
-        .selectFrom("scan_coverage")
-        .selectAll()
-        .where("account_id", "in", part)
-        .execute();
-      for (const c of covered) coverage.set(triple(c.control_id, c.account_id, c.region), c.observed_at);
-    }
-    const reported = [...new Set(input.findings.map(findingKey))].filter((key) => !existing.has(key));
-    for (const part of chunks(reported, 500)) {
-      const rows = await trx.selectFrom("findings").selectAll().where("key", "in", part).execute();
-      for (const row of rows) existing.set(row.key, findingFromRow(row));
-    }
-    const applied = applyScan({
-      scanId,
-      scope,
-      observedAt,
-      at,
-      results: input.findings,
-      existing,
-      coverage,
-      ...(input.evidence ? { evidence: input.evidence } : {}),
-    });
-
-    // Most findings only move their "last seen" stamps: one short UPDATE per chunk of keys does that.
-    const full: Insertable<FindingsTable>[] = [];
-    const touched = { seen: [] as string[], checked: [] as string[], failed: [] as string[] };
-    for (const next of applied.upserts) {
-      const row = findingToRow(next);
-      const previous = existing.get(next.key);
-      const kind = previous ? touchKind(findingToRow(previous), row) : undefined;
-      if (kind === undefined) full.push(row);
-      else touched[kind].push(next.key);
-    }
-    for (const [kind, keys] of Object.entries(touched) as [TouchKind, string[]][]) {
-      for (const part of chunks(keys, 500)) {
-        await trx
-          .updateTable("findings")
-          .set({
-            last_seen_at: at,
-            last_scan_id: scanId,
-            observed_at: observedAt,
-            ...(kind !== "seen" ? { checked_at: at } : {}),
-            ...(kind === "failed" ? { last_failed_at: at } : {}),
-          })
-          .where("key", "in", part)
-          .execute();
+  ): Promise<CompletedScan> {
+    const holder = commitLockHolderName(randomUUID());
+    await acquireCommitLock(this.db, holder);
+    try {
+      // No other commit writes findings while the lock is held: reads outside a transaction see a stable state.
+      const base = await loadCommitBase(this.db, scanId, input.findings, { pause: yieldToLoop });
+      await yieldToLoop();
+      const plan = await planCommit(base, { scanId, at, findings: input.findings, ...evidenceOf(input) });
+      // A small commit stays atomic: one transaction writes it and ends the scan.
+      const rows = plan.steps.reduce((sum, step) => sum + step.rows, 0);
+      const atomic = rows <= SQLITE_ATOMIC_ROWS;
+      const groups = atomic ? [] : groupSteps(plan.steps, SQLITE_ROWS_PER_TRANSACTION);
+      const last = atomic ? plan.steps : [];
+      for (const [i, group] of groups.entries()) {
+        await yieldToLoop();
+        await this.writeGate?.clear();
+        await this.writeTransaction(holder, group.length, async (trx) => {
+          for (const step of group) await step.run(trx);
+        });
+        this.commitObserver?.afterWriteTransaction?.(i + 1, groups.length);
       }
-    }
-    for (const part of chunks(full)) {
-      await trx
-        .insertInto("findings")
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .column("key")
-            .doUpdateSet((eb) =>
-              Object.fromEntries(FINDING_UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
-            ),
-        )
-        .execute();
-    }
-    const history: Insertable<FindingHistoryTable>[] = applied.changes.map((c) => ({
-      finding_key: c.key,
-      scan_id: scanId,
-      from_state: c.from,
-      to_state: c.to,
-      reason: c.reason ?? null,
-      at,
-    }));
-    for (const part of chunks(history)) await trx.insertInto("finding_history").values(part).execute();
-    const coverageRows = applied.covered
-      .filter((t) => (coverage.get(t) ?? "") < observedAt)
-      .map((t) => {
-        const [control_id, account_id, region] = t.split("|") as [string, string, string];
-        return { control_id, account_id, region, observed_at: observedAt, scan_id: scanId };
+      await yieldToLoop();
+      await this.writeGate?.clear();
+      return await this.writeTransaction(holder, last.length, async (trx) => {
+        for (const step of last) await step.run(trx);
+        const done = await this.endScan(trx, base, plan, scanId, at);
+        await releaseCommitLock(trx, holder);
+        return done;
       });
-    for (const part of chunks(coverageRows)) {
-      await trx
-        .insertInto("scan_coverage")
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(["account_id", "control_id", "region"])
-            .doUpdateSet((eb) => ({
-              observed_at: eb.ref("excluded.observed_at"),
-              scan_id: eb.ref("excluded.scan_id"),
-            }))
-            .where("scan_coverage.observed_at", "<", (eb) => eb.ref("excluded.observed_at")),
-        )
-        .execute();
+    } finally {
+      await releaseCommitLock(this.db, holder).catch(() => {});
     }
+  }
 
-    return applied;
+  /** One short write transaction of a SQLite commit, fenced by the commit lock, timed for the observer. */
+  private async writeTransaction<T>(
+    holder: string,
+    steps: number,
+    work: (trx: Transaction<Database>) => Promise<T>,
+  ): Promise<T> {
+    const began = performance.now();
+    const cpu = process.threadCpuUsage();
+    const result = await this.db.transaction().execute(async (trx) => {
+      await renewCommitLock(trx, holder);
+      return work(trx);
+    });
+    const spent = process.threadCpuUsage(cpu);
+    this.commitObserver?.onWriteTransaction?.(
+      performance.now() - began,
+      steps,
+      (spent.user + spent.system) / 1000,
+    );
+    return result;
   }
 
   // Fanned-out scans ------------------------------------------------------------------------------------
 
+  /**
+   * Commits one account's part of a fanned-out scan in one transaction: the lifecycle of that account only
+   * (the scope is narrowed to it), its history and coverage, and the part's row, which makes a retried part a
+   * no-op. Built on the same load/plan/write steps as `completeScan`.
+   */
   async commitScanPart(
     scanId: string,
     input: ScanPartInput,
   ): Promise<{ committed: boolean; part: ScanPartRecord }> {
     const at = toIso(input.finishedAt ?? this.clock(), "scan part finish");
+    const findings = input.findings.filter((f) => f.accountId === input.accountId);
+    const evidence = input.evidence?.filter((e) => e.accountId === input.accountId);
     const result = await this.db.transaction().execute(async (trx) => {
       const scanRow = await trx.selectFrom("scans").selectAll().where("id", "=", scanId).executeTakeFirst();
       if (scanRow?.outcome !== "running") throw new ScanNotRunningError(scanId);
@@ -423,24 +383,19 @@ export class KyselyStore implements Store {
         regions: whole.regions,
         controls: whole.controls,
       };
-      const applied = await this.applyResults(
-        trx,
-        scanId,
-        scanRow.started_at,
-        scope,
-        {
-          findings: input.findings.filter((f) => f.accountId === input.accountId),
-          ...(input.evidence
-            ? { evidence: input.evidence.filter((e) => e.accountId === input.accountId) }
-            : {}),
-        },
-        at,
-      );
+      const base = await loadCommitBase(trx, scanId, findings, { pause: yieldToLoop, scope });
+      const plan = await planCommit(base, { scanId, at, findings, ...(evidence ? { evidence } : {}) });
+      for (const step of plan.steps) {
+        await yieldToLoop();
+        await step.run(trx);
+      }
+      await writeCoverage(trx, plan.coverage);
+      const { counts } = plan.applied;
       const row = {
         scan_id: scanId,
         account_id: input.accountId,
-        outcome: applied.counts.error > 0 ? "partial" : "succeeded",
-        counts: JSON.stringify(applied.counts),
+        outcome: counts.error > 0 ? "partial" : "succeeded",
+        counts: JSON.stringify(counts),
         detail: jsonOrNull(input.detail),
         error: null,
         finished_at: at,
@@ -562,6 +517,59 @@ export class KyselyStore implements Store {
       if (report) await this.audit(trx, { ...report, at });
       return scan;
     });
+  }
+
+  /** Benchmarks and tests: the write transactions of a SQLite commit (their length; a crash between them). */
+  commitObserver?: {
+    /** Wall time (the write lock is held that long), steps, and this thread's CPU time in it. */
+    onWriteTransaction?(ms: number, steps: number, cpuMs: number): void;
+    afterWriteTransaction?(done: number, total: number): void;
+  };
+
+  /** The coverage, the scan row and its audit entry: the end of a scan's commit. */
+  private async endScan(
+    trx: Transaction<Database>,
+    base: CommitBase,
+    plan: CommitPlan,
+    scanId: string,
+    at: string,
+  ): Promise<CompletedScan> {
+    await writeCoverage(trx, plan.coverage);
+    const { counts } = plan.applied;
+    const outcome = counts.error > 0 ? "partial" : "succeeded";
+    const updated = await trx
+      .updateTable("scans")
+      .set({
+        finished_at: at,
+        outcome,
+        pass_count: counts.pass,
+        fail_count: counts.fail,
+        error_count: counts.error,
+        new_count: counts.new,
+        reopened_count: counts.reopened,
+        resolved_count: counts.resolved,
+        fail_by_severity: JSON.stringify(counts.failBySeverity),
+      })
+      .where("id", "=", scanId)
+      .where("outcome", "=", "running")
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new ScanNotRunningError(scanId);
+    await this.audit(trx, {
+      actor: base.scanRow.trigger,
+      action: "scan.completed",
+      target: scanId,
+      detail: { outcome, counts },
+      at,
+    });
+    const scan: ScanRecord = {
+      ...scanFromRow({ ...base.scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
+      counts,
+    };
+    return {
+      scan,
+      changes: plan.applied.changes,
+      notRechecked: plan.applied.notRechecked.map((s) => toRecord(s)),
+    };
   }
 
   /** Serialises commits that touch the same account: two scans of one scope apply one after the other. */
@@ -1094,6 +1102,12 @@ export class KyselyStore implements Store {
   // Schedule slots ---------------------------------------------------------------------------------------
 
   async claimSlot(job: string, slot: string, instanceId: string): Promise<boolean> {
+    return this.writeGate
+      ? this.writeGate.priority(() => this.insertClaim(job, slot, instanceId))
+      : this.insertClaim(job, slot, instanceId);
+  }
+
+  private async insertClaim(job: string, slot: string, instanceId: string): Promise<boolean> {
     const result = await this.db
       .insertInto("schedule_slots")
       .values({
@@ -1333,36 +1347,6 @@ function severityFilter(
     out = out ? out.filter((s) => atLeast.includes(s)) : atLeast;
   }
   return out;
-}
-
-const TOUCH_COLUMNS = new Set<string>([
-  "last_seen_at",
-  "last_scan_id",
-  "observed_at",
-  "last_failed_at",
-  "checked_at",
-]);
-
-type TouchKind = "seen" | "checked" | "failed";
-
-/**
- * Whether `next` differs from `previous` only in the stamps every scan moves: `seen` (last seen, last
- * scan, observed at), `checked` (those and checked at: evaluated again) or `failed` (those and last failed
- * at). Anything else needs the full row written.
- */
-function touchKind(
-  previous: Insertable<FindingsTable>,
-  next: Insertable<FindingsTable>,
-): TouchKind | undefined {
-  for (const column of FINDING_UPDATE_COLUMNS) {
-    if (TOUCH_COLUMNS.has(column)) continue;
-    if ((previous[column] ?? null) !== (next[column] ?? null)) return undefined;
-  }
-  const checked = (previous.checked_at ?? null) !== (next.checked_at ?? null);
-  const failed = (previous.last_failed_at ?? null) !== (next.last_failed_at ?? null);
-  if (!checked && !failed) return "seen";
-  if (checked && !failed) return next.status === "PASS" ? "checked" : undefined;
-  return checked && next.status === "FAIL" ? "failed" : undefined;
 }
 
 function digestMessageFromRow(row: Selectable<DigestMessagesTable>): DigestMessageRecord {

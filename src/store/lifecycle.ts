@@ -173,7 +173,33 @@ function emptyBySeverity(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }
 
+/** Results looked at between two pauses of `applyScanCooperatively` (a few milliseconds of work). */
+const APPLY_SLICE = 1_000;
+
 export function applyScan(input: ApplyScanInput): ApplyScanOutput {
+  const steps = applyScanSteps(input);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** `applyScan` with a pause every few thousand results, so that a big scan never holds the event loop long. */
+export async function applyScanCooperatively(
+  input: ApplyScanInput,
+  pause: () => Promise<void>,
+): Promise<ApplyScanOutput> {
+  const steps = applyScanSteps(input);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await pause();
+  }
+}
+
+/** The work of `applyScan`, yielding after every slice of results (the caller decides what a pause is). */
+function* applyScanSteps(input: ApplyScanInput): Generator<void, ApplyScanOutput> {
+  let sliced = 0;
   const { scanId, scope, observedAt, at, existing } = input;
   const coverage = input.coverage ?? new Map<string, string>();
   const evidence = indexEvidence(input.evidence);
@@ -205,6 +231,7 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   };
 
   for (const [key, finding] of results) {
+    if (++sliced % APPLY_SLICE === 0) yield;
     if (finding.status === "PASS") counts.pass++;
     else if (finding.status === "FAIL") {
       counts.fail++;
@@ -234,6 +261,7 @@ export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   };
 
   for (const [key, previous] of existing) {
+    if (++sliced % APPLY_SLICE === 0) yield;
     if (results.has(key) || !isFailing(previous.lifecycle)) continue;
     if (previous.observedAt > observedAt) continue;
     if (!scope.accounts.includes(previous.accountId) || !scope.controls.includes(previous.controlId))

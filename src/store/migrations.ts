@@ -463,6 +463,20 @@ function digestMessages(): Migration {
   };
 }
 
+/** The scan commit lock of SQLite (short write transactions need a lock that outlives each of them). */
+function storeLocks(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("store_locks")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("holder", "text", (c) => c.notNull())
+        .addColumn("renewed_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -474,6 +488,7 @@ export const MIGRATION_NAMES = [
   "0009_jobs_and_scan_parts",
   "0010_scan_heartbeats",
   "0011_digest_messages",
+  "0012_store_locks",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -488,6 +503,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0009_jobs_and_scan_parts": jobsAndScanParts(),
     "0010_scan_heartbeats": scanHeartbeats(),
     "0011_digest_messages": digestMessages(),
+    "0012_store_locks": storeLocks(),
   };
 }
 

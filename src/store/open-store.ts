@@ -5,6 +5,7 @@ import { parseDatabaseUrl } from "./database-url.js";
 import { KyselyStore } from "./kysely-store.js";
 import { migrate } from "./migrations.js";
 import type { Store } from "./types.js";
+import { WriteGate } from "./write-gate.js";
 
 export interface OpenStoreOptions {
   /** `sqlite:` path or `postgres://` URL; default `sqlite:./data/forecast-audit.db` (pass `DATABASE_URL`). */
@@ -16,6 +17,11 @@ export interface OpenStoreOptions {
   plugins?: readonly KyselyPlugin[];
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite: shared with the other threads of this process that write the same file (serve's scan workers), so
+   * that delivery claims go before a scan commit's next write transaction.
+   */
+  writeGate?: SharedArrayBuffer | undefined;
 }
 
 /**
@@ -36,5 +42,6 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, target.engine, options.now ?? (() => new Date()), options.logger);
+  const gate = target.engine === "sqlite" && options.writeGate ? new WriteGate(options.writeGate) : undefined;
+  return new KyselyStore(db, target.engine, options.now ?? (() => new Date()), options.logger, gate);
 }

@@ -210,6 +210,14 @@ export interface DigestMessagesTable {
   posted_at: string | null;
 }
 
+/** Store-wide locks held across transactions (SQLite: one scan commit at a time; migration 0012). */
+export interface StoreLocksTable {
+  name: string;
+  holder: string;
+  /** Milliseconds since the epoch of the holder's last renewal. */
+  renewed_at: number;
+}
+
 export interface Database {
   scans: ScansTable;
   findings: FindingsTable;
@@ -224,4 +232,5 @@ export interface Database {
   digest_messages: DigestMessagesTable;
   jobs: JobsTable;
   scan_parts: ScanPartsTable;
+  store_locks: StoreLocksTable;
 }

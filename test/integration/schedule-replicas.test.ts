@@ -15,6 +15,7 @@ import type { DigestSlackClient } from "../../src/digest/post-digest.js";
 import { toRecordScanInput } from "../../src/scan/record-scan.js";
 import { finishScan } from "../../src/scan/run-scan.js";
 import { ScanCoordinator } from "../../src/scan/scan-coordinator.js";
+import { summarizeScan } from "../../src/scan/scan-summary.js";
 import { createServeSchedule, type ServeSchedule } from "../../src/schedule/serve-schedule.js";
 import { timerTrigger } from "../../src/schedule/triggers.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -133,7 +134,7 @@ async function startInstance(
       { scope, trigger, inventory, startedAt: clock.now(), scanId },
     );
     await store.recordScan(toRecordScanInput(result));
-    return result;
+    return summarizeScan(result);
   });
   const schedule = createServeSchedule({
     config,

@@ -724,6 +724,47 @@ describe.each(harnesses)("store on $engine", (h) => {
         const next = await scan(syntheticFindings(1000, "PASS"));
         expect(next.scan.counts?.resolved).toBe(1000);
       });
+
+      it("on SQLite, a big commit killed between its short write transactions leaves whole finding moves only, and the next scan finishes them", async () => {
+        if (h.engine !== "sqlite") return;
+        const { store, scan, clock, url } = await fresh();
+        const count = 5_000;
+        await scan(syntheticFindings(count, "FAIL"));
+        const before = new Map(
+          (await store.listFindings({ includeSuppressed: true })).map((f) => [f.key, f.lifecycle]),
+        );
+        const running = await store.startScan({ scope: scopeOf([]), trigger: "cli:tester" });
+        // Dies right after the first short write transaction committed (5,000 moves and their history are
+        // more than one transaction's rows).
+        const result = await spawnChild(["crash-between", url, running.id, String(count)]).done;
+        expect(result.signal, result.stderr).toBe("SIGKILL");
+
+        const after = await store.listFindings({ includeSuppressed: true });
+        const moved = after.filter((f) => f.lifecycle === "resolved");
+        // Some moves were committed, not all: the commit really was cut between transactions.
+        expect(moved.length).toBeGreaterThan(0);
+        expect(moved.length).toBeLessThan(count);
+        for (const f of after) {
+          // Each finding is where it was, or where the killed scan moved it — with the history of that move.
+          if (f.lifecycle === "resolved") expect(f.lastScanId).toBe(running.id);
+          else expect(f.lifecycle).toBe(before.get(f.key));
+        }
+        await expectConsistentHistory(store);
+        expect((await store.getScan(running.id))?.outcome).toBe("running");
+        expect(await store.markScansInterrupted(clock.hours(1))).toBe(1);
+
+        // The dead process's commit lock is taken over at once, and the next scan moves the rest: every
+        // finding resolved exactly once, nothing lost, nothing counted twice.
+        const next = await scan(syntheticFindings(count, "PASS"));
+        expect(next.scan.counts?.resolved).toBe(count - moved.length);
+        const final = await store.listFindings({ includeSuppressed: true });
+        expect(final.every((f) => f.lifecycle === "resolved")).toBe(true);
+        await expectConsistentHistory(store);
+        for (const f of final.slice(0, 50)) {
+          const resolved = (await store.findingHistory(f.key)).filter((c) => c.to === "resolved");
+          expect(resolved, f.key).toHaveLength(1);
+        }
+      });
     });
 
     describe("suppressions", () => {

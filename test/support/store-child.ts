@@ -1,6 +1,8 @@
 /**
  * A second process on the same database, for the store suite: it races for a remediation request or a
- * schedule slot like another replica would, or dies by SIGKILL in the middle of a scan commit.
+ * schedule slot like another replica would, or dies by SIGKILL in the middle of a scan commit (`crash`: at
+ * its second insert into findings; `crash-between`: after the first short write transaction of a SQLite
+ * commit).
  * Run as `node --import tsx test/support/store-child.ts <mode> <databaseUrl> ...`.
  */
 
@@ -55,6 +57,17 @@ export function syntheticFindings(
 async function main(): Promise<void> {
   const [mode, databaseUrl, ...rest] = process.argv.slice(2);
   if (!mode || !databaseUrl) throw new Error("usage: store-child <cas|slot|crash> <databaseUrl> ...");
+  if (mode === "crash-between") {
+    // Dies right after the first short write transaction of a SQLite commit has committed.
+    const [scanId, count] = rest;
+    const store = await openStore({ databaseUrl });
+    (store as { commitObserver?: object }).commitObserver = {
+      afterWriteTransaction: () => process.kill(process.pid, "SIGKILL"),
+    };
+    await store.completeScan(scanId!, { findings: syntheticFindings(Number(count), "PASS") });
+    process.stdout.write("committed\n");
+    return;
+  }
   if (mode === "crash") {
     const [scanId, count] = rest;
     const store = await openStore({ databaseUrl, plugins: [killOnFindingsInsert(2)] });

@@ -66,7 +66,7 @@ function prepare(input: ScanResultInput): Prepared {
   const { outcome } = input;
   const failing = outcome.findings.filter((f) => f.status === "FAIL").sort(compareFindings);
   const errored = outcome.findings.filter((f) => f.status === "ERROR").sort(compareFindings);
-  const passed = outcome.findings.filter((f) => f.status === "PASS").length;
+  const passed = outcome.passed ?? outcome.findings.filter((f) => f.status === "PASS").length;
   const counts = countBySeverity(failing);
   const incomplete = errored.length > 0 || outcome.errors.length > 0;
   const headline = headlineOf(failing.length, counts, incomplete);

@@ -1,0 +1,118 @@
+/**
+ * The body of a scan worker thread (piscina): runs one scan to its end — collection with AWS clients made here
+ * from the configuration, evaluation, the store commit on this thread's own connection — and answers with the
+ * scan's small summary. Progress goes back over the task's MessagePort. Errors come back as data (name,
+ * message, code), since an Error's own fields do not survive the thread boundary.
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { Config } from "../config/schema.js";
+import { createSecurityHubExport } from "../export/security-hub/live.js";
+import { createLogger, type Logger } from "../logging/logger.js";
+import type { ScanProgress } from "../scan/progress.js";
+import type { ScanScope, ScanTrigger } from "../scan/run-scan.js";
+import type { ScanSummary } from "../scan/scan-summary.js";
+import type { Store } from "../store/types.js";
+import { createAuditRuntime } from "./audit-runtime.js";
+import { type ExecuteScanDeps, executeScan } from "./execute-scan.js";
+
+export interface ScanWorkerTask {
+  config: Config;
+  /** `DATABASE_URL`; the worker opens its own connection (SQLite WAL + busy_timeout, or a small pool). */
+  databaseUrl?: string | undefined;
+  logLevel?: string | undefined;
+  /**
+   * Reads the inventory from this file (as `scan --inventory` does) instead of from AWS: for benchmarks and
+   * tests of the worker path without an AWS endpoint.
+   */
+  inventoryFile?: string | undefined;
+  /** SQLite: the write gate shared with the Slack thread's store (delivery claims go first). */
+  writeGate?: SharedArrayBuffer | undefined;
+  scanId: string;
+  scope: ScanScope;
+  trigger: ScanTrigger;
+  /** Where progress events go; transferred with the task. */
+  progress: MessagePort;
+}
+
+export interface ScanWorkerError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type ScanWorkerReply = { ok: true; summary: ScanSummary } | { ok: false; error: ScanWorkerError };
+
+interface WorkerRuntime {
+  key: string;
+  deps: ExecuteScanDeps;
+  close(): Promise<void>;
+}
+
+/** One runtime per thread, reused by its next scans while the configuration stays the same. */
+let runtime: Promise<WorkerRuntime> | undefined;
+
+async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerRuntime> {
+  const logger: Logger = createLogger(task.logLevel ? { level: task.logLevel } : {}).child({
+    component: "scan-worker",
+  });
+  const { openStore } = await import("../store/open-store.js");
+  // A small pool per thread on PostgreSQL: one scan at a time runs here.
+  const store: Store = await openStore({
+    databaseUrl: task.databaseUrl,
+    logger,
+    poolSize: 2,
+    writeGate: task.writeGate,
+  });
+  const audit = createAuditRuntime(task.config, { sessionName: "slack", logger });
+  const collect = task.inventoryFile
+    ? (await import("../scan/inventory-file.js")).inventoryFileCollector(task.inventoryFile)
+    : audit.collect;
+  return {
+    key,
+    deps: {
+      config: task.config,
+      collect,
+      store,
+      logger,
+      exportFindings: createSecurityHubExport(task.config, audit.factory, logger),
+    },
+    async close() {
+      audit.destroy();
+      await store.close();
+    },
+  };
+}
+
+async function runtimeFor(task: ScanWorkerTask): Promise<WorkerRuntime> {
+  const key = JSON.stringify([task.config, task.databaseUrl, task.logLevel, task.inventoryFile]);
+  const current = runtime ? await runtime.catch(() => undefined) : undefined;
+  if (current?.key === key) return current;
+  await current?.close().catch(() => {});
+  runtime = createRuntime(task, key);
+  return runtime;
+}
+
+function toWorkerError(error: unknown): ScanWorkerError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const out: ScanWorkerError = { name: error.name, message: error.message };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") out.code = code;
+  return out;
+}
+
+export default async function runScanTask(task: ScanWorkerTask): Promise<ScanWorkerReply> {
+  try {
+    const { deps } = await runtimeFor(task);
+    const summary = await executeScan(deps, {
+      scanId: task.scanId,
+      scope: task.scope,
+      trigger: task.trigger,
+      onProgress: (event: ScanProgress) => task.progress.postMessage(event),
+    });
+    return { ok: true, summary };
+  } catch (error) {
+    return { ok: false, error: toWorkerError(error) };
+  } finally {
+    task.progress.close();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Scans in worker threads (`serve`): the worker path records exactly what the in-process path records, errors
+ * come back with their codes, and a worker thread that dies fails its scan instead of hanging it.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { executeScan } from "../../src/app/execute-scan.js";
+import { createScanWorkerPool, ScanWorkerFailure } from "../../src/app/scan-worker-pool.js";
+import { parseConfig } from "../../src/config/load-config.js";
+import { filterInventory, readInventoryFile } from "../../src/scan/inventory-file.js";
+import type { ScanProgress } from "../../src/scan/progress.js";
+import type { ScanSummary } from "../../src/scan/scan-summary.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { FindingRecord, Store } from "../../src/store/types.js";
+import { createTestDatabase, startPostgres } from "../support/postgres.js";
+
+const DEMO = fileURLToPath(new URL("../../examples/demo-inventory.json", import.meta.url));
+const CRASHING = fileURLToPath(new URL("../support/crashing-scan-worker.ts", import.meta.url));
+const config = parseConfig({});
+const logger = pino({ level: "silent" });
+const scope = { accounts: [], regions: ["us-east-1", "eu-west-1"] };
+const trigger = { kind: "slack" as const, userId: "U0TEST", channelId: "C0TEST" };
+
+const server = await startPostgres();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function sqliteUrl(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "fa-worker-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return `sqlite:${join(dir, "store.db")}`;
+}
+
+async function databaseUrl(engine: "sqlite" | "postgres"): Promise<string> {
+  if (engine === "sqlite") return sqliteUrl();
+  const db = await createTestDatabase(server!.url);
+  cleanups.push(db.drop);
+  return db.url;
+}
+
+async function open(url: string): Promise<Store> {
+  const store = await openStore({ databaseUrl: url, logger });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** What a scan left in the store, without the ids and times that differ from run to run. */
+function stateOf(records: FindingRecord[]) {
+  return records.map((r) => [r.key, r.status, r.lifecycle, r.severity, r.detail].join("|")).sort();
+}
+
+function comparable(summary: ScanSummary) {
+  const { scanId: _id, startedAt: _s, finishedAt: _f, ...rest } = summary;
+  return { ...rest, notable: rest.notable.map((f) => `${f.controlId}|${f.resourceArn}|${f.status}`).sort() };
+}
+
+const engines: Array<"sqlite" | "postgres"> = ["sqlite", ...(server ? (["postgres"] as const) : [])];
+
+describe.each(engines)("scans in worker threads (%s)", (engine) => {
+  it("record the same findings and return the same summary as a scan on the calling thread", async () => {
+    const inProcessStore = await open(await databaseUrl(engine));
+    const inventory = await readInventoryFile(DEMO);
+    const local = await executeScan(
+      {
+        config,
+        collect: async (s) => filterInventory(inventory, [], s.regions),
+        store: inProcessStore,
+        logger,
+      },
+      { scanId: "local-scan", scope, trigger, onProgress: () => {} },
+    );
+
+    const url = await databaseUrl(engine);
+    const store = await open(url);
+    const pool = createScanWorkerPool({
+      config,
+      databaseUrl: url,
+      logLevel: "silent",
+      threads: 1,
+      inventoryFile: DEMO,
+      store,
+    });
+    cleanups.push(() => pool.close());
+    const threaded = await pool.execute({ scanId: "worker-scan", scope, trigger, onProgress: () => {} });
+
+    expect(comparable(threaded)).toEqual(comparable(local));
+    expect(threaded.scanId).toBe("worker-scan");
+    expect(threaded.counts.total).toBeGreaterThan(0);
+    expect(threaded.notable.every((f) => f.status !== "PASS")).toBe(true);
+    expect(stateOf(await store.listFindings({ includeSuppressed: true }))).toEqual(
+      stateOf(await inProcessStore.listFindings({ includeSuppressed: true })),
+    );
+    expect((await store.getScan("worker-scan"))?.outcome).toMatch(/succeeded|partial/);
+  });
+});
+
+describe("a scan worker that fails", () => {
+  it("passes the error's name, message and code back to the caller", async () => {
+    const url = await sqliteUrl();
+    const pool = createScanWorkerPool({
+      config,
+      databaseUrl: url,
+      threads: 1,
+      inventoryFile: "/nonexistent/inventory.json",
+    });
+    cleanups.push(() => pool.close());
+    const done = pool.execute({ scanId: "missing-file", scope, trigger, onProgress: () => {} });
+    await expect(done).rejects.toBeInstanceOf(ScanWorkerFailure);
+    await expect(done).rejects.toMatchObject({
+      name: "InventoryFileError",
+      message: expect.stringMatching(/cannot read inventory .*ENOENT/),
+    });
+  });
+
+  it("fails the scan (and marks its row failed) when the worker thread dies, and the pool runs the next one", async () => {
+    const url = await sqliteUrl();
+    const store = await open(url);
+    await store.startScan({
+      id: "crashing",
+      scope: { accounts: [], regions: scope.regions, controls: [] },
+      trigger: "slack:U0TEST",
+    });
+    const pool = createScanWorkerPool({ config, databaseUrl: url, threads: 1, workerFile: CRASHING, store });
+    cleanups.push(() => pool.close());
+    const progress: ScanProgress[] = [];
+    const done = pool.execute({ scanId: "crashing", scope, trigger, onProgress: (e) => progress.push(e) });
+    await expect(done).rejects.toMatchObject({ name: "ScanWorkerCrashed", code: "WorkerCrashed" });
+    expect(progress.map((p) => p.done)).toEqual([1]);
+    const row = await store.getScan("crashing");
+    expect(row?.outcome).toBe("failed");
+    expect(row?.error).toMatch(/worker thread stopped/);
+    // The pool replaces the dead thread: the next scan is not stuck behind it.
+    await expect(
+      pool.execute({ scanId: "second", scope, trigger, onProgress: () => {} }),
+    ).rejects.toMatchObject({ code: "WorkerCrashed" });
+  });
+});
