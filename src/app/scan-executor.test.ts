@@ -11,7 +11,7 @@ import { ScanCoordinator } from "../scan/scan-coordinator.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
 import type { AuditRuntime } from "./audit-runtime.js";
-import { createScanExecutor, type SlackRuntimeParts } from "./slack-runtime.js";
+import { createScanExecutor, type SlackRuntimeParts, withScanRows } from "./slack-runtime.js";
 
 const ACCOUNT = "123456789012";
 const SLOT = "2026-03-01T08:00:00.000Z";
@@ -39,7 +39,8 @@ beforeEach(async () => {
     audit,
     coordinator: new ScanCoordinator((input) => executor(input)),
   };
-  const executor = createScanExecutor(parts);
+  // As serve composes it: the row and its heartbeat around the executor (here in-process).
+  const executor = withScanRows(parts, createScanExecutor(parts));
   coordinator = parts.coordinator;
 });
 afterEach(async () => {

@@ -103,7 +103,7 @@ export function reportFromParts(
       continue;
     }
     const detail = part.detail as { unscanned?: UnscannedScope[] } | undefined;
-    unscanned.push(...(detail?.unscanned ?? []));
+    for (const scope of detail?.unscanned ?? []) unscanned.push(scope);
   }
   const report: ScheduledScanReport = {
     slot,
