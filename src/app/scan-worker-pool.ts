@@ -9,10 +9,17 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../logging/logger.js";
+import type { ScanPartWork } from "../scan/fan-out.js";
 import type { ScanProgress } from "../scan/progress.js";
 import type { ExecuteScan } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
-import type { ScanWorkerError, ScanWorkerReply, ScanWorkerTask } from "./scan-worker.js";
+import type {
+  ScanPartWorkerReply,
+  ScanPartWorkerTask,
+  ScanWorkerError,
+  ScanWorkerReply,
+  ScanWorkerTask,
+} from "./scan-worker.js";
 
 /** A scan that failed in its worker thread, with the error's name and code as the worker saw them. */
 export class ScanWorkerFailure extends Error {
@@ -43,6 +50,8 @@ export interface ScanWorkerPoolOptions {
 
 export interface ScanWorkerPool {
   execute: ExecuteScan;
+  /** One part of a fanned-out scan, in a worker thread; rejects (the job retries it) when it fails. */
+  executePart(part: ScanPartWork): Promise<void>;
   /** Stops the threads (running scans are cut off: drain the coordinator first). */
   close(): Promise<void>;
 }
@@ -62,7 +71,7 @@ function workerOf(filename: string): { filename: string; execArgv?: string[] } {
 
 export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorkerPool {
   const worker = options.workerFile ? workerOf(options.workerFile) : defaultWorker();
-  const pool = new Piscina<ScanWorkerTask, ScanWorkerReply>({
+  const pool = new Piscina<ScanWorkerTask | ScanPartWorkerTask, ScanWorkerReply | ScanPartWorkerReply>({
     ...worker,
     minThreads: 0,
     maxThreads: Math.max(1, options.threads),
@@ -86,7 +95,7 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
       progress: port2,
     };
     try {
-      const reply = await pool.run(task, { transferList: [port2] });
+      const reply = (await pool.run(task, { transferList: [port2] })) as ScanWorkerReply;
       if (!reply.ok) throw new ScanWorkerFailure(reply.error);
       return reply.summary;
     } catch (error) {
@@ -107,8 +116,31 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
     }
   };
 
+  const executePart = async (part: ScanPartWork): Promise<void> => {
+    const task: ScanPartWorkerTask = {
+      config: options.config,
+      databaseUrl: options.databaseUrl,
+      logLevel: options.logLevel,
+      inventoryFile: options.inventoryFile,
+      writeGate: options.writeGate,
+      part,
+    };
+    let reply: ScanPartWorkerReply;
+    try {
+      reply = (await pool.run(task, { name: "runScanPartTask" })) as ScanPartWorkerReply;
+    } catch (error) {
+      throw new ScanWorkerFailure({
+        name: "ScanWorkerCrashed",
+        message: `The scan part's worker thread stopped: ${error instanceof Error ? error.message : String(error)}`,
+        code: "WorkerCrashed",
+      });
+    }
+    if (!reply.ok) throw new ScanWorkerFailure(reply.error);
+  };
+
   return {
     execute,
+    executePart,
     async close() {
       await pool.destroy();
     },

@@ -8,6 +8,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { Config } from "../config/schema.js";
 import { createSecurityHubExport } from "../export/security-hub/live.js";
 import { createLogger, type Logger } from "../logging/logger.js";
+import { collectAndCommitPart, type ScanPartWork } from "../scan/fan-out.js";
 import type { ScanProgress } from "../scan/progress.js";
 import type { ScanScope, ScanTrigger } from "../scan/run-scan.js";
 import type { ScanSummary } from "../scan/scan-summary.js";
@@ -42,6 +43,14 @@ export interface ScanWorkerError {
 
 export type ScanWorkerReply = { ok: true; summary: ScanSummary } | { ok: false; error: ScanWorkerError };
 
+/** One part of a fanned-out scheduled scan: collected, evaluated and committed in this thread. */
+export interface ScanPartWorkerTask
+  extends Pick<ScanWorkerTask, "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"> {
+  part: ScanPartWork;
+}
+
+export type ScanPartWorkerReply = { ok: true } | { ok: false; error: ScanWorkerError };
+
 interface WorkerRuntime {
   key: string;
   deps: ExecuteScanDeps;
@@ -51,7 +60,12 @@ interface WorkerRuntime {
 /** One runtime per thread, reused by its next scans while the configuration stays the same. */
 let runtime: Promise<WorkerRuntime> | undefined;
 
-async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerRuntime> {
+type RuntimeTask = Pick<
+  ScanWorkerTask,
+  "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"
+>;
+
+async function createRuntime(task: RuntimeTask, key: string): Promise<WorkerRuntime> {
   const logger: Logger = createLogger(task.logLevel ? { level: task.logLevel } : {}).child({
     component: "scan-worker",
   });
@@ -83,7 +97,7 @@ async function createRuntime(task: ScanWorkerTask, key: string): Promise<WorkerR
   };
 }
 
-async function runtimeFor(task: ScanWorkerTask): Promise<WorkerRuntime> {
+async function runtimeFor(task: RuntimeTask): Promise<WorkerRuntime> {
   const key = JSON.stringify([task.config, task.databaseUrl, task.logLevel, task.inventoryFile]);
   const current = runtime ? await runtime.catch(() => undefined) : undefined;
   if (current?.key === key) return current;
@@ -114,5 +128,16 @@ export default async function runScanTask(task: ScanWorkerTask): Promise<ScanWor
     return { ok: false, error: toWorkerError(error) };
   } finally {
     task.progress.close();
+  }
+}
+
+/** piscina's named task (`{ name: "runScanPartTask" }`): one account's part of a fanned-out scan. */
+export async function runScanPartTask(task: ScanPartWorkerTask): Promise<ScanPartWorkerReply> {
+  try {
+    const { deps } = await runtimeFor(task);
+    await collectAndCommitPart(deps, task.part);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: toWorkerError(error) };
   }
 }

@@ -504,6 +504,8 @@ export async function createSlackRuntime(context: {
     store,
     coordinator: parts.coordinator,
     collect: audit.collect,
+    // Fanned-out parts run in the scan worker threads too: none collects or commits on this event loop.
+    ...(workers ? { runPart: workers.executePart } : {}),
     regions: defaultRegions,
     env: context.env ?? process.env,
     databaseUrl: context.databaseUrl,

@@ -43,6 +43,63 @@ export interface FanOutDeps {
    * heartbeat that an interruption sweep reads): the waiting slot job stands for the whole fanned-out scan.
    */
   keepAlive?: (scanId: string) => Promise<unknown>;
+  /**
+   * Runs a part's collection, evaluation and commit: in `serve`, a scan worker thread (scan-worker-pool.ts),
+   * so that no part runs on the Slack event loop; by default `collectAndCommitPart` on this thread.
+   */
+  runPart?: (work: ScanPartWork) => Promise<void>;
+}
+
+/** One account's part of a fanned-out scan, as its runner needs it (structured-cloneable). */
+export interface ScanPartWork {
+  scanId: string;
+  account: ScanAccount;
+  regions: string[];
+  /** The scan's start (ISO): the part is judged as of it. */
+  startedAt: string;
+  /** The scan row's trigger label. */
+  trigger: string;
+  slot?: string;
+}
+
+/** Collects and evaluates one account, then commits its findings as the scan's part (idempotent). */
+export async function collectAndCommitPart(
+  deps: {
+    store: Pick<Store, "commitScanPart" | "saveAccounts">;
+    collect: CollectFn;
+    config: Pick<Config, "requireFips" | "accounts">;
+    logger: Logger;
+  },
+  work: ScanPartWork,
+): Promise<void> {
+  const { store, config } = deps;
+  const log = deps.logger.child({ scanId: work.scanId, accountId: work.account.id });
+  const startedAt = new Date(work.startedAt);
+  const scope = { accounts: [work.account], regions: work.regions };
+  const inventory = await deps.collect(scope, { onProgress: () => {}, now: startedAt });
+  const result = finishScan(
+    { config },
+    {
+      scope,
+      trigger: work.slot ? { kind: "schedule", slot: work.slot } : { kind: "cli", user: work.trigger },
+      inventory,
+      startedAt,
+      scanId: work.scanId,
+    },
+  );
+  const { committed } = await store.commitScanPart(work.scanId, {
+    accountId: work.account.id,
+    findings: result.findings,
+    evidence: result.evidence,
+    finishedAt: result.finishedAt,
+    detail: { unscanned: unscannedOf(inventory) },
+  });
+  log.info({ committed, findings: result.findings.length }, "scan part committed");
+  try {
+    await store.saveAccounts(accountDirectoryEntries(inventory, config.accounts, result.startedAt));
+  } catch (error) {
+    log.warn({ err: error }, "could not record the scan part's account names");
+  }
 }
 
 export interface FanOutRequest {
@@ -190,8 +247,6 @@ export class ScanFanOut {
     const account: ScanAccount = config.accounts.find((a) => a.id === part.accountId) ?? {
       id: part.accountId,
     };
-    const startedAt = new Date(scan.startedAt);
-    const scope = { accounts: [account], regions: part.regions };
     // A running part is proof of life for its scan too: the slot job that waits for the parts may be between
     // a dead worker and its retry, and the interruption sweep must not end a scan whose parts still run.
     const beat = this.#deps.keepAlive;
@@ -203,45 +258,19 @@ export class ScanFanOut {
         }, PART_HEARTBEAT_MS).unref()
       : undefined;
     try {
-      await this.#collectAndCommit(part, scan, scope, startedAt, log);
+      const work: ScanPartWork = {
+        scanId: part.scanId,
+        account,
+        regions: part.regions,
+        startedAt: scan.startedAt,
+        trigger: scan.trigger,
+        ...(part.slot ? { slot: part.slot } : {}),
+      };
+      await (this.#deps.runPart ?? ((w: ScanPartWork) => collectAndCommitPart(this.#deps, w)))(work);
     } finally {
       if (heartbeat) clearInterval(heartbeat);
     }
     await this.#finish(part);
-  }
-
-  async #collectAndCommit(
-    part: PartPayload,
-    scan: ScanRecord,
-    scope: { accounts: ScanAccount[]; regions: string[] },
-    startedAt: Date,
-    log: Logger,
-  ): Promise<void> {
-    const { store, config } = this.#deps;
-    const inventory = await this.#deps.collect(scope, { onProgress: () => {}, now: startedAt });
-    const result = finishScan(
-      { config },
-      {
-        scope,
-        trigger: part.slot ? { kind: "schedule", slot: part.slot } : { kind: "cli", user: scan.trigger },
-        inventory,
-        startedAt,
-        scanId: part.scanId,
-      },
-    );
-    const { committed } = await store.commitScanPart(part.scanId, {
-      accountId: part.accountId,
-      findings: result.findings,
-      evidence: result.evidence,
-      finishedAt: result.finishedAt,
-      detail: { unscanned: unscannedOf(inventory) },
-    });
-    log.info({ committed, findings: result.findings.length }, "scan part committed");
-    try {
-      await store.saveAccounts(accountDirectoryEntries(inventory, config.accounts, result.startedAt));
-    } catch (error) {
-      log.warn({ err: error }, "could not record the scan part's account names");
-    }
   }
 
   async #finish(part: PartPayload): Promise<void> {

@@ -10,7 +10,7 @@ import type { ScheduledScanReport } from "../digest/digest-data.js";
 import type { DigestPoster } from "../digest/post-digest.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
-import { type FanOutStore, ScanFanOut } from "../scan/fan-out.js";
+import { type FanOutStore, ScanFanOut, type ScanPartWork } from "../scan/fan-out.js";
 import type { CollectFn } from "../scan/run-scan.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
@@ -148,6 +148,8 @@ export interface CreateSchedulerDeps {
   store: Pick<Store, "appendAudit" | "getScan" | "listAudit" | "heartbeatScan"> & FanOutStore;
   /** Collects one account's inventory for a fanned-out scan part; without it scans are not fanned out. */
   collect?: CollectFn;
+  /** Runs a fanned-out scan's part elsewhere (serve: a scan worker thread); default on this thread. */
+  runPart?: (work: ScanPartWork) => Promise<void>;
   queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
   coordinator: Pick<ScanCoordinator, "start">;
   /** The regions a scan of "everything" covers (the configured ones, resolved). */
@@ -205,6 +207,7 @@ function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJo
     collect,
     config,
     logger,
+    ...(deps.runPart ? { runPart: deps.runPart } : {}),
     // The waiting slot job and each running part keep the scan row's heartbeat fresh (scan-row.ts).
     keepAlive: (scanId) => store.heartbeatScan(scanId, new Date().toISOString()),
   });

@@ -8,6 +8,7 @@ import { createDigestSlackClient } from "../digest/slack-client.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import { createJobQueue } from "../jobs/open-job-queue.js";
 import type { Logger } from "../logging/logger.js";
+import type { ScanPartWork } from "../scan/fan-out.js";
 import type { CollectFn } from "../scan/run-scan.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
 import type { DigestService } from "../slack/ports.js";
@@ -23,6 +24,8 @@ export interface ServeScheduleDeps {
   coordinator: Pick<ScanCoordinator, "start">;
   /** Collects one account for a fanned-out scheduled scan part (see `createScheduler`). */
   collect?: CollectFn;
+  /** Runs a fanned-out scan's part in a scan worker thread (see `createScheduler`). */
+  runPart?: (work: ScanPartWork) => Promise<void>;
   regions: readonly string[];
   /** `SLACK_BOT_TOKEN` and `SLACK_API_URL` build the client when `client` is not given. */
   env: NodeJS.ProcessEnv;
@@ -73,6 +76,7 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
     queue,
     coordinator: deps.coordinator,
     ...(deps.collect ? { collect: deps.collect } : {}),
+    ...(deps.runPart ? { runPart: deps.runPart } : {}),
     regions: deps.regions,
     digest: poster,
     logger: deps.logger,

@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { executeScan } from "../../src/app/execute-scan.js";
 import { createScanWorkerPool, ScanWorkerFailure } from "../../src/app/scan-worker-pool.js";
 import { parseConfig } from "../../src/config/load-config.js";
+import { collectAndCommitPart } from "../../src/scan/fan-out.js";
 import { filterInventory, readInventoryFile } from "../../src/scan/inventory-file.js";
 import type { ScanProgress } from "../../src/scan/progress.js";
 import type { ScanSummary } from "../../src/scan/scan-summary.js";
@@ -100,6 +101,93 @@ describe.each(engines)("scans in worker threads (%s)", (engine) => {
       stateOf(await inProcessStore.listFindings({ includeSuppressed: true })),
     );
     expect((await store.getScan("worker-scan"))?.outcome).toMatch(/succeeded|partial/);
+  });
+});
+
+describe.each(engines)("fanned-out scan parts in worker threads (%s)", (engine) => {
+  it("commit the same part and findings as a part run on the calling thread", async () => {
+    const DEMO_ACCOUNT = "111122223333";
+    const regions = ["us-east-1", "eu-west-1"];
+    const started = async (store: Store, id: string) =>
+      store.startScan({
+        id,
+        trigger: "schedule",
+        scope: { accounts: [DEMO_ACCOUNT], regions, controls: [] },
+        startedAt: "2026-03-01T08:00:00.000Z",
+      });
+    const work = (scanId: string) => ({
+      scanId,
+      account: { id: DEMO_ACCOUNT },
+      regions,
+      startedAt: "2026-03-01T08:00:00.000Z",
+      trigger: "schedule",
+      slot: "2026-03-01T08:00:00.000Z",
+    });
+
+    const inProcessStore = await open(await databaseUrl(engine));
+    await started(inProcessStore, "local-part");
+    const inventory = await readInventoryFile(DEMO);
+    await collectAndCommitPart(
+      {
+        config,
+        collect: async (s) => filterInventory(inventory, [], s.regions),
+        store: inProcessStore,
+        logger,
+      },
+      work("local-part"),
+    );
+
+    const url = await databaseUrl(engine);
+    const store = await open(url);
+    await started(store, "worker-part");
+    const pool = createScanWorkerPool({
+      config,
+      databaseUrl: url,
+      logLevel: "silent",
+      threads: 1,
+      inventoryFile: DEMO,
+    });
+    cleanups.push(() => pool.close());
+    await pool.executePart(work("worker-part"));
+
+    const [local] = await inProcessStore.scanParts("local-part");
+    const [threaded] = await store.scanParts("worker-part");
+    expect(threaded).toMatchObject({
+      accountId: DEMO_ACCOUNT,
+      outcome: local?.outcome,
+      counts: local?.counts,
+    });
+    expect(threaded?.counts?.pass ?? 0).toBeGreaterThan(0);
+    expect(stateOf(await store.listFindings({ includeSuppressed: true }))).toEqual(
+      stateOf(await inProcessStore.listFindings({ includeSuppressed: true })),
+    );
+    // Run again (a retried part job): nothing is applied twice.
+    await pool.executePart(work("worker-part"));
+    expect(await store.scanParts("worker-part")).toHaveLength(1);
+  });
+
+  it("reject with the worker's error, so that the part's job is retried", async () => {
+    const url = await databaseUrl(engine);
+    const store = await open(url);
+    const pool = createScanWorkerPool({
+      config,
+      databaseUrl: url,
+      logLevel: "silent",
+      threads: 1,
+      inventoryFile: DEMO,
+    });
+    cleanups.push(() => pool.close());
+    // No scan row: the commit refuses the part.
+    const done = pool.executePart({
+      scanId: "no-such-scan",
+      account: { id: "111122223333" },
+      regions: ["us-east-1"],
+      startedAt: "2026-03-01T08:00:00.000Z",
+      trigger: "schedule",
+    });
+    await expect(done).rejects.toBeInstanceOf(ScanWorkerFailure);
+    await expect(done).rejects.toMatchObject({ name: "ScanNotRunningError" });
+    expect(await store.scanParts("no-such-scan")).toEqual([]);
   });
 });
 
