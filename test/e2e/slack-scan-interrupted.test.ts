@@ -11,6 +11,7 @@ import {
   createScanExecutor,
   createScanPort,
   type SlackRuntimeParts,
+  withScanRows,
 } from "../../src/app/slack-runtime.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import type { Inventory } from "../../src/domain/inventory.js";
@@ -86,7 +87,8 @@ beforeAll(async () => {
     // Its heartbeat timer never fires again once it has "died"; the clock is the test's.
     scanRow: { clock: { now: () => new Date(now) }, timers: { setTimeout: () => 0, clearTimeout: () => {} } },
   };
-  const executor = createScanExecutor(parts);
+  // As serve composes it: the row and its heartbeat around the executor.
+  const executor = withScanRows(parts, createScanExecutor(parts));
   ports = {
     ...createFakePorts().ports,
     scans: createScanPort(parts, ["us-east-1"]),

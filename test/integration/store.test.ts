@@ -751,7 +751,7 @@ describe.each(harnesses)("store on $engine", (h) => {
         }
         await expectConsistentHistory(store);
         expect((await store.getScan(running.id))?.outcome).toBe("running");
-        expect(await store.markScansInterrupted(clock.hours(1))).toBe(1);
+        expect(await store.markScansInterrupted(clock.hours(1))).toHaveLength(1);
 
         // The dead process's commit lock is taken over at once, and the next scan moves the rest: every
         // finding resolved exactly once, nothing lost, nothing counted twice.
