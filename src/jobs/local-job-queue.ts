@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logging/logger.js";
 import type { JobTable, StoredJob } from "../store/job-table.js";
+import { JobHandlers } from "./job-handlers.js";
 import {
   type DeadLetter,
   errorMessage,
@@ -32,17 +33,16 @@ export interface LocalJobQueueDeps {
 export class LocalJobQueue implements JobQueue {
   readonly engine = "sqlite" as const;
   readonly #deps: LocalJobQueueDeps;
-  readonly #handlers = new Map<string, JobHandler>();
-  readonly #options = new Map<string, WorkOptions>();
+  readonly #handlers: JobHandlers;
   readonly #running = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #draining = false;
   #again = false;
-  #started = false;
   #stopped = false;
 
   constructor(deps: LocalJobQueueDeps) {
     this.#deps = deps;
+    this.#handlers = new JobHandlers(deps.onDeadLetter);
   }
 
   #now(): Date {
@@ -50,19 +50,11 @@ export class LocalJobQueue implements JobQueue {
   }
 
   work(kind: string, handler: JobHandler, options: WorkOptions = {}): void {
-    if (this.#started) throw new Error(`register the ${kind} job handler before starting the queue`);
-    this.#handlers.set(kind, handler);
-    this.#options.set(kind, options);
-  }
-
-  /** The deployment's dead-letter record, then the kind's own hook. */
-  async #deadLettered(letter: DeadLetter): Promise<void> {
-    await this.#deps.onDeadLetter(letter);
-    await this.#options.get(letter.kind)?.onDeadLetter?.(letter);
+    this.#handlers.register(kind, handler, options);
   }
 
   async start(): Promise<void> {
-    this.#started = true;
+    this.#handlers.seal();
     const exhausted = await this.#deps.table.requeueActive(this.#now().toISOString());
     for (const job of exhausted) await this.#deadLetter(job, "the process running it stopped");
     this.#timer = setInterval(() => this.#wake(), this.#deps.settings.pollSeconds * 1000);
@@ -83,7 +75,7 @@ export class LocalJobQueue implements JobQueue {
         await Promise.allSettled([...this.#running]);
         await new Promise((r) => setImmediate(r));
       }
-      const due = await this.#deps.table.hasDue([...this.#handlers.keys()], this.#now().toISOString());
+      const due = await this.#deps.table.hasDue(this.#handlers.kinds(), this.#now().toISOString());
       if (!due) return;
       this.#wake();
       await new Promise((r) => setImmediate(r));
@@ -96,7 +88,7 @@ export class LocalJobQueue implements JobQueue {
       { id, kind, payload, retryLimit: this.#deps.settings.retryLimit },
       this.#now().toISOString(),
     );
-    if (this.#started) this.#wake();
+    if (this.#handlers.sealed) this.#wake();
     return id;
   }
 
@@ -133,7 +125,7 @@ export class LocalJobQueue implements JobQueue {
   async #drain(): Promise<void> {
     const limit = this.#deps.concurrency ?? 4;
     while (!this.#stopped && this.#running.size < limit) {
-      const job = await this.#deps.table.claimNext([...this.#handlers.keys()], this.#now().toISOString());
+      const job = await this.#deps.table.claimNext(this.#handlers.kinds(), this.#now().toISOString());
       if (!job) return;
       const run = this.#run(job).finally(() => {
         this.#running.delete(run);
@@ -162,7 +154,7 @@ export class LocalJobQueue implements JobQueue {
 
   async #deadLetter(job: StoredJob, error: string): Promise<void> {
     try {
-      await this.#deadLettered({
+      await this.#handlers.deadLettered({
         kind: job.kind,
         jobId: job.id,
         payload: job.payload as Record<string, unknown>,

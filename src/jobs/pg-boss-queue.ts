@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { PgBoss } from "pg-boss";
 import type { Logger } from "../logging/logger.js";
+import { JobHandlers } from "./job-handlers.js";
 import {
   type DeadLetter,
   errorMessage,
@@ -50,13 +51,12 @@ function outputError(output: unknown): string {
 export class PgBossJobQueue implements JobQueue {
   readonly engine = "postgres" as const;
   readonly #deps: PgBossJobQueueDeps;
-  readonly #handlers = new Map<string, JobHandler>();
-  readonly #options = new Map<string, WorkOptions>();
+  readonly #handlers: JobHandlers;
   readonly #boss: PgBoss;
-  #started = false;
 
   constructor(deps: PgBossJobQueueDeps) {
     this.#deps = deps;
+    this.#handlers = new JobHandlers(deps.onDeadLetter);
     this.#boss = new PgBoss({
       connectionString: deps.connectionString,
       schema: deps.schema ?? "pgboss",
@@ -70,22 +70,14 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   work(kind: string, handler: JobHandler, options: WorkOptions = {}): void {
-    if (this.#started) throw new Error(`register the ${kind} job handler before starting the queue`);
-    this.#handlers.set(kind, handler);
-    this.#options.set(kind, options);
-  }
-
-  /** The deployment's dead-letter record, then the kind's own hook. */
-  async #deadLettered(letter: DeadLetter): Promise<void> {
-    await this.#deps.onDeadLetter(letter);
-    await this.#options.get(letter.kind)?.onDeadLetter?.(letter);
+    this.#handlers.register(kind, handler, options);
   }
 
   async start(): Promise<void> {
-    this.#started = true;
+    this.#handlers.seal();
     const { settings, logger } = this.#deps;
     await this.#boss.start();
-    for (const [kind, handler] of this.#handlers) {
+    for (const [kind, handler] of this.#handlers.entries()) {
       await this.#boss.createQueue(deadQueue(kind), {
         retryLimit: 5,
         retryDelay: settings.retryDelaySeconds,
@@ -121,7 +113,7 @@ export class PgBossJobQueue implements JobQueue {
         async ([dead]) => {
           if (!dead) return;
           const original = await this.#boss.getJobById<Envelope>(kind, dead.data.jobId);
-          await this.#deadLettered({
+          await this.#handlers.deadLettered({
             kind,
             jobId: dead.data.jobId,
             payload: dead.data.payload,

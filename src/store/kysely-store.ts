@@ -489,13 +489,7 @@ export class KyselyStore implements Store {
         .set({
           finished_at: at,
           outcome,
-          pass_count: counts.pass,
-          fail_count: counts.fail,
-          error_count: counts.error,
-          new_count: counts.new,
-          reopened_count: counts.reopened,
-          resolved_count: counts.resolved,
-          fail_by_severity: JSON.stringify(counts.failBySeverity),
+          ...scanCountColumns(counts),
           ...(error ? { error: error.slice(0, 2000) } : {}),
         })
         .where("id", "=", scanId)
@@ -542,13 +536,7 @@ export class KyselyStore implements Store {
       .set({
         finished_at: at,
         outcome,
-        pass_count: counts.pass,
-        fail_count: counts.fail,
-        error_count: counts.error,
-        new_count: counts.new,
-        reopened_count: counts.reopened,
-        resolved_count: counts.resolved,
-        fail_by_severity: JSON.stringify(counts.failBySeverity),
+        ...scanCountColumns(counts),
       })
       .where("id", "=", scanId)
       .where("outcome", "=", "running")
@@ -1360,6 +1348,19 @@ function digestMessageFromRow(row: Selectable<DigestMessagesTable>): DigestMessa
   if (row.ts !== null) out.ts = row.ts;
   if (row.posted_at !== null) out.postedAt = row.posted_at;
   return out;
+}
+
+/** A finished scan's counts, as its row stores them. */
+function scanCountColumns(counts: ScanCounts) {
+  return {
+    pass_count: counts.pass,
+    fail_count: counts.fail,
+    error_count: counts.error,
+    new_count: counts.new,
+    reopened_count: counts.reopened,
+    resolved_count: counts.resolved,
+    fail_by_severity: JSON.stringify(counts.failBySeverity),
+  };
 }
 
 /** Slots are ISO times; the same instant written two ways must claim the same row. */
