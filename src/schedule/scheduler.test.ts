@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { VirtualClock } from "../../test/support/virtual-clock.js";
-import type { DeadLetter } from "../jobs/job-queue.js";
+import { type DeadLetter, keyedJobId } from "../jobs/job-queue.js";
 import { LocalJobQueue } from "../jobs/local-job-queue.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
@@ -35,7 +35,7 @@ class Process {
   constructor(
     readonly store: Store,
     clock: VirtualClock,
-    job: ScheduledJob,
+    job: ScheduledJob | ScheduledJob[],
     options: { runMissedOnStart?: boolean; retryLimit?: number } = {},
   ) {
     this.queue = new LocalJobQueue({
@@ -47,7 +47,7 @@ class Process {
       logger,
       now: clock.now,
     });
-    this.scheduler = new Scheduler([job], {
+    this.scheduler = new Scheduler(Array.isArray(job) ? job : [job], {
       queue: this.queue,
       logger,
       runMissedOnStart: options.runMissedOnStart ?? true,
@@ -145,6 +145,38 @@ describe("Scheduler on a virtual clock, with the in-process job queue", () => {
     await third.stop();
     expect(runs).toHaveLength(2);
     expect(third.scheduler.sent).toEqual([]);
+  });
+
+  it("catches up a job's first slot when another job of that instant was enqueued before the process died", async () => {
+    // Kill -9 between the two enqueues of one instant: the scan of the deployment's first slot is in the
+    // queue, its digest is not. The digest job "never ran", but the deployment did: its slot is missed.
+    const clock = new VirtualClock("2026-05-01T09:00:05Z");
+    const store = await newStore(clock);
+    await store.jobs.insert(
+      {
+        id: keyedJobId("scan", "2026-05-01T09:00:00.000Z"),
+        kind: "scan",
+        payload: { slot: "2026-05-01T09:00:00.000Z" },
+        retryLimit: 0,
+      },
+      "2026-05-01T09:00:00.000Z",
+    );
+    const runs: string[] = [];
+    const scans: string[] = [];
+    const scan: ScheduledJob = {
+      name: "scan",
+      schedule: new CronSchedule("0 9 * * *", "UTC"),
+      run: async (slot) => {
+        scans.push(slot);
+        return "scanned";
+      },
+    };
+    const restarted = new Process(store, clock, [scan, recordingJob("0 9 * * *", "UTC", runs)]);
+    await restarted.start();
+    await restarted.settle();
+    await restarted.stop();
+    expect(runs).toEqual(["2026-05-01T09:00:00.000Z"]);
+    expect(restarted.scheduler.sent.map((s) => [s.job, s.reason])).toEqual([["digest", "missed"]]);
   });
 
   it("does not catch up on a first start, nor when runMissedOnStart is off", async () => {

@@ -98,11 +98,10 @@ export class Scheduler {
 
   /** Enqueues the missed slots (when configured), then arms the triggers. The queue runs them. */
   async start(): Promise<void> {
-    if (this.#options.runMissedOnStart) {
+    if (this.#options.runMissedOnStart && (await this.#ranBefore())) {
       for (const job of this.#jobs) {
         const slot = job.schedule.previous(this.#clock.now());
-        // A job that never ran has missed nothing: a first start does not post yesterday's digest.
-        if (!slot || !(await this.#options.queue.hasAny(job.name))) continue;
+        if (!slot) continue;
         const key = slot.toISOString();
         if ((await this.#options.queue.state(job.name, key)) !== undefined) continue;
         await this.#enqueue(job, slot, "missed");
@@ -123,6 +122,17 @@ export class Scheduler {
         "scheduled job armed",
       );
     }
+  }
+
+  /**
+   * Whether this deployment ran scheduled work before. A first start has missed nothing (it does not post
+   * yesterday's digest); once any job exists, every job's latest slot is caught up — also a job whose first
+   * slot was cut off between the enqueues of one instant (the scan enqueued, the process killed before the
+   * digest was).
+   */
+  async #ranBefore(): Promise<boolean> {
+    for (const job of this.#jobs) if (await this.#options.queue.hasAny(job.name)) return true;
+    return false;
   }
 
   /** Stops the triggers and waits for the enqueues already under way (the queue owns the running slots). */
