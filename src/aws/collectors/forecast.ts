@@ -22,7 +22,8 @@
  *
  * plus the tags: one `ListTagsForResource` per resource of every type, except that when the caller hands over a
  * Resource Groups Tagging API client, the seven types of `TAG_INDEX_TYPES` take their tags from paginated
- * `GetResources` (100 a page) under the rule of `tagSource`, falling back to `ListTagsForResource`. `parentArn` is set only where the summary names
+ * `GetResources` (100 a page) under the rule of `tagSource`, falling back to `ListTagsForResource`.
+ * `parentArn` is set only where the summary names
  * the parent (predictor → dataset group, forecast → predictor, explainability → its resource, what-if analysis →
  * forecast, what-if forecast → analysis, what-if export → its first what-if forecast, monitor → predictor).
  *
