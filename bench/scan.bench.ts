@@ -368,6 +368,7 @@ async function main(argv: readonly string[], source: string | undefined): Promis
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_ENDPOINT_URL_FORECAST: emulator.url,
+      AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: emulator.url,
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       AWS_REGION: REGION,

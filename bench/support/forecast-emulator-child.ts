@@ -3,8 +3,10 @@
  * its own: the emulator's 10,000 resources and its HTTP server do not count against the scan. Forked by
  * `startEmulatorProcess` (with the parent's tsx loader); spoken to over the IPC channel.
  */
+
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { TAG_INDEX_TYPES } from "../../src/aws/collectors/forecast.js";
 import { FORECAST_RESOURCE_TYPES, type ForecastResourceType } from "../../src/domain/inventory.js";
 import {
   type ForecastEmulator,
@@ -34,6 +36,8 @@ export interface SeededAccount {
   total: number;
   counts: Record<ForecastResourceType, number>;
   autoPredictors: number;
+  /** Resources that `GetResources` lists: of the Tagging API's seven Forecast types, the ones ever tagged. */
+  tagIndexed: number;
   buckets: string[];
   keyArns: string[];
   roleArns: string[];
@@ -101,8 +105,12 @@ async function serve(
       throw new Error(`Only ${options.keyArns.length} real keys for ${synthetic.keyArns.length}.`);
     keyMap.set(arn, real);
   }
+  let tagIndexed = 0;
   for (const type of FORECAST_RESOURCE_TYPES) {
-    for (const entry of emulator.state.entries(type)) replaceStrings(entry.description, keyMap);
+    for (const entry of emulator.state.entries(type)) {
+      replaceStrings(entry.description, keyMap);
+      if (TAG_INDEX_TYPES[type] && entry.everTagged) tagIndexed += 1;
+    }
   }
   return {
     emulator,
@@ -110,6 +118,7 @@ async function serve(
       total: synthetic.total,
       counts: synthetic.counts,
       autoPredictors: synthetic.autoPredictors,
+      tagIndexed,
       buckets: synthetic.buckets,
       keyArns: synthetic.keyArns.map((arn) => keyMap.get(arn) ?? arn),
       roleArns: synthetic.roleArns,

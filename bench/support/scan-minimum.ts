@@ -3,7 +3,7 @@
  * seeded (never from what the scan saw), following the collectors: Forecast by `minimumForecastCalls`, each
  * referenced bucket, key and trail once, the account-level reads once per account or region.
  */
-import { minimumForecastCalls } from "../../src/aws/collectors/forecast.js";
+import { minimumForecastCalls, TAG_INDEX_OPERATION } from "../../src/aws/collectors/forecast.js";
 import type { SeededAccount } from "./forecast-emulator-child.js";
 import type { CreatedKey, MotoAccount } from "./scan-moto-account.js";
 
@@ -31,10 +31,19 @@ export function minimumScanCalls(input: {
   };
   const basis: string[] = [];
 
-  const forecast = minimumForecastCalls(seeded.counts, { autoPredictors: seeded.autoPredictors });
-  for (const [operation, n] of Object.entries(forecast)) add(`forecast:${operation}`, n);
+  const forecast = minimumForecastCalls(seeded.counts, {
+    autoPredictors: seeded.autoPredictors,
+    tagIndex: { indexed: seeded.tagIndexed },
+  });
+  for (const [operation, n] of Object.entries(forecast)) {
+    // GetResources is the Tagging API's, which the call counter names `resourcegroupstaggingapi`.
+    add(
+      operation === TAG_INDEX_OPERATION ? `resourcegroupstaggingapi:${operation}` : `forecast:${operation}`,
+      n,
+    );
+  }
   basis.push(
-    `forecast: minimumForecastCalls(${seeded.total} resources, ${seeded.autoPredictors} auto predictors): one List per 100, the Describe the summary lacks, ListTagsForResource each`,
+    `forecast: minimumForecastCalls(${seeded.total} resources, ${seeded.autoPredictors} auto predictors): one List per 100, the Describe the summary lacks; tags: GetResources per 100 of the ${seeded.tagIndexed} resources it lists (every seeded resource is tagged), ListTagsForResource each for the types it does not index`,
   );
 
   add("sts:GetCallerIdentity", 1);

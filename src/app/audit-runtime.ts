@@ -112,6 +112,12 @@ export function createAuditRuntime(
         deadlineMs: config.scanTimeoutMinutes * 60_000,
         now,
         onProgress,
+        // Tags were still read per resource: a note for operators, not an evidence gap.
+        onTagIndexFailed: ({ accountId, region, error }) =>
+          log.warn(
+            { accountId, region, code: error.code, action: error.action },
+            "tag:GetResources failed; Forecast tags read per resource",
+          ),
       });
       log.info({ collected: inventory.accounts.length }, "inventory collected");
       return inventory;

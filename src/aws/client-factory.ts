@@ -14,6 +14,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { Macie2Client } from "@aws-sdk/client-macie2";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
@@ -392,6 +393,14 @@ export function createClientFactory(options: ClientFactoryOptions): ClientFactor
       sts: (region) =>
         memo(`sts:${region}`, () =>
           track(new STSClient(commonConfig(region, credentials, `${accountId}:sts:${region}`))),
+        ),
+      tagging: (region) =>
+        memo(`tagging:${region}`, () =>
+          track(
+            new ResourceGroupsTaggingAPIClient(
+              commonConfig(region, credentials, `${accountId}:tagging:${region}`),
+            ),
+          ),
         ),
     };
   }

@@ -18,14 +18,14 @@ import {
   type RegionInventory,
   type TrailInventory,
 } from "../domain/inventory.js";
-import { failed } from "../domain/result.js";
+import { type CollectError, failed } from "../domain/result.js";
 import type { ScanPhase, ScanProgress } from "../scan/progress.js";
 import { type AuditedAccount, type ClientFactory, ClientFactoryError } from "./client-factory.js";
 import type { AccountClients } from "./clients.js";
 import { collectTrail, describeRegionTrails, type TrailDescription } from "./collectors/cloudtrail.js";
 import { collectForecastApiEvents } from "./collectors/cloudtrail-events.js";
 import { collectCredentialReport } from "./collectors/credential-report.js";
-import { collectForecastRegion } from "./collectors/forecast.js";
+import { collectForecastRegion, type ForecastCollectOptions } from "./collectors/forecast.js";
 import { collectAccountSummary, collectAuthorizationDetails, resolveRoles } from "./collectors/iam.js";
 import { collectKey } from "./collectors/kms.js";
 import { DeadlineError, type Limit, type Sleep, withDeadline } from "./collectors/limit.js";
@@ -43,8 +43,15 @@ import { toCollectError } from "./errors.js";
 
 export type ForecastCollector = (
   client: ForecastClient,
-  options: { limit: Limit; onProgress?: (done: number, total: number) => void },
+  options: Pick<ForecastCollectOptions, "limit" | "onProgress" | "tagging" | "onTagIndexFailed" | "now">,
 ) => Promise<ForecastInventory>;
+
+/** `GetResources` failed in one account and region; that region's Forecast tags were read per resource instead. */
+export interface TagIndexFailure {
+  accountId: string;
+  region: string;
+  error: CollectError;
+}
 
 export interface InventoryAccountInput {
   id?: string | undefined;
@@ -80,6 +87,8 @@ export interface CollectInventoryOptions {
   accountConcurrency?: number;
   /** Injected into the credential-report poll and the LookupEvents pacing (tests). */
   sleep?: Sleep;
+  /** A note, not a gap: tags fell back to `ListTagsForResource`, whose own failures are the evidence gaps. */
+  onTagIndexFailed?: (failure: TagIndexFailure) => void;
 }
 
 export async function collectInventory(options: CollectInventoryOptions): Promise<Inventory> {
@@ -402,9 +411,15 @@ class AccountCollection {
     progress: PhaseProgress,
   ): Promise<ForecastInventory> {
     try {
+      const { accountId } = this.clients;
+      const onTagIndexFailed = this.options.onTagIndexFailed;
       return await collector(this.clients.forecast(region), {
         limit,
         onProgress: (done, total) => progress.set(done, total),
+        ...(this.clients.tagging ? { tagging: this.clients.tagging(region) } : {}),
+        ...(onTagIndexFailed
+          ? { onTagIndexFailed: (error) => onTagIndexFailed({ accountId, region, error }) }
+          : {}),
       });
     } catch (error) {
       // The collector reports failures per resource type; an escape here must still not crash the scan.

@@ -4,7 +4,7 @@
  * suite fails any call it sees a scan make that is not listed here, so a new call is declared, and faulted,
  * by construction.
  */
-import { FORECAST_AUDIT_ACTIONS } from "./collectors/forecast.js";
+import { FORECAST_AUDIT_ACTIONS, TAG_INDEX_ACTION } from "./collectors/forecast.js";
 
 export const AUDIT_OPERATIONS: Readonly<Record<string, string>> = {
   "s3:GetBucketLocation": "s3:GetBucketLocation",
@@ -26,6 +26,8 @@ export const AUDIT_OPERATIONS: Readonly<Record<string, string>> = {
   "macie2:GetMacieSession": "macie2:GetMacieSession",
   "macie2:GetAutomatedDiscoveryConfiguration": "macie2:GetAutomatedDiscoveryConfiguration",
   "macie2:ListClassificationJobs": "macie2:ListClassificationJobs",
+  // Forecast tags, 100 resources a call (the call counter names the client `resourcegroupstaggingapi`).
+  "resourcegroupstaggingapi:GetResources": TAG_INDEX_ACTION,
   // The credentials: who the caller is (needs no grant), and the audit role (its trust policy decides).
   "sts:GetCallerIdentity": "sts:GetCallerIdentity",
   "sts:AssumeRole": "sts:AssumeRole",

@@ -51,6 +51,7 @@ beforeEach(async () => {
   emulator.reset();
   vi.stubEnv("AWS_ENDPOINT_URL", moto.endpoint);
   vi.stubEnv("AWS_ENDPOINT_URL_FORECAST", emulator.url);
+  vi.stubEnv("AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API", emulator.url);
   return () => vi.unstubAllEnvs();
 });
 
@@ -245,6 +246,9 @@ describe("collectInventory against moto and the Forecast emulator", () => {
     );
     const { calls, retries } = counter.snapshot();
     expect(calls).toEqual({
+      // One GetResources page; it lists nothing (nothing is tagged), and every resource was created moments
+      // ago, inside the tag index's grace window, so each still takes its ListTagsForResource.
+      "resourcegroupstaggingapi:GetResources": 1,
       ...forecastCalls,
       "cloudtrail:DescribeTrails": 1,
       "cloudtrail:GetEventSelectors": 1,

@@ -318,6 +318,12 @@ describe("every operation the scan calls, denied", () => {
         { match: operation, fault: { kind: "aws", status: 403, code: denialCode(operation) } },
       ]);
       const label = `${operation} denied`;
+      if (WITH_FALLBACK.has(operation)) {
+        // Its reads are repeated another way (tags per resource), so the scan is exactly the baseline.
+        expect(proxy.faulted.get(operation) ?? 0, label).toBeGreaterThan(0);
+        expectHonest(label, result, { actions: [], codes: [] });
+        continue;
+      }
       const changed = expectHonest(label, result, { actions: [action(operation)], codes: DENIED });
       // The denial shows: something changed, unless the baseline already could not read it.
       const baselineErrors = baseline.findings.filter((f) => f.error?.action === action(operation));
@@ -327,10 +333,32 @@ describe("every operation the scan calls, denied", () => {
   }, 240_000);
 });
 
+/** Operations whose failure a scan covers by reading the same thing another way: they change nothing. */
+const WITH_FALLBACK = new Set(["resourcegroupstaggingapi:GetResources"]);
+
+describe("the tag index and its per-resource fallback, both denied", () => {
+  it("is ERROR naming forecast:ListTagsForResource, never PASS, and resolves no FAIL", async () => {
+    const { result } = await faultedScan([
+      {
+        match: "resourcegroupstaggingapi:GetResources",
+        fault: { kind: "aws", status: 403, code: "AccessDeniedException" },
+      },
+      {
+        match: "forecast:ListTagsForResource",
+        fault: { kind: "aws", status: 403, code: "AccessDeniedException" },
+      },
+    ]);
+    const label = "GetResources and ListTagsForResource denied";
+    const changed = expectHonest(label, result, { actions: ["forecast:ListTagsForResource"], codes: DENIED });
+    expect(changed.length, label).toBeGreaterThan(0);
+    await expectNothingResolved(label, result);
+  }, 60_000);
+});
+
 /** The denial code each protocol's services answer with. */
 function denialCode(operation: string): string {
   const service = operation.split(":")[0] ?? "";
-  return ["forecast", "kms", "cloudtrail", "macie2"].includes(service)
+  return ["forecast", "kms", "cloudtrail", "macie2", "resourcegroupstaggingapi"].includes(service)
     ? "AccessDeniedException"
     : "AccessDenied";
 }
@@ -478,6 +506,7 @@ describe("the CLI under faults", () => {
     AWS_REGION: SCENARIO_REGION,
     AWS_ENDPOINT_URL: proxy.url,
     AWS_ENDPOINT_URL_FORECAST: undefined,
+    AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: undefined,
     AWS_EC2_METADATA_DISABLED: "true",
     FORECAST_AUDIT_CONFIG: undefined,
     DATABASE_URL: `sqlite:${database}`,

@@ -1,10 +1,12 @@
 import { ForecastClient, type ForecastClientConfig } from "@aws-sdk/client-forecast";
+import { ResourceGroupsTaggingAPIClient } from "@aws-sdk/client-resource-groups-tagging-api";
 import pLimit from "p-limit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   collectForecastRegion,
   FORECAST_COLLECTION_PLAN,
   minimumForecastCalls,
+  TAG_INDEX_TYPES,
 } from "../../src/aws/collectors/forecast.js";
 import {
   FORECAST_RESOURCE_TYPES,
@@ -418,6 +420,67 @@ describe("Forecast collector against the emulator", () => {
       all.flatMap((r) => (r.config.ok ? r.config.value.s3.map((l) => new URL(l.path).hostname) : [])),
     );
     expect([...buckets].sort()).toEqual([...account.buckets].sort());
+  });
+});
+
+describe("Forecast tags through the emulator's GetResources", () => {
+  it("reads the same tags as one ListTagsForResource per resource, in ⌈indexed ÷ 100⌉ pages", async () => {
+    // Resources an hour old: outside the grace window, so an unlisted one is read as untagged.
+    const emulator = await startForecastEmulator({
+      accountId: ACCOUNT,
+      region: REGION,
+      now: () => new Date(Date.now() - 60 * 60 * 1000),
+    });
+    const client = forecastClient(emulator.url);
+    const tagging = new ResourceGroupsTaggingAPIClient({
+      endpoint: emulator.url,
+      region: REGION,
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test-secret" },
+    });
+    try {
+      const account = seedSyntheticAccount(emulator.state, { size: 400 });
+      const plain = emulator.state.createDataset({ DatasetName: "untagged" });
+      let indexed = 0;
+      for (const type of FORECAST_RESOURCE_TYPES) {
+        for (const entry of emulator.state.entries(type))
+          if (TAG_INDEX_TYPES[type] && entry.everTagged) indexed += 1;
+      }
+      expect(indexed).toBeGreaterThan(200);
+
+      const perResource = await collect(client);
+      emulator.resetCalls();
+      const limit = pLimit(8);
+      const failures: string[] = [];
+      const viaIndex = await collectForecastRegion(client, {
+        limit: (fn) => limit(fn),
+        tagging,
+        onTagIndexFailed: (e) => failures.push(e.code),
+      });
+
+      expect(failures).toEqual([]);
+      const tagsOf = (inventory: ForecastInventory) =>
+        new Map(
+          Object.values(inventory).flatMap((slice) =>
+            slice.ok ? slice.value.map((r): [string, unknown] => [r.arn, r.tags]) : [],
+          ),
+        );
+      const before = tagsOf(perResource);
+      expect(before.size).toBe(account.total + 1);
+      expect(tagsOf(viaIndex)).toEqual(before);
+      expect(before.get(plain)).toEqual({ ok: true, value: [] });
+
+      const calls = callCounts(emulator);
+      expect(calls.GetResources).toBe(Math.ceil(indexed / 100));
+      const notIndexed = FORECAST_RESOURCE_TYPES.filter((t) => !TAG_INDEX_TYPES[t]).reduce(
+        (n, t) => n + emulator.state.count(t),
+        0,
+      );
+      expect(calls.ListTagsForResource).toBe(notIndexed);
+    } finally {
+      client.destroy();
+      tagging.destroy();
+      await emulator.close();
+    }
   });
 });
 

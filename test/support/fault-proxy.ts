@@ -61,11 +61,12 @@ export interface FaultProxy {
 export interface FaultProxyOptions {
   /** Where everything but Forecast goes. */
   moto: string;
-  /** Where Forecast goes. */
+  /** Where Forecast (and the Tagging API's GetResources, which the emulator answers for Forecast) goes. */
   forecast: string;
 }
 
 const JSON_SERVICES = new Set(["forecast", "kms", "cloudtrail"]);
+const TO_EMULATOR = new Set(["forecast", "tagging"]);
 const QUERY_SERVICES = new Set(["iam", "sts"]);
 
 const S3_SUBRESOURCES: Record<string, string> = {
@@ -96,6 +97,15 @@ export function classify(req: IncomingMessage, body: string): Operation {
     region,
   });
   const target = req.headers["x-amz-target"];
+  // The Tagging API signs as `tagging`; the SDK (and so the call counter) names its client `resourcegroupstaggingapi`.
+  if (typeof target === "string" && signed === "tagging") {
+    return {
+      key: `resourcegroupstaggingapi:${target.slice(target.lastIndexOf(".") + 1)}`,
+      service: "tagging",
+      protocol: "json",
+      region,
+    };
+  }
   if (typeof target === "string" && JSON_SERVICES.has(signed)) {
     return {
       key: `${signed}:${target.slice(target.lastIndexOf(".") + 1)}`,
@@ -288,7 +298,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (active) fault = rule.fault;
     }
     if (!fault) {
-      forward(req, res, body, op.service === "forecast" ? options.forecast : options.moto);
+      // The Forecast emulator also answers the Tagging API's GetResources for Forecast (moto's does not cover it).
+      forward(req, res, body, TO_EMULATOR.has(op.service) ? options.forecast : options.moto);
       return;
     }
     bump(faulted, op.key);

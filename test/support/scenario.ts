@@ -81,6 +81,7 @@ export function scenarioEnv(
     AWS_REGION: SCENARIO_REGION,
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_ENDPOINT_URL_FORECAST: emulator.url,
+    AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API: emulator.url,
     AWS_EC2_METADATA_DISABLED: "true",
     FORECAST_AUDIT_CONFIG: undefined,
     DATABASE_URL: undefined,

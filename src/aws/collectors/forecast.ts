@@ -20,7 +20,10 @@
  * | what-if-forecast-export       | ListWhatIfForecastExports       | — (summary carries `Destination`)              |                                               |
  * | monitor                       | ListMonitors                    | —                                              |                                               |
  *
- * plus one `ListTagsForResource` per resource of every type. `parentArn` is set only where the summary names
+ * plus the tags: one `ListTagsForResource` per resource of every type, except that when the caller hands over a
+ * Resource Groups Tagging API client, the seven types of `TAG_INDEX_TYPES` take their tags from paginated
+ * `GetResources` (100 a page) under the rule of `tagSource`, falling back to `ListTagsForResource`.
+ * `parentArn` is set only where the summary names
  * the parent (predictor → dataset group, forecast → predictor, explainability → its resource, what-if analysis →
  * forecast, what-if forecast → analysis, what-if export → its first what-if forecast, monitor → predictor).
  *
@@ -58,6 +61,10 @@ import {
   type S3Config,
 } from "@aws-sdk/client-forecast";
 import {
+  GetResourcesCommand,
+  type ResourceGroupsTaggingAPIClient,
+} from "@aws-sdk/client-resource-groups-tagging-api";
+import {
   FORECAST_RESOURCE_TYPES,
   type ForecastInventory,
   type ForecastResource,
@@ -66,7 +73,7 @@ import {
   type S3Location,
   type Tag,
 } from "../../domain/inventory.js";
-import { failed, ok, type Slice } from "../../domain/result.js";
+import { type CollectError, failed, ok, type Slice } from "../../domain/result.js";
 import { attempt } from "../errors.js";
 import type { Limit } from "./limit.js";
 
@@ -77,6 +84,16 @@ export interface ForecastCollectOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts one call (with its SDK retries) after this long; it becomes a `Timeout` error. Unset: no limit. */
   timeoutMs?: number;
+  /**
+   * The region's Resource Groups Tagging API client. Given: the tags of the types in `TAG_INDEX_TYPES` come
+   * from paginated `GetResources` under the rule of `tagSource`. Unset: every resource's tags are read with
+   * `ListTagsForResource`.
+   */
+  tagging?: ResourceGroupsTaggingAPIClient;
+  /** Called once when `GetResources` fails (denied, throttled out, timed out …); tags then fall back per resource. */
+  onTagIndexFailed?: (error: CollectError) => void;
+  /** The clock that decides whether a resource is recent (`TAG_INDEX_GRACE_MS`); default `Date.now`. */
+  now?: () => number;
 }
 
 /** Page size of every `List*` call (the API's maximum). */
@@ -103,6 +120,36 @@ export const FORECAST_COLLECTION_PLAN: Readonly<
 
 export const FORECAST_TAGS_OPERATION = "ListTagsForResource";
 
+/**
+ * The Forecast types that the Resource Groups Tagging API indexes (AWS's list of resource types supported by
+ * Resource Explorer / the Tagging API names exactly these seven), with their `ResourceTypeFilters` strings.
+ * The what-if types, explainabilities and monitors are not indexed and always take `ListTagsForResource`.
+ */
+export const TAG_INDEX_TYPES: Readonly<Partial<Record<ForecastResourceType, string>>> = {
+  dataset: "forecast:dataset",
+  "dataset-group": "forecast:dataset-group",
+  "dataset-import-job": "forecast:dataset-import-job",
+  forecast: "forecast:forecast",
+  "forecast-export-job": "forecast:forecast-export-job",
+  predictor: "forecast:predictor",
+  "predictor-backtest-export-job": "forecast:predictor-backtest-export-job",
+};
+
+/** `ResourcesPerPage` of `GetResources` (the API's maximum). */
+export const TAG_INDEX_PAGE_SIZE = 100;
+
+/**
+ * A resource of an indexed type that `GetResources` did not list, created less than this long ago (or with no
+ * `CreationTime` in its summary), still has its tags read with `ListTagsForResource`: the Tagging API's index
+ * is eventually consistent, and a resource created with tags moments ago may not be in it yet.
+ */
+export const TAG_INDEX_GRACE_MS = 15 * 60 * 1000;
+
+export const TAG_INDEX_OPERATION = "GetResources";
+
+/** The IAM action `GetResources` needs (the Tagging API's actions are in the `tag` namespace). */
+export const TAG_INDEX_ACTION = "tag:GetResources";
+
 /** Every IAM action the Forecast collector needs, as `forecast:Action`. */
 export const FORECAST_AUDIT_ACTIONS: readonly string[] = [
   ...new Set(Object.values(FORECAST_COLLECTION_PLAN).flatMap((plan) => [plan.list, ...plan.describe])).add(
@@ -113,10 +160,13 @@ export const FORECAST_AUDIT_ACTIONS: readonly string[] = [
 /**
  * The fewest calls, by operation, that collecting a region with these resources takes (no retries).
  * `autoPredictors` is how many of the predictors are auto predictors (they take `DescribeAutoPredictor`).
+ * With `tagIndex`, the tags of the indexed types come from `GetResources`: `indexed` is how many resources it
+ * lists (max(1, ⌈indexed / 100⌉) pages), and no indexed-type resource takes `ListTagsForResource` (the floor
+ * assumes every listed-but-untagged resource is older than the grace window).
  */
 export function minimumForecastCalls(
   counts: Partial<Record<ForecastResourceType, number>>,
-  options: { autoPredictors?: number; pageSize?: number } = {},
+  options: { autoPredictors?: number; pageSize?: number; tagIndex?: { indexed: number } } = {},
 ): Record<string, number> {
   const pageSize = options.pageSize ?? FORECAST_PAGE_SIZE;
   const calls: Record<string, number> = {};
@@ -134,7 +184,10 @@ export function minimumForecastCalls(
     } else {
       for (const operation of plan.describe) add(operation, n);
     }
-    add(FORECAST_TAGS_OPERATION, n);
+    if (!(options.tagIndex && TAG_INDEX_TYPES[type])) add(FORECAST_TAGS_OPERATION, n);
+  }
+  if (options.tagIndex) {
+    add(TAG_INDEX_OPERATION, Math.max(1, Math.ceil(options.tagIndex.indexed / TAG_INDEX_PAGE_SIZE)));
   }
   return calls;
 }
@@ -155,6 +208,8 @@ interface Listed {
   status?: string | undefined;
   parentArn?: string | undefined;
   autoPredictor?: boolean | undefined;
+  /** The summary's `CreationTime`, where it has one (decides the tag-index grace window). */
+  created?: Date | undefined;
   config: ForecastResourceConfig | Describe;
 }
 
@@ -196,8 +251,11 @@ function listed(
   status: string | undefined,
   parentArn: string | undefined,
   config: ForecastResourceConfig | Describe,
+  created?: Date | undefined,
 ): Listed[] {
-  return arn ? [{ arn, name: name ?? arn.slice(arn.lastIndexOf("/") + 1), status, parentArn, config }] : [];
+  return arn
+    ? [{ arn, name: name ?? arn.slice(arn.lastIndexOf("/") + 1), status, parentArn, config, created }]
+    : [];
 }
 
 const NO_CONFIG: ForecastResourceConfig = { s3: [] };
@@ -212,7 +270,7 @@ const COLLECTORS: readonly TypeCollector[] = [
       );
       return {
         items: (out.DatasetGroups ?? []).flatMap((s) =>
-          listed(s.DatasetGroupArn, s.DatasetGroupName, undefined, undefined, NO_CONFIG),
+          listed(s.DatasetGroupArn, s.DatasetGroupName, undefined, undefined, NO_CONFIG, s.CreationTime),
         ),
         next: out.NextToken,
       };
@@ -227,13 +285,21 @@ const COLLECTORS: readonly TypeCollector[] = [
       );
       return {
         items: (out.Datasets ?? []).flatMap((s) =>
-          listed(s.DatasetArn, s.DatasetName, undefined, undefined, {
-            action: "forecast:DescribeDataset",
-            run: async (c, o) =>
-              encrypted(
-                (await c.send(new DescribeDatasetCommand({ DatasetArn: s.DatasetArn }), o)).EncryptionConfig,
-              ),
-          }),
+          listed(
+            s.DatasetArn,
+            s.DatasetName,
+            undefined,
+            undefined,
+            {
+              action: "forecast:DescribeDataset",
+              run: async (c, o) =>
+                encrypted(
+                  (await c.send(new DescribeDatasetCommand({ DatasetArn: s.DatasetArn }), o))
+                    .EncryptionConfig,
+                ),
+            },
+            s.CreationTime,
+          ),
         ),
         next: out.NextToken,
       };
@@ -248,7 +314,14 @@ const COLLECTORS: readonly TypeCollector[] = [
       );
       return {
         items: (out.DatasetImportJobs ?? []).flatMap((s) =>
-          listed(s.DatasetImportJobArn, s.DatasetImportJobName, s.Status, undefined, source(s.DataSource)),
+          listed(
+            s.DatasetImportJobArn,
+            s.DatasetImportJobName,
+            s.Status,
+            undefined,
+            source(s.DataSource),
+            s.CreationTime,
+          ),
         ),
         next: out.NextToken,
       };
@@ -283,7 +356,14 @@ const COLLECTORS: readonly TypeCollector[] = [
                       false,
                     ),
                 };
-          return listed(PredictorArn, s.PredictorName, s.Status, s.DatasetGroupArn, describe).map((item) => ({
+          return listed(
+            PredictorArn,
+            s.PredictorName,
+            s.Status,
+            s.DatasetGroupArn,
+            describe,
+            s.CreationTime,
+          ).map((item) => ({
             ...item,
             autoPredictor: s.IsAutoPredictor === true,
           }));
@@ -307,6 +387,7 @@ const COLLECTORS: readonly TypeCollector[] = [
             s.Status,
             undefined,
             destination(s.Destination),
+            s.CreationTime,
           ),
         ),
         next: out.NextToken,
@@ -322,13 +403,20 @@ const COLLECTORS: readonly TypeCollector[] = [
       );
       return {
         items: (out.Forecasts ?? []).flatMap((s) =>
-          listed(s.ForecastArn, s.ForecastName, s.Status, s.PredictorArn, {
-            action: "forecast:DescribeForecast",
-            run: async (c, o) => {
-              const d = await c.send(new DescribeForecastCommand({ ForecastArn: s.ForecastArn }), o);
-              return source(d.TimeSeriesSelector?.TimeSeriesIdentifiers?.DataSource);
+          listed(
+            s.ForecastArn,
+            s.ForecastName,
+            s.Status,
+            s.PredictorArn,
+            {
+              action: "forecast:DescribeForecast",
+              run: async (c, o) => {
+                const d = await c.send(new DescribeForecastCommand({ ForecastArn: s.ForecastArn }), o);
+                return source(d.TimeSeriesSelector?.TimeSeriesIdentifiers?.DataSource);
+              },
             },
-          }),
+            s.CreationTime,
+          ),
         ),
         next: out.NextToken,
       };
@@ -349,6 +437,7 @@ const COLLECTORS: readonly TypeCollector[] = [
             s.Status,
             undefined,
             destination(s.Destination),
+            s.CreationTime,
           ),
         ),
         next: out.NextToken,
@@ -489,6 +578,79 @@ const COLLECTORS: readonly TypeCollector[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------------
+// Tags through the Resource Groups Tagging API
+
+/** Tags by ARN of every indexed-type resource `GetResources` listed, read to the last page. */
+export type TagIndex = ReadonlyMap<string, Tag[]>;
+
+type Call = <T>(action: string, fn: (send: Send) => Promise<T>) => Promise<Slice<T>>;
+
+/**
+ * Every page of `GetResources` for the seven indexed types, 100 resources a page. A failed page fails the
+ * whole index (a partial index could hide a tagged resource), and so does a pagination token that repeats.
+ */
+async function readTagIndex(tagging: ResourceGroupsTaggingAPIClient, call: Call): Promise<Slice<TagIndex>> {
+  const index = new Map<string, Tag[]>();
+  const ResourceTypeFilters = Object.values(TAG_INDEX_TYPES).filter((t): t is string => t !== undefined);
+  let token: string | undefined;
+  do {
+    const previous: string | undefined = token;
+    const page = await call(TAG_INDEX_ACTION, (send) =>
+      tagging.send(
+        new GetResourcesCommand({
+          ResourceTypeFilters,
+          ResourcesPerPage: TAG_INDEX_PAGE_SIZE,
+          ...(previous ? { PaginationToken: previous } : {}),
+        }),
+        send,
+      ),
+    );
+    if (!page.ok) return failed(page.error);
+    for (const mapping of page.value.ResourceTagMappingList ?? []) {
+      if (!mapping.ResourceARN) continue;
+      index.set(
+        mapping.ResourceARN,
+        (mapping.Tags ?? []).map((t): Tag => ({ key: t.Key ?? "", value: t.Value ?? "" })),
+      );
+    }
+    // The API ends with an empty token, not an absent one.
+    const next = page.value.PaginationToken || undefined;
+    if (next !== undefined && next === previous) {
+      return failed({
+        code: "PaginationLoop",
+        message: `${TAG_INDEX_ACTION} returned the same PaginationToken twice.`,
+        action: TAG_INDEX_ACTION,
+      });
+    }
+    token = next;
+  } while (token);
+  return ok(index);
+}
+
+/**
+ * Where the tags of a resource of an indexed type come from — the whole rule:
+ * - no complete index (no tagging client, or any `GetResources` page failed): `ListTagsForResource`;
+ * - listed in the index: the index's tags;
+ * - not listed, and created `TAG_INDEX_GRACE_MS` ago or more: no tags (`GetResources` lists every resource
+ *   that is or was tagged);
+ * - not listed, created within the grace window or with no `CreationTime`: `ListTagsForResource`, since the
+ *   index may not have caught up with a resource created with tags moments ago.
+ */
+export function tagSource(
+  index: TagIndex | undefined,
+  item: { arn: string; created?: Date | undefined },
+  nowMs: number,
+): { from: "index"; tags: Tag[] } | { from: "resource" } {
+  if (index === undefined) return { from: "resource" };
+  const tags = index.get(item.arn);
+  if (tags !== undefined) return { from: "index", tags };
+  if (item.created === undefined || nowMs - item.created.getTime() < TAG_INDEX_GRACE_MS) {
+    return { from: "resource" };
+  }
+  return { from: "index", tags: [] };
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 const GONE = "ResourceNotFoundException";
 
@@ -515,11 +677,30 @@ export async function collectForecastRegion(
       }),
     );
 
-  const finish = async (item: Listed, type: ForecastResourceType): Promise<ForecastResource | undefined> => {
-    const tagsCall = call("forecast:ListTagsForResource", async (send) => {
+  const now = options.now ?? Date.now;
+  // Started before any listing, so its pages run alongside the lists; every indexed-type resource waits for it.
+  const tagIndex: Promise<TagIndex | undefined> = options.tagging
+    ? readTagIndex(options.tagging, call).then((index) => {
+        if (index.ok) return index.value;
+        options.onTagIndexFailed?.(index.error);
+        return undefined;
+      })
+    : Promise.resolve(undefined);
+
+  const listTags = (item: Listed): Promise<Slice<Tag[]>> =>
+    call("forecast:ListTagsForResource", async (send) => {
       const out = await client.send(new ListTagsForResourceCommand({ ResourceArn: item.arn }), send);
       return (out.Tags ?? []).map((t): Tag => ({ key: t.Key ?? "", value: t.Value ?? "" }));
     });
+
+  const readTags = async (item: Listed, type: ForecastResourceType): Promise<Slice<Tag[]>> => {
+    if (!TAG_INDEX_TYPES[type]) return listTags(item);
+    const source = tagSource(await tagIndex, item, now());
+    return source.from === "index" ? ok(source.tags) : listTags(item);
+  };
+
+  const finish = async (item: Listed, type: ForecastResourceType): Promise<ForecastResource | undefined> => {
+    const tagsCall = readTags(item, type);
     const { config: how } = item;
     const configCall: Promise<Slice<ForecastResourceConfig>> =
       "action" in how ? call(how.action, (send) => how.run(client, send)) : Promise.resolve(ok(how));

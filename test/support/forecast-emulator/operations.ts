@@ -260,8 +260,28 @@ function buildOperations(): Record<string, Operation> {
     state.untagResource(requireString(body, "ResourceArn"), keys);
     return {};
   };
+  // The Resource Groups Tagging API, for Forecast's resources only (what the audit asks it).
+  ops.GetResources = (state, body) => {
+    const filters = optionalStringArray(body, "ResourceTypeFilters") ?? [];
+    const types = TAG_INDEXED.filter((type) => filters.length === 0 || filters.includes(`forecast:${type}`));
+    const perPage = body.ResourcesPerPage === undefined ? 50 : Number(body.ResourcesPerPage);
+    const token = typeof body.PaginationToken === "string" ? body.PaginationToken : undefined;
+    const page = state.tagIndex(types, perPage, token);
+    return { ResourceTagMappingList: page.items, PaginationToken: page.token };
+  };
   return ops;
 }
+
+/** The Forecast types AWS's Tagging API indexes (the what-if types, explainabilities and monitors are not). */
+const TAG_INDEXED: readonly ForecastResourceType[] = [
+  "dataset",
+  "dataset-group",
+  "dataset-import-job",
+  "forecast",
+  "forecast-export-job",
+  "predictor",
+  "predictor-backtest-export-job",
+];
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = buildOperations();
 

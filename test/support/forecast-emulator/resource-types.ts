@@ -61,6 +61,8 @@ export interface Entry<K extends ForecastResourceType = ForecastResourceType> {
   /** Only predictors: created with `CreateAutoPredictor`. */
   auto: boolean;
   tags: Tag[];
+  /** Tagged at any time since creation: the Resource Groups Tagging API lists what is or was tagged. */
+  everTagged?: boolean;
   description: DescriptionByType[K];
 }
 

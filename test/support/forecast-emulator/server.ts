@@ -11,6 +11,8 @@ import { type Json, runOperation } from "./operations.js";
 import { ForecastState, type ForecastStateOptions } from "./state.js";
 
 const TARGET_PREFIX = "AmazonForecast.";
+/** The Resource Groups Tagging API's target prefix: the emulator answers its `GetResources` for Forecast. */
+const TAGGING_PREFIX = "ResourceGroupsTaggingAPI_20170126.";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface FaultSpec {
@@ -159,7 +161,11 @@ export async function startForecastEmulator(
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.headers["x-amz-target"];
-    if (req.method !== "POST" || typeof target !== "string" || !target.startsWith(TARGET_PREFIX)) {
+    const prefix =
+      typeof target === "string"
+        ? [TARGET_PREFIX, TAGGING_PREFIX].find((p) => target.startsWith(p))
+        : undefined;
+    if (req.method !== "POST" || typeof target !== "string" || prefix === undefined) {
       await readBody(req).catch(() => "");
       sendError(
         res,
@@ -167,7 +173,7 @@ export async function startForecastEmulator(
       );
       return;
     }
-    const operation = target.slice(TARGET_PREFIX.length);
+    const operation = target.slice(prefix.length);
     calls.set(operation, (calls.get(operation) ?? 0) + 1);
     inFlight += 1;
     try {

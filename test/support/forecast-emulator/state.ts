@@ -143,6 +143,7 @@ export class ForecastState {
     const entry = this.byArn.get(arn);
     if (!entry) throw notFound(arn);
     entry.tags = mergeTags(entry.tags, tags);
+    if (entry.tags.length > 0) entry.everTagged = true;
   }
 
   untagResource(arn: string, keys: string[]): void {
@@ -150,6 +151,29 @@ export class ForecastState {
     if (!entry) throw notFound(arn);
     const drop = new Set(keys);
     entry.tags = entry.tags.filter((tag) => !drop.has(tag.Key ?? ""));
+  }
+
+  /**
+   * The Resource Groups Tagging API's `GetResources` for Forecast: the resources of `types` that are or were
+   * tagged, in creation order, `perPage` at a time. The index is exact (AWS's is eventually consistent).
+   */
+  tagIndex(
+    types: readonly ForecastResourceType[],
+    perPage: number,
+    token: string | undefined,
+  ): { items: Array<{ ResourceARN: string; Tags: Tag[] }>; token: string } {
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
+      throw invalidInput("ResourcesPerPage must be an integer between 1 and 100.");
+    }
+    const offset = token ? Number(token.replace(/^t/, "")) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw invalidInput("The PaginationToken is invalid.");
+    const all = types
+      .flatMap((type) => [...(this.tables.get(type)?.values() ?? [])])
+      .filter((e) => e.everTagged);
+    const items = all
+      .slice(offset, offset + perPage)
+      .map((e) => ({ ResourceARN: e.arn, Tags: e.tags.map((t) => ({ ...t })) }));
+    return { items, token: offset + perPage < all.length ? `t${offset + perPage}` : "" };
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -633,6 +657,7 @@ export class ForecastState {
       parents,
       auto: false,
       tags: checkedTags,
+      everTagged: checkedTags.length > 0,
       description: describe(stamp),
     };
     this.tables.get(type)?.set(arn, entry);
