@@ -460,13 +460,15 @@ async function main(argv: readonly string[], source: string | undefined): Promis
         };
       },
       openStore: async (config) => {
-        marks.evaluated = performance.now();
-        memory.push(["evaluated", process.memoryUsage()]);
         const store: Store = await base.openStore(config);
-        const recordScan = store.recordScan.bind(store);
+        const completeScan = store.completeScan.bind(store);
         const close = store.close.bind(store);
-        // What the scan records, counted here (the production path, nothing held).
-        store.recordScan = (input) => {
+        // The scan command opens the store (and writes the scan's row) before it collects; its results reach
+        // the store through completeScan once evaluated: the evaluation ends there, the commit begins. What
+        // the scan records is counted here (the production path, nothing held).
+        store.completeScan = (scanId, input) => {
+          marks.evaluated = performance.now();
+          memory.push(["evaluated", process.memoryUsage()]);
           for (const f of input.findings as readonly Finding[]) {
             findingCount += 1;
             byStatus[f.status] += 1;
@@ -476,7 +478,7 @@ async function main(argv: readonly string[], source: string | undefined): Promis
             const key = `${f.controlId}: ${code} (${f.error?.action ?? "?"})`;
             errors.set(key, (errors.get(key) ?? 0) + 1);
           }
-          return recordScan(input);
+          return completeScan(scanId, input);
         };
         store.close = async () => {
           await close();
