@@ -171,13 +171,12 @@ export async function trendCounts(
     .select((eb) => ["f.severity", eb.fn.countAll().as("n")])
     .where("f.lifecycle", "in", [...FAILING_LIFECYCLES]);
   if (!input.includeSuppressed) base = base.where(notSuppressed);
-  const changes = await db
+  const history = db
     .selectFrom("finding_history")
     .select(["finding_key", "from_state", "at"])
     .where("at", ">", input.start)
     .orderBy("at", "desc")
-    .orderBy("id", "desc")
-    .execute();
+    .orderBy("id", "desc");
   let touched = db
     .selectFrom("findings as f")
     .select(["f.key", "f.lifecycle", "f.severity"])
@@ -185,7 +184,12 @@ export async function trendCounts(
       eb.selectFrom("finding_history as h").select("h.finding_key").where("h.at", ">", input.start),
     );
   if (!input.includeSuppressed) touched = touched.where(notSuppressed);
-  const [counts, rows] = await Promise.all([base.groupBy("f.severity").execute(), touched.execute()]);
+  // Three reads at once: PostgreSQL runs them on separate pool connections (SQLite in turn).
+  const [counts, rows, changes] = await Promise.all([
+    base.groupBy("f.severity").execute(),
+    touched.execute(),
+    history.execute(),
+  ]);
 
   const baseline = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const c of counts) {
