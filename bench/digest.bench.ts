@@ -21,6 +21,7 @@ import { parseDatabaseUrl } from "../src/store/database-url.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Engine, ScanScope, Store } from "../src/store/types.js";
 import { createTestDatabase, startPostgres } from "../test/support/postgres.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 const FAILING = Number(process.env.BENCH_FAILING ?? 5000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 14);
@@ -46,17 +47,6 @@ const CONTROLS: Array<[string, Severity]> = [
   ["cloudtrail-log-file-validation", "low"],
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Resource {
   id: number;
   control: number;
@@ -67,7 +57,7 @@ interface Resource {
 
 /** Each day: 1% of resources replaced, 2% flip status, 0.5% cannot be evaluated (ERROR, a denied action). */
 function* history(): Generator<Finding[]> {
-  const random = rng(20260201);
+  const random = seededRandom(20260201);
   let nextId = 0;
   const fresh = (): Resource => ({
     id: nextId++,

@@ -20,6 +20,7 @@ import { parseDatabaseUrl } from "../src/store/database-url.js";
 import { openStore } from "../src/store/open-store.js";
 import type { Engine, ScanScope } from "../src/store/types.js";
 import { createTestDatabase, startPostgres } from "../test/support/postgres.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 30_000);
@@ -42,18 +43,6 @@ const CONTROLS: Array<[string, Severity]> = [
   ["forecast-role-trust-scoped", "medium"],
 ];
 
-/** Deterministic so that both engines see the same year. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Resource {
   id: number;
   control: number;
@@ -64,7 +53,7 @@ interface Resource {
 
 /** Each day: 1% of resources are replaced by new ones, 2% change status, 0.5% cannot be evaluated. */
 function* year(): Generator<Finding[]> {
-  const random = rng(20260101);
+  const random = seededRandom(20260101);
   let nextId = 0;
   const fresh = (): Resource => ({
     id: nextId++,
