@@ -161,6 +161,11 @@ describe("DigestPoster", () => {
       poster().post(CHANNEL, { kind: "schedule", slot: "2026-03-02T09:00:00.000Z" }),
     ).rejects.toThrow(/after 4 tries: internal_error/);
     expect(sleeps).toEqual([1000, 2000, 4000]);
+    // Not refused for good: the slot is left open for the job's retry to resume, and the record says so.
+    const open = await store.slotClaim(digestSlotJob(CHANNEL), "2026-03-02T09:00:00.000Z");
+    expect(open?.doneAt).toBeUndefined();
+    const [failed] = await store.listAudit({ action: DIGEST_ACTIONS.failed, target: CHANNEL });
+    expect(failed?.detail).toMatchObject({ stage: "main", attempts: 4, retryable: true });
     clock.set("2026-03-03T09:00:00.000Z");
     const third = await poster().post(CHANNEL, { kind: "schedule", slot: "2026-03-03T09:00:00.000Z" });
     expect(third.since).toBe("2026-03-01T09:00:00.000Z");

@@ -23,8 +23,10 @@ import {
 } from "./digest-lookup.js";
 import {
   describeSlackError,
+  isPermanentSlackError,
   mayHavePosted,
   type RetryPolicy,
+  SlackCallFailedError,
   type Sleep,
   withSlackRetries,
 } from "./slack-retry.js";
@@ -105,10 +107,20 @@ export class DigestPostError extends Error {
   constructor(
     message: string,
     readonly channel: string,
+    /**
+     * Another try may post it: the slot was left open (not settled), and a retried job resumes it. False when
+     * Slack refused for good (a channel the bot is not in, blocks it rejects): the slot is settled as failed.
+     */
+    readonly retryable: boolean,
     options: { cause: unknown },
   ) {
     super(message, options);
   }
+}
+
+/** Slack refused the main message in a way another try cannot change. */
+function refusedForGood(error: unknown): boolean {
+  return error instanceof SlackCallFailedError && isPermanentSlackError(error.cause);
 }
 
 export const DIGEST_ACTIONS = {
@@ -244,16 +256,19 @@ export class DigestPoster {
     const base = { trigger: trigger.kind, ...(slot ? { slot } : {}), ...(resumed ? { resumed } : {}) };
     const fail = async (stage: string, error: unknown, attempts: number): Promise<never> => {
       const reason = error instanceof Error ? error.message : String(error);
-      log.error({ err: error, stage, attempts }, "digest not posted");
-      // A page in an unknown state leaves the slot open, so that a resume looks it up instead of reposting.
-      if (!(error instanceof PageStateUnknownError)) await this.#settle(slot, job, `failed: ${reason}`);
+      // Only a refusal for good settles the slot as failed. Anything else (rate limits past the last try, a
+      // Slack or store outage, a page in an unknown state) leaves it open: the retried job resumes it, looking
+      // up what may have been posted, so a transient failure neither loses the digest nor doubles it.
+      const retryable = !refusedForGood(error);
+      log.error({ err: error, stage, attempts, retryable }, "digest not posted");
+      if (!retryable) await this.#settle(slot, job, `failed: ${reason}`);
       await this.#audit({
         actor,
         action: DIGEST_ACTIONS.failed,
         target: channel,
-        detail: { ...base, stage, error: reason, attempts },
+        detail: { ...base, stage, error: reason, attempts, retryable },
       });
-      throw new DigestPostError(`The digest for ${channel} was not posted: ${reason}`, channel, {
+      throw new DigestPostError(`The digest for ${channel} was not posted: ${reason}`, channel, retryable, {
         cause: error,
       });
     };

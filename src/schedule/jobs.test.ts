@@ -70,10 +70,15 @@ function configOf(extra: Record<string, unknown> = {}): Config {
 
 let queue: LocalJobQueue;
 
-function schedulerOf(config: Config, execute: ExecuteScan) {
+function schedulerOf(
+  config: Config,
+  execute: ExecuteScan,
+  client: DigestSlackClient = slack,
+  retryLimit = 0,
+) {
   queue = new LocalJobQueue({
     table: store.jobs,
-    settings: { retryLimit: 0, retryDelaySeconds: 0, pollSeconds: 60 },
+    settings: { retryLimit, retryDelaySeconds: 0, pollSeconds: 60 },
     onDeadLetter: (letter) => recordDeadLetter(store, letter),
     logger,
     now: clock.now,
@@ -86,7 +91,7 @@ function schedulerOf(config: Config, execute: ExecuteScan) {
     regions: ["us-east-1"],
     digest: new DigestPoster({
       store,
-      client: slack,
+      client,
       accounts: config.accounts,
       logger,
       instanceId: "test",
@@ -183,6 +188,79 @@ describe("scheduled scan and digest", () => {
     ]);
     expect((await store.listScans()).length).toBe(1);
     expect(JSON.stringify(mains()[0]?.blocks)).toContain(`\`${STAGING}\` could not be scanned`);
+  });
+
+  it("a channel whose digest Slack rate-limits past the last try is posted by the job's retry, once; the other channel is not posted again", async () => {
+    // Slack keeps what it accepted (with metadata) and serves it to the history lookup of the resume.
+    const accepted: (PostArgs & { ts: string })[] = [];
+    let refusals = 5;
+    const limited: DigestSlackClient = {
+      chat: {
+        postMessage: async (args) => {
+          if (args.channel === "C0TWO" && args.thread_ts === undefined && refusals > 0) {
+            refusals -= 1;
+            throw Object.assign(new Error("rate limited"), {
+              code: "slack_webapi_rate_limited_error",
+              retryAfter: 1,
+            });
+          }
+          const ts = `1700000000.${String(accepted.length + 1).padStart(6, "0")}`;
+          accepted.push({ ...args, ts });
+          posts.push(args);
+          return { ts };
+        },
+      },
+      conversations: {
+        history: async ({ channel }) => ({
+          messages: accepted.filter((m) => m.channel === channel && m.thread_ts === undefined),
+        }),
+        replies: async ({ channel, ts }) => ({
+          messages: accepted.filter((m) => m.channel === channel && m.thread_ts === ts),
+        }),
+      },
+    };
+    const scheduler = schedulerOf(configOf(), scanWithUnreachableStaging, limited, 2);
+    await scheduler.start();
+    await clock.advanceTo("2026-06-01T08:00:00Z", () => scheduler.idle());
+    await scheduler.stop();
+
+    expect(refusals).toBe(0);
+    expect(mains().map((p) => p.channel)).toEqual(["C0ONE", "C0TWO"]);
+    const posted = await store.listAudit({ action: "digest.posted", limit: 10 });
+    expect(posted.map((p) => p.target).sort()).toEqual(["C0ONE", "C0TWO"]);
+    const failed = await store.listAudit({ action: "digest.failed", limit: 10 });
+    expect(failed.map((f) => [f.target, (f.detail as { retryable?: boolean }).retryable])).toEqual([
+      ["C0TWO", true],
+    ]);
+    expect(await queue.state("digest", "2026-06-01T07:00:00.000Z")).toBe("completed");
+    expect(await store.listAudit({ action: "job.dead-lettered" })).toEqual([]);
+  });
+
+  it("a channel Slack refuses for good is settled as failed and not retried; the job completes", async () => {
+    const refusing: DigestSlackClient = {
+      chat: {
+        postMessage: async (args) => {
+          if (args.channel === "C0TWO") {
+            throw Object.assign(new Error("An API error occurred: channel_not_found"), {
+              code: "slack_webapi_platform_error",
+              data: { ok: false, error: "channel_not_found" },
+            });
+          }
+          return slack.chat.postMessage(args);
+        },
+      },
+    };
+    const scheduler = schedulerOf(configOf(), scanWithUnreachableStaging, refusing, 2);
+    await scheduler.start();
+    await clock.advanceTo("2026-06-01T08:00:00Z", () => scheduler.idle());
+    await scheduler.stop();
+
+    expect(mains().map((p) => p.channel)).toEqual(["C0ONE"]);
+    const failed = await store.listAudit({ action: "digest.failed", limit: 10 });
+    expect(failed.map((f) => [f.target, (f.detail as { retryable?: boolean }).retryable])).toEqual([
+      ["C0TWO", false],
+    ]);
+    expect(await queue.state("digest", "2026-06-01T07:00:00.000Z")).toBe("completed");
   });
 
   it("has no digest job without digest channels", () => {

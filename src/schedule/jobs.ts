@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "../config/schema.js";
 import type { ScheduledScanReport } from "../digest/digest-data.js";
-import type { DigestPoster } from "../digest/post-digest.js";
+import { DigestPostError, type DigestPoster } from "../digest/post-digest.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import { type FanOutStore, ScanFanOut, type ScanPartWork } from "../scan/fan-out.js";
@@ -116,7 +116,7 @@ export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
           const waited = await waitForSlotScan(deps, slot);
           if (waited) parts.push(waited);
         }
-        let failed = 0;
+        let retryable = 0;
         for (const channel of channels) {
           try {
             // The job's lease vouches that no one else posts this slot: a slot left claimed by a dead
@@ -124,11 +124,14 @@ export function createScheduledJobs(deps: ScheduledJobsDeps): ScheduledJob[] {
             const result = await digest.post(channel, { kind: "schedule", slot, resume: true });
             parts.push(`${channel}: ${result.status}`);
           } catch (error) {
-            failed += 1;
+            // A channel Slack refused for good is settled as failed (and recorded); any other failure left
+            // its slot open, and the job fails so that the queue retries it: the retry resumes the open
+            // channels, and the settled ones answer "duplicate". Past the retry limit it is dead-lettered.
+            if (!(error instanceof DigestPostError) || error.retryable) retryable += 1;
             parts.push(`${channel}: failed (${error instanceof Error ? error.message : String(error)})`);
           }
         }
-        if (failed === channels.length) throw new Error(parts.join("; "));
+        if (retryable > 0) throw new Error(parts.join("; "));
         return parts.join("; ");
       },
     });

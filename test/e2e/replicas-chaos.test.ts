@@ -388,7 +388,15 @@ for (const harness of harnesses) {
           const records = posted.filter(
             (p) => p.target === channel && (p.detail as { slot?: string } | undefined)?.slot === slot,
           );
-          expect(records, `digest of ${slot} in ${channel}`).toHaveLength(1);
+          // On failure, say what was recorded for it instead (a failure, a dead letter, nothing at all).
+          const about = (await store.listAudit({ actionPrefix: "digest.", target: channel, limit: 1000 }))
+            .filter((a) => (a.detail as { slot?: string } | undefined)?.slot === slot)
+            .map((a) => [a.action, a.detail]);
+          const job = jobs.find((j) => j.name === "digest" && j.slot === slot);
+          expect(
+            records,
+            `digest of ${slot} in ${channel}: ${JSON.stringify({ job, audit: about })}`,
+          ).toHaveLength(1);
         }
       }
       const slotOfTs = new Map(
