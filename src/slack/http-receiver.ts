@@ -4,6 +4,13 @@
  * to `/slack/events` is refused before its body is read when its headers cannot be Slack's (no signature,
  * a stale timestamp, a declared size over the limit); otherwise the body is streamed with a cap and its
  * signature checked before Bolt sees it. The server has header and request timeouts and a connection cap.
+ *
+ * Acknowledged first: a signed slash command, button click or event, whose listeners answer with an empty
+ * acknowledgement anyway, gets its `200` as soon as its signature is checked; Bolt then processes it (the
+ * delivery claim, the policy, the listener) on a later turn of the event loop, so that requests still arriving
+ * are read and acknowledged before earlier ones are worked on. Nothing is acted on before the claim and the
+ * policy: only the `200` moved. A modal submission or an options request, whose answer carries data, is
+ * acknowledged by its listener as before.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -12,8 +19,10 @@ import {
   type App,
   type Logger as BoltLogger,
   type CustomRoute,
+  HTTPModuleFunctions,
   HTTPReceiver,
   type Receiver,
+  type ReceiverEvent,
 } from "@slack/bolt";
 
 export interface HttpLimits {
@@ -83,6 +92,22 @@ function readCapped(req: IncomingMessage, limit: number): Promise<BodyRead> {
   });
 }
 
+/** Interaction payloads whose listeners acknowledge with no body: answered before they are processed. */
+const EMPTY_ACK_PAYLOADS = new Set(["block_actions", "event_callback", "shortcut", "message_action"]);
+
+/**
+ * Whether a signed request can be acknowledged before it is processed: a slash command (form fields with
+ * `command`), a click, a shortcut or an event. Not a modal submission (its answer may carry errors or a new
+ * view), an options request, a URL verification or anything not recognised.
+ */
+export function acknowledgedFirst(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as { command?: unknown; type?: unknown; ssl_check?: unknown };
+  if (b.ssl_check !== undefined) return false;
+  if (typeof b.command === "string" && b.type === undefined) return true;
+  return typeof b.type === "string" && EMPTY_ACK_PAYLOADS.has(b.type);
+}
+
 export function validSignature(secret: string, timestamp: string, signature: string, body: Buffer): boolean {
   const expected = Buffer.from(
     `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:`).update(body).digest("hex")}`,
@@ -94,6 +119,7 @@ export function validSignature(secret: string, timestamp: string, signature: str
 export class BoundedHttpReceiver implements Receiver {
   readonly #inner: HTTPReceiver;
   readonly #options: BoundedReceiverOptions;
+  #app: App | undefined;
   #server: Server | undefined;
   #refused: Record<number, number> = {};
   #lastReport = 0;
@@ -110,6 +136,7 @@ export class BoundedHttpReceiver implements Receiver {
   }
 
   init(app: App): void {
+    this.#app = app;
     this.#inner.init(app);
   }
 
@@ -234,8 +261,56 @@ export class BoundedHttpReceiver implements Receiver {
       return;
     }
     // Bolt takes a body already read as it is (and checks the signature again, cheaply).
-    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = read.body;
+    const buffered = Object.assign(req, { rawBody: read.body });
+    const body = this.#parse(buffered);
+    if (body !== undefined && acknowledgedFirst(body) && this.#app) {
+      this.#acknowledgeThenProcess(this.#app, buffered, res, body);
+      return;
+    }
     this.#inner.requestListener(req, res);
+  }
+
+  /** The body as Bolt parses it; undefined when it does not parse (Bolt's own path answers 400 then). */
+  #parse(req: IncomingMessage & { rawBody: Buffer }): Record<string, unknown> | undefined {
+    try {
+      const body: unknown = HTTPModuleFunctions.parseHTTPRequestBody(req);
+      return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #acknowledgeThenProcess(
+    app: App,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Record<string, unknown>,
+  ): void {
+    res.writeHead(200, { "content-length": "0" });
+    res.end();
+    const logger = this.#options.logger;
+    const retryNum = HTTPModuleFunctions.extractRetryNumFromHTTPRequest(req);
+    const retryReason = HTTPModuleFunctions.extractRetryReasonFromHTTPRequest(req);
+    const event: ReceiverEvent = {
+      body,
+      // The 200 is out: a listener's own ack() has nothing left to send (all of these acknowledge empty).
+      ack: async (response?: unknown) => {
+        if (response !== undefined && response !== "") {
+          logger.warn(
+            "a listener answered a request that had already been acknowledged; the answer is dropped",
+          );
+        }
+      },
+      ...(retryNum !== undefined ? { retryNum } : {}),
+      ...(retryReason !== undefined ? { retryReason } : {}),
+      customProperties: {},
+    };
+    // On a later turn: requests still arriving are read and acknowledged first.
+    setImmediate(() => {
+      app.processEvent(event).catch((error: unknown) => {
+        logger.error(`A Slack request failed after it was acknowledged: ${String(error)}`);
+      });
+    });
   }
 
   /** Slack's unsigned `ssl_check=1` probe, read only when small; true when answered. */
