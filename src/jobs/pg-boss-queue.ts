@@ -99,8 +99,10 @@ export class PgBossJobQueue implements JobQueue {
         async ([job]) => {
           if (!job) return;
           const log = logger.child({ job: kind, jobId: job.id, attempt: job.retryCount + 1 });
+          log.info("job attempt started");
           try {
             await handler(job.data.payload, { jobId: job.id, attempt: job.retryCount + 1 });
+            log.info("job attempt ended");
           } catch (error) {
             log.warn({ err: error }, "job attempt failed");
             throw error;

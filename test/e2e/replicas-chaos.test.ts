@@ -55,6 +55,8 @@ class Replicas {
   readonly #children = new Map<string, ChildProcess>();
   readonly #listeners = new Set<(line: LogLine) => void>();
   readonly exits: string[] = [];
+  /** Every JSON line the replicas logged, for the failure messages. */
+  readonly lines: string[] = [];
 
   constructor(
     private readonly databaseUrl: string,
@@ -81,6 +83,7 @@ class Replicas {
       if (signal !== "SIGKILL" && code !== 0) this.exits.push(`${name} exited ${code}: ${stderr}`);
     });
     createInterface({ input: child.stdout! }).on("line", (raw) => {
+      this.lines.push(raw);
       let line: LogLine;
       try {
         const parsed = JSON.parse(raw) as { msg?: string };
@@ -230,7 +233,7 @@ const ENDED = new Set(["completed", "failed"]);
 for (const harness of harnesses) {
   describe.skipIf(!harness.available)(`replicas under kill -9 on ${harness.engine}`, () => {
     it("every slot has exactly one scheduled scan and one digest per channel; every job ended; nothing posted twice", {
-      timeout: 240_000,
+      timeout: 330_000,
     }, async () => {
       // Message ts from the real clock, so that a history lookup bounded by time finds them (the option is
       // there once the fake keeps messages; without it the fake ignores the argument).
@@ -276,7 +279,8 @@ for (const harness of harnesses) {
 
       // Every job of every slot up to the cutoff ends (a killed worker's job after its lease).
       let jobs: JobRow[] = [];
-      const settleBy = Date.now() + 90_000;
+      // Generous: a digest rate-limited past its tries is retried by the queue, each try backing off ~30 s.
+      const settleBy = Date.now() + 150_000;
       for (;;) {
         jobs = await harness.jobs(db.url);
         const due = jobs.filter(
@@ -329,7 +333,11 @@ for (const harness of harnesses) {
       const recorded = new Set(letters.map((l) => l.target));
       const window = new Set([...scanSlots, ...digestSlots]);
       for (const job of jobs.filter((j) => j.name === "scan-part" || window.has(j.slot ?? ""))) {
-        expect(ENDED.has(job.state), `${job.name} ${job.slot} is ${job.state}`).toBe(true);
+        const ended = ENDED.has(job.state);
+        expect(
+          ended,
+          `${job.name} ${job.slot} is ${job.state}${ended ? "" : `\n${replicas.lines.filter((l) => l.includes(job.id) || (job.slot !== null && l.includes(scheduledScanId(job.slot)))).join("\n")}`}`,
+        ).toBe(true);
         if (job.state === "failed")
           expect(recorded.has(job.id), `${job.name} ${job.id} failed unrecorded`).toBe(true);
       }
@@ -393,9 +401,11 @@ for (const harness of harnesses) {
             .filter((a) => (a.detail as { slot?: string } | undefined)?.slot === slot)
             .map((a) => [a.action, a.detail]);
           const job = jobs.find((j) => j.name === "digest" && j.slot === slot);
+          const logged = () =>
+            replicas.lines.filter((l) => l.includes(slot) || (job !== undefined && l.includes(job.id)));
           expect(
             records,
-            `digest of ${slot} in ${channel}: ${JSON.stringify({ job, audit: about })}`,
+            `digest of ${slot} in ${channel}: ${JSON.stringify({ job, audit: about })}\n${records.length === 1 ? "" : logged().join("\n")}`,
           ).toHaveLength(1);
         }
       }
