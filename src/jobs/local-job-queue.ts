@@ -25,7 +25,11 @@ export interface LocalJobQueueDeps {
   settings: Pick<JobQueueSettings, "retryLimit" | "retryDelaySeconds" | "pollSeconds">;
   onDeadLetter(letter: DeadLetter): Promise<void>;
   logger: Logger;
-  /** Jobs run at the same time (default 4): a digest waiting for its slot's scan must not block that scan. */
+  /**
+   * Jobs of one kind run at the same time (default 2, as pg-boss's `localConcurrency` per queue). Per kind, not
+   * shared: a slot job waiting for its scan's parts, or a digest waiting for its slot's scan, must never hold
+   * every place while the work it waits for stays queued.
+   */
   concurrency?: number;
   now?: () => Date;
 }
@@ -35,6 +39,7 @@ export class LocalJobQueue implements JobQueue {
   readonly #deps: LocalJobQueueDeps;
   readonly #handlers: JobHandlers;
   readonly #running = new Set<Promise<void>>();
+  readonly #runningByKind = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #draining = false;
   #again = false;
@@ -123,12 +128,17 @@ export class LocalJobQueue implements JobQueue {
   }
 
   async #drain(): Promise<void> {
-    const limit = this.#deps.concurrency ?? 4;
-    while (!this.#stopped && this.#running.size < limit) {
-      const job = await this.#deps.table.claimNext(this.#handlers.kinds(), this.#now().toISOString());
+    const limit = this.#deps.concurrency ?? 2;
+    while (!this.#stopped) {
+      const open = this.#handlers.kinds().filter((kind) => (this.#runningByKind.get(kind) ?? 0) < limit);
+      if (open.length === 0) return;
+      const job = await this.#deps.table.claimNext(open, this.#now().toISOString());
       if (!job) return;
+      const kind = job.kind;
+      this.#runningByKind.set(kind, (this.#runningByKind.get(kind) ?? 0) + 1);
       const run = this.#run(job).finally(() => {
         this.#running.delete(run);
+        this.#runningByKind.set(kind, (this.#runningByKind.get(kind) ?? 1) - 1);
         this.#wake();
       });
       this.#running.add(run);
