@@ -10,7 +10,8 @@
  * Each engine (SQLite, PostgreSQL) runs with scans in worker threads (`scanWorkers: 2`, what serve does) and,
  * for comparison, on the event loop (`scanWorkers: 0`). Prints p50/p95/p99/max per run; target p99 < 100 ms.
  * Environment: ACK_BENCH_ENGINES (sqlite,postgres), ACK_BENCH_MODES (workers,in-loop), ACK_BENCH_RESOURCES
- * (10000). PostgreSQL from TEST_POSTGRES_URL or a throwaway cluster.
+ * (10000), ACK_BENCH_PACE (burst: a round once the previous one was answered, the default; continuous: once it
+ * was acknowledged). Also prints the reply time (command sent to its reply received at its response URL). PostgreSQL from TEST_POSTGRES_URL or a throwaway cluster.
  */
 import { fork } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -34,6 +35,12 @@ const QUIET_ROUNDS = 5;
 const RESOURCES = Number(process.env.ACK_BENCH_RESOURCES ?? 10_000);
 const ENGINES = (process.env.ACK_BENCH_ENGINES ?? "sqlite,postgres").split(",");
 const MODES = (process.env.ACK_BENCH_MODES ?? "workers,in-loop").split(",");
+/**
+ * `burst` (default): each round of CONCURRENCY commands goes once the previous round was answered (replies
+ * posted). `continuous`: the next round goes as soon as the previous round's acknowledgements are back, whatever
+ * the app still has to do for it — with acknowledgement first, a sustained overload that measures throughput.
+ */
+const PACE = process.env.ACK_BENCH_PACE === "continuous" ? "continuous" : "burst";
 
 interface AppSettings {
   apiUrl: string;
@@ -198,6 +205,9 @@ interface Run {
   rounds: number;
   scanMs: number;
   postedMs: number;
+  /** Send to reply received, for the commands answered at their response URL (not scans that start one). */
+  replies: number[];
+  unanswered: number;
   findingsListed: number;
   scanError?: string;
   appCpuMs: number;
@@ -245,10 +255,15 @@ async function measure(
   const url = `http://127.0.0.1:${port}/slack/events`;
   let n = 0;
   let failed = 0;
+  /** Sent commands whose reply (a post to their response URL) is awaited: id → when it was sent. */
+  const awaiting = new Map<string, number>();
   const send = async (text: string): Promise<number> => {
     n += 1;
-    const body = slashCommandBody({ text, responseUrl: api.responseUrl(`b${n}`), channelId: "C0BENCH" });
+    const id = `b${n}`;
+    const body = slashCommandBody({ text, responseUrl: api.responseUrl(id), channelId: "C0BENCH" });
     const began = performance.now();
+    // A scan that starts one answers in the channel, not at its response URL: only the others are awaited.
+    if (text !== "scan") awaiting.set(id, began);
     try {
       const res = await postSigned(url, body, FORM, { signingSecret: SECRET });
       if (res.status !== 200) failed += 1;
@@ -256,7 +271,34 @@ async function measure(
     } catch {
       // A reset or refused connection: counted as failed, its time as measured until then.
       failed += 1;
+      awaiting.delete(id);
       return performance.now() - began;
+    }
+  };
+  /**
+   * Burst pacing: the next round waits until every command of this one was answered (its reply posted), so each
+   * round is a burst of CONCURRENCY commands on an app that has caught up. Returns the reply times (send to reply
+   * received) and how many never came within the bound.
+   */
+  const replies: number[] = [];
+  let unanswered = 0;
+  const awaitReplies = async (): Promise<void> => {
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      for (const call of api.calls) {
+        if (call.method !== "response_url" || call.responseId === undefined) continue;
+        const sentAt = awaiting.get(call.responseId);
+        if (sentAt === undefined) continue;
+        replies.push(call.receivedAt - sentAt);
+        awaiting.delete(call.responseId);
+      }
+      if (awaiting.size === 0) return;
+      if (performance.now() > deadline) {
+        unanswered += awaiting.size;
+        awaiting.clear();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
   };
   // Reads and help, plus scans of the same scope that join the running one (as a team asking at once does).
@@ -274,7 +316,11 @@ async function measure(
         Array.from({ length: CONCURRENCY }, (_, i) => send(command(i).replace("scan", "status"))),
       )),
     );
+    if (PACE === "burst") await awaitReplies();
   }
+  await awaitReplies();
+  replies.length = 0;
+  unanswered = 0;
 
   child.send("mark");
   await next("marked");
@@ -295,6 +341,7 @@ async function measure(
   // Rounds until the result is posted (its thread pages included), while the scan runs and after it ends.
   while (rounds < MAX_ROUNDS) {
     samples.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => send(command(i))))));
+    if (PACE === "burst") await awaitReplies();
     rounds += 1;
     if (rounds % 10 === 0)
       process.stderr.write(
@@ -306,6 +353,7 @@ async function measure(
     }
   }
   const finished = scan ?? (await done);
+  await awaitReplies();
   child.send("stop");
   const stopped = await next("stopped");
   await api.close();
@@ -314,6 +362,8 @@ async function measure(
     mode,
     quiet,
     samples,
+    replies,
+    unanswered,
     failed,
     rounds,
     scanMs: finished.ms,
@@ -355,15 +405,20 @@ async function withDatabase<T>(engine: string, use: (url: string) => Promise<T>)
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
 const HEADER = [
-  "| engine | scans | no scan: p50 / p99 (ms) | requests during the scan (failed) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | scan, command to summary (s) | command to result posted (s) | findings listed | delivery claim p99 / max (ms) | longest app loop block, wall / main-thread CPU (ms) | target p99 < 100 ms |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  "| engine | scans | no scan: p50 / p99 (ms) | requests during the scan (failed) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | scan, command to summary (s) | command to result posted (s) | findings listed | delivery claim p99 / max (ms) | longest app loop block, wall / main-thread CPU (ms) | reply p50 / p99 (ms) (none) | target p99 < 100 ms |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 ].join("\n");
+
+function replyCell(r: Run): string {
+  const sorted = [...r.replies].sort((a, b) => a - b);
+  return `${fmt(percentile(sorted, 50))} / ${fmt(percentile(sorted, 99))} (${r.unanswered})`;
+}
 
 function row(r: Run): string {
   const sorted = [...r.samples].sort((a, b) => a - b);
   const p99 = percentile(sorted, 99);
   const quiet = [...r.quiet].sort((a, b) => a - b);
-  return `| ${r.engine} | ${r.mode === "workers" ? "worker threads" : "on the event loop"} | ${fmt(percentile(quiet, 50))} / ${fmt(percentile(quiet, 99))} | ${sorted.length} (${r.failed}) | ${fmt(percentile(sorted, 50))} | ${fmt(percentile(sorted, 95))} | ${fmt(p99)} | ${fmt(sorted.at(-1) ?? Number.NaN)} | ${(r.scanMs / 1000).toFixed(1)}${r.scanError ? ` (failed: ${r.scanError})` : ""} | ${(r.postedMs / 1000).toFixed(1)} | ${r.findingsListed} | ${fmt(r.claimP99Ms)} / ${fmt(r.claimMaxMs)} | ${fmt(r.loopWallMs)} / ${fmt(r.loopCpuMs)} | ${p99 < 100 && r.failed === 0 ? "met" : "NOT met"} |`;
+  return `| ${r.engine} | ${r.mode === "workers" ? "worker threads" : "on the event loop"} | ${fmt(percentile(quiet, 50))} / ${fmt(percentile(quiet, 99))} | ${sorted.length} (${r.failed}) | ${fmt(percentile(sorted, 50))} | ${fmt(percentile(sorted, 95))} | ${fmt(p99)} | ${fmt(sorted.at(-1) ?? Number.NaN)} | ${(r.scanMs / 1000).toFixed(1)}${r.scanError ? ` (failed: ${r.scanError})` : ""} | ${(r.postedMs / 1000).toFixed(1)} | ${r.findingsListed} | ${fmt(r.claimP99Ms)} / ${fmt(r.claimMaxMs)} | ${fmt(r.loopWallMs)} / ${fmt(r.loopCpuMs)} | ${replyCell(r)} | ${p99 < 100 && r.failed === 0 ? "met" : "NOT met"} |`;
 }
 
 async function runLoad(): Promise<void> {
@@ -371,7 +426,7 @@ async function runLoad(): Promise<void> {
   const inventoryFile = join(dir, "inventory.json");
   await writeFile(inventoryFile, JSON.stringify(largeInventory(RESOURCES)));
   process.stdout.write(
-    `${RESOURCES} resources in the scan; ${CONCURRENCY} concurrent signed slash commands per round from the scan command until its result is posted; node ${process.version}; ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "?"}), load average at the start ${loadavg()
+    `${RESOURCES} resources in the scan; ${CONCURRENCY} concurrent signed slash commands per round (${PACE === "burst" ? "each round once the previous one was answered" : "each round once the previous one was acknowledged"}) from the scan command until its result is posted; node ${process.version}; ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "?"}), load average at the start ${loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}.\n\n${HEADER}\n`,
   );

@@ -110,6 +110,7 @@ describe("config", () => {
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10000,
       maxConnections: 256,
+      maxAcknowledgedPending: 256,
     });
     expect(() => parseConfig({ slack: { findingsChannel: "C0123" } })).toThrow(
       /slack\.findingsChannel: was removed .*slack\.digest\.channels/,

@@ -188,6 +188,11 @@ export const configSchema = z
             headersTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
             requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
             maxConnections: z.number().int().min(1).max(100_000).default(256),
+            /**
+             * Requests acknowledged first and not yet processed, at most; past it requests are acknowledged
+             * by their listeners (after the claim and the policy), which slows a flood down to what is done.
+             */
+            maxAcknowledgedPending: z.number().int().min(0).max(100_000).default(256),
           })
           .strict()
           .refine((http) => http.headersTimeoutMs <= http.requestTimeoutMs, {

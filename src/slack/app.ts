@@ -70,6 +70,7 @@ export function httpLimits(http: Config["slack"]["http"]): HttpLimits {
     headersTimeoutMs: http.headersTimeoutMs,
     requestTimeoutMs: http.requestTimeoutMs,
     maxConnections: http.maxConnections,
+    maxAcknowledgedPending: http.maxAcknowledgedPending,
   };
 }
 

@@ -10,7 +10,8 @@
  * delivery claim, the policy, the listener) on a later turn of the event loop, so that requests still arriving
  * are read and acknowledged before earlier ones are worked on. Nothing is acted on before the claim and the
  * policy: only the `200` moved. A modal submission or an options request, whose answer carries data, is
- * acknowledged by its listener as before.
+ * acknowledged by its listener as before, and so is every request while `maxAcknowledgedPending` requests
+ * acknowledged first are still being processed (a flood is slowed to what gets done instead of piling up).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -34,6 +35,11 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   /** Connections beyond this many at once are closed as they arrive. */
   maxConnections: number;
+  /**
+   * Requests acknowledged first and not yet processed, at most: past it a request is acknowledged by its
+   * listener after its claim and policy (the work acknowledged never piles up without bound). 0: never first.
+   */
+  maxAcknowledgedPending: number;
 }
 
 export interface BoundedReceiverOptions {
@@ -120,6 +126,8 @@ export class BoundedHttpReceiver implements Receiver {
   readonly #inner: HTTPReceiver;
   readonly #options: BoundedReceiverOptions;
   #app: App | undefined;
+  /** Acknowledged first and not processed yet. */
+  #pending = 0;
   #server: Server | undefined;
   #refused: Record<number, number> = {};
   #lastReport = 0;
@@ -263,7 +271,12 @@ export class BoundedHttpReceiver implements Receiver {
     // Bolt takes a body already read as it is (and checks the signature again, cheaply).
     const buffered = Object.assign(req, { rawBody: read.body });
     const body = this.#parse(buffered);
-    if (body !== undefined && acknowledgedFirst(body) && this.#app) {
+    if (
+      body !== undefined &&
+      acknowledgedFirst(body) &&
+      this.#app &&
+      this.#pending < limits.maxAcknowledgedPending
+    ) {
       this.#acknowledgeThenProcess(this.#app, buffered, res, body);
       return;
     }
@@ -306,10 +319,16 @@ export class BoundedHttpReceiver implements Receiver {
       customProperties: {},
     };
     // On a later turn: requests still arriving are read and acknowledged first.
+    this.#pending += 1;
     setImmediate(() => {
-      app.processEvent(event).catch((error: unknown) => {
-        logger.error(`A Slack request failed after it was acknowledged: ${String(error)}`);
-      });
+      app
+        .processEvent(event)
+        .catch((error: unknown) => {
+          logger.error(`A Slack request failed after it was acknowledged: ${String(error)}`);
+        })
+        .finally(() => {
+          this.#pending -= 1;
+        });
     });
   }
 

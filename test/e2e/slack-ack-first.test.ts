@@ -186,3 +186,60 @@ describe("acknowledged first", () => {
     });
   });
 });
+
+describe("acknowledged first, within a bound", () => {
+  it("past maxAcknowledgedPending requests still being processed, a request is acknowledged only after its claim", async () => {
+    const held: { answer: (claimed: boolean) => void }[] = [];
+    const bounded = createSlackApp({
+      config: parseConfig({
+        accounts: [{ id: "123456789012" }],
+        slack: { scanners: { users: ["U0ALICE"] }, http: { maxAcknowledgedPending: 1 } },
+      }),
+      ports: {
+        ...fakes.ports,
+        claimDelivery: () => new Promise<boolean>((answer) => held.push({ answer })),
+      },
+      logger: pino({ level: "silent" }),
+      botToken: "xoxb-ack-bounded",
+      signingSecret: SECRET,
+      slackApiUrl: api.url,
+      port: 0,
+      webApiRetries: 0,
+    });
+    const { port } = await bounded.start();
+    try {
+      const url = `http://127.0.0.1:${port}/slack/events`;
+      const post = (text: string) =>
+        postSigned(
+          url,
+          slashCommandBody({
+            text,
+            userId: "U0ALICE",
+            triggerId: uniqueTriggerId(),
+            responseUrl: api.responseUrl(text),
+          }),
+          FORM,
+          { signingSecret: SECRET },
+        );
+      // The first is acknowledged at once and stays pending (its claim is held).
+      expect((await post("help")).status).toBe(200);
+      await until(() => held.length === 1);
+      // The second waits for its own claim before its 200.
+      let answered = false;
+      const second = post("status").then((res) => {
+        answered = true;
+        return res;
+      });
+      await until(() => held.length === 2);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(answered).toBe(false);
+      held[1]?.answer(true);
+      expect((await second).status).toBe(200);
+      held[0]?.answer(true);
+      await bounded.idle();
+    } finally {
+      for (const claim of held) claim.answer(false);
+      await bounded.stop();
+    }
+  });
+});

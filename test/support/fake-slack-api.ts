@@ -18,6 +18,8 @@ export interface RecordedCall {
   responseId?: string;
   /** What the fake answered. */
   response: Record<string, unknown>;
+  /** When the fake had read the call (`performance.now()` of this process). */
+  receivedAt: number;
 }
 
 /** A message as the fake keeps it. */
@@ -221,12 +223,19 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
           token,
           responseId: response[1] as string,
           response: payload,
+          receivedAt: performance.now(),
         });
       } else {
         const method = url.pathname.replace(/^\/api\//, "");
         const http = httpFailures.get(method)?.shift();
         if (http) {
-          calls.push({ method, body, token, response: { ok: false, status: http.status } });
+          calls.push({
+            method,
+            body,
+            token,
+            response: { ok: false, status: http.status },
+            receivedAt: performance.now(),
+          });
           res.writeHead(http.status, {
             "content-type": "application/json",
             ...(http.retryAfter !== undefined ? { "retry-after": String(http.retryAfter) } : {}),
@@ -236,7 +245,7 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
           return;
         }
         payload = answer(method, body);
-        calls.push({ method, body, token, response: payload });
+        calls.push({ method, body, token, response: payload, receivedAt: performance.now() });
       }
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(payload));
