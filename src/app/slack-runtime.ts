@@ -441,7 +441,12 @@ export async function createSlackRuntime(context: {
   const { openStore } = await import("../store/open-store.js");
   // SQLite: delivery claims on this thread go before the next write transaction of a scan worker's commit.
   const writeGate = new SharedArrayBuffer(4);
-  const store = await openStore({ databaseUrl: context.databaseUrl, logger, writeGate });
+  const store = await openStore({
+    databaseUrl: context.databaseUrl,
+    logger,
+    writeGate,
+    deliveryClaims: true,
+  });
   const audit = createAuditRuntime(config, { sessionName: "slack", logger });
   const defaultRegions = await audit.resolveRegions();
   const parts: SlackRuntimeParts = {
@@ -520,7 +525,7 @@ export async function createSlackRuntime(context: {
     suppressions: createSuppressionPort(store, config),
     audit: createAuditPort(store),
     // Slack retries a delivery it saw no answer to; the retry may reach another replica.
-    claimDelivery: (key) => store.claimSlot(DELIVERY_CLAIM_JOB, key, instanceId),
+    claimDelivery: (key) => store.claimDelivery(DELIVERY_CLAIM_JOB, key, instanceId),
   };
   // Starts the job queue, enqueues a slot missed while no instance was up, then arms the cron jobs.
   await schedule.start();

@@ -50,6 +50,7 @@ import {
   yieldToLoop,
 } from "./scan-commit.js";
 import type { Database, DigestMessagesTable, RemediationRequestsTable, ScanPartsTable } from "./schema.js";
+import type { SqliteDeliveryClaims } from "./sqlite-delivery-claims.js";
 import { parseFindingKey, type SuppressionTarget, suppressionMatcher } from "./suppression-match.js";
 import * as suppressionRequests from "./suppression-requests.js";
 import { addDays, toIso } from "./time.js";
@@ -161,6 +162,8 @@ export class KyselyStore implements Store {
     private readonly logger?: StoreLogger,
     /** SQLite: the gate that lets delivery claims go before a commit's next write transaction. */
     private readonly writeGate?: WriteGate,
+    /** SQLite on a file: delivery claims on their own non-blocking connection (sqlite-delivery-claims.ts). */
+    private readonly deliveryClaims?: SqliteDeliveryClaims,
   ) {
     this.jobs = createJobTable(db);
   }
@@ -1095,6 +1098,13 @@ export class KyselyStore implements Store {
       : this.insertClaim(job, slot, instanceId);
   }
 
+  async claimDelivery(job: string, key: string, instanceId: string): Promise<boolean> {
+    const claims = this.deliveryClaims;
+    if (!claims) return this.claimSlot(job, key, instanceId);
+    const claim = () => claims.claim(job, normalizeSlot(key), instanceId, this.now());
+    return this.writeGate ? this.writeGate.priority(claim) : claim();
+  }
+
   private async insertClaim(job: string, slot: string, instanceId: string): Promise<boolean> {
     const result = await this.db
       .insertInto("schedule_slots")
@@ -1320,6 +1330,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.deliveryClaims?.close();
     await this.db.destroy();
   }
 }

@@ -4,6 +4,7 @@ import { createKysely, type StoreLogger } from "./connect.js";
 import { parseDatabaseUrl } from "./database-url.js";
 import { KyselyStore } from "./kysely-store.js";
 import { migrate } from "./migrations.js";
+import { SqliteDeliveryClaims } from "./sqlite-delivery-claims.js";
 import type { Store } from "./types.js";
 import { WriteGate } from "./write-gate.js";
 
@@ -22,6 +23,11 @@ export interface OpenStoreOptions {
    * that delivery claims go before a scan commit's next write transaction.
    */
   writeGate?: SharedArrayBuffer | undefined;
+  /**
+   * SQLite file: open the second, non-blocking connection for Slack delivery claims (`claimDelivery`); the
+   * Slack process asks for it, scan workers and the CLI do not.
+   */
+  deliveryClaims?: boolean;
 }
 
 /**
@@ -43,5 +49,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     throw error;
   }
   const gate = target.engine === "sqlite" && options.writeGate ? new WriteGate(options.writeGate) : undefined;
-  return new KyselyStore(db, target.engine, options.now ?? (() => new Date()), options.logger, gate);
+  const claims =
+    target.engine === "sqlite" && options.deliveryClaims && target.path !== ":memory:"
+      ? await SqliteDeliveryClaims.open(target.path)
+      : undefined;
+  return new KyselyStore(db, target.engine, options.now ?? (() => new Date()), options.logger, gate, claims);
 }

@@ -558,6 +558,11 @@ export interface Store {
 
   /** True for the one instance that claims this slot of this job first. */
   claimSlot(job: string, slot: string, instanceId: string): Promise<boolean>;
+  /**
+   * A Slack delivery's claim: `claimSlot` for a key claimed on the Slack thread. On a SQLite file it never
+   * blocks the event loop (its own connection; sqlite-delivery-claims.ts).
+   */
+  claimDelivery(job: string, key: string, instanceId: string): Promise<boolean>;
   lastClaimedSlot(job: string): Promise<SlotClaim | undefined>;
   /** The claim of this slot of this job, if any. */
   slotClaim(job: string, slot: string): Promise<SlotClaim | undefined>;
