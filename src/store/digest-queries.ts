@@ -73,14 +73,14 @@ export async function postureCounts(
 }
 
 /** The worst first, then control, account, region and resource in code-point order (as the digest sorts). */
-function ordered(engine: Engine): RawBuilder<unknown>[] {
-  const rank = sql`case f.severity ${sql.join(
+function ordered(engine: Engine, alias = "f"): RawBuilder<unknown>[] {
+  const rank = sql`case ${sql.ref(`${alias}.severity`)} ${sql.join(
     SEVERITIES.map((s) => sql`when ${sql.lit(s)} then ${sql.lit(severityRank(s))}`),
     sql` `,
   )} else 0 end desc`;
   const text = (column: string) =>
     engine === "postgres" ? sql`${sql.ref(column)} collate "C"` : sql`${sql.ref(column)}`;
-  return [rank, text("f.control_id"), text("f.account_id"), text("f.region"), text("f.resource_arn")];
+  return [rank, ...["control_id", "account_id", "region", "resource_arn"].map((c) => text(`${alias}.${c}`))];
 }
 
 export interface DigestListQuery {
@@ -128,32 +128,32 @@ export async function digestListRows(
         .executeTakeFirstOrThrow();
       return { total: Number(count.n), rows: [] };
     }
-    // One pass over narrow rows: the window count covers every match, the LIMIT keeps the first keys; then
-    // only those rows are read in full (sorting whole rows would carry every column through the sort).
-    const keys = await ordered(engine)
+    // One statement: a pass over narrow rows (the sort columns, all in the index `findings_digest`) where the
+    // window count covers every match and the LIMIT keeps the first keys; only those rows are then read in
+    // full (sorting whole rows would carry every column through the sort), and put back in the same order —
+    // a total one, since the sort columns are what the key is made of.
+    const first = ordered(engine)
       .reduce(
         (sorted, by) => sorted.orderBy(by),
-        q().select("f.key").select(sql<number | string>`count(*) over ()`.as("list_total")),
+        q()
+          .select(["f.key", "f.severity", "f.control_id", "f.account_id", "f.region", "f.resource_arn"])
+          .select(sql<number | string>`count(*) over ()`.as("list_total")),
       )
       .limit(query.limit)
-      .execute();
-    if (keys.length === 0) return { total: 0, rows: [] };
-    const full = await db
-      .selectFrom("findings")
-      .selectAll()
-      .where(
-        "key",
-        "in",
-        keys.map((k) => k.key),
+      .as("k");
+    const rows = await ordered(engine, "k")
+      .reduce(
+        (sorted, by) => sorted.orderBy(by),
+        db
+          .selectFrom(first)
+          .innerJoin("findings as r", "r.key", "k.key")
+          .selectAll("r")
+          .select("k.list_total"),
       )
       .execute();
-    const byKey = new Map(full.map((row) => [row.key, row]));
     return {
-      total: Number(keys[0]?.list_total ?? 0),
-      rows: keys.flatMap((k) => {
-        const row = byKey.get(k.key);
-        return row ? [row] : [];
-      }),
+      total: Number(rows[0]?.list_total ?? 0),
+      rows: rows.map(({ list_total: _total, ...row }) => row),
     };
   };
   const [n, r, s] = await Promise.all([page(newQ), page(resolvedQ), page(stillQ)]);
