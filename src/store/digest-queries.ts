@@ -23,19 +23,25 @@ export interface DigestListPage<T> {
 }
 
 /**
- * True when an active suppression silences the finding aliased `f`. The glob becomes GLOB on SQLite (case
+ * True when no active suppression silences the finding aliased `f`. The glob becomes GLOB on SQLite (case
  * sensitive; `[` and `?` made literal) and LIKE on PostgreSQL (`\`, `%`, `_` escaped), `*` matching any run.
+ *
+ * Two NOT EXISTS (by key, by control) rather than NOT (… OR …): each becomes an anti-join the planner can
+ * hash or probe on its own index, instead of a subquery run per finding. The control-wide suppressions are
+ * read with their pattern already translated, so the translation runs once per suppression, not per finding.
  */
-export function suppressedSql(engine: Engine, now: string): RawBuilder<SqlBool> {
+export function notSuppressedSql(engine: Engine, now: string): RawBuilder<SqlBool> {
   const pattern =
     engine === "sqlite"
-      ? sql`f.resource_arn glob replace(replace(coalesce(s.resource_pattern, '*'), '[', '[[]'), '?', '[?]')`
-      : sql`f.resource_arn like replace(replace(replace(replace(coalesce(s.resource_pattern, '*'), '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%') escape '\\'`;
+      ? sql`replace(replace(coalesce(s.resource_pattern, '*'), '[', '[[]'), '?', '[?]')`
+      : sql`replace(replace(replace(replace(coalesce(s.resource_pattern, '*'), '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%')`;
+  const matches =
+    engine === "sqlite" ? sql`f.resource_arn glob p.pattern` : sql`f.resource_arn like p.pattern escape '\\'`;
   const active = sql`s.removed_at is null and (s.expires_at is null or s.expires_at > ${now})`;
-  // Two probes (by key, by control), each on its own index, rather than one OR that reads every suppression.
-  return sql<SqlBool>`(exists (select 1 from suppressions s where s.finding_key = f.key and ${active})
-    or exists (select 1 from suppressions s
-      where s.control_id = f.control_id and s.finding_key is null and ${active} and ${pattern}))`;
+  return sql<SqlBool>`(not exists (select 1 from suppressions s where s.finding_key = f.key and ${active})
+    and not exists (select 1 from (select s.control_id, ${pattern} as pattern from suppressions s
+      where s.finding_key is null and ${active}) p
+      where p.control_id = f.control_id and ${matches}))`;
 }
 
 /** Failing, unsuppressed findings counted by account, region and severity — in the database. */
@@ -49,7 +55,7 @@ export async function postureCounts(
     .selectFrom("findings as f")
     .select((eb) => ["f.account_id", "f.region", "f.severity", eb.fn.countAll().as("n")])
     .where("f.lifecycle", "in", [...FAILING_LIFECYCLES]);
-  if (!includeSuppressed) q = q.where((eb) => eb.not(suppressedSql(engine, now)));
+  if (!includeSuppressed) q = q.where(notSuppressedSql(engine, now));
   const rows = await q.groupBy(["f.account_id", "f.region", "f.severity"]).execute();
   return rows
     .map((r) => ({
@@ -67,14 +73,14 @@ export async function postureCounts(
 }
 
 /** The worst first, then control, account, region and resource in code-point order (as the digest sorts). */
-function ordered(engine: Engine): RawBuilder<unknown>[] {
-  const rank = sql`case f.severity ${sql.join(
+function ordered(engine: Engine, alias = "f"): RawBuilder<unknown>[] {
+  const rank = sql`case ${sql.ref(`${alias}.severity`)} ${sql.join(
     SEVERITIES.map((s) => sql`when ${sql.lit(s)} then ${sql.lit(severityRank(s))}`),
     sql` `,
   )} else 0 end desc`;
   const text = (column: string) =>
     engine === "postgres" ? sql`${sql.ref(column)} collate "C"` : sql`${sql.ref(column)}`;
-  return [rank, text("f.control_id"), text("f.account_id"), text("f.region"), text("f.resource_arn")];
+  return [rank, ...["control_id", "account_id", "region", "resource_arn"].map((c) => text(`${alias}.${c}`))];
 }
 
 export interface DigestListQuery {
@@ -102,7 +108,7 @@ export async function digestListRows(
   const failing = [...FAILING_LIFECYCLES];
   const newSince = sql<SqlBool>`exists (select 1 from finding_history h
     where h.finding_key = f.key and h.to_state in ('new', 'reopened') and h.at > ${query.since})`;
-  const notSuppressed = sql<SqlBool>`not ${suppressedSql(engine, query.now)}`;
+  const notSuppressed = notSuppressedSql(engine, query.now);
   const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(query.minSeverity));
 
   const base = () => db.selectFrom("findings as f").where(notSuppressed);
@@ -122,32 +128,32 @@ export async function digestListRows(
         .executeTakeFirstOrThrow();
       return { total: Number(count.n), rows: [] };
     }
-    // One pass over narrow rows: the window count covers every match, the LIMIT keeps the first keys; then
-    // only those rows are read in full (sorting whole rows would carry every column through the sort).
-    const keys = await ordered(engine)
+    // One statement: a pass over narrow rows (the sort columns, all in the index `findings_digest`) where the
+    // window count covers every match and the LIMIT keeps the first keys; only those rows are then read in
+    // full (sorting whole rows would carry every column through the sort), and put back in the same order —
+    // a total one, since the sort columns are what the key is made of.
+    const first = ordered(engine)
       .reduce(
         (sorted, by) => sorted.orderBy(by),
-        q().select("f.key").select(sql<number | string>`count(*) over ()`.as("list_total")),
+        q()
+          .select(["f.key", "f.severity", "f.control_id", "f.account_id", "f.region", "f.resource_arn"])
+          .select(sql<number | string>`count(*) over ()`.as("list_total")),
       )
       .limit(query.limit)
-      .execute();
-    if (keys.length === 0) return { total: 0, rows: [] };
-    const full = await db
-      .selectFrom("findings")
-      .selectAll()
-      .where(
-        "key",
-        "in",
-        keys.map((k) => k.key),
+      .as("k");
+    const rows = await ordered(engine, "k")
+      .reduce(
+        (sorted, by) => sorted.orderBy(by),
+        db
+          .selectFrom(first)
+          .innerJoin("findings as r", "r.key", "k.key")
+          .selectAll("r")
+          .select("k.list_total"),
       )
       .execute();
-    const byKey = new Map(full.map((row) => [row.key, row]));
     return {
-      total: Number(keys[0]?.list_total ?? 0),
-      rows: keys.flatMap((k) => {
-        const row = byKey.get(k.key);
-        return row ? [row] : [];
-      }),
+      total: Number(rows[0]?.list_total ?? 0),
+      rows: rows.map(({ list_total: _total, ...row }) => row),
     };
   };
   const [n, r, s] = await Promise.all([page(newQ), page(resolvedQ), page(stillQ)]);
@@ -165,7 +171,7 @@ export async function trendCounts(
   engine: Engine,
   input: { days: number; now: string; suppressedAt: string; start: string; includeSuppressed: boolean },
 ): Promise<TrendPoint[]> {
-  const notSuppressed = sql<SqlBool>`not ${suppressedSql(engine, input.suppressedAt)}`;
+  const notSuppressed = notSuppressedSql(engine, input.suppressedAt);
   let base = db
     .selectFrom("findings as f")
     .select((eb) => ["f.severity", eb.fn.countAll().as("n")])

@@ -306,4 +306,27 @@ describe.each(harnesses)("digest aggregates on $engine", (h) => {
       }
     }
   });
+
+  it("applies a whole-control suppression (no pattern) next to key and pattern ones exactly as the matcher", async () => {
+    const before = await store.posture();
+    await store.addSuppression({ controlId: "s3-bucket-tls-enforced", reason: "r", createdBy: "t" });
+    const after = await store.posture();
+    const sum = (rows: PostureRow[]) => rows.reduce((n, r) => n + r.count, 0);
+    expect(sum(after)).toBeLessThan(sum(before));
+    expect(after).toEqual(await postureByRows(store, false));
+    const now = "2026-03-03T11:00:00.000Z";
+    expect(await store.trend(7, now)).toEqual(await trendByRows(url, store, 7, now, false));
+    const since = "2026-03-01T00:00:00.000Z";
+    const newAll = (await store.findingsNewSince(since)).sort(digestOrder);
+    const resolvedAll = (await store.findingsResolvedSince(since)).sort(digestOrder);
+    const newKeys = new Set(newAll.map((f) => f.key));
+    const stillAll = (await store.stillFailing({ minSeverity: "high" }))
+      .filter((f) => !newKeys.has(f.key))
+      .sort(digestOrder);
+    const lists = await store.digestLists({ since, limit: 1000, minSeverity: "high" });
+    expect(lists.newSince.rows.map(strip)).toEqual(newAll.map(strip));
+    expect(lists.resolvedSince.rows.map(strip)).toEqual(resolvedAll.map(strip));
+    expect(lists.stillFailing.rows.map(strip)).toEqual(stillAll.map(strip));
+    expect(lists.stillFailing.rows.some((f) => f.controlId === "s3-bucket-tls-enforced")).toBe(false);
+  });
 });
