@@ -44,6 +44,20 @@ function slash(text: string, userId = "U0ALICE") {
   return { triggerId, send: () => postSigned(events, body, FORM, { signingSecret: SECRET }) };
 }
 
+/** The app as serve builds it, on a free port, with the delivery claim given. */
+function appWith(config: ReturnType<typeof parseConfig>, claimDelivery: (key: string) => Promise<boolean>) {
+  return createSlackApp({
+    config,
+    ports: { ...fakes.ports, claimDelivery },
+    logger: pino({ level: "silent" }),
+    botToken: "xoxb-ack-first",
+    signingSecret: SECRET,
+    slackApiUrl: api.url,
+    port: 0,
+    webApiRetries: 0,
+  });
+}
+
 beforeAll(async () => {
   api = await startFakeSlackApi();
   fakes = createFakePorts({ scan: { findings: makeFindings(3) } });
@@ -55,19 +69,7 @@ beforeAll(async () => {
       requesters: { users: ["U0ALICE"] },
     },
   });
-  slack = createSlackApp({
-    config,
-    ports: {
-      ...fakes.ports,
-      claimDelivery: (key) => new Promise<boolean>((answer) => pending.push({ key, answer })),
-    },
-    logger: pino({ level: "silent" }),
-    botToken: "xoxb-ack-first",
-    signingSecret: SECRET,
-    slackApiUrl: api.url,
-    port: 0,
-    webApiRetries: 0,
-  });
+  slack = appWith(config, (key) => new Promise<boolean>((answer) => pending.push({ key, answer })));
   const { port } = await slack.start();
   events = `http://127.0.0.1:${port}/slack/events`;
 });
@@ -190,22 +192,13 @@ describe("acknowledged first", () => {
 describe("acknowledged first, within a bound", () => {
   it("past maxAcknowledgedPending requests still being processed, a request is acknowledged only after its claim", async () => {
     const held: { answer: (claimed: boolean) => void }[] = [];
-    const bounded = createSlackApp({
-      config: parseConfig({
+    const bounded = appWith(
+      parseConfig({
         accounts: [{ id: "123456789012" }],
         slack: { scanners: { users: ["U0ALICE"] }, http: { maxAcknowledgedPending: 1 } },
       }),
-      ports: {
-        ...fakes.ports,
-        claimDelivery: () => new Promise<boolean>((answer) => held.push({ answer })),
-      },
-      logger: pino({ level: "silent" }),
-      botToken: "xoxb-ack-bounded",
-      signingSecret: SECRET,
-      slackApiUrl: api.url,
-      port: 0,
-      webApiRetries: 0,
-    });
+      () => new Promise<boolean>((answer) => held.push({ answer })),
+    );
     const { port } = await bounded.start();
     try {
       const url = `http://127.0.0.1:${port}/slack/events`;
