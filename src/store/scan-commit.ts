@@ -34,12 +34,16 @@ export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
 
 /** Rows read per statement while loading the failing findings of a commit's scope. */
 const READ_PAGE = 1_000;
-/** Results whose stored state is read in one statement (and planned before the next read). */
-const RESULT_BATCH = 500;
+/**
+ * Results whose stored state is read in one statement (and planned before the next read). Small, so that a
+ * batch's rows mostly die young: with the bin's 2 MB semi-space, 500 promoted ~12% more bytes to the old
+ * generation over a 142,000-finding commit (docs/benchmarks.md).
+ */
+const RESULT_BATCH = 100;
 /** Findings looked at between two pauses. */
 const PLAN_SLICE = 1_000;
 /** Full finding rows per write step (each with the history of its changes). */
-const STEP_ROWS = 200;
+const STEP_ROWS = 100;
 /** Keys per "last seen" step. */
 const TOUCH_KEYS = 500;
 
