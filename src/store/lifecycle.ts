@@ -88,14 +88,17 @@ const STATUS_WEIGHT: Record<FindingStatus, number> = { PASS: 0, ERROR: 1, FAIL: 
 /** One result per key; when a key is reported twice the worst status wins (FAIL over ERROR over PASS). */
 export function dedupeResults(results: readonly Finding[]): Map<string, Finding> {
   const byKey = new Map<string, Finding>();
-  for (const finding of results) addResult(byKey, findingKey(finding), finding);
+  for (const finding of results) {
+    const key = findingKey(finding);
+    const seen = byKey.get(key);
+    if (!seen || isWorse(finding.status, seen.status)) byKey.set(key, finding);
+  }
   return byKey;
 }
 
-/** Adds one result to `byKey` (results by key) unless a worse one is there: a step of `dedupeResults`. */
-export function addResult(byKey: Map<string, Finding>, key: string, finding: Finding): void {
-  const seen = byKey.get(key);
-  if (!seen || STATUS_WEIGHT[finding.status] > STATUS_WEIGHT[seen.status]) byKey.set(key, finding);
+/** Whether a result with status `a` wins over one with status `b` for the same key (FAIL > ERROR > PASS). */
+export function isWorse(a: FindingStatus, b: FindingStatus): boolean {
+  return STATUS_WEIGHT[a] > STATUS_WEIGHT[b];
 }
 
 export function triple(controlId: string, accountId: string, region: string): string {

@@ -10,7 +10,7 @@ import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import type { AccountEvidence } from "../domain/evidence.js";
 import { type Finding, findingKey } from "../domain/finding.js";
 import { ScanNotRunningError } from "./errors.js";
-import { type AppliedFinding, addResult, createScanApplier, type FindingState, triple } from "./lifecycle.js";
+import { type AppliedFinding, createScanApplier, type FindingState, isWorse, triple } from "./lifecycle.js";
 import { FINDING_UPDATE_COLUMNS, findingFromRow, findingToRow } from "./rows.js";
 import type {
   Database,
@@ -94,7 +94,7 @@ export interface StreamedCommit {
  * findings of the scope (the only stored findings a scan can change without reporting them), then for each
  * batch of the scan's (deduplicated) results reads their stored rows, applies the lifecycle (`ScanApplier`:
  * the same rules as `applyScan`) and hands the rows to write to `write` as steps, then does the same for the
- * failing findings the scan did not report. Only the batch in hand, the results' keys and the failing
+ * failing findings the scan did not report. Only the batch in hand, an index of the results and the failing
  * findings of the scope are held at once: never every finding's old and new state and row (the memory of a
  * 150,000-finding commit). `write` decides the transactions (it may run a step at once, or keep it).
  * Reads go through `db`: the caller keeps the state stable meanwhile (one transaction, or the commit lock).
@@ -123,14 +123,10 @@ export async function streamCommit(
   const scope = input.scope ?? (JSON.parse(scanRow.scope) as ScanScope);
   const observedAt = scanRow.started_at;
 
-  // One result per key, the worst status winning (as `dedupeResults`).
-  const results = new Map<string, Finding>();
+  // One result per key, the worst status winning (as `dedupeResults`), by index: no map of every key.
   const accountSet = new Set(scope.accounts);
-  for (const [i, finding] of findings.entries()) {
-    if (i > 0 && i % PLAN_SLICE === 0) await pause();
-    addResult(results, findingKey(finding), finding);
-    accountSet.add(finding.accountId);
-  }
+  const winner = await dedupeIndex(findings, { pause });
+  for (const finding of findings) accountSet.add(finding.accountId);
   const accounts = [...accountSet].sort();
   await hooks.beforeRead?.(accounts);
 
@@ -174,6 +170,8 @@ export async function streamCommit(
   });
   const steps = stepWriter(scanId, at, observedAt, hooks.write);
 
+  /** Failing findings the scan reported (the others may be gone). */
+  const reported = new Set<string>();
   let batch: [string, Finding][] = [];
   const planBatch = async () => {
     const unknown = batch.filter(([key]) => !failing.has(key)).map(([key]) => key);
@@ -183,23 +181,28 @@ export async function streamCommit(
       for (const row of rows) stored.set(row.key, findingFromRow(row));
     }
     for (const [key, finding] of batch) {
-      const previous = failing.get(key) ?? stored.get(key);
+      const failed = failing.get(key);
+      if (failed) reported.add(key);
+      const previous = failed ?? stored.get(key);
       const applied = applier.result(key, finding, previous);
       if (applied) await steps.add(applied, previous);
     }
     batch = [];
     await pause();
   };
-  for (const entry of results) {
-    batch.push(entry);
+  for (const [i, w] of winner.entries()) {
+    if (w < 0) continue;
+    const finding = findings[w] as Finding;
+    batch.push([findingKey(finding), finding]);
     if (batch.length === RESULT_BATCH) await planBatch();
+    else if (i > 0 && i % PLAN_SLICE === 0) await pause();
   }
   if (batch.length > 0) await planBatch();
 
   let looked = 0;
   for (const [key, previous] of failing) {
     if (++looked % PLAN_SLICE === 0) await pause();
-    if (results.has(key)) continue;
+    if (reported.has(key)) continue;
     const applied = applier.unreported(key, previous);
     if (applied) await steps.add(applied, previous);
   }
@@ -221,6 +224,51 @@ export async function streamCommit(
     notRechecked: applier.notRechecked,
     coverage: rows,
   };
+}
+
+/** FNV-1a of a string's UTF-16 code units: 32 bits, to bucket keys (equal keys are still compared whole). */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * `dedupeResults` by index, for a commit that must not hold a map of every key (~240 bytes a finding): for
+ * the first result of each distinct key, the index of the result that stands for the key (the worst status,
+ * the first of equals); -1 for every later result of a key. Keys are bucketed by a 32-bit hash and compared
+ * whole within a bucket, so a collision never merges two keys.
+ */
+export async function dedupeIndex(
+  findings: readonly Finding[],
+  options: { pause?: () => Promise<void>; hash?: (key: string) => number } = {},
+): Promise<Int32Array> {
+  const hash = options.hash ?? hash32;
+  const winner = new Int32Array(findings.length);
+  /** Hash → the first index of each distinct key with that hash. */
+  const buckets = new Map<number, number | number[]>();
+  for (const [i, finding] of findings.entries()) {
+    if (i > 0 && i % PLAN_SLICE === 0) await options.pause?.();
+    const key = findingKey(finding);
+    const h = hash(key);
+    const bucket = buckets.get(h);
+    const firsts = bucket === undefined ? [] : typeof bucket === "number" ? [bucket] : bucket;
+    const first = firsts.find((j) => findingKey(findings[j] as Finding) === key);
+    if (first === undefined) {
+      winner[i] = i;
+      if (bucket === undefined) buckets.set(h, i);
+      else if (typeof bucket === "number") buckets.set(h, [bucket, i]);
+      else bucket.push(i);
+      continue;
+    }
+    winner[i] = -1;
+    const standing = findings[winner[first] as number] as Finding;
+    if (isWorse(finding.status, standing.status)) winner[first] = i;
+  }
+  return winner;
 }
 
 /**
