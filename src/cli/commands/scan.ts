@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { AccountDirectoryEntry } from "../../domain/accounts.js";
 import type { Inventory } from "../../domain/inventory.js";
+import { disableMemoryReclaim, enableMemoryReclaim } from "../../domain/reclaim-memory.js";
 import type { Severity } from "../../domain/severity.js";
 import type { Logger } from "../../logging/logger.js";
 import { accountDirectoryEntries } from "../../scan/account-directory.js";
@@ -229,6 +230,8 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     .option("--all", "list passed checks too (table, markdown, sarif, html)")
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ScanOptions>();
+      // Full collections between the phases of this one-shot scan, when the bin exposes gc (peak RSS).
+      enableMemoryReclaim();
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
@@ -331,6 +334,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         }
       } finally {
         await store?.close();
+        disableMemoryReclaim();
       }
       const scan = result.report;
       const toFile = opts.output !== undefined;
