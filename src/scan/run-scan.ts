@@ -7,7 +7,7 @@ import type { Control } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
-import { reclaimMemory } from "../domain/reclaim-memory.js";
+import { reclaimIfGrown, reclaimMemory } from "../domain/reclaim-memory.js";
 import { evaluateInventory } from "./evaluate-inventory.js";
 import type { ScanProgress } from "./progress.js";
 
@@ -60,9 +60,6 @@ export interface RunScanDeps {
   controls?: readonly Control[];
 }
 
-/** Progress events (about one per resource read) between two full collections of a CLI scan. */
-const RECLAIM_EVENTS = 5_000;
-
 export async function runScan(
   deps: RunScanDeps,
   request: {
@@ -75,11 +72,10 @@ export async function runScan(
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const onProgress = request.onProgress ?? (() => {});
-  let events = 0;
   const inventory = await deps.collect(request.scope, {
     onProgress: (event) => {
       // A CLI scan collects the SDK's promoted garbage as it goes (src/domain/reclaim-memory.ts).
-      if (++events % RECLAIM_EVENTS === 0) reclaimMemory();
+      reclaimIfGrown();
       onProgress(event);
     },
     now: startedAt,

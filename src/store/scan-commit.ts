@@ -9,7 +9,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import type { AccountEvidence } from "../domain/evidence.js";
 import { type Finding, findingKey } from "../domain/finding.js";
-import { reclaimMemory } from "../domain/reclaim-memory.js";
+import { reclaimIfGrown, reclaimMemory } from "../domain/reclaim-memory.js";
 import { ScanNotRunningError } from "./errors.js";
 import { type AppliedFinding, createScanApplier, type FindingState, isWorse, triple } from "./lifecycle.js";
 import { FINDING_UPDATE_COLUMNS, findingFromRow, findingToRow } from "./rows.js";
@@ -45,8 +45,6 @@ const RESULT_BATCH = 100;
 const PLAN_SLICE = 1_000;
 /** Full finding rows per write step (each with the history of its changes). */
 const STEP_ROWS = 100;
-/** Results between two full collections of a CLI scan's commit (src/domain/reclaim-memory.ts). */
-const RECLAIM_RESULTS = 20_000;
 /** Keys per "last seen" step. */
 const TOUCH_KEYS = 500;
 
@@ -193,10 +191,10 @@ export async function streamCommit(
       if (applied) await steps.add(applied, previous);
     }
     batch = [];
+    reclaimIfGrown();
     await pause();
   };
   for (const [i, w] of winner.entries()) {
-    if (i > 0 && i % RECLAIM_RESULTS === 0) reclaimMemory();
     if (w < 0) continue;
     const finding = findings[w] as Finding;
     batch.push([findingKey(finding), finding]);
