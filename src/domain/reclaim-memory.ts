@@ -3,9 +3,9 @@
  * old generation grow to a multiple of what was live after its last full collection before it collects again,
  * and a big scan promotes a lot of short-lived objects (SDK responses, a commit's rows) into it: at 50,000
  * resources the heap of the CLI process held more than twice its live data at the end of the store commit.
- * A collection right after collection and right before the commit, and one whenever the used heap has grown by
- * 64 MB since the last (looked at on each progress event and each batch of the commit), keep the heap near what
- * is live (docs/benchmarks.md).
+ * A collection right after collection, right before the commit and right before the report, and one whenever
+ * the used heap has grown by 32 MB since the last (looked at on each progress event, between two controls and
+ * after each batch of the commit), keep the heap near what is live (docs/benchmarks.md).
  *
  * Off unless a command turns it on (`enableMemoryReclaim`, the `scan` command only) and node exposes `gc`
  * (the bin's shebang passes `--expose-gc`): a server never pauses for a full collection it did not need, and
@@ -17,7 +17,7 @@ import { getHeapStatistics } from "node:v8";
 type Collect = () => void;
 
 /** Growth of the used heap over what was live after the last collection that `reclaimIfGrown` allows. */
-export const RECLAIM_GROWTH_BYTES = 64 * 1024 * 1024;
+export const RECLAIM_GROWTH_BYTES = 32 * 1024 * 1024;
 
 let collect: Collect | undefined;
 /** The used heap right after the last collection run here. */

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { AccountDirectoryEntry } from "../../domain/accounts.js";
 import type { Inventory } from "../../domain/inventory.js";
-import { disableMemoryReclaim, enableMemoryReclaim } from "../../domain/reclaim-memory.js";
+import { disableMemoryReclaim, enableMemoryReclaim, reclaimMemory } from "../../domain/reclaim-memory.js";
 import type { Severity } from "../../domain/severity.js";
 import type { Logger } from "../../logging/logger.js";
 import { accountDirectoryEntries } from "../../scan/account-directory.js";
@@ -334,6 +334,8 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         }
       } finally {
         await store?.close();
+        // What the commit left goes before the report is built.
+        reclaimMemory();
         disableMemoryReclaim();
       }
       const scan = result.report;
