@@ -1,10 +1,12 @@
 /** The control catalog: an explicit list (no discovery), and the one place controls are run. */
+
 import { scopeArn } from "../domain/arn.js";
 import type { Control, ControlSettings, NotApplicable } from "../domain/control.js";
 import { findingsFor, isNotApplicable } from "../domain/control.js";
 import { type AccountEvidence, isScopeTarget, seenResources } from "../domain/evidence.js";
 import type { Finding, ResourceType } from "../domain/finding.js";
 import type { AccountInventory } from "../domain/inventory.js";
+import { reclaimIfGrown } from "../domain/reclaim-memory.js";
 import { referenceReach } from "../domain/reference-scope.js";
 import { maskSensitive, withSensitiveMemo } from "../domain/sensitive.js";
 import { cloudtrailLogFileValidation } from "./cloudtrail-log-file-validation.js";
@@ -118,6 +120,8 @@ function runControls(
   const incomplete: Record<string, string[]> = {};
   const everywhere = [...account.regions.map((r) => r.region), "global"];
   for (const control of controls) {
+    // A CLI scan collects between two controls once the heap has grown (src/domain/reclaim-memory.ts).
+    reclaimIfGrown();
     let regions: Set<string>;
     try {
       const evaluations = control.evaluate({ account, settings });

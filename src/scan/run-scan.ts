@@ -7,6 +7,7 @@ import type { Control } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import type { Inventory } from "../domain/inventory.js";
+import { reclaimIfGrown, reclaimMemory } from "../domain/reclaim-memory.js";
 import { evaluateInventory } from "./evaluate-inventory.js";
 import type { ScanProgress } from "./progress.js";
 
@@ -70,10 +71,17 @@ export async function runScan(
 ): Promise<ScanResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
+  const onProgress = request.onProgress ?? (() => {});
   const inventory = await deps.collect(request.scope, {
-    onProgress: request.onProgress ?? (() => {}),
+    onProgress: (event) => {
+      // A CLI scan collects the SDK's promoted garbage as it goes (src/domain/reclaim-memory.ts).
+      reclaimIfGrown();
+      onProgress(event);
+    },
     now: startedAt,
   });
+  // The collection's garbage (SDK responses) goes before evaluation adds the findings (a CLI scan only).
+  reclaimMemory();
   return finishScan(deps, { ...request, inventory, startedAt });
 }
 

@@ -40,12 +40,11 @@ import {
   suppressionFromRow,
 } from "./rows.js";
 import {
-  type CommitBase,
-  type CommitPlan,
   type Db,
   groupSteps,
-  loadCommitBase,
-  planCommit,
+  type StreamedCommit,
+  streamCommit,
+  type WriteStep,
   writeCoverage,
   yieldToLoop,
 } from "./scan-commit.js";
@@ -249,8 +248,10 @@ export class KyselyStore implements Store {
 
   /**
    * Applies a scan's results. PostgreSQL: one transaction (atomic), the event loop yielded between its
-   * statements. SQLite: under the commit lock (src/store/commit-lock.ts), the reads and the plan outside any
-   * write transaction, then write transactions of `SQLITE_ROWS_PER_TRANSACTION` rows each, the last of which
+   * statements. Both read, plan and write a batch of findings at a time (`streamCommit`: the commit never
+   * holds every finding's rows at once). SQLite: under the commit lock (src/store/commit-lock.ts), the reads
+   * and the plan outside any write transaction, the writes in transactions of `SQLITE_ROWS_PER_TRANSACTION`
+   * rows each as the batches are planned (once the commit has more than `SQLITE_ATOMIC_ROWS` rows), the last of which
    * writes the coverage, ends the scan row and records `scan.completed`; a commit of at most
    * `SQLITE_ATOMIC_ROWS` rows is one transaction (atomic). A crash between two of them leaves the scan `running` (later
    * `interrupted`, with no counts) and some findings already moved by it, each with the history of its move
@@ -263,37 +264,25 @@ export class KyselyStore implements Store {
       this.engine === "sqlite"
         ? await this.completeScanInShortTransactions(scanId, input, at)
         : await this.db.transaction().execute(async (trx) => {
-            const accounts = [
-              ...new Set([
-                ...(await this.scopeAccounts(trx, scanId)),
-                ...input.findings.map((f) => f.accountId),
-              ]),
-            ].sort();
-            await this.lockAccounts(trx, accounts);
-            const base = await loadCommitBase(trx, scanId, input.findings, { pause: yieldToLoop });
-            await yieldToLoop();
-            const plan = await planCommit(base, {
+            const commit = await streamCommit(
+              trx,
               scanId,
-              at,
-              findings: input.findings,
-              ...evidenceOf(input),
-            });
-            for (const step of plan.steps) {
-              await yieldToLoop();
-              await step.run(trx);
-            }
-            return this.endScan(trx, base, plan, scanId, at);
+              { at, findings: input.findings, ...evidenceOf(input) },
+              {
+                beforeRead: (accounts) => this.lockAccounts(trx, accounts),
+                write: async (step) => {
+                  await yieldToLoop();
+                  await step.run(trx);
+                },
+              },
+            );
+            return this.endScan(trx, commit, scanId, at);
           });
     this.logger?.debug(
       { scanId, changes: result.changes.length, counts: result.scan.counts },
       "scan results stored",
     );
     return result;
-  }
-
-  private async scopeAccounts(db: Db, scanId: string): Promise<string[]> {
-    const row = await db.selectFrom("scans").select("scope").where("id", "=", scanId).executeTakeFirst();
-    return row ? (JSON.parse(row.scope) as ScanScope).accounts : [];
   }
 
   private async completeScanInShortTransactions(
@@ -305,27 +294,49 @@ export class KyselyStore implements Store {
     await acquireCommitLock(this.db, holder);
     try {
       // No other commit writes findings while the lock is held: reads outside a transaction see a stable state.
-      const base = await loadCommitBase(this.db, scanId, input.findings, { pause: yieldToLoop });
-      await yieldToLoop();
-      const plan = await planCommit(base, { scanId, at, findings: input.findings, ...evidenceOf(input) });
-      // A small commit stays atomic: one transaction writes it and ends the scan.
-      const rows = plan.steps.reduce((sum, step) => sum + step.rows, 0);
-      const atomic = rows <= SQLITE_ATOMIC_ROWS;
-      const groups = atomic ? [] : groupSteps(plan.steps, SQLITE_ROWS_PER_TRANSACTION);
-      const last = atomic ? plan.steps : [];
-      for (const [i, group] of groups.entries()) {
-        await yieldToLoop();
-        await this.writeGate?.clear();
-        await this.writeTransaction(holder, group.length, async (trx) => {
-          for (const step of group) await step.run(trx);
-        });
-        this.commitObserver?.afterWriteTransaction?.(i + 1, groups.length);
-      }
+      // The steps are kept until the commit is known to write more than `SQLITE_ATOMIC_ROWS` rows (a smaller
+      // one is one transaction, atomic); from then on they are written as they come, in short transactions.
+      let pending: WriteStep[] = [];
+      let pendingRows = 0;
+      let total = 0;
+      let written = 0;
+      const flush = async (steps: readonly WriteStep[]) => {
+        for (const group of groupSteps(steps, SQLITE_ROWS_PER_TRANSACTION)) {
+          await yieldToLoop();
+          await this.writeGate?.clear();
+          await this.writeTransaction(holder, group.length, async (trx) => {
+            for (const step of group) await step.run(trx);
+          });
+          this.commitObserver?.afterWriteTransaction?.(++written);
+        }
+      };
+      const commit = await streamCommit(
+        this.db,
+        scanId,
+        { at, findings: input.findings, ...evidenceOf(input) },
+        {
+          write: async (step) => {
+            total += step.rows;
+            if (total > SQLITE_ATOMIC_ROWS && pendingRows + step.rows > SQLITE_ROWS_PER_TRANSACTION) {
+              const steps = pending;
+              pending = [];
+              pendingRows = 0;
+              await flush(steps);
+            }
+            pending.push(step);
+            pendingRows += step.rows;
+          },
+        },
+      );
+      const atomic = total <= SQLITE_ATOMIC_ROWS;
+      if (!atomic) await flush(pending);
+      const last = atomic ? pending : [];
+      pending = [];
       await yieldToLoop();
       await this.writeGate?.clear();
       return await this.writeTransaction(holder, last.length, async (trx) => {
         for (const step of last) await step.run(trx);
-        const done = await this.endScan(trx, base, plan, scanId, at);
+        const done = await this.endScan(trx, commit, scanId, at);
         await releaseCommitLock(trx, holder);
         return done;
       });
@@ -386,14 +397,19 @@ export class KyselyStore implements Store {
         regions: whole.regions,
         controls: whole.controls,
       };
-      const base = await loadCommitBase(trx, scanId, findings, { pause: yieldToLoop, scope });
-      const plan = await planCommit(base, { scanId, at, findings, ...(evidence ? { evidence } : {}) });
-      for (const step of plan.steps) {
-        await yieldToLoop();
-        await step.run(trx);
-      }
-      await writeCoverage(trx, plan.coverage);
-      const { counts } = plan.applied;
+      const commit = await streamCommit(
+        trx,
+        scanId,
+        { at, findings, scope, ...(evidence ? { evidence } : {}) },
+        {
+          write: async (step) => {
+            await yieldToLoop();
+            await step.run(trx);
+          },
+        },
+      );
+      await writeCoverage(trx, commit.coverage);
+      const { counts } = commit;
       const row = {
         scan_id: scanId,
         account_id: input.accountId,
@@ -520,19 +536,19 @@ export class KyselyStore implements Store {
   commitObserver?: {
     /** Wall time (the write lock is held that long), steps, and this thread's CPU time in it. */
     onWriteTransaction?(ms: number, steps: number, cpuMs: number): void;
-    afterWriteTransaction?(done: number, total: number): void;
+    /** After each short write transaction before the last one (their number is not known in advance). */
+    afterWriteTransaction?(done: number): void;
   };
 
   /** The coverage, the scan row and its audit entry: the end of a scan's commit. */
   private async endScan(
     trx: Transaction<Database>,
-    base: CommitBase,
-    plan: CommitPlan,
+    commit: StreamedCommit,
     scanId: string,
     at: string,
   ): Promise<CompletedScan> {
-    await writeCoverage(trx, plan.coverage);
-    const { counts } = plan.applied;
+    await writeCoverage(trx, commit.coverage);
+    const { counts } = commit;
     const outcome = counts.error > 0 ? "partial" : "succeeded";
     const updated = await trx
       .updateTable("scans")
@@ -546,20 +562,20 @@ export class KyselyStore implements Store {
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) throw new ScanNotRunningError(scanId);
     await this.audit(trx, {
-      actor: base.scanRow.trigger,
+      actor: commit.scanRow.trigger,
       action: "scan.completed",
       target: scanId,
       detail: { outcome, counts },
       at,
     });
     const scan: ScanRecord = {
-      ...scanFromRow({ ...base.scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
+      ...scanFromRow({ ...commit.scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
       counts,
     };
     return {
       scan,
-      changes: plan.applied.changes,
-      notRechecked: plan.applied.notRechecked.map((s) => toRecord(s)),
+      changes: commit.changes,
+      notRechecked: commit.notRechecked.map((s) => toRecord(s)),
     };
   }
 

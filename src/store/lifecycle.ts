@@ -91,9 +91,14 @@ export function dedupeResults(results: readonly Finding[]): Map<string, Finding>
   for (const finding of results) {
     const key = findingKey(finding);
     const seen = byKey.get(key);
-    if (!seen || STATUS_WEIGHT[finding.status] > STATUS_WEIGHT[seen.status]) byKey.set(key, finding);
+    if (!seen || isWorse(finding.status, seen.status)) byKey.set(key, finding);
   }
   return byKey;
+}
+
+/** Whether a result with status `a` wins over one with status `b` for the same key (FAIL > ERROR > PASS). */
+export function isWorse(a: FindingStatus, b: FindingStatus): boolean {
+  return STATUS_WEIGHT[a] > STATUS_WEIGHT[b];
 }
 
 export function triple(controlId: string, accountId: string, region: string): string {
@@ -173,40 +178,56 @@ function emptyBySeverity(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }
 
-/** Results looked at between two pauses of `applyScanCooperatively` (a few milliseconds of work). */
-const APPLY_SLICE = 1_000;
-
 export function applyScan(input: ApplyScanInput): ApplyScanOutput {
-  const steps = applyScanSteps(input);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
+  const applier = createScanApplier(input);
+  const results = dedupeResults(input.results);
+  const upserts: FindingState[] = [];
+  for (const [key, finding] of results) {
+    const next = applier.result(key, finding, input.existing.get(key));
+    if (next) upserts.push(next.state);
   }
+  for (const [key, previous] of input.existing) {
+    if (results.has(key)) continue;
+    const next = applier.unreported(key, previous);
+    if (next) upserts.push(next.state);
+  }
+  return {
+    upserts,
+    changes: applier.changes,
+    counts: applier.counts,
+    covered: applier.covered(),
+    notRechecked: applier.notRechecked,
+  };
 }
 
-/** `applyScan` with a pause every few thousand results, so that a big scan never holds the event loop long. */
-export async function applyScanCooperatively(
-  input: ApplyScanInput,
-  pause: () => Promise<void>,
-): Promise<ApplyScanOutput> {
-  const steps = applyScanSteps(input);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-    await pause();
-  }
+/** One finding's new state and, when its lifecycle moved, the change. */
+export interface AppliedFinding {
+  state: FindingState;
+  change?: LifecycleChange;
 }
 
-/** The work of `applyScan`, yielding after every slice of results (the caller decides what a pause is). */
-function* applyScanSteps(input: ApplyScanInput): Generator<void, ApplyScanOutput> {
-  let sliced = 0;
-  const { scanId, scope, observedAt, at, existing } = input;
+/**
+ * `applyScan` one finding at a time, so that a commit can read the stored state and write the rows a chunk
+ * at a time instead of holding every finding's state at once. The contract: call `result` once per
+ * deduplicated result key (`dedupeResults`) with its stored state, then `unreported` for every stored failing
+ * finding in the scope whose key the scan did not report, then `covered`. Each returns the state to write, or
+ * undefined when nothing is written for it. `changes`, `counts` and `notRechecked` grow as it goes.
+ */
+export interface ScanApplier {
+  result(key: string, finding: Finding, previous: FindingState | undefined): AppliedFinding | undefined;
+  unreported(key: string, previous: FindingState): AppliedFinding | undefined;
+  covered(): string[];
+  readonly changes: LifecycleChange[];
+  readonly counts: ScanCounts;
+  readonly notRechecked: FindingState[];
+}
+
+export function createScanApplier(input: Omit<ApplyScanInput, "results" | "existing">): ScanApplier {
+  const { scanId, scope, observedAt, at } = input;
   const coverage = input.coverage ?? new Map<string, string>();
   const evidence = indexEvidence(input.evidence);
   const supersededAt = (controlId: string, accountId: string, region: string): boolean =>
     (coverage.get(triple(controlId, accountId, region)) ?? "") > observedAt;
-  const results = dedupeResults(input.results);
-  const upserts: FindingState[] = [];
   const changes: LifecycleChange[] = [];
   const counts: ScanCounts = {
     pass: 0,
@@ -221,36 +242,15 @@ function* applyScanSteps(input: ApplyScanInput): Generator<void, ApplyScanOutput
   const scanned = new Set([...scope.regions, "global"]);
   const notRechecked: FindingState[] = [];
 
-  const record = (key: string, from: Lifecycle | null, transition: Transition): void => {
+  const record = (key: string, from: Lifecycle | null, transition: Transition): LifecycleChange => {
     const change: LifecycleChange = { key, from, to: transition.to };
     if (transition.reason) change.reason = transition.reason;
     changes.push(change);
     if (transition.to === "new") counts.new++;
     else if (transition.to === "reopened") counts.reopened++;
     else if (transition.to === "resolved") counts.resolved++;
+    return change;
   };
-
-  for (const [key, finding] of results) {
-    if (++sliced % APPLY_SLICE === 0) yield;
-    if (finding.status === "PASS") counts.pass++;
-    else if (finding.status === "FAIL") {
-      counts.fail++;
-      counts.failBySeverity[finding.severity]++;
-    } else {
-      counts.error++;
-      errored.add(triple(finding.controlId, finding.accountId, finding.region));
-    }
-
-    const previous = existing.get(key);
-    if (previous && previous.observedAt > observedAt) continue;
-    if (supersededAt(finding.controlId, finding.accountId, finding.region)) continue;
-    const transition = nextLifecycle(previous?.lifecycle, finding.status);
-    const reach = evidence.get(finding.accountId)?.reach.get(finding.resourceArn);
-    const next = evolve(previous, finding, key, { scanId, observedAt, at }, transition, reach);
-    if (transition) record(key, previous?.lifecycle ?? null, transition);
-    upserts.push(next);
-    if (next.notRecheckedSince !== undefined && isFailing(next.lifecycle)) notRechecked.push(next);
-  }
 
   /** Whether the scan read the control's scope completely in this region of the account. */
   const complete = (f: Pick<FindingState, "controlId" | "accountId">, region: string): boolean => {
@@ -260,61 +260,85 @@ function* applyScanSteps(input: ApplyScanInput): Generator<void, ApplyScanOutput
     return !known.incomplete.get(f.controlId)?.has(region);
   };
 
-  for (const [key, previous] of existing) {
-    if (++sliced % APPLY_SLICE === 0) yield;
-    if (results.has(key) || !isFailing(previous.lifecycle)) continue;
-    if (previous.observedAt > observedAt) continue;
-    if (!scope.accounts.includes(previous.accountId) || !scope.controls.includes(previous.controlId))
-      continue;
-    const regions = previous.scopeRegions ?? [previous.region];
-    // Not this scan's business: none of the regions that lead to the resource was scanned.
-    if (!regions.some((r) => scanned.has(r))) continue;
-    if (regions.some((r) => supersededAt(previous.controlId, previous.accountId, r))) continue;
-    const known = evidence.get(previous.accountId);
-    let seen: Observation | undefined;
-    if (known?.notApplicable.has(key)) seen = "not-applicable";
-    else if (
-      regions.every((r) => complete(previous, r)) &&
-      // A region, a service or the account is there as long as it is scanned; a resource the scan saw is there.
-      !(known && (isScopeTarget(previous.resourceArn) || known.seen.has(previous.resourceArn)))
-    ) {
-      seen = "missing";
-    }
-    const transition = seen ? nextLifecycle(previous.lifecycle, seen) : undefined;
-    if (!transition) {
-      // Kept as it was: the scan could not re-check it.
-      if (!known) continue;
-      if (previous.notRecheckedSince !== undefined) {
-        notRechecked.push(previous);
-        continue;
+  return {
+    changes,
+    counts,
+    notRechecked,
+    result(key, finding, previous) {
+      if (finding.status === "PASS") counts.pass++;
+      else if (finding.status === "FAIL") {
+        counts.fail++;
+        counts.failBySeverity[finding.severity]++;
+      } else {
+        counts.error++;
+        errored.add(triple(finding.controlId, finding.accountId, finding.region));
       }
-      const marked = { ...previous, notRecheckedSince: lastChecked(previous) };
-      upserts.push(marked);
-      notRechecked.push(marked);
-      continue;
-    }
-    record(key, previous.lifecycle, transition);
-    const next: FindingState = {
-      ...previous,
-      lifecycle: transition.to,
-      changedAt: at,
-      resolvedAt: at,
-      resolvedReason: transition.reason ?? "gone",
-      lastScanId: scanId,
-      observedAt,
-    };
-    delete next.notRecheckedSince;
-    upserts.push(next);
-  }
-  const covered: string[] = [];
-  for (const controlId of scope.controls) {
-    for (const accountId of scope.accounts) {
-      for (const region of scanned) {
-        if (complete({ controlId, accountId }, region)) covered.push(triple(controlId, accountId, region));
+
+      if (previous && previous.observedAt > observedAt) return undefined;
+      if (supersededAt(finding.controlId, finding.accountId, finding.region)) return undefined;
+      const transition = nextLifecycle(previous?.lifecycle, finding.status);
+      const reach = evidence.get(finding.accountId)?.reach.get(finding.resourceArn);
+      const next = evolve(previous, finding, key, { scanId, observedAt, at }, transition, reach);
+      const change = transition ? record(key, previous?.lifecycle ?? null, transition) : undefined;
+      if (next.notRecheckedSince !== undefined && isFailing(next.lifecycle)) notRechecked.push(next);
+      return change ? { state: next, change } : { state: next };
+    },
+    unreported(key, previous) {
+      if (!isFailing(previous.lifecycle)) return undefined;
+      if (previous.observedAt > observedAt) return undefined;
+      if (!scope.accounts.includes(previous.accountId) || !scope.controls.includes(previous.controlId))
+        return undefined;
+      const regions = previous.scopeRegions ?? [previous.region];
+      // Not this scan's business: none of the regions that lead to the resource was scanned.
+      if (!regions.some((r) => scanned.has(r))) return undefined;
+      if (regions.some((r) => supersededAt(previous.controlId, previous.accountId, r))) return undefined;
+      const known = evidence.get(previous.accountId);
+      let seen: Observation | undefined;
+      if (known?.notApplicable.has(key)) seen = "not-applicable";
+      else if (
+        regions.every((r) => complete(previous, r)) &&
+        // A region, a service or the account is there as long as it is scanned; a resource the scan saw is there.
+        !(known && (isScopeTarget(previous.resourceArn) || known.seen.has(previous.resourceArn)))
+      ) {
+        seen = "missing";
       }
-    }
-  }
-  return { upserts, changes, counts, covered, notRechecked };
+      const transition = seen ? nextLifecycle(previous.lifecycle, seen) : undefined;
+      if (!transition) {
+        // Kept as it was: the scan could not re-check it.
+        if (!known) return undefined;
+        if (previous.notRecheckedSince !== undefined) {
+          notRechecked.push(previous);
+          return undefined;
+        }
+        const marked = { ...previous, notRecheckedSince: lastChecked(previous) };
+        notRechecked.push(marked);
+        return { state: marked };
+      }
+      const change = record(key, previous.lifecycle, transition);
+      const next: FindingState = {
+        ...previous,
+        lifecycle: transition.to,
+        changedAt: at,
+        resolvedAt: at,
+        resolvedReason: transition.reason ?? "gone",
+        lastScanId: scanId,
+        observedAt,
+      };
+      delete next.notRecheckedSince;
+      return { state: next, change };
+    },
+    covered() {
+      const out: string[] = [];
+      for (const controlId of scope.controls) {
+        for (const accountId of scope.accounts) {
+          for (const region of scanned) {
+            if (complete({ controlId, accountId }, region)) out.push(triple(controlId, accountId, region));
+          }
+        }
+      }
+      return out;
+    },
+  };
 }
 
 /** When the finding was last evaluated (PASS or FAIL); rows from before that was recorded fall back. */

@@ -3,6 +3,8 @@ import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { Config } from "../../config/schema.js";
 import type { AccountDirectoryEntry } from "../../domain/accounts.js";
+import type { Inventory } from "../../domain/inventory.js";
+import { disableMemoryReclaim, enableMemoryReclaim, reclaimMemory } from "../../domain/reclaim-memory.js";
 import type { Severity } from "../../domain/severity.js";
 import type { Logger } from "../../logging/logger.js";
 import { accountDirectoryEntries } from "../../scan/account-directory.js";
@@ -149,6 +151,9 @@ interface Scanned {
   report: ScanForReport;
 }
 
+/** What it keeps once the scan is stored: not the record (its evidence) nor the commit's lifecycle changes. */
+type Kept = Omit<Scanned, "record">;
+
 export function scanForReport(result: ScanResult): ScanForReport {
   return {
     scanId: result.scanId,
@@ -225,6 +230,8 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
     .option("--all", "list passed checks too (table, markdown, sarif, html)")
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ScanOptions>();
+      // Full collections between the phases of this one-shot scan, when the bin exposes gc (peak RSS).
+      enableMemoryReclaim();
       const { config } = await loadCliConfig({ path: opts.config, env: deps.env, cwd: deps.cwd });
       const logger = deps.createLogger(opts.logLevel);
       const trigger = { kind: "cli" as const, user: deps.localUser };
@@ -233,8 +240,8 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
       // valid and before the scan starts, so a scan that is killed still shows in `history` (as interrupted
       // once its heartbeat goes stale), and a usage error records nothing.
       let store: Store | undefined;
-      let result: Scanned;
-      let stored: CompletedScan | undefined;
+      let result: Kept;
+      let stored: Pick<CompletedScan, "notRechecked"> | undefined;
       let trend: TrendDay[] | undefined;
       try {
         // The inventory is let go as soon as the scan has it evaluated: the store commit and the report need
@@ -244,16 +251,22 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           directory: accountDirectoryEntries(r.inventory, config.accounts, r.startedAt),
           report: scanForReport(r),
         });
-        const scanned = async (scope: ScanScope, scan: (scanId?: string) => Promise<ScanResult>) => {
-          if (!opts.store) return { result: slim(await scan()), completed: undefined };
+        const kept = ({ directory, report }: Scanned): Kept => ({ directory, report });
+        const scanned = async (
+          scope: ScanScope,
+          scan: (scanId?: string) => Promise<ScanResult>,
+        ): Promise<{ result: Kept; completed: Pick<CompletedScan, "notRechecked"> | undefined }> => {
+          if (!opts.store) return { result: kept(slim(await scan())), completed: undefined };
           store = await deps.openStore(config);
-          return withScanRow(
+          const done = await withScanRow(
             store,
             { scope: startScope(scope), trigger: label, origin: scanOrigin(trigger) },
             { heartbeatMs: config.store.scanHeartbeatSeconds * 1000, clock: { now: deps.now }, logger },
             async (row) => slim(await scan(row.id)),
             (r) => r.record,
           );
+          const { notRechecked } = done.completed;
+          return { result: kept(done.result), completed: notRechecked ? { notRechecked } : {} };
         };
         if (opts.inventory) {
           if (opts.ou && opts.ou.length > 0) {
@@ -261,7 +274,7 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
               "--ou needs the organization, so it works with a live scan, not with --inventory.",
             );
           }
-          const inventory = filterInventory(
+          let inventory: Inventory | undefined = filterInventory(
             await readInventoryFile(resolve(deps.cwd, opts.inventory)),
             opts.account ?? [],
             opts.region ?? [],
@@ -275,19 +288,22 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
           };
           // A saved inventory is judged as of its collection time, so "last 90 days" means what it meant then.
           const collectedAt = new Date(inventory.collectedAt);
-          ({ result, completed: stored } = await scanned(scope, async (scanId) =>
-            finishScan(
+          ({ result, completed: stored } = await scanned(scope, async (scanId) => {
+            // Let go here, as a live scan does: the store commit and the report need only the findings.
+            const evaluated = inventory as Inventory;
+            inventory = undefined;
+            return finishScan(
               { config, now: deps.now },
               {
                 scope,
                 trigger,
-                inventory,
+                inventory: evaluated,
                 startedAt: deps.now(),
                 evaluateAt: collectedAt,
                 ...(scanId ? { scanId } : {}),
               },
-            ),
-          ));
+            );
+          }));
         } else {
           const runtime = await deps.createAuditRuntime(config, {
             sessionName: `cli-${deps.localUser}`,
@@ -318,6 +334,9 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         }
       } finally {
         await store?.close();
+        // What the commit left goes before the report is built.
+        reclaimMemory();
+        disableMemoryReclaim();
       }
       const scan = result.report;
       const toFile = opts.output !== undefined;
