@@ -15,6 +15,7 @@ import type { ScanSummary } from "../scan/scan-summary.js";
 import type { Store } from "../store/types.js";
 import { createAuditRuntime } from "./audit-runtime.js";
 import { type ExecuteScanDeps, executeScan } from "./execute-scan.js";
+import { lowerWorkerThreadPriority, type PriorityOutcome } from "./thread-priority.js";
 
 export interface ScanWorkerTask {
   config: Config;
@@ -65,10 +66,18 @@ type RuntimeTask = Pick<
   "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"
 >;
 
+/** Set once per thread: the nice value only ever goes up. */
+let priority: PriorityOutcome | undefined;
+
 async function createRuntime(task: RuntimeTask, key: string): Promise<WorkerRuntime> {
   const logger: Logger = createLogger(task.logLevel ? { level: task.logLevel } : {}).child({
     component: "scan-worker",
   });
+  if (priority === undefined && task.config.scanWorkerNice > 0) {
+    priority = lowerWorkerThreadPriority(task.config.scanWorkerNice);
+    if (priority.applied) logger.debug({ nice: priority.nice }, "scan worker thread priority lowered");
+    else logger.info({ reason: priority.reason }, "scan worker thread priority left as it is");
+  }
   const { openStore } = await import("../store/open-store.js");
   // A small pool per thread on PostgreSQL: one scan at a time runs here.
   const store: Store = await openStore({

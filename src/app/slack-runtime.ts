@@ -45,13 +45,7 @@ import type {
 } from "../slack/ports.js";
 import { StoreInputError } from "../store/errors.js";
 import { toFinding } from "../store/to-finding.js";
-import {
-  FAILING_LIFECYCLES,
-  type FindingRecord,
-  type RemediationRequest,
-  type ScanRecord,
-  type Store,
-} from "../store/types.js";
+import type { FindingRecord, RemediationRequest, ScanRecord, Store } from "../store/types.js";
 import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
 import { executeScan } from "./execute-scan.js";
 import { createScanWorkerPool } from "./scan-worker-pool.js";
@@ -337,20 +331,22 @@ export function createScanPort(
   };
 }
 
+/** Records `openFindings` reads when the caller names no limit: more than one message or the Home tab shows. */
+const OPEN_FINDINGS_READ = 50;
+
 export function createFindingsPort(store: Store): SlackPorts["findings"] {
   // Only for buttons posted before finding ids: their 22-character refs are not stored, so they are mapped.
   const legacy = new Map<string, string>();
   let legacyBuiltAt = Number.NEGATIVE_INFINITY;
   return {
     async openFindings(filter) {
-      const records = await store.listFindings({
-        lifecycle: FAILING_LIFECYCLES,
+      const page = await store.openFindings({
         ...(filter.minSeverity ? { minSeverity: filter.minSeverity } : {}),
         ...(filter.accountId ? { accountId: filter.accountId } : {}),
-        ...(filter.limit ? { limit: filter.limit } : {}),
+        limit: filter.limit ?? OPEN_FINDINGS_READ,
       });
       const names = await accountNames(store);
-      return records.map((r) => toSlackFinding(r, names));
+      return { counts: page.counts, records: page.records.map((r) => toSlackFinding(r, names)) };
     },
     async posture() {
       const rows = await store.posture();

@@ -132,6 +132,11 @@ export const configSchema = z
      * loop only acknowledges and posts. 0 runs scans on the event loop (not for production).
      */
     scanWorkers: z.number().int().min(0).max(16).default(2),
+    /**
+     * `serve`, Linux: the nice value (0–19) scan worker threads give themselves, so that the thread that
+     * acknowledges Slack gets the CPU first while a scan runs. 0 leaves them at the process's priority.
+     */
+    scanWorkerNice: z.number().int().min(0).max(19).default(10),
     /** Each account (every region of it) must be read within this; what is left then is ERROR `Timeout`. */
     scanTimeoutMinutes: z
       .number()

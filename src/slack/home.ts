@@ -15,7 +15,7 @@ export async function publishHome(
   const [posture, lastScan, topFindings, pending] = await Promise.all([
     findings.posture(),
     findings.lastScan(),
-    findings.openFindings({ limit: 10 }),
+    findings.openFindings({ limit: 10 }).then((page) => page.records),
     deps.authorizer
       .hasRole(userId, "approvers", "cached")
       .then((approver) => (approver ? approvals.pendingFor(userId) : [])),

@@ -123,6 +123,12 @@ export interface FindingRecord {
   guidance?: string;
 }
 
+export interface OpenFindingsPage {
+  /** Every matching finding, by severity (not only the records read). */
+  counts: Record<Severity, number>;
+  records: FindingRecord[];
+}
+
 export interface PostureRow {
   accountId: string;
   accountName?: string;
@@ -152,12 +158,15 @@ export interface ScanRecord {
 }
 
 export interface FindingsQuery {
-  /** Failing, unsuppressed findings, most severe first. */
+  /**
+   * Failing, unsuppressed findings: all of them counted by severity, and the first `limit` (default 50),
+   * the worst first (then control, account, region, resource).
+   */
   openFindings(filter: {
     minSeverity?: Severity;
     accountId?: string;
     limit?: number;
-  }): Promise<FindingRecord[]>;
+  }): Promise<OpenFindingsPage>;
   posture(): Promise<PostureRow[]>;
   lastScan(): Promise<ScanRecord | undefined>;
   /** `ref` is `findingRef(finding)` from src/slack/finding-ref.ts: what buttons carry instead of the finding. */

@@ -73,7 +73,7 @@ export async function postureCounts(
 }
 
 /** The worst first, then control, account, region and resource in code-point order (as the digest sorts). */
-function ordered(engine: Engine, alias = "f"): RawBuilder<unknown>[] {
+export function ordered(engine: Engine, alias = "f"): RawBuilder<unknown>[] {
   const rank = sql`case ${sql.ref(`${alias}.severity`)} ${sql.join(
     SEVERITIES.map((s) => sql`when ${sql.lit(s)} then ${sql.lit(severityRank(s))}`),
     sql` `,
@@ -81,6 +81,66 @@ function ordered(engine: Engine, alias = "f"): RawBuilder<unknown>[] {
   const text = (column: string) =>
     engine === "postgres" ? sql`${sql.ref(column)} collate "C"` : sql`${sql.ref(column)}`;
   return [rank, ...["control_id", "account_id", "region", "resource_arn"].map((c) => text(`${alias}.${c}`))];
+}
+
+export interface OpenFindingsQuery {
+  now: string;
+  /** This severity and worse. */
+  minSeverity?: Severity;
+  accountId?: string;
+  /** Rows read; the counts cover every match. */
+  limit: number;
+}
+
+export interface OpenFindingsRows {
+  /** Failing, unsuppressed findings matching the query, by severity: all of them, not only the rows read. */
+  counts: Record<Severity, number>;
+  /** The first `limit` of them, the worst first (then control, account, region, resource). */
+  rows: Selectable<FindingsTable>[];
+}
+
+/**
+ * Open findings for `/forecast-audit findings` and the App Home: counted by severity in SQL, and only the first
+ * `limit` rows read, in the order they are shown — not every failing row loaded to count them and show fifty.
+ */
+export async function openFindingsRows(
+  db: Kysely<Database>,
+  engine: Engine,
+  query: OpenFindingsQuery,
+): Promise<OpenFindingsRows> {
+  const severities = SEVERITIES.filter(
+    (s) => query.minSeverity === undefined || severityRank(s) >= severityRank(query.minSeverity),
+  );
+  const matching = () => {
+    let q = db
+      .selectFrom("findings as f")
+      .where("f.lifecycle", "in", [...FAILING_LIFECYCLES])
+      .where("f.severity", "in", severities)
+      .where(notSuppressedSql(engine, query.now));
+    if (query.accountId !== undefined) q = q.where("f.account_id", "=", query.accountId);
+    return q;
+  };
+  const first = ordered(engine)
+    .reduce((sorted, by) => sorted.orderBy(by), matching().select("f.key"))
+    .limit(query.limit)
+    .as("k");
+  const [grouped, rows] = await Promise.all([
+    matching()
+      .select((eb) => ["f.severity", eb.fn.countAll().as("n")])
+      .groupBy("f.severity")
+      .execute(),
+    query.limit === 0
+      ? Promise.resolve([])
+      : ordered(engine, "r")
+          .reduce(
+            (sorted, by) => sorted.orderBy(by),
+            db.selectFrom(first).innerJoin("findings as r", "r.key", "k.key").selectAll("r"),
+          )
+          .execute(),
+  ]);
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const g of grouped) if (isSeverity(g.severity)) counts[g.severity] += Number(g.n);
+  return { counts, rows };
 }
 
 export interface DigestListQuery {

@@ -23,7 +23,7 @@ import {
   renewCommitLock,
 } from "./commit-lock.js";
 import type { StoreLogger } from "./connect.js";
-import { digestListRows, postureCounts, trendCounts } from "./digest-queries.js";
+import { digestListRows, openFindingsRows, postureCounts, trendCounts } from "./digest-queries.js";
 import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { createJobTable, type JobTable } from "./job-table.js";
@@ -70,6 +70,8 @@ import {
   type NewRemediationRequest,
   type NewSuppression,
   type NewSuppressionRequest,
+  type OpenFindingsPage,
+  type OpenFindingsQuery,
   type PostureRow,
   type PruneResult,
   type ReadOptions,
@@ -777,6 +779,17 @@ export class KyselyStore implements Store {
     const rows = await q.execute();
     const records = await this.applySuppressions(rows.map(findingFromRow), query.includeSuppressed);
     return query.limit === undefined ? records : records.slice(0, query.limit);
+  }
+
+  async openFindings(query: OpenFindingsQuery): Promise<OpenFindingsPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 0) {
+      throw new StoreInputError("openFindings needs a whole, non-negative limit.");
+    }
+    if (query.minSeverity !== undefined && !isSeverity(query.minSeverity)) {
+      throw new StoreInputError(`Unknown severity: ${String(query.minSeverity)}`);
+    }
+    const { counts, rows } = await openFindingsRows(this.db, this.engine, { ...query, now: this.now() });
+    return { counts, records: rows.map((row) => toRecord(findingFromRow(row))) };
   }
 
   async findingHistory(key: string): Promise<FindingHistoryRecord[]> {

@@ -200,6 +200,19 @@ export interface FindingQuery {
   limit?: number;
 }
 
+export interface OpenFindingsQuery {
+  /** This severity and worse. */
+  minSeverity?: Severity;
+  accountId?: string;
+  /** Rows read (whole, 0 or more); the counts cover every match. */
+  limit: number;
+}
+
+export interface OpenFindingsPage {
+  counts: Record<Severity, number>;
+  records: FindingRecord[];
+}
+
 export interface ReadOptions {
   includeSuppressed?: boolean;
 }
@@ -494,6 +507,11 @@ export interface Store {
    */
   getFindingById(id: string): Promise<FindingRecord | undefined>;
   listFindings(query?: FindingQuery): Promise<FindingRecord[]>;
+  /**
+   * Failing, unsuppressed findings: every match counted by severity, and only the first `limit` read, the
+   * worst first (then control, account, region, resource). For views that show a page of a long list.
+   */
+  openFindings(query: OpenFindingsQuery): Promise<OpenFindingsPage>;
   findingHistory(key: string): Promise<FindingHistoryRecord[]>;
 
   addSuppression(input: NewSuppression): Promise<Suppression>;

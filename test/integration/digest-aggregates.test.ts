@@ -307,6 +307,32 @@ describe.each(harnesses)("digest aggregates on $engine", (h) => {
     }
   });
 
+  it("reads open findings as a page: every match counted by severity, the first `limit` the worst first", async () => {
+    const filters: Array<{ minSeverity?: Severity; accountId?: string }> = [
+      {},
+      { minSeverity: "high" },
+      { minSeverity: "critical" },
+      { accountId: ACCOUNTS[1] as string },
+      { minSeverity: "medium", accountId: ACCOUNTS[0] as string },
+    ];
+    for (const filter of filters) {
+      const all = (await store.listFindings({ lifecycle: FAILING_LIFECYCLES, ...filter })).sort(digestOrder);
+      const expected = { critical: 0, high: 0, medium: 0, low: 0 };
+      for (const f of all) expected[f.severity] += 1;
+      for (const limit of [0, 1, 7, 1000]) {
+        const page = await store.openFindings({ ...filter, limit });
+        expect(page.counts).toEqual(expected);
+        expect(page.records.map(strip)).toEqual(all.slice(0, limit).map(strip));
+      }
+    }
+    // Suppressed findings are neither counted nor listed, and the lists are long enough to be cut.
+    const unsuppressed = await store.listFindings({ lifecycle: FAILING_LIFECYCLES });
+    const everything = await store.listFindings({ lifecycle: FAILING_LIFECYCLES, includeSuppressed: true });
+    expect(everything.length - unsuppressed.length).toBeGreaterThan(10);
+    expect(unsuppressed.length).toBeGreaterThan(100);
+    await expect(store.openFindings({ limit: -1 })).rejects.toThrow(/limit/);
+  });
+
   it("applies a whole-control suppression (no pattern) next to key and pattern ones exactly as the matcher", async () => {
     const before = await store.posture();
     await store.addSuppression({ controlId: "s3-bucket-tls-enforced", reason: "r", createdBy: "t" });

@@ -2,7 +2,8 @@
  * Scans in worker threads (`serve`): the worker path records exactly what the in-process path records, errors
  * come back with their codes, and a worker thread that dies fails its scan instead of hanging it.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +102,47 @@ describe.each(engines)("scans in worker threads (%s)", (engine) => {
       stateOf(await inProcessStore.listFindings({ includeSuppressed: true })),
     );
     expect((await store.getScan("worker-scan"))?.outcome).toMatch(/succeeded|partial/);
+  });
+});
+
+/** Each thread of this process and its nice value (field 19 of `/proc/self/task/<tid>/stat`). */
+async function threadNices(): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const tid of await readdir("/proc/self/task")) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, "utf8").catch(() => "");
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const nice = fields[16];
+    if (nice !== undefined) out.set(Number(tid), Number(nice));
+  }
+  return out;
+}
+
+describe.runIf(existsSync("/proc/thread-self"))("the priority of scan worker threads (Linux)", () => {
+  it("lowers the worker thread's priority only, leaving the Slack thread's as it was", async () => {
+    const before = await threadNices();
+    const mainNice = before.get(process.pid);
+    expect(mainNice).toBeDefined();
+    const url = await sqliteUrl();
+    const store = await open(url);
+    const pool = createScanWorkerPool({
+      config: parseConfig({ scanWorkerNice: 12 }),
+      databaseUrl: url,
+      logLevel: "silent",
+      threads: 1,
+      inventoryFile: DEMO,
+      store,
+    });
+    cleanups.push(() => pool.close());
+    await pool.execute({ scanId: "nice-scan", scope, trigger, onProgress: () => {} });
+    // The pool keeps its idle thread for a minute: it is still there, at the configured nice value.
+    const after = await threadNices();
+    const lowered = [...after].filter(([tid, nice]) => !before.has(tid) && nice === Math.max(12, mainNice!));
+    expect(lowered.length).toBe(1);
+    expect(after.get(process.pid)).toBe(mainNice);
+    expect(
+      [...after].filter(([tid]) => before.has(tid)).every(([tid, nice]) => nice === before.get(tid)),
+    ).toBe(true);
   });
 });
 

@@ -10,6 +10,7 @@ import type {
   DigestService,
   FindingRecord,
   FindingsQuery,
+  OpenFindingsPage,
   PendingApproval,
   PostureRow,
   ScanHandle,
@@ -191,13 +192,15 @@ export class FakeFindingsQuery implements FindingsQuery {
     minSeverity?: Severity;
     accountId?: string;
     limit?: number;
-  }): Promise<FindingRecord[]> {
-    return this.records
+  }): Promise<OpenFindingsPage> {
+    const open = this.records
       .filter((r) => r.finding.status === "FAIL")
       .filter((r) => !filter.minSeverity || isAtLeast(r.finding.severity, filter.minSeverity))
       .filter((r) => !filter.accountId || r.finding.accountId === filter.accountId)
-      .sort((a, b) => severityRank(b.finding.severity) - severityRank(a.finding.severity))
-      .slice(0, filter.limit ?? Number.POSITIVE_INFINITY);
+      .sort((a, b) => severityRank(b.finding.severity) - severityRank(a.finding.severity));
+    const counts = { critical: 0, high: 0, medium: 0, low: 0 };
+    for (const r of open) counts[r.finding.severity] += 1;
+    return { counts, records: open.slice(0, filter.limit ?? 50) };
   }
 
   async posture(): Promise<PostureRow[]> {

@@ -1,23 +1,27 @@
 /** `/forecast-audit findings [severity]`: open findings as compact rows, summarised beyond one message. */
 import type { KnownBlock } from "@slack/types";
-import type { Severity } from "../../domain/severity.js";
+import { SEVERITIES, type Severity } from "../../domain/severity.js";
 import { LIMITS, type SlackMessage, textLength } from "../limits.js";
-import type { FindingRecord } from "../ports.js";
+import type { FindingRecord, SeverityCounts } from "../ports.js";
 import { section } from "./blocks.js";
 import { compactFindingBlock } from "./finding-blocks.js";
 import { compareFindings, countBySeverity, countsLine, plural } from "./format.js";
 
 export function renderFindingsList(input: {
+  /** The first findings of the list (any order; shown the worst first). */
   records: readonly FindingRecord[];
+  /** Every open finding of the list by severity, when the records are only its first page. */
+  counts?: SeverityCounts;
   minSeverity?: Severity;
 }): SlackMessage {
   const records = [...input.records].sort((a, b) => compareFindings(a.finding, b.finding));
-  const findings = records.map((r) => r.finding);
+  const counts = input.counts ?? countBySeverity(records.map((r) => r.finding));
+  const total = SEVERITIES.reduce((n, s) => n + counts[s], 0);
   const scope = input.minSeverity ? ` at or above ${input.minSeverity}` : "";
   const head = section(
-    findings.length === 0
+    total === 0
       ? `:white_check_mark: No open findings${scope}.`
-      : `*Open findings${scope}:* ${countsLine(countBySeverity(findings))}`,
+      : `*Open findings${scope}:* ${countsLine(counts)}`,
   );
   // Rows are built only until the message is full: two blocks and some text stay free for the heading and
   // the "more" line, and a list of thousands costs no more than one page.
@@ -31,7 +35,7 @@ export function renderFindingsList(input: {
     text += size;
   }
   const blocks: KnownBlock[] = [head, ...first];
-  const more = findings.length - first.length;
+  const more = total - first.length;
   if (more > 0) {
     blocks.push(
       section(
@@ -39,5 +43,5 @@ export function renderFindingsList(input: {
       ),
     );
   }
-  return { text: `Forecast audit: ${plural(findings.length, "open finding")}${scope}.`, blocks };
+  return { text: `Forecast audit: ${plural(total, "open finding")}${scope}.`, blocks };
 }

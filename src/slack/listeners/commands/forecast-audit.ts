@@ -7,14 +7,14 @@ import { type SlashCommand as ParsedSlashCommand, parseCommand } from "../../com
 import type { ListenerDeps } from "../../deps.js";
 import { allowedBy } from "../../guard.js";
 import { SLASH_COMMAND } from "../../ids.js";
-import type { SlackMessage } from "../../limits.js";
+import { LIMITS, type SlackMessage } from "../../limits.js";
 import type { ScanHandle } from "../../ports.js";
 import { renderFindingsList } from "../../views/findings-list.js";
 import { RECENT_SCANS_SHOWN, renderStatus } from "../../views/status.js";
 import { renderHelp, renderNotice, renderUsageError } from "../../views/usage.js";
 
-/** The most open findings `findings` asks the store for; the view summarises beyond one message. */
-const FINDINGS_LIMIT = 500;
+/** The open findings `findings` reads: one message's worth; the counts cover the rest. */
+const FINDINGS_LIMIT = LIMITS.messageBlocks;
 
 type Reply = (message: SlackMessage) => Promise<unknown>;
 
@@ -97,12 +97,12 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         );
         return;
       case "findings": {
-        const records = await deps.ports.findings.openFindings({
+        const { records, counts } = await deps.ports.findings.openFindings({
           ...(c.minSeverity ? { minSeverity: c.minSeverity } : {}),
           limit: FINDINGS_LIMIT,
         });
         await reply(
-          renderFindingsList({ records, ...(c.minSeverity ? { minSeverity: c.minSeverity } : {}) }),
+          renderFindingsList({ records, counts, ...(c.minSeverity ? { minSeverity: c.minSeverity } : {}) }),
         );
         return;
       }
