@@ -17,6 +17,7 @@ import {
 import type { DatabaseTarget } from "./database-url.js";
 import { StoreConfigError } from "./errors.js";
 import type { Database } from "./schema.js";
+import { withStatementCache } from "./statement-cache.js";
 
 export interface StoreLogger {
   debug(obj: object, msg?: string): void;
@@ -91,7 +92,7 @@ export async function createKysely(
   const plugins = [...(options.plugins ?? [])];
   if (target.engine === "sqlite") {
     return new Kysely<Database>({
-      dialect: new StoreSqliteDialect({ database: await openSqlite(target.path) }),
+      dialect: new StoreSqliteDialect({ database: withStatementCache(await openSqlite(target.path)) }),
       plugins,
     });
   }

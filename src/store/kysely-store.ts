@@ -281,7 +281,7 @@ export class KyselyStore implements Store {
             return this.endScan(trx, commit, scanId, at);
           });
     this.logger?.debug(
-      { scanId, changes: result.changes.length, counts: result.scan.counts },
+      { scanId, changes: result.changeCount, counts: result.scan.counts },
       "scan results stored",
     );
     return result;
@@ -577,6 +577,7 @@ export class KyselyStore implements Store {
     return {
       scan,
       changes: commit.changes,
+      changeCount: commit.changeCount,
       notRechecked: commit.notRechecked.map((s) => toRecord(s)),
     };
   }

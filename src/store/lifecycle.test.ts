@@ -3,7 +3,15 @@ import type { NotApplicable } from "../domain/control.js";
 import type { AccountEvidence } from "../domain/evidence.js";
 import type { Finding } from "../domain/finding.js";
 import { findingId, findingKey } from "../domain/finding.js";
-import { applyScan, dedupeResults, type FindingState, nextLifecycle, scopeCovers } from "./lifecycle.js";
+import {
+  applyScan,
+  CHANGES_KEPT,
+  createScanApplier,
+  dedupeResults,
+  type FindingState,
+  nextLifecycle,
+  scopeCovers,
+} from "./lifecycle.js";
 import type { Lifecycle } from "./types.js";
 
 const scope = { accounts: ["111111111111"], regions: ["us-east-1"], controls: ["c1"] };
@@ -357,5 +365,20 @@ describe("applyScan on evidence", () => {
       lifecycle: "open",
       notRecheckedSince: key.checkedAt,
     });
+  });
+});
+
+describe("the lifecycle changes a scan hands back", () => {
+  it("keeps the first CHANGES_KEPT and counts every one (a first scan changes every finding)", () => {
+    const applier = createScanApplier({ scanId: "s1", scope, observedAt: T1, at: T2 });
+    const total = CHANGES_KEPT + 25;
+    for (let i = 0; i < total; i++) {
+      const f = result(`r${i}`, i % 2 === 0 ? "FAIL" : "PASS");
+      applier.result(findingKey(f), f, undefined);
+    }
+    expect(applier.changeCount).toBe(total);
+    expect(applier.changes).toHaveLength(CHANGES_KEPT);
+    expect(applier.changes[0]).toEqual({ key: findingKey(result("r0", "FAIL")), from: null, to: "new" });
+    expect(applier.counts.new).toBe(Math.ceil(total / 2));
   });
 });

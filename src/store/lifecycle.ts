@@ -178,6 +178,12 @@ function emptyBySeverity(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }
 
+/**
+ * Lifecycle changes a commit hands back in its result, at most: every finding of a first scan is a change
+ * (150,000 of them, ~30 MB, in a 50,000-resource account), and the history rows already hold each one.
+ */
+export const CHANGES_KEPT = 10_000;
+
 export function applyScan(input: ApplyScanInput): ApplyScanOutput {
   const applier = createScanApplier(input);
   const results = dedupeResults(input.results);
@@ -217,7 +223,10 @@ export interface ScanApplier {
   result(key: string, finding: Finding, previous: FindingState | undefined): AppliedFinding | undefined;
   unreported(key: string, previous: FindingState): AppliedFinding | undefined;
   covered(): string[];
+  /** The first `CHANGES_KEPT` lifecycle changes (the history rows hold them all). */
   readonly changes: LifecycleChange[];
+  /** Every lifecycle change, counted. */
+  readonly changeCount: number;
   readonly counts: ScanCounts;
   readonly notRechecked: FindingState[];
 }
@@ -229,6 +238,7 @@ export function createScanApplier(input: Omit<ApplyScanInput, "results" | "exist
   const supersededAt = (controlId: string, accountId: string, region: string): boolean =>
     (coverage.get(triple(controlId, accountId, region)) ?? "") > observedAt;
   const changes: LifecycleChange[] = [];
+  let changeCount = 0;
   const counts: ScanCounts = {
     pass: 0,
     fail: 0,
@@ -245,7 +255,8 @@ export function createScanApplier(input: Omit<ApplyScanInput, "results" | "exist
   const record = (key: string, from: Lifecycle | null, transition: Transition): LifecycleChange => {
     const change: LifecycleChange = { key, from, to: transition.to };
     if (transition.reason) change.reason = transition.reason;
-    changes.push(change);
+    changeCount++;
+    if (changes.length < CHANGES_KEPT) changes.push(change);
     if (transition.to === "new") counts.new++;
     else if (transition.to === "reopened") counts.reopened++;
     else if (transition.to === "resolved") counts.resolved++;
@@ -262,6 +273,9 @@ export function createScanApplier(input: Omit<ApplyScanInput, "results" | "exist
 
   return {
     changes,
+    get changeCount() {
+      return changeCount;
+    },
     counts,
     notRechecked,
     result(key, finding, previous) {

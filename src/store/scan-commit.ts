@@ -83,7 +83,9 @@ export interface StreamedCommit {
   scope: ScanScope;
   observedAt: string;
   counts: ScanCounts;
+  /** The first `CHANGES_KEPT` lifecycle changes. */
   changes: LifecycleChange[];
+  changeCount: number;
   /** Failing findings in the scope that the scan could not re-check, as they stand after it. */
   notRechecked: FindingState[];
   /** The scan's coverage rows (small: controls × accounts × regions); written with the scan row. */
@@ -225,6 +227,7 @@ export async function streamCommit(
     observedAt,
     counts: applier.counts,
     changes: applier.changes,
+    changeCount: applier.changeCount,
     notRechecked: applier.notRechecked,
     coverage: rows,
   };

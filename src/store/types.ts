@@ -130,7 +130,13 @@ export interface LifecycleChange {
 
 export interface CompletedScan {
   scan: ScanRecord;
+  /**
+   * The scan's lifecycle changes, the first 10,000 (`CHANGES_KEPT`): a first scan of a large account changes
+   * every finding, and `finding_history` holds them all.
+   */
   changes: LifecycleChange[];
+  /** How many lifecycle changes the scan made in all. */
+  changeCount: number;
   /**
    * Failing findings in the scan's scope that it could not re-check (an ERROR, an incomplete scope): kept as
    * they were, each with `notRecheckedSince`. Suppressed ones included.

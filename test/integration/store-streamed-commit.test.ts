@@ -116,6 +116,7 @@ describe.each(harnesses)("a commit in batches on $engine", (h) => {
       });
       // fail-fail → open, fail-pass / fail-gone → resolved, pass-fail / new-fail → new, new-pass → passing.
       expect(done.changes).toHaveLength(6 * PER_GROUP);
+      expect(done.changeCount).toBe(6 * PER_GROUP);
       const stored = await store.listFindings({ includeSuppressed: true });
       expect(stored).toHaveLength(GROUPS.length * PER_GROUP);
       const byKey = new Map(stored.map((f) => [f.key, f]));
