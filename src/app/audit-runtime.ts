@@ -70,25 +70,27 @@ export function createAuditRuntime(
 
   const collect: CollectFn = async (scope, { onProgress, now }) => {
     // The organization is listed once per scan, here; every account of the scan comes from that one list.
-    const resolved = await resolveScanAccounts(
-      { accounts: scope.accounts, selection: scope.selection },
-      {
-        configured: config.accounts,
-        organization: org,
-        discover: async () => {
-          onProgress({
-            phase: "organization",
-            accountId: "organization",
-            done: 0,
-            total: 1,
-            message: "Listing the organization's accounts.",
-          });
-          const found = await discover();
-          if (!found) throw new Error("organization is not configured");
-          return found;
-        },
-      },
-    );
+    const resolved = scope.resolved
+      ? { accounts: [...scope.accounts], notes: [] }
+      : await resolveScanAccounts(
+          { accounts: scope.accounts, selection: scope.selection },
+          {
+            configured: config.accounts,
+            organization: org,
+            discover: async () => {
+              onProgress({
+                phase: "organization",
+                accountId: "organization",
+                done: 0,
+                total: 1,
+                message: "Listing the organization's accounts.",
+              });
+              const found = await discover();
+              if (!found) throw new Error("organization is not configured");
+              return found;
+            },
+          },
+        );
     if (resolved.notes.length > 0) {
       const message = resolved.notes.join(" ");
       onProgress({ phase: "organization", accountId: "organization", done: 1, total: 1, message });

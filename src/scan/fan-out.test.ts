@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JobHandler } from "../jobs/job-queue.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
 import { SCAN_PART_JOB, ScanFanOut } from "./fan-out.js";
@@ -63,5 +64,95 @@ describe("ScanFanOut", () => {
     // An ended scan is not started again.
     await fanOut.start(request);
     expect(sent).toHaveLength(4);
+  });
+});
+
+describe("an organization's scheduled scan, fanned out", () => {
+  const member = {
+    id: "444444444444",
+    name: "payments",
+    roleArn: "arn:aws:iam::444444444444:role/ForecastAudit",
+    externalId: "ext-1",
+    placement: { ouId: "ou-ab12-cdef3456", ouPath: "Root/Prod" },
+  };
+  const other = { id: "555555555555", roleArn: "arn:aws:iam::555555555555:role/ForecastAudit" };
+
+  function harness() {
+    const sent: Record<string, unknown>[] = [];
+    const scopes: unknown[] = [];
+    let handler: JobHandler | undefined;
+    const fanOut = new ScanFanOut({
+      queue: {
+        work(_kind, h) {
+          handler = h;
+        },
+        send: async (_kind, payload) => {
+          sent.push(payload);
+          return "id";
+        },
+      },
+      store,
+      collect: async (scope, { now }) => {
+        scopes.push(scope);
+        return { schemaVersion: 1, collectedAt: now.toISOString(), accounts: [] };
+      },
+      // No configured account: both come from the organization.
+      config: { requireFips: false, accounts: [] },
+      logger,
+    });
+    const run = async (payload: Record<string, unknown>) => {
+      if (!handler) throw new Error("no part handler");
+      await handler(payload, { jobId: "j", attempt: 1 });
+    };
+    return { fanOut, sent, scopes, run };
+  }
+
+  const request = (accounts: (typeof member | typeof other)[]) => ({
+    scanId: "org-scan",
+    trigger: "schedule",
+    accounts,
+    regions: ["us-east-1"],
+    slot: "2026-06-01T07:00:00.000Z",
+  });
+
+  it("gives each part its account as listed (role, external id, OU) and collects it without listing again", async () => {
+    const { fanOut, sent, scopes, run } = harness();
+    await fanOut.start(request([member, other]));
+    expect(sent.map((p) => p.account)).toEqual([member, other]);
+    await run(sent[0] as Record<string, unknown>);
+    expect(scopes).toEqual([{ accounts: [member], regions: ["us-east-1"], resolved: true }]);
+    expect((await store.scanParts("org-scan")).map((p) => [p.accountId, p.outcome])).toEqual([
+      ["444444444444", "succeeded"],
+    ]);
+  });
+
+  it("fails, without scanning it, an account the retried slot job no longer finds in the organization", async () => {
+    const { fanOut, sent, scopes, run } = harness();
+    await fanOut.start(request([member, other]));
+    // The slot's job died after starting the scan; its retry lists the organization again, without `other`.
+    await fanOut.start(request([member]));
+    const retried = sent.slice(2);
+    expect(retried.map((p) => [p.accountId, p.account, p.unresolved])).toEqual([
+      ["444444444444", member, undefined],
+      ["555555555555", undefined, true],
+    ]);
+    await run(retried[1] as Record<string, unknown>);
+    expect(scopes).toEqual([]);
+    await run(retried[0] as Record<string, unknown>);
+    const parts = await store.scanParts("org-scan");
+    expect(parts.map((p) => [p.accountId, p.outcome])).toEqual([
+      ["444444444444", "succeeded"],
+      ["555555555555", "failed"],
+    ]);
+    expect(parts[1]?.error).toMatch(/no longer listed/);
+    expect((await store.getScan("org-scan"))?.outcome).not.toBe("running");
+  });
+
+  it("refuses a part whose account is not the one it names", async () => {
+    const { fanOut, sent, run } = harness();
+    await fanOut.start(request([member]));
+    await expect(run({ ...(sent[0] as Record<string, unknown>), accountId: "555555555555" })).rejects.toThrow(
+      /not its accountId/,
+    );
   });
 });

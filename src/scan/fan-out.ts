@@ -7,6 +7,7 @@
  * Per account, not per region: IAM, buckets, keys, roles and trails are account-level evidence shared by
  * every region, and "gone" needs every region of an account read (docs/decisions/0001-job-queue.md).
  */
+import { z } from "zod";
 import type { Config } from "../config/schema.js";
 import { CONTROLS } from "../controls/catalog.js";
 import {
@@ -75,7 +76,8 @@ export async function collectAndCommitPart(
   const { store, config } = deps;
   const log = deps.logger.child({ scanId: work.scanId, accountId: work.account.id });
   const startedAt = new Date(work.startedAt);
-  const scope = { accounts: [work.account], regions: work.regions };
+  // Resolved already (the slot job listed the organization once for the whole scan): no listing per part.
+  const scope = { accounts: [work.account], regions: work.regions, resolved: true };
   const inventory = await deps.collect(scope, { onProgress: () => {}, now: startedAt });
   const result = finishScan(
     { config },
@@ -117,19 +119,61 @@ interface PartPayload {
   accountId: string;
   regions: string[];
   slot?: string;
+  /** The account as the scan resolved it (role, external id, placement): an organization's member account. */
+  account?: ScanAccount;
+  /**
+   * The account is in the scan's scope but the retried slot job no longer found it in the organization: the
+   * part is recorded failed (unless it already ended) instead of being scanned with the wrong credentials.
+   */
+  unresolved?: true;
 }
 
+const optionalText = z.string().optional();
+const scanAccountSchema = z.object({
+  id: z.string().regex(/^\d{12}$/),
+  name: optionalText,
+  roleArn: optionalText,
+  remediationRoleArn: optionalText,
+  externalId: optionalText,
+  placement: z.object({ ouId: z.string(), ouPath: z.string() }).optional(),
+  onboarding: optionalText,
+});
+const partPayloadSchema = z.object({
+  scanId: z.string(),
+  accountId: z.string(),
+  regions: z.array(z.string()),
+  slot: z.string().optional(),
+  account: scanAccountSchema.optional(),
+  unresolved: z.literal(true).optional(),
+});
+
 function partPayload(payload: Record<string, unknown>): PartPayload {
-  const { scanId, accountId, regions, slot } = payload;
-  if (typeof scanId !== "string" || typeof accountId !== "string" || !Array.isArray(regions)) {
-    throw new Error("a scan-part job needs scanId, accountId and regions");
+  const parsed = partPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    throw new Error(
+      `a scan-part job needs scanId, accountId and regions: ${parsed.error.issues[0]?.message}`,
+    );
   }
-  return {
-    scanId,
-    accountId,
-    regions: regions.map(String),
-    ...(typeof slot === "string" ? { slot } : {}),
-  };
+  const { account, ...rest } = parsed.data;
+  const out: PartPayload = { scanId: rest.scanId, accountId: rest.accountId, regions: rest.regions };
+  if (rest.slot !== undefined) out.slot = rest.slot;
+  if (rest.unresolved) out.unresolved = true;
+  if (account) {
+    if (account.id !== rest.accountId) throw new Error("a scan-part job's account is not its accountId");
+    out.account = withoutUndefined(account);
+  }
+  return out;
+}
+
+function withoutUndefined(account: z.infer<typeof scanAccountSchema>): ScanAccount {
+  const out: ScanAccount = { id: account.id };
+  if (account.name !== undefined) out.name = account.name;
+  if (account.roleArn !== undefined) out.roleArn = account.roleArn;
+  if (account.remediationRoleArn !== undefined) out.remediationRoleArn = account.remediationRoleArn;
+  if (account.externalId !== undefined) out.externalId = account.externalId;
+  if (account.placement !== undefined) out.placement = account.placement;
+  if (account.onboarding !== undefined) out.onboarding = account.onboarding;
+  return out;
 }
 
 function unscannedOf(inventory: Inventory): UnscannedScope[] {
@@ -199,21 +243,38 @@ export class ScanFanOut {
     if (accounts.length === 0) throw new Error("a fanned-out scan needs the accounts to scan");
     const existing = await store.getScan(request.scanId);
     if (existing && existing.outcome !== "running") return;
-    if (!existing) {
-      await store.startScan({
-        id: request.scanId,
-        trigger: request.trigger,
-        scope: { accounts, regions: [...request.regions], controls: CONTROLS.map((c) => c.id) },
-        // Where an interruption is announced: a scheduled scan's in the digest channels.
-        ...(request.slot ? { origin: { kind: "schedule" as const, slot: request.slot } } : {}),
-      });
+    const resolved = new Map(request.accounts.map((a) => [a.id, a]));
+    if (existing) {
+      // A retried slot job: the scan's scope was fixed by the first try. Its accounts are enqueued again (keyed,
+      // so a part already queued is not doubled); one the organization no longer lists is failed, not guessed.
+      for (const accountId of existing.scope.accounts) {
+        const account = resolved.get(accountId);
+        const payload: PartPayload = {
+          scanId: request.scanId,
+          accountId,
+          regions: [...existing.scope.regions],
+          ...(request.slot ? { slot: request.slot } : {}),
+          ...(account ? { account } : { unresolved: true as const }),
+        };
+        await queue.send(SCAN_PART_JOB, { ...payload }, { key: `${request.scanId}|${accountId}` });
+      }
+      return;
     }
-    for (const accountId of accounts) {
+    await store.startScan({
+      id: request.scanId,
+      trigger: request.trigger,
+      scope: { accounts, regions: [...request.regions], controls: CONTROLS.map((c) => c.id) },
+      // Where an interruption is announced: a scheduled scan's in the digest channels.
+      ...(request.slot ? { origin: { kind: "schedule" as const, slot: request.slot } } : {}),
+    });
+    for (const account of request.accounts) {
+      const accountId = account.id;
       const payload: PartPayload = {
         scanId: request.scanId,
         accountId,
         regions: [...request.regions],
         ...(request.slot ? { slot: request.slot } : {}),
+        account,
       };
       await queue.send(SCAN_PART_JOB, { ...payload }, { key: `${request.scanId}|${accountId}` });
     }
@@ -244,9 +305,14 @@ export class ScanFanOut {
       log.info({ outcome: scan?.outcome }, "scan part skipped: its scan is not running");
       return;
     }
-    const account: ScanAccount = config.accounts.find((a) => a.id === part.accountId) ?? {
-      id: part.accountId,
-    };
+    const configured = config.accounts.find((a) => a.id === part.accountId);
+    if (part.unresolved && !configured) {
+      const error = "the organization no longer listed this account when the scan's slot job was retried";
+      if (await store.failScanPart(part.scanId, part.accountId, error)) log.warn(error);
+      await this.#finish(part);
+      return;
+    }
+    const account: ScanAccount = part.account ?? configured ?? { id: part.accountId };
     // A running part is proof of life for its scan too: the slot job that waits for the parts may be between
     // a dead worker and its retry, and the interruption sweep must not end a scan whose parts still run.
     const beat = this.#deps.keepAlive;

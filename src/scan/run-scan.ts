@@ -32,6 +32,11 @@ export interface ScanScope {
   regions: string[];
   /** Accounts and OUs asked for by id, name or path; resolved against the organization when the scan runs. */
   selection?: AccountSelection;
+  /**
+   * The accounts are final, already resolved against the organization (one account's part of a fanned-out
+   * scan): the collector lists no organization and adds no account.
+   */
+  resolved?: boolean;
 }
 
 export interface ScanResult {

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Config } from "../config/schema.js";
 import type { ScheduledScanReport } from "../digest/digest-data.js";
 import { DigestPostError, type DigestPoster } from "../digest/post-digest.js";
+import type { ScanAccount } from "../domain/accounts.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import { type FanOutStore, ScanFanOut, type ScanPartWork } from "../scan/fan-out.js";
@@ -151,6 +152,11 @@ export interface CreateSchedulerDeps {
   store: Pick<Store, "appendAudit" | "getScan" | "listAudit" | "heartbeatScan"> & FanOutStore;
   /** Collects one account's inventory for a fanned-out scan part; without it scans are not fanned out. */
   collect?: CollectFn;
+  /**
+   * With `organization:`, the accounts of a scheduled scan: the organization listed once (by the slot's job)
+   * and merged with the configured accounts. Without it an organization's scans are not fanned out.
+   */
+  resolveAccounts?: () => Promise<ScanAccount[]>;
   /** Runs a fanned-out scan's part elsewhere (serve: a scan worker thread); default on this thread. */
   runPart?: (work: ScanPartWork) => Promise<void>;
   queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
@@ -197,12 +203,14 @@ export function createScheduler(deps: CreateSchedulerDeps): Scheduler {
 }
 
 /**
- * Scheduled scans fan out as one job per account when the accounts are known before the scan (configured
- * accounts, no organization discovery) and a collector is given; otherwise one job scans everything.
+ * Scheduled scans fan out as one job per account when a collector is given and the accounts can be known
+ * before the scan: the configured accounts, or with `organization:` the organization listed by the slot's
+ * job (`resolveAccounts`); otherwise (the current credentials' account alone) one job scans everything.
  */
 function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJobsDeps["fanOut"] {
-  const { config, collect } = deps;
-  if (!collect || config.accounts.length === 0 || config.organization) return undefined;
+  const { config, collect, resolveAccounts } = deps;
+  if (!collect) return undefined;
+  if (config.organization ? !resolveAccounts : config.accounts.length === 0) return undefined;
   const store = deps.store;
   const fanOut = new ScanFanOut({
     queue: deps.queue,
@@ -217,16 +225,12 @@ function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJo
   return {
     async start(slot) {
       const scanId = scheduledScanId(slot);
-      await fanOut.start({
-        scanId,
-        trigger: "schedule",
-        accounts: config.accounts,
-        regions: deps.regions,
-        slot,
-      });
+      // A failed listing fails the slot's job, which the queue retries (and dead-letters in the end).
+      const accounts = resolveAccounts ? await resolveAccounts() : config.accounts;
+      await fanOut.start({ scanId, trigger: "schedule", accounts, regions: deps.regions, slot });
       // The slot's job ends with its scan (and keeps it alive while its parts run, where the store asks).
       const scan = await fanOut.waitForEnd(scanId, Math.min(5000, config.jobs.pollSeconds * 1000));
-      return `scan ${scanId} fanned out to ${config.accounts.length} account(s): ${scan?.outcome ?? "gone"}`;
+      return `scan ${scanId} fanned out to ${accounts.length} account(s): ${scan?.outcome ?? "gone"}`;
     },
     async ended(slot) {
       const scan = await deps.store.getScan(scheduledScanId(slot));

@@ -5,6 +5,7 @@
 import type { Config } from "../config/schema.js";
 import { DigestPoster, type DigestSlackClient } from "../digest/post-digest.js";
 import { createDigestSlackClient } from "../digest/slack-client.js";
+import type { ScanAccount } from "../domain/accounts.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import { createJobQueue } from "../jobs/open-job-queue.js";
 import type { Logger } from "../logging/logger.js";
@@ -24,6 +25,8 @@ export interface ServeScheduleDeps {
   coordinator: Pick<ScanCoordinator, "start">;
   /** Collects one account for a fanned-out scheduled scan part (see `createScheduler`). */
   collect?: CollectFn;
+  /** With `organization:`, lists a scheduled scan's accounts once so that the scan fans out per account. */
+  resolveAccounts?: () => Promise<ScanAccount[]>;
   /** Runs a fanned-out scan's part in a scan worker thread (see `createScheduler`). */
   runPart?: (work: ScanPartWork) => Promise<void>;
   regions: readonly string[];
@@ -76,6 +79,7 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
     queue,
     coordinator: deps.coordinator,
     ...(deps.collect ? { collect: deps.collect } : {}),
+    ...(deps.resolveAccounts ? { resolveAccounts: deps.resolveAccounts } : {}),
     ...(deps.runPart ? { runPart: deps.runPart } : {}),
     regions: deps.regions,
     digest: poster,

@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
+import type { Config } from "../../src/config/schema.js";
 import type { DigestSlackClient } from "../../src/digest/post-digest.js";
+import type { ScanAccount } from "../../src/domain/accounts.js";
 import { JOB_DEAD_LETTERED_ACTION } from "../../src/jobs/dead-letter.js";
-import type { CollectFn } from "../../src/scan/run-scan.js";
+import type { CollectFn, ScanScope } from "../../src/scan/run-scan.js";
 import { ScanCoordinator } from "../../src/scan/scan-coordinator.js";
 import { scheduledScanId } from "../../src/schedule/scheduled-scan.js";
 import { createServeSchedule, type ServeSchedule } from "../../src/schedule/serve-schedule.js";
@@ -44,10 +46,17 @@ interface Instance {
   schedule: ServeSchedule;
 }
 
-async function startInstance(name: string, url: string, ran: string[], posts: string[]): Promise<Instance> {
+async function startInstance(
+  name: string,
+  url: string,
+  ran: string[],
+  posts: string[],
+  options: { config?: Config; resolveAccounts?: () => Promise<ScanAccount[]>; scopes?: ScanScope[] } = {},
+): Promise<Instance> {
   const store = await openStore({ databaseUrl: url, poolSize: 3 });
   const collect: CollectFn = async (scope, { now }) => {
     const accountId = scope.accounts[0]?.id ?? "?";
+    options.scopes?.push(scope);
     ran.push(`${name}:${accountId}`);
     await new Promise((r) => setTimeout(r, 200));
     if (accountId === BROKEN) throw new Error("the collector crashed");
@@ -62,7 +71,8 @@ async function startInstance(name: string, url: string, ran: string[], posts: st
     },
   };
   const schedule = createServeSchedule({
-    config,
+    config: options.config ?? config,
+    ...(options.resolveAccounts ? { resolveAccounts: options.resolveAccounts } : {}),
     logger,
     store,
     coordinator: new ScanCoordinator(async () => {
@@ -172,6 +182,70 @@ for (const harness of engines) {
         const [completed] = await store.listAudit({ action: "scan.completed", target: scanId });
         const [posted] = await store.listAudit({ action: "digest.posted" });
         expect(completed && posted && completed.id < posted.id).toBe(true);
+      } finally {
+        for (const i of instances) {
+          await i.schedule.stop();
+          await i.store.close();
+        }
+      }
+    });
+
+    it("fans an organization's scan out per member account, listed once per slot job, retried when listing fails", async () => {
+      const db = await harness.newDatabase();
+      onTestFinished(db.cleanup);
+      const members: ScanAccount[] = ["444444444444", "555555555555"].map((id) => ({
+        id,
+        name: `member-${id.slice(0, 1)}`,
+        roleArn: `arn:aws:iam::${id}:role/ForecastAudit`,
+        externalId: "org-external-id",
+        placement: { ouId: "ou-ab12-cdef3456", ouPath: "Root/Prod" },
+      }));
+      const orgConfig = parseConfig({
+        organization: { roleName: "ForecastAudit", externalId: "org-external-id" },
+        schedule: { scanCron: "0 7 * * *" },
+        jobs: { pollSeconds: 0.5, superviseSeconds: 1, retryDelaySeconds: 0, retryLimit: 1 },
+      });
+      let listings = 0;
+      const resolveAccounts = async () => {
+        listings++;
+        // The first listing fails (Organizations throttled): the slot's job fails and the queue retries it.
+        if (listings === 1) throw new Error("organizations:ListAccounts throttled");
+        return members;
+      };
+      const ran: string[] = [];
+      const scopes: ScanScope[] = [];
+      const instances = await Promise.all(
+        harness.replicas.map((n) =>
+          startInstance(n, db.url, ran, [], { config: orgConfig, resolveAccounts, scopes }),
+        ),
+      );
+      try {
+        const slot = new Date(SLOT);
+        for (const i of instances) {
+          for (const job of i.schedule.scheduler.jobs)
+            await i.schedule.scheduler.enqueueSlot(job, slot, "scheduled");
+        }
+        const store = instances[0]!.store;
+        const queue = instances[0]!.schedule.queue;
+        for (;;) {
+          const state = await queue.state("scan", SLOT);
+          if (state === "completed" || state === "failed") break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(await queue.state("scan", SLOT)).toBe("completed");
+        const scanId = scheduledScanId(SLOT);
+        expect((await store.getScan(scanId))?.outcome).toBe("succeeded");
+        expect((await store.scanParts(scanId)).map((p) => [p.accountId, p.outcome])).toEqual([
+          ["444444444444", "succeeded"],
+          ["555555555555", "succeeded"],
+        ]);
+        // Listed twice in all (the failed try and its retry), never once per part.
+        expect(listings).toBe(2);
+        // Each part collected its own account with the role and external id the listing gave, and listed nothing.
+        expect(scopes.map((s) => [s.resolved, s.accounts])).toEqual(
+          expect.arrayContaining(members.map((m) => [true, [m]])),
+        );
+        expect(scopes).toHaveLength(2);
       } finally {
         for (const i of instances) {
           await i.schedule.stop();
