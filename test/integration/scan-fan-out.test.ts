@@ -90,6 +90,22 @@ async function startInstance(
   return { name, store, schedule };
 }
 
+/** Every replica's trigger enqueues the slot's jobs; resolves once the job of `kind` has ended. */
+async function runSlot(instances: Instance[], kind: "scan" | "digest") {
+  const slot = new Date(SLOT);
+  for (const i of instances) {
+    for (const job of i.schedule.scheduler.jobs)
+      await i.schedule.scheduler.enqueueSlot(job, slot, "scheduled");
+  }
+  const { store, schedule } = instances[0]!;
+  for (;;) {
+    const state = await schedule.queue.state(kind, SLOT);
+    if (state === "completed" || state === "failed") break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { store, queue: schedule.queue };
+}
+
 const engines = [
   {
     engine: "sqlite",
@@ -123,18 +139,7 @@ for (const harness of engines) {
       const posts: string[] = [];
       const instances = await Promise.all(harness.replicas.map((n) => startInstance(n, db.url, ran, posts)));
       try {
-        const slot = new Date(SLOT);
-        for (const i of instances) {
-          for (const job of i.schedule.scheduler.jobs)
-            await i.schedule.scheduler.enqueueSlot(job, slot, "scheduled");
-        }
-        const store = instances[0]!.store;
-        const queue = instances[0]!.schedule.queue;
-        for (;;) {
-          const digest = await queue.state("digest", SLOT);
-          if (digest === "completed" || digest === "failed") break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const { store, queue } = await runSlot(instances, "digest");
         const scanId = scheduledScanId(SLOT);
         const scan = await store.getScan(scanId);
         expect(scan?.outcome).toBe("partial");
@@ -220,18 +225,7 @@ for (const harness of engines) {
         ),
       );
       try {
-        const slot = new Date(SLOT);
-        for (const i of instances) {
-          for (const job of i.schedule.scheduler.jobs)
-            await i.schedule.scheduler.enqueueSlot(job, slot, "scheduled");
-        }
-        const store = instances[0]!.store;
-        const queue = instances[0]!.schedule.queue;
-        for (;;) {
-          const state = await queue.state("scan", SLOT);
-          if (state === "completed" || state === "failed") break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        const { store, queue } = await runSlot(instances, "scan");
         expect(await queue.state("scan", SLOT)).toBe("completed");
         const scanId = scheduledScanId(SLOT);
         expect((await store.getScan(scanId))?.outcome).toBe("succeeded");
