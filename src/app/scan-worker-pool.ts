@@ -14,6 +14,7 @@ import type { ScanProgress } from "../scan/progress.js";
 import type { ExecuteScan } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
 import type {
+  ExportWorkerTask,
   ScanPartWorkerReply,
   ScanPartWorkerTask,
   ScanWorkerError,
@@ -52,6 +53,8 @@ export interface ScanWorkerPool {
   execute: ExecuteScan;
   /** One part of a fanned-out scan, in a worker thread; rejects (the job retries it) when it fails. */
   executePart(part: ScanPartWork): Promise<void>;
+  /** The Security Hub export (`securityHub.enabled`) after a fanned-out scan ended, in a worker thread. */
+  exportFindings(): Promise<void>;
   /** Stops the threads (running scans are cut off: drain the coordinator first). */
   close(): Promise<void>;
 }
@@ -71,7 +74,10 @@ function workerOf(filename: string): { filename: string; execArgv?: string[] } {
 
 export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorkerPool {
   const worker = options.workerFile ? workerOf(options.workerFile) : defaultWorker();
-  const pool = new Piscina<ScanWorkerTask | ScanPartWorkerTask, ScanWorkerReply | ScanPartWorkerReply>({
+  const pool = new Piscina<
+    ScanWorkerTask | ScanPartWorkerTask | ExportWorkerTask,
+    ScanWorkerReply | ScanPartWorkerReply
+  >({
     ...worker,
     minThreads: 0,
     maxThreads: Math.max(1, options.threads),
@@ -138,9 +144,22 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
     if (!reply.ok) throw new ScanWorkerFailure(reply.error);
   };
 
+  const exportFindings = async (): Promise<void> => {
+    const task: ExportWorkerTask = {
+      config: options.config,
+      databaseUrl: options.databaseUrl,
+      logLevel: options.logLevel,
+      inventoryFile: options.inventoryFile,
+      writeGate: options.writeGate,
+    };
+    const reply = (await pool.run(task, { name: "runExportTask" })) as ScanPartWorkerReply;
+    if (!reply.ok) throw new ScanWorkerFailure(reply.error);
+  };
+
   return {
     execute,
     executePart,
+    exportFindings,
     async close() {
       await pool.destroy();
     },

@@ -52,6 +52,12 @@ export interface ScanPartWorkerTask
 
 export type ScanPartWorkerReply = { ok: true } | { ok: false; error: ScanWorkerError };
 
+/** The Security Hub export after a fanned-out scan: the runtime's settings alone. */
+export type ExportWorkerTask = Pick<
+  ScanWorkerTask,
+  "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"
+>;
+
 interface WorkerRuntime {
   key: string;
   deps: ExecuteScanDeps;
@@ -137,6 +143,21 @@ export default async function runScanTask(task: ScanWorkerTask): Promise<ScanWor
     return { ok: false, error: toWorkerError(error) };
   } finally {
     task.progress.close();
+  }
+}
+
+/**
+ * piscina's named task (`{ name: "runExportTask" }`): the Security Hub export after a fanned-out scan ended,
+ * on this thread's store connection and AWS clients (a no-op unless `securityHub.enabled`). An export failure is
+ * recorded by the export itself (`securityhub.export-failed`); only a thread that cannot start answers not ok.
+ */
+export async function runExportTask(task: ExportWorkerTask): Promise<ScanPartWorkerReply> {
+  try {
+    const { deps } = await runtimeFor(task);
+    await deps.exportFindings?.(deps.store);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: toWorkerError(error) };
   }
 }
 

@@ -530,6 +530,16 @@ export async function createSlackRuntime(context: {
       : {}),
     // Fanned-out parts run in the scan worker threads too: none collects or commits on this event loop.
     ...(workers ? { runPart: workers.executePart } : {}),
+    // A fanned-out scan is exported to Security Hub (where enabled) once it ends, as a scan in one piece is.
+    ...(parts.exportFindings
+      ? {
+          afterScan: workers
+            ? () => workers.exportFindings()
+            : async () => {
+                await parts.exportFindings?.(store);
+              },
+        }
+      : {}),
     regions: defaultRegions,
     env: context.env ?? process.env,
     databaseUrl: context.databaseUrl,

@@ -156,3 +156,50 @@ describe("an organization's scheduled scan, fanned out", () => {
     );
   });
 });
+
+describe("after a fanned-out scan", () => {
+  it("runs `afterScan` once, when the part that ends the scan has finished it, and a failure there ends nothing", async () => {
+    const after: string[] = [];
+    let handler: JobHandler | undefined;
+    const sent: Record<string, unknown>[] = [];
+    const fanOut = new ScanFanOut({
+      queue: {
+        work(_kind, h) {
+          handler = h;
+        },
+        send: async (_kind, payload) => {
+          sent.push(payload);
+          return "id";
+        },
+      },
+      store,
+      collect: async (_scope, { now }) => ({
+        schemaVersion: 1,
+        collectedAt: now.toISOString(),
+        accounts: [],
+      }),
+      config: { requireFips: false, accounts: [{ id: "111111111111" }, { id: "222222222222" }] },
+      logger,
+      afterScan: async (scanId) => {
+        after.push(scanId);
+        throw new Error("Security Hub unreachable");
+      },
+    });
+    await fanOut.start({
+      scanId: "s2",
+      trigger: "schedule",
+      accounts: [{ id: "111111111111" }, { id: "222222222222" }],
+      regions: ["us-east-1"],
+    });
+    const run = (payload: Record<string, unknown> | undefined) =>
+      handler?.(payload ?? {}, { jobId: "j", attempt: 1 });
+    await run(sent[0]);
+    expect(after).toEqual([]);
+    await run(sent[1]);
+    expect(after).toEqual(["s2"]);
+    expect((await store.getScan("s2"))?.outcome).toBe("succeeded");
+    // A part retried after the scan ended does not run it again.
+    await run(sent[1]);
+    expect(after).toEqual(["s2"]);
+  });
+});

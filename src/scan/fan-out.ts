@@ -49,6 +49,11 @@ export interface FanOutDeps {
    * so that no part runs on the Slack event loop; by default `collectAndCommitPart` on this thread.
    */
   runPart?: (work: ScanPartWork) => Promise<void>;
+  /**
+   * Runs once a fanned-out scan has ended, by the part that ended it: the Security Hub export where it is
+   * enabled, as a scan in one process runs it after its commit. A failure is logged; the scan stands.
+   */
+  afterScan?: (scanId: string) => Promise<void>;
 }
 
 /** One account's part of a fanned-out scan, as its runner needs it (structured-cloneable). */
@@ -355,6 +360,14 @@ export class ScanFanOut {
         { scanId: part.scanId, outcome: finished.outcome, counts: finished.counts },
         "fanned-out scan finished",
       );
+      try {
+        await this.#deps.afterScan?.(part.scanId);
+      } catch (error) {
+        this.#deps.logger.warn(
+          { err: error, scanId: part.scanId },
+          "the work after a fanned-out scan failed",
+        );
+      }
     }
   }
 }

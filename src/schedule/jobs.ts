@@ -157,6 +157,8 @@ export interface CreateSchedulerDeps {
    * and merged with the configured accounts. Without it an organization's scans are not fanned out.
    */
   resolveAccounts?: () => Promise<ScanAccount[]>;
+  /** Runs once each fanned-out scheduled scan has ended (the Security Hub export, where enabled). */
+  afterScan?: (scanId: string) => Promise<void>;
   /** Runs a fanned-out scan's part elsewhere (serve: a scan worker thread); default on this thread. */
   runPart?: (work: ScanPartWork) => Promise<void>;
   queue: Pick<JobQueue, "work" | "send" | "state" | "hasAny">;
@@ -219,6 +221,7 @@ function scheduledFanOut(deps: CreateSchedulerDeps, logger: Logger): ScheduledJo
     config,
     logger,
     ...(deps.runPart ? { runPart: deps.runPart } : {}),
+    ...(deps.afterScan ? { afterScan: deps.afterScan } : {}),
     // The waiting slot job and each running part keep the scan row's heartbeat fresh (scan-row.ts).
     keepAlive: (scanId) => store.heartbeatScan(scanId, new Date().toISOString()),
   });

@@ -27,6 +27,8 @@ export interface ServeScheduleDeps {
   collect?: CollectFn;
   /** With `organization:`, lists a scheduled scan's accounts once so that the scan fans out per account. */
   resolveAccounts?: () => Promise<ScanAccount[]>;
+  /** Runs once each fanned-out scheduled scan has ended (the Security Hub export, where enabled). */
+  afterScan?: (scanId: string) => Promise<void>;
   /** Runs a fanned-out scan's part in a scan worker thread (see `createScheduler`). */
   runPart?: (work: ScanPartWork) => Promise<void>;
   regions: readonly string[];
@@ -80,6 +82,7 @@ export function createServeSchedule(deps: ServeScheduleDeps): ServeSchedule {
     coordinator: deps.coordinator,
     ...(deps.collect ? { collect: deps.collect } : {}),
     ...(deps.resolveAccounts ? { resolveAccounts: deps.resolveAccounts } : {}),
+    ...(deps.afterScan ? { afterScan: deps.afterScan } : {}),
     ...(deps.runPart ? { runPart: deps.runPart } : {}),
     regions: deps.regions,
     digest: poster,

@@ -274,3 +274,39 @@ describe("a scan worker that fails", () => {
     ).rejects.toMatchObject({ code: "WorkerCrashed" });
   });
 });
+
+describe("the Security Hub export after a fanned-out scan, in a worker thread", () => {
+  it("runs the export on the worker's own store and clients (a refused endpoint is recorded, not thrown)", async () => {
+    const saved = { ...process.env };
+    // The worker thread's AWS clients reach a closed port: the export fails fast and says so in the audit log.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_REGION: "us-east-1",
+    });
+    cleanups.push(async () => {
+      for (const k of ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    });
+    const url = await sqliteUrl();
+    const store = await open(url);
+    const pool = createScanWorkerPool({
+      config: parseConfig({
+        maxAttempts: 1,
+        connectTimeoutSeconds: 1,
+        securityHub: { enabled: true, region: "us-east-1", roleArn: "arn:aws:iam::111122223333:role/Hub" },
+      }),
+      databaseUrl: url,
+      logLevel: "silent",
+      threads: 1,
+      store,
+    });
+    cleanups.push(() => pool.close());
+    await pool.exportFindings();
+    const [failed] = await store.listAudit({ action: "securityhub.export-failed" });
+    expect(failed?.actor).toBe("system");
+  });
+});
