@@ -139,7 +139,7 @@ for (const harness of engines) {
       const posts: string[] = [];
       const instances = await Promise.all(harness.replicas.map((n) => startInstance(n, db.url, ran, posts)));
       try {
-        const { store, queue } = await runSlot(instances, "digest");
+        const { store } = await runSlot(instances, "digest");
         const scanId = scheduledScanId(SLOT);
         const scan = await store.getScan(scanId);
         expect(scan?.outcome).toBe("partial");
