@@ -11,8 +11,30 @@ function localUser(env: NodeJS.ProcessEnv): string {
   }
 }
 
+/**
+ * A reader that stops early (`forecast-audit scan | head`) closes the pipe: the rest of the output has nowhere to
+ * go, which is not an error of the command. Without a listener Node throws EPIPE out of the next write and the
+ * command dies with a stack trace and exit code 1 — before a scan's exit code (its findings) is set.
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+export function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  let closed = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    // After EPIPE the stream is destroyed, and a write that was already on its way fails as destroyed.
+    if (error.code === "EPIPE" || (closed && error.code === "ERR_STREAM_DESTROYED")) {
+      closed = true;
+      return;
+    }
+    throw error;
+  });
+}
+
 export function createDefaultDeps(): CliDeps {
   const env = process.env;
+  ignoreClosedPipe(process.stdout);
   const logger = (level: string) => createLogger({ level });
   return {
     // Imported on use: the AWS SDK clients and the database drivers cost most of the start-up time.

@@ -12,7 +12,13 @@ import type { ScanReport } from "../../src/cli/format/report.js";
 import { VERSION } from "../../src/cli/version.js";
 import { ok } from "../../src/domain/result.js";
 import { writeInventoryFile } from "../../src/scan/inventory-file.js";
-import { type CliResult, REPO_ROOT, runCli, runCliProcess } from "../support/cli-runner.js";
+import {
+  type CliResult,
+  REPO_ROOT,
+  runCli,
+  runCliProcess,
+  runCliProcessClosedStdout,
+} from "../support/cli-runner.js";
 import { type ForecastEmulator, startForecastEmulator } from "../support/forecast-emulator/index.js";
 import {
   BUCKET,
@@ -347,6 +353,17 @@ describe("the real entry point in a child process", () => {
     });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/^CRITICAL \(\d+ FAIL(, \d+ ERROR)?\)\n {2}FAIL f-[0-9a-z]{12} /);
+  });
+
+  it("keeps its exit code, with no stack trace, when the reader of its output has gone (| head)", async () => {
+    const scan = await runCliProcessClosedStdout(
+      ["scan", "--inventory", DEMO, "--no-store", "--fail-on", "high", "--all"],
+      { env: OFFLINE },
+    );
+    // The demo has findings at or above high: 1, exactly as when the whole output is read.
+    expect(scan).toEqual({ exitCode: 1, stderr: "" });
+    const help = await runCliProcessClosedStdout(["--help"], { env: OFFLINE });
+    expect(help).toEqual({ exitCode: 0, stderr: "" });
   });
 
   it("exits 2 on a usage error, with the message on stderr", async () => {

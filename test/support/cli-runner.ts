@@ -188,6 +188,35 @@ export async function runCliProcess(
   }
 }
 
+/**
+ * `tsx src/cli/main.ts <args>` whose standard output is closed before it writes anything, as when a reader
+ * stops early (`forecast-audit … | head -1`): every write meets EPIPE. Resolves with the exit code and stderr.
+ */
+export async function runCliProcessClosedStdout(
+  args: readonly string[],
+  options: Omit<CliRunOptions, "now"> = {},
+): Promise<Omit<CliResult, "stdout">> {
+  const { dir, env, tsx } = await prepareChild(options.env);
+  try {
+    return await new Promise((done, fail) => {
+      const child = spawn(tsx, [join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
+        cwd: options.cwd ?? REPO_ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+      });
+      child.on("error", fail);
+      child.on("close", (code) => done({ exitCode: code ?? -1, stderr }));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface CliProcess {
   /** Everything the process wrote so far. */
   output(): string;
