@@ -60,5 +60,19 @@ export function createDefaultDeps(): CliDeps {
       process.exitCode = code;
     },
     localUser: localUser(env),
+    onStopSignal(cleanup) {
+      const signals = ["SIGINT", "SIGTERM"] as const;
+      const handler = (signal: NodeJS.Signals) => {
+        // A second signal now finds no listener of ours and ends the process the default way.
+        for (const s of signals) process.off(s, handler);
+        cleanup(signal)
+          .catch(() => {})
+          .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      };
+      for (const s of signals) process.on(s, handler);
+      return () => {
+        for (const s of signals) process.off(s, handler);
+      };
+    },
   };
 }

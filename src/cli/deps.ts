@@ -30,4 +30,10 @@ export interface CliDeps {
   setExitCode(code: number): void;
   /** The local user, recorded as the trigger of CLI scans and fixes. */
   localUser: string;
+  /**
+   * Runs `cleanup` when the process is asked to stop (Ctrl-C, SIGTERM), then ends the process with the signal's
+   * exit code (130, 143); a second signal during the cleanup ends it at once. Returns the unregistering
+   * function. Absent in tests that run commands in process.
+   */
+  onStopSignal?(cleanup: (signal: NodeJS.Signals) => Promise<void>): () => void;
 }

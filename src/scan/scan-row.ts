@@ -30,6 +30,8 @@ export interface ScanRowLogger {
 }
 
 export interface ScanRowOptions {
+  /** Called with the row once it is written (the CLI marks it interrupted on Ctrl-C). */
+  onRow?: (row: ScanRow) => void;
   heartbeatMs?: number;
   clock?: Clock;
   timers?: Timers;
@@ -43,6 +45,8 @@ export interface ScanRow {
   complete(input: RecordScanInput): Promise<CompletedScan>;
   /** Records that the scan stopped without results; false when it was no longer running. */
   fail(error: unknown): Promise<boolean>;
+  /** Records that its process was asked to stop (`interrupted` now, not after the lease); false when it had ended. */
+  interrupt(reason: string): Promise<boolean>;
   stop(): void;
   /** Resolves when no heartbeat write is in flight (tests on a virtual clock). */
   settled(): Promise<void>;
@@ -106,7 +110,7 @@ async function startOrResume(
 export async function beginScanRow(
   store: Pick<
     Store,
-    "startScan" | "getScan" | "heartbeatScan" | "setScanScope" | "completeScan" | "failScan"
+    "startScan" | "getScan" | "heartbeatScan" | "setScanScope" | "completeScan" | "failScan" | "interruptScan"
   >,
   input: StartScanInput,
   options: ScanRowOptions = {},
@@ -167,6 +171,10 @@ export async function beginScanRow(
       stop();
       return store.failScan(scan.id, message(error), clock.now().toISOString());
     },
+    async interrupt(reason) {
+      stop();
+      return store.interruptScan(scan.id, reason);
+    },
     stop,
     settled: () => inFlight,
   };
@@ -184,6 +192,7 @@ export async function withScanRow<R>(
   toRecord: (result: R) => RecordScanInput,
 ): Promise<{ result: R; completed: CompletedScan }> {
   const row = await beginScanRow(store, input, options);
+  options.onRow?.(row);
   let result: R;
   try {
     result = await scan(row.scan);

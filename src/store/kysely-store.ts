@@ -679,6 +679,33 @@ export class KyselyStore implements Store {
     });
   }
 
+  async interruptScan(scanId: string, reason: string): Promise<boolean> {
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("scans")
+        .set({ outcome: "interrupted", finished_at: at })
+        .where("id", "=", scanId)
+        .where("outcome", "=", "running")
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return false;
+      await this.audit(trx, {
+        actor: "system",
+        action: "scan.interrupted",
+        target: row.id,
+        detail: {
+          trigger: row.trigger,
+          startedAt: row.started_at,
+          lastHeartbeatAt: row.heartbeat_at,
+          reason,
+        },
+        at,
+      });
+      return true;
+    });
+  }
+
   async claimInterruptedScanAnnouncements(): Promise<ScanRecord[]> {
     const rows = await this.db
       .updateTable("scans")

@@ -499,6 +499,11 @@ export interface Store {
    */
   markScansInterrupted(heartbeatBefore: string): Promise<ScanRecord[]>;
   /**
+   * Marks one running scan interrupted now (its process was asked to stop: Ctrl-C, SIGTERM), with the reason
+   * in its `scan.interrupted` audit entry; false when it was no longer running.
+   */
+  interruptScan(scanId: string, reason: string): Promise<boolean>;
+  /**
    * Claims every interrupted scan asked for in Slack or by the schedule whose interruption was not announced
    * yet: each is handed to one caller once, across replicas. Give back the ones that could not be posted.
    */

@@ -222,16 +222,36 @@ export interface CliProcess {
   output(): string;
   /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<number | null>;
+  /** Sends `signal` to the process (with `direct`, the CLI's own node process) and returns at once. */
+  kill(signal: NodeJS.Signals): void;
   exited: Promise<number | null>;
 }
 
 /** `tsx src/cli/main.ts <args>` as a long-running child (for `serve`), with the same localhost routing. */
 export async function startCliProcess(
   args: readonly string[],
-  options: Omit<CliRunOptions, "now"> = {},
+  options: Omit<CliRunOptions, "now"> & {
+    /**
+     * Run the CLI in this node process itself (`node --import tsx`), not under the `tsx` launcher, which runs
+     * it in a child of its own: a signal then reaches the CLI exactly as sent (SIGKILL included).
+     */
+    direct?: boolean;
+  } = {},
 ): Promise<CliProcess> {
   const { dir, env, tsx } = await prepareChild(options.env);
-  const child = spawn(tsx, [join(REPO_ROOT, "src", "cli", "main.ts"), ...args], {
+  const main = join(REPO_ROOT, "src", "cli", "main.ts");
+  const [command, commandArgs] = options.direct
+    ? [
+        process.execPath,
+        [
+          "--import",
+          pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href,
+          main,
+          ...args,
+        ],
+      ]
+    : [tsx, [main, ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -248,6 +268,9 @@ export async function startCliProcess(
   return {
     output: () => chunks.join(""),
     exited,
+    kill(signal) {
+      if (child.exitCode === null) child.kill(signal);
+    },
     async stop(graceMs = 10_000) {
       if (child.exitCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);

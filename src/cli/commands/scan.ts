@@ -11,7 +11,7 @@ import { accountDirectoryEntries } from "../../scan/account-directory.js";
 import { filterInventory, readInventoryFile } from "../../scan/inventory-file.js";
 import { toRecordScanInput } from "../../scan/record-scan.js";
 import { finishScan, runScan, type ScanResult, type ScanScope } from "../../scan/run-scan.js";
-import { scanOrigin, startScope, withScanRow } from "../../scan/scan-row.js";
+import { type ScanRow, scanOrigin, startScope, withScanRow } from "../../scan/scan-row.js";
 import { breachesThreshold } from "../../scan/summarize.js";
 import { writePrivateFile } from "../../scan/write-private-file.js";
 import type { CompletedScan, FindingRecord, RecordScanInput, Store } from "../../store/types.js";
@@ -258,13 +258,27 @@ export function registerScanCommand(program: Command, deps: CliDeps): void {
         ): Promise<{ result: Kept; completed: Pick<CompletedScan, "notRechecked"> | undefined }> => {
           if (!opts.store) return { result: kept(slim(await scan())), completed: undefined };
           store = await deps.openStore(config);
+          // Ctrl-C or SIGTERM: the scan's row says `interrupted` at once (not after its lease), then the process ends.
+          let row: ScanRow | undefined;
+          const unregister = deps.onStopSignal?.(async (signal) => {
+            if (await row?.interrupt(signal === "SIGINT" ? "Ctrl-C (SIGINT)" : signal)) {
+              deps.stderr(`\nstopped: scan ${row?.scan.id} is recorded as interrupted\n`);
+            }
+          });
           const done = await withScanRow(
             store,
             { scope: startScope(scope), trigger: label, origin: scanOrigin(trigger) },
-            { heartbeatMs: config.store.scanHeartbeatSeconds * 1000, clock: { now: deps.now }, logger },
-            async (row) => slim(await scan(row.id)),
+            {
+              heartbeatMs: config.store.scanHeartbeatSeconds * 1000,
+              clock: { now: deps.now },
+              logger,
+              onRow: (r) => {
+                row = r;
+              },
+            },
+            async (r) => slim(await scan(r.id)),
             (r) => r.record,
-          );
+          ).finally(() => unregister?.());
           const { notRechecked } = done.completed;
           return { result: kept(done.result), completed: notRechecked ? { notRechecked } : {} };
         };
