@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobHandler } from "../jobs/job-queue.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
-import { SCAN_PART_JOB, ScanFanOut } from "./fan-out.js";
+import { type FanOutDeps, SCAN_PART_JOB, ScanFanOut } from "./fan-out.js";
 
 const logger = pino({ level: "silent" });
 let store: Store;
@@ -67,6 +67,37 @@ describe("ScanFanOut", () => {
   });
 });
 
+/** A fan-out on the real store whose queue records what is sent and hands the part handler to the test. */
+function harness(options: Pick<FanOutDeps, "afterScan"> & { configured?: { id: string }[] } = {}) {
+  const sent: Record<string, unknown>[] = [];
+  const scopes: unknown[] = [];
+  let handler: JobHandler | undefined;
+  const fanOut = new ScanFanOut({
+    queue: {
+      work(_kind, h) {
+        handler = h;
+      },
+      send: async (_kind, payload) => {
+        sent.push(payload);
+        return "id";
+      },
+    },
+    store,
+    collect: async (scope, { now }) => {
+      scopes.push(scope);
+      return { schemaVersion: 1, collectedAt: now.toISOString(), accounts: [] };
+    },
+    config: { requireFips: false, accounts: options.configured ?? [] },
+    logger,
+    ...(options.afterScan ? { afterScan: options.afterScan } : {}),
+  });
+  const run = async (payload: Record<string, unknown> | undefined) => {
+    if (!handler) throw new Error("no part handler");
+    await handler(payload ?? {}, { jobId: "j", attempt: 1 });
+  };
+  return { fanOut, sent, scopes, run };
+}
+
 describe("an organization's scheduled scan, fanned out", () => {
   const member = {
     id: "444444444444",
@@ -76,36 +107,6 @@ describe("an organization's scheduled scan, fanned out", () => {
     placement: { ouId: "ou-ab12-cdef3456", ouPath: "Root/Prod" },
   };
   const other = { id: "555555555555", roleArn: "arn:aws:iam::555555555555:role/ForecastAudit" };
-
-  function harness() {
-    const sent: Record<string, unknown>[] = [];
-    const scopes: unknown[] = [];
-    let handler: JobHandler | undefined;
-    const fanOut = new ScanFanOut({
-      queue: {
-        work(_kind, h) {
-          handler = h;
-        },
-        send: async (_kind, payload) => {
-          sent.push(payload);
-          return "id";
-        },
-      },
-      store,
-      collect: async (scope, { now }) => {
-        scopes.push(scope);
-        return { schemaVersion: 1, collectedAt: now.toISOString(), accounts: [] };
-      },
-      // No configured account: both come from the organization.
-      config: { requireFips: false, accounts: [] },
-      logger,
-    });
-    const run = async (payload: Record<string, unknown>) => {
-      if (!handler) throw new Error("no part handler");
-      await handler(payload, { jobId: "j", attempt: 1 });
-    };
-    return { fanOut, sent, scopes, run };
-  }
 
   const request = (accounts: (typeof member | typeof other)[]) => ({
     scanId: "org-scan",
@@ -160,39 +161,15 @@ describe("an organization's scheduled scan, fanned out", () => {
 describe("after a fanned-out scan", () => {
   it("runs `afterScan` once, when the part that ends the scan has finished it, and a failure there ends nothing", async () => {
     const after: string[] = [];
-    let handler: JobHandler | undefined;
-    const sent: Record<string, unknown>[] = [];
-    const fanOut = new ScanFanOut({
-      queue: {
-        work(_kind, h) {
-          handler = h;
-        },
-        send: async (_kind, payload) => {
-          sent.push(payload);
-          return "id";
-        },
-      },
-      store,
-      collect: async (_scope, { now }) => ({
-        schemaVersion: 1,
-        collectedAt: now.toISOString(),
-        accounts: [],
-      }),
-      config: { requireFips: false, accounts: [{ id: "111111111111" }, { id: "222222222222" }] },
-      logger,
+    const configured = [{ id: "111111111111" }, { id: "222222222222" }];
+    const { fanOut, sent, run } = harness({
+      configured,
       afterScan: async (scanId) => {
         after.push(scanId);
         throw new Error("Security Hub unreachable");
       },
     });
-    await fanOut.start({
-      scanId: "s2",
-      trigger: "schedule",
-      accounts: [{ id: "111111111111" }, { id: "222222222222" }],
-      regions: ["us-east-1"],
-    });
-    const run = (payload: Record<string, unknown> | undefined) =>
-      handler?.(payload ?? {}, { jobId: "j", attempt: 1 });
+    await fanOut.start({ scanId: "s2", trigger: "schedule", accounts: configured, regions: ["us-east-1"] });
     await run(sent[0]);
     expect(after).toEqual([]);
     await run(sent[1]);

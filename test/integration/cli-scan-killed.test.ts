@@ -117,54 +117,10 @@ describe("a CLI scan asked to stop mid-collection", () => {
 
 describe("a CLI scan killed mid-collection", () => {
   it("leaves its row, shown interrupted by history once its heartbeat is older than the lease", async () => {
-    const config = join(dir, "forecast-audit.yml");
-    await writeFile(
-      config,
-      "accounts: [{ id: '123456789012' }]\nregions: [us-east-1]\nstore: { scanHeartbeatSeconds: 1 }\n",
-    );
-    const databaseUrl = `sqlite:${join(dir, "state.db")}`;
-    const env = {
-      AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
-      AWS_SECRET_ACCESS_KEY: "fake",
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
-      AWS_EC2_METADATA_DISABLED: "true",
-      FORECAST_AUDIT_CONFIG: undefined,
-      DATABASE_URL: databaseUrl,
-    };
-    const child = await startCliProcess(["--config", config, "scan", "--format", "json"], {
-      env,
-      cwd: dir,
-      direct: true,
-    });
-    let store: Store | undefined;
-    try {
-      store = await until(
-        async () => {
-          try {
-            return await openStore({ databaseUrl });
-          } catch {
-            return undefined;
-          }
-        },
-        (s) => s !== undefined,
-        "the store",
-      );
-      const opened = store as Store;
-      const running = await until(
-        () => opened.listScans(),
-        (scans) => scans.length === 1 && scans[0]!.heartbeatAt! > scans[0]!.startedAt,
-        `a running scan whose heartbeat moved (CLI output: ${child.output()})`,
-      );
-      expect(running[0]).toMatchObject({ outcome: "running", trigger: expect.stringMatching(/^cli:/) });
-    } finally {
-      // Killed while collecting: nothing of the CLI runs after SIGKILL.
-      child.kill("SIGKILL");
-      await child.exited;
-    }
-    const opened = store as Store;
+    const { child, store: opened, config, env } = await startStuckScan("state.db");
+    // Killed while collecting: nothing of the CLI runs after SIGKILL.
+    child.kill("SIGKILL");
+    await child.exited;
     const [scan] = (await opened.listScans()) as [ScanRecord];
     expect(scan.outcome).toBe("running");
     // Later than the lease (3 × 1 s) after its last heartbeat: `history` records and shows it interrupted.
