@@ -646,6 +646,24 @@ describe.each(harnesses)("store on $engine", (h) => {
         }
       });
 
+      it("marks one running scan interrupted at once when its process is asked to stop, and only a running one", async () => {
+        const { store } = await fresh();
+        const stopped = await store.startScan({ scope: scopeOf([]), trigger: "cli:alice" });
+        const other = await store.startScan({ scope: scopeOf([]), trigger: "cli:bob" });
+        expect(await store.interruptScan(stopped.id, "Ctrl-C (SIGINT)")).toBe(true);
+        expect((await store.getScan(stopped.id))?.outcome).toBe("interrupted");
+        // Only that scan: another process's scan keeps running.
+        expect((await store.getScan(other.id))?.outcome).toBe("running");
+        expect(await store.interruptScan(stopped.id, "again")).toBe(false);
+        await store.completeScan(other.id, { findings: [] });
+        expect(await store.interruptScan(other.id, "SIGTERM")).toBe(false);
+        expect((await store.getScan(other.id))?.outcome).not.toBe("interrupted");
+        const entries = await store.listAudit({ action: "scan.interrupted" });
+        expect(entries.map((e) => [e.target, (e.detail as { reason?: string }).reason])).toEqual([
+          [stopped.id, "Ctrl-C (SIGINT)"],
+        ]);
+      });
+
       it("hands each interruption to announce out once across replicas, and again once released", async () => {
         const { store: replicaA, clock, open } = await fresh();
         const replicaB = await open();
