@@ -8,12 +8,16 @@ import {
   type DiscoveredOrganization,
   discoverOrganization,
 } from "../aws/organizations/discover-organization.js";
-import { resolveScanAccounts } from "../aws/organizations/resolve-scan-accounts.js";
+import {
+  type ResolvedScanAccounts,
+  resolveScanAccounts,
+} from "../aws/organizations/resolve-scan-accounts.js";
 import { resolveRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { maskSensitive } from "../domain/sensitive.js";
 import type { Logger } from "../logging/logger.js";
-import type { CollectFn } from "../scan/run-scan.js";
+import type { ScanProgress } from "../scan/progress.js";
+import type { CollectFn, ScanScope } from "../scan/run-scan.js";
 
 export interface AuditRuntime {
   factory: ClientFactory;
@@ -22,6 +26,15 @@ export interface AuditRuntime {
   resolveRegions(cli?: readonly string[]): Promise<string[]>;
   /** Lists the organization of `organization:` now (throws OrganizationDiscoveryError; undefined without one). */
   discover(): Promise<DiscoveredOrganization | undefined>;
+  /**
+   * The accounts a scan of `scope` covers: the configured ones and, with `organization:`, the organization's
+   * (listed now, once) narrowed by the selection. `collect` resolves its scope this way; a scheduled scan
+   * that fans out resolves once for all its parts.
+   */
+  resolveAccounts(
+    scope: Pick<ScanScope, "accounts" | "selection">,
+    onProgress?: (event: ScanProgress) => void,
+  ): Promise<ResolvedScanAccounts>;
   destroy(): void;
 }
 
@@ -68,29 +81,32 @@ export function createAuditRuntime(
     return discoverOrganization(client, { includeOus: org.includeOus, excludeAccounts: org.excludeAccounts });
   }
 
+  const resolveAccounts: AuditRuntime["resolveAccounts"] = (scope, onProgress) =>
+    resolveScanAccounts(
+      { accounts: scope.accounts, selection: scope.selection },
+      {
+        configured: config.accounts,
+        organization: org,
+        discover: async () => {
+          onProgress?.({
+            phase: "organization",
+            accountId: "organization",
+            done: 0,
+            total: 1,
+            message: "Listing the organization's accounts.",
+          });
+          const found = await discover();
+          if (!found) throw new Error("organization is not configured");
+          return found;
+        },
+      },
+    );
+
   const collect: CollectFn = async (scope, { onProgress, now }) => {
-    // The organization is listed once per scan, here; every account of the scan comes from that one list.
+    // The organization is listed once per scan, here (or, for a part of a fanned-out scan, by the slot's job).
     const resolved = scope.resolved
       ? { accounts: [...scope.accounts], notes: [] }
-      : await resolveScanAccounts(
-          { accounts: scope.accounts, selection: scope.selection },
-          {
-            configured: config.accounts,
-            organization: org,
-            discover: async () => {
-              onProgress({
-                phase: "organization",
-                accountId: "organization",
-                done: 0,
-                total: 1,
-                message: "Listing the organization's accounts.",
-              });
-              const found = await discover();
-              if (!found) throw new Error("organization is not configured");
-              return found;
-            },
-          },
-        );
+      : await resolveAccounts(scope, onProgress);
     if (resolved.notes.length > 0) {
       const message = resolved.notes.join(" ");
       onProgress({ phase: "organization", accountId: "organization", done: 1, total: 1, message });
@@ -135,6 +151,7 @@ export function createAuditRuntime(
       return resolveRegions(config.regions, await factory.defaultRegion());
     },
     discover,
+    resolveAccounts,
     destroy: () => factory.destroy(),
   };
 }

@@ -14,7 +14,7 @@ import type { ScanProgress } from "../scan/progress.js";
 import type { ExecuteScan } from "../scan/scan-coordinator.js";
 import type { Store } from "../store/types.js";
 import type {
-  ExportWorkerTask,
+  RuntimeTask,
   ScanPartWorkerReply,
   ScanPartWorkerTask,
   ScanWorkerError,
@@ -75,7 +75,7 @@ function workerOf(filename: string): { filename: string; execArgv?: string[] } {
 export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorkerPool {
   const worker = options.workerFile ? workerOf(options.workerFile) : defaultWorker();
   const pool = new Piscina<
-    ScanWorkerTask | ScanPartWorkerTask | ExportWorkerTask,
+    ScanWorkerTask | ScanPartWorkerTask | RuntimeTask,
     ScanWorkerReply | ScanPartWorkerReply
   >({
     ...worker,
@@ -86,15 +86,20 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
     idleTimeout: 60_000,
   });
 
+  /** What each thread builds its runtime from (its store connection, AWS clients), sent with every task. */
+  const runtime: RuntimeTask = {
+    config: options.config,
+    databaseUrl: options.databaseUrl,
+    logLevel: options.logLevel,
+    inventoryFile: options.inventoryFile,
+    writeGate: options.writeGate,
+  };
+
   const execute: ExecuteScan = async (input) => {
     const { port1, port2 } = new MessageChannel();
     port1.on("message", (event: ScanProgress) => input.onProgress(event));
     const task: ScanWorkerTask = {
-      config: options.config,
-      databaseUrl: options.databaseUrl,
-      logLevel: options.logLevel,
-      inventoryFile: options.inventoryFile,
-      writeGate: options.writeGate,
+      ...runtime,
       scanId: input.scanId,
       scope: input.scope,
       trigger: input.trigger,
@@ -124,11 +129,7 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
 
   const executePart = async (part: ScanPartWork): Promise<void> => {
     const task: ScanPartWorkerTask = {
-      config: options.config,
-      databaseUrl: options.databaseUrl,
-      logLevel: options.logLevel,
-      inventoryFile: options.inventoryFile,
-      writeGate: options.writeGate,
+      ...runtime,
       part,
     };
     let reply: ScanPartWorkerReply;
@@ -145,14 +146,7 @@ export function createScanWorkerPool(options: ScanWorkerPoolOptions): ScanWorker
   };
 
   const exportFindings = async (): Promise<void> => {
-    const task: ExportWorkerTask = {
-      config: options.config,
-      databaseUrl: options.databaseUrl,
-      logLevel: options.logLevel,
-      inventoryFile: options.inventoryFile,
-      writeGate: options.writeGate,
-    };
-    const reply = (await pool.run(task, { name: "runExportTask" })) as ScanPartWorkerReply;
+    const reply = (await pool.run(runtime, { name: "runExportTask" })) as ScanPartWorkerReply;
     if (!reply.ok) throw new ScanWorkerFailure(reply.error);
   };
 

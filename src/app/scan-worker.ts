@@ -45,18 +45,11 @@ export interface ScanWorkerError {
 export type ScanWorkerReply = { ok: true; summary: ScanSummary } | { ok: false; error: ScanWorkerError };
 
 /** One part of a fanned-out scheduled scan: collected, evaluated and committed in this thread. */
-export interface ScanPartWorkerTask
-  extends Pick<ScanWorkerTask, "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"> {
+export interface ScanPartWorkerTask extends RuntimeTask {
   part: ScanPartWork;
 }
 
 export type ScanPartWorkerReply = { ok: true } | { ok: false; error: ScanWorkerError };
-
-/** The Security Hub export after a fanned-out scan: the runtime's settings alone. */
-export type ExportWorkerTask = Pick<
-  ScanWorkerTask,
-  "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"
->;
 
 interface WorkerRuntime {
   key: string;
@@ -67,7 +60,8 @@ interface WorkerRuntime {
 /** One runtime per thread, reused by its next scans while the configuration stays the same. */
 let runtime: Promise<WorkerRuntime> | undefined;
 
-type RuntimeTask = Pick<
+/** What a thread's runtime is made from; alone, the task of the Security Hub export after a fanned-out scan. */
+export type RuntimeTask = Pick<
   ScanWorkerTask,
   "config" | "databaseUrl" | "logLevel" | "inventoryFile" | "writeGate"
 >;
@@ -151,7 +145,7 @@ export default async function runScanTask(task: ScanWorkerTask): Promise<ScanWor
  * on this thread's store connection and AWS clients (a no-op unless `securityHub.enabled`). An export failure is
  * recorded by the export itself (`securityhub.export-failed`); only a thread that cannot start answers not ok.
  */
-export async function runExportTask(task: ExportWorkerTask): Promise<ScanPartWorkerReply> {
+export async function runExportTask(task: RuntimeTask): Promise<ScanPartWorkerReply> {
   try {
     const { deps } = await runtimeFor(task);
     await deps.exportFindings?.(deps.store);

@@ -3,11 +3,9 @@
  * coordinator, and adapts them to the narrow ports the Slack app needs.
  */
 
-import { resolveScanAccounts } from "../aws/organizations/resolve-scan-accounts.js";
 import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
-import type { ScanAccount } from "../domain/accounts.js";
 import { type AccountDirectoryEntry, displayOuPath } from "../domain/accounts.js";
 import { isFindingId } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
@@ -336,23 +334,6 @@ export function createScanPort(
 /** Records `openFindings` reads when the caller names no limit: more than one message or the Home tab shows. */
 const OPEN_FINDINGS_READ = 50;
 
-/** The accounts a scheduled scan of everything covers: the organization's (listed now) and the configured. */
-async function resolveOrganizationAccounts(config: Config, audit: AuditRuntime): Promise<ScanAccount[]> {
-  const resolved = await resolveScanAccounts(
-    { accounts: config.accounts },
-    {
-      configured: config.accounts,
-      organization: config.organization,
-      discover: async () => {
-        const found = await audit.discover();
-        if (!found) throw new Error("organization is not configured");
-        return found;
-      },
-    },
-  );
-  return resolved.accounts;
-}
-
 export function createFindingsPort(store: Store): SlackPorts["findings"] {
   // Only for buttons posted before finding ids: their 22-character refs are not stored, so they are mapped.
   const legacy = new Map<string, string>();
@@ -526,7 +507,7 @@ export async function createSlackRuntime(context: {
     collect: audit.collect,
     // An organization is listed once per scheduled scan, by the slot's job, and the scan fans out per account.
     ...(config.organization && !context.scanInventoryFile
-      ? { resolveAccounts: () => resolveOrganizationAccounts(config, audit) }
+      ? { resolveAccounts: async () => (await audit.resolveAccounts({ accounts: config.accounts })).accounts }
       : {}),
     // Fanned-out parts run in the scan worker threads too: none collects or commits on this event loop.
     ...(workers ? { runPart: workers.executePart } : {}),

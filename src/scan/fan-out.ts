@@ -165,19 +165,8 @@ function partPayload(payload: Record<string, unknown>): PartPayload {
   if (rest.unresolved) out.unresolved = true;
   if (account) {
     if (account.id !== rest.accountId) throw new Error("a scan-part job's account is not its accountId");
-    out.account = withoutUndefined(account);
+    out.account = account;
   }
-  return out;
-}
-
-function withoutUndefined(account: z.infer<typeof scanAccountSchema>): ScanAccount {
-  const out: ScanAccount = { id: account.id };
-  if (account.name !== undefined) out.name = account.name;
-  if (account.roleArn !== undefined) out.roleArn = account.roleArn;
-  if (account.remediationRoleArn !== undefined) out.remediationRoleArn = account.remediationRoleArn;
-  if (account.externalId !== undefined) out.externalId = account.externalId;
-  if (account.placement !== undefined) out.placement = account.placement;
-  if (account.onboarding !== undefined) out.onboarding = account.onboarding;
   return out;
 }
 

@@ -180,7 +180,8 @@ function emptyBySeverity(): Record<Severity, number> {
 
 /**
  * Lifecycle changes a commit hands back in its result, at most: every finding of a first scan is a change
- * (150,000 of them, ~30 MB, in a 50,000-resource account), and the history rows already hold each one.
+ * (150,000 objects in a 50,000-resource account, held to the end of the commit for a debug line), and the
+ * history rows already hold each one.
  */
 export const CHANGES_KEPT = 10_000;
 
