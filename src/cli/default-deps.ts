@@ -39,8 +39,16 @@ export function createDefaultDeps(): CliDeps {
   return {
     // Imported on use: the AWS SDK clients and the database drivers cost most of the start-up time.
     openStore: async () => {
-      const { openStore } = await import("../store/open-store.js");
-      return openStore({ databaseUrl: env.DATABASE_URL, logger: logger(env.LOG_LEVEL ?? "warn") });
+      const [{ openStore }, { SQLITE_WRITER_CACHE_KIB }] = await Promise.all([
+        import("../store/open-store.js"),
+        import("../store/connect.js"),
+      ]);
+      // A one-shot command: a small SQLite page cache keeps a large scan's commit under its memory target.
+      return openStore({
+        databaseUrl: env.DATABASE_URL,
+        logger: logger(env.LOG_LEVEL ?? "warn"),
+        sqliteCacheKiB: SQLITE_WRITER_CACHE_KIB,
+      });
     },
     createAuditRuntime: async (config, options) => {
       const { createAuditRuntime } = await import("../app/audit-runtime.js");

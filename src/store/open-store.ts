@@ -28,6 +28,12 @@ export interface OpenStoreOptions {
    * Slack process asks for it, scan workers and the CLI do not.
    */
   deliveryClaims?: boolean;
+  /**
+   * SQLite: the page cache of the store's connection, in KiB (default the driver's 16 MiB). Processes that
+   * mostly write (the CLI, scan workers) pass `SQLITE_WRITER_CACHE_KIB`; the Slack process keeps the default
+   * for its digest and App Home reads.
+   */
+  sqliteCacheKiB?: number;
 }
 
 /**
@@ -40,6 +46,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   if (options.logger) connectOptions.logger = options.logger;
   if (options.plugins) connectOptions.plugins = options.plugins;
   if (options.poolSize !== undefined) connectOptions.poolSize = options.poolSize;
+  if (options.sqliteCacheKiB !== undefined) connectOptions.sqliteCacheKiB = options.sqliteCacheKiB;
   const db = await createKysely(target, connectOptions);
   try {
     const applied = await migrate(db, target.engine);
