@@ -70,12 +70,29 @@ export function mergeMatches(matches: SensitiveMatch[]): SensitiveMatch[] {
   return merged;
 }
 
-export function* matchAll(text: string, pattern: RegExp): Generator<RegExpExecArray> {
-  const re = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
+/** The global twin of each pattern, built once: detection runs these over every name and tag of a scan. */
+const globalTwins = new WeakMap<RegExp, RegExp>();
+
+/**
+ * Every match of `pattern` in `text`, left to right (an empty match moves on by one). Eager, so the shared
+ * global twin's `lastIndex` is never left half-way for another caller.
+ */
+export function matchAll(text: string, pattern: RegExp): RegExpExecArray[] {
+  let re = globalTwins.get(pattern);
+  if (re === undefined) {
+    re = pattern.global
+      ? new RegExp(pattern.source, pattern.flags)
+      : new RegExp(pattern.source, `${pattern.flags}g`);
+    globalTwins.set(pattern, re);
+  }
+  const out: RegExpExecArray[] = [];
+  re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m[0] === "") re.lastIndex++;
-    yield m;
+    out.push(m);
   }
+  re.lastIndex = 0;
+  return out;
 }
 
 export function overlapsAny(spans: readonly Span[], start: number, end: number): boolean {

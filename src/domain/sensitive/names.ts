@@ -5,10 +5,12 @@
 import { at, matchAll, type SensitiveKind, type SensitiveMatch, type Span } from "./kinds.js";
 import { isCardNumber, isNanp, isSsn, startsWithDate } from "./personal.js";
 
+const DIGIT_RUN = /(?<![0-9])\d+(?:_\d+)*(?![0-9])/;
+
 /** Digit runs in a name, as groups split by `_` (`212_555_0143` is one number). */
 export function detectNameDigitRuns(name: string): SensitiveMatch[] {
   const out: SensitiveMatch[] = [];
-  for (const m of matchAll(name, /(?<![0-9])\d+(?:_\d+)*(?![0-9])/)) {
+  for (const m of matchAll(name, DIGIT_RUN)) {
     const groups: Span[] = [];
     let offset = m.index;
     for (const part of m[0].split("_")) {
@@ -62,18 +64,23 @@ const MAIL_PROVIDERS =
 /** Providers distinctive enough to flag without a top-level domain (`jdoe_gmail`). */
 const DISTINCT_MAIL_PROVIDERS = "gmail|googlemail|yahoo|ymail|hotmail|icloud|protonmail|yandex";
 
+const MANGLED_LOCAL = "[A-Za-z0-9]+(?:_[A-Za-z0-9]+){0,2}";
+const MANGLED_TLD = `(?:_dot)?_(?:${TLDS})`;
+const MANGLED_EMAILS = [
+  new RegExp(
+    `(?<![A-Za-z0-9])${MANGLED_LOCAL}_at_[A-Za-z0-9]+(?:_(?:dot_)?[A-Za-z0-9]+)*?${MANGLED_TLD}(?:${MANGLED_TLD})?(?![A-Za-z0-9])`,
+    "i",
+  ),
+  new RegExp(
+    `(?<![A-Za-z0-9])${MANGLED_LOCAL}_(?:${MAIL_PROVIDERS})${MANGLED_TLD}(?:${MANGLED_TLD})?(?![A-Za-z0-9])`,
+    "i",
+  ),
+  new RegExp(`(?<![A-Za-z0-9])${MANGLED_LOCAL}_(?:${DISTINCT_MAIL_PROVIDERS})(?![A-Za-z0-9])`, "i"),
+];
+
 /** `john_doe_at_example_com`, `jdoe_AT_example_DOT_co_uk`, `jdoe_gmail_com`, `jdoe_gmail`. */
 export function detectMangledEmails(name: string): SensitiveMatch[] {
-  const local = "[A-Za-z0-9]+(?:_[A-Za-z0-9]+){0,2}";
-  const tld = `(?:_dot)?_(?:${TLDS})`;
-  const patterns = [
-    new RegExp(
-      `(?<![A-Za-z0-9])${local}_at_[A-Za-z0-9]+(?:_(?:dot_)?[A-Za-z0-9]+)*?${tld}(?:${tld})?(?![A-Za-z0-9])`,
-      "i",
-    ),
-    new RegExp(`(?<![A-Za-z0-9])${local}_(?:${MAIL_PROVIDERS})${tld}(?:${tld})?(?![A-Za-z0-9])`, "i"),
-    new RegExp(`(?<![A-Za-z0-9])${local}_(?:${DISTINCT_MAIL_PROVIDERS})(?![A-Za-z0-9])`, "i"),
-  ];
+  const patterns = MANGLED_EMAILS;
   return patterns.flatMap((re) =>
     [...matchAll(name, re)].map((m) => at("email", m.index, m.index + m[0].length)),
   );

@@ -1,16 +1,21 @@
 /** Secrets and keys: private keys, URL credentials, `name=value` assignments, bearer tokens, known token formats, AWS access key ids and long random strings. */
 import { at, matchAll, type SensitiveMatch } from "./kinds.js";
 
+// Patterns live at module level: `matchAll` keeps one global twin per pattern object, and a regex literal
+// inside a function would be a new object on every call.
+const PRIVATE_KEY =
+  /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/;
+const URL_CREDENTIALS = /(?<=[a-z0-9+.-]:\/\/)[^\s/?#@]+@(?=[^\s/?#@])/i;
+const BEARER = /(?<![a-z0-9])(bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)/i;
+const LONG_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])/;
+
 export function detectPrivateKeys(text: string): SensitiveMatch[] {
-  const re =
-    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*$)/;
-  return [...matchAll(text, re)].map((m) => at("secret", m.index, m.index + m[0].length));
+  return [...matchAll(text, PRIVATE_KEY)].map((m) => at("secret", m.index, m.index + m[0].length));
 }
 
 /** `scheme://user:password@host` and `s3://user@bucket`: everything between `//` and `@`. */
 export function detectUrlCredentials(text: string): SensitiveMatch[] {
-  const re = /(?<=[a-z0-9+.-]:\/\/)[^\s/?#@]+@(?=[^\s/?#@])/i;
-  return [...matchAll(text, re)].map((m) => at("secret", m.index, m.index + m[0].length - 1));
+  return [...matchAll(text, URL_CREDENTIALS)].map((m) => at("secret", m.index, m.index + m[0].length - 1));
 }
 
 const SECRET_NAMES = [
@@ -56,7 +61,7 @@ export function detectAssignments(text: string): SensitiveMatch[] {
 
 export function detectBearer(text: string): SensitiveMatch[] {
   const out: SensitiveMatch[] = [];
-  for (const m of matchAll(text, /(?<![a-z0-9])(bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)/i)) {
+  for (const m of matchAll(text, BEARER)) {
     const token = m[2] ?? "";
     // A word after "basic" or "bearer" is prose ("basic forecasting"); a credential has digits or symbols.
     if (!/[0-9+/=._~-]/.test(token)) continue;
@@ -122,7 +127,7 @@ function characterClasses(value: string): number {
  */
 export function detectHighEntropy(text: string): SensitiveMatch[] {
   const out: SensitiveMatch[] = [];
-  for (const m of matchAll(text, /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])/)) {
+  for (const m of matchAll(text, LONG_TOKEN)) {
     const token = m[0];
     const core = token.replace(/=+$/, "");
     if (characterClasses(core) < 3) continue;
