@@ -1263,6 +1263,64 @@ describe.each(harnesses)("store on $engine", (h) => {
         }
       });
 
+      it("puts to_state into the history index in 0014, keeping the history, so the digest's probe reads only the index", async () => {
+        const { url, cleanup } = await h.newDatabase();
+        onTestFinished(cleanup);
+        const before = finding("history-before", "FAIL");
+        const setup = await openStore({ databaseUrl: url, now: () => new Date("2026-03-01T10:00:00.000Z") });
+        await setup.close();
+        // Back to 0013 and the old index, with history written under it.
+        const db = await createKysely(parseDatabaseUrl(url));
+        try {
+          await db.schema.dropIndex("finding_history_key").execute();
+          await db.schema
+            .createIndex("finding_history_key")
+            .on("finding_history")
+            .columns(["finding_key", "at"])
+            .execute();
+          await sql`delete from kysely_migration where name = '0014_history_covering_index'`.execute(db);
+        } finally {
+          await db.destroy();
+        }
+        const old = await openStore({ databaseUrl: url, now: () => new Date("2026-03-01T10:00:00.000Z") });
+        try {
+          await old.recordScan({ scope: scopeOf([before]), trigger: "cli:t", findings: [before] });
+        } finally {
+          await old.close();
+        }
+        const store = await openStore({ databaseUrl: url, now: () => new Date("2026-03-02T10:00:00.000Z") });
+        try {
+          // The history written before the migration still answers "new since".
+          const lists = await store.digestLists({
+            since: "2026-02-28T00:00:00.000Z",
+            limit: 10,
+            minSeverity: "low",
+          });
+          expect(lists.newSince.total).toBe(1);
+          expect(lists.newSince.rows.map((r) => r.key)).toEqual([keyOf(before)]);
+          expect((await store.findingHistory(keyOf(before))).map((e) => e.to)).toEqual(["new"]);
+        } finally {
+          await store.close();
+        }
+        const check = await createKysely(parseDatabaseUrl(url));
+        try {
+          const probe = sql`select 1 from finding_history h where h.finding_key = ${keyOf(before)}
+            and h.to_state in ('new', 'reopened') and h.at > '2026-02-28T00:00:00.000Z'`;
+          if (h.engine === "sqlite") {
+            const plan = await sql<{ detail: string }>`explain query plan ${probe}`.execute(check);
+            expect(plan.rows.map((r) => r.detail).join(" ")).toContain(
+              "USING COVERING INDEX finding_history_key",
+            );
+          } else {
+            const index = await sql<{ def: string }>`select indexdef as def from pg_indexes
+              where tablename = 'finding_history' and indexname = 'finding_history_key'`.execute(check);
+            expect(index.rows[0]?.def).toMatch(/\(finding_key, at\) INCLUDE \(to_state\)/);
+          }
+        } finally {
+          await check.destroy();
+        }
+      });
+
       it("gives every existing finding its id in 0006 (in batches), indexed, and finds findings by id", async () => {
         const { url, cleanup } = await h.newDatabase();
         onTestFinished(cleanup);
