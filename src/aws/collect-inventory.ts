@@ -28,7 +28,7 @@ import { collectCredentialReport } from "./collectors/credential-report.js";
 import { collectForecastRegion, type ForecastCollectOptions } from "./collectors/forecast.js";
 import { collectAccountSummary, collectAuthorizationDetails, resolveRoles } from "./collectors/iam.js";
 import { collectKey } from "./collectors/kms.js";
-import { DeadlineError, type Limit, type Sleep, withDeadline } from "./collectors/limit.js";
+import { concurrencyLimit, DeadlineError, type Limit, type Sleep, withDeadline } from "./collectors/limit.js";
 import { collectMacie } from "./collectors/macie.js";
 import {
   bucketKeyReference,
@@ -301,13 +301,7 @@ class AccountCollection {
   limitFor = (region: string): Limit => {
     let limit = this.limiters.get(region);
     if (limit === undefined) {
-      const inner = pLimit(Math.max(1, this.options.concurrency));
-      const signal = this.options.signal;
-      const limited: Limit = <T>(fn: (signal?: AbortSignal) => Promise<T>) =>
-        inner(() => {
-          signal?.throwIfAborted();
-          return fn();
-        });
+      const limited = concurrencyLimit(this.options.concurrency, this.options.signal);
       const deadline = this.deadline;
       const where = region === "iam" ? "to IAM" : `in ${region}`;
       limit = deadline ? withDeadline(limited, deadline.signal, () => deadline.describe(where)) : limited;

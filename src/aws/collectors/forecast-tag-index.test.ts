@@ -43,6 +43,7 @@ import {
   TAG_INDEX_TYPES,
   tagSource,
 } from "./forecast.js";
+import { concurrencyLimit } from "./limit.js";
 
 const forecast = mockClient(ForecastClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
@@ -164,6 +165,43 @@ describe("Forecast tags through GetResources", () => {
     });
     // Only the monitor, a type the Tagging API does not index, is read per resource.
     expect(tagReads()).toEqual([`${P}:monitor/m`]);
+  });
+
+  it("reads the index's pages ahead of the queued Describe calls that wait for it (urgent in the region's limiter)", async () => {
+    account(250);
+    index(Array.from({ length: 250 }, (_, i) => tagged(datasetArn(i), [{ key: "n", value: `${i}` }])));
+    // The order calls are sent in, through the product's limiter at one call at a time.
+    const sent: string[] = [];
+    const pages = tagging.commandCalls(GetResourcesCommand);
+    tagging.on(GetResourcesCommand).callsFake((input: { PaginationToken?: string }) => {
+      sent.push(`index ${input.PaginationToken ?? "p0"}`);
+      const at = input.PaginationToken ? Number(input.PaginationToken.slice(1)) : 0;
+      return {
+        ResourceTagMappingList: Array.from({ length: Math.min(100, 250 - at * 100) }, (_, i) =>
+          tagged(datasetArn(at * 100 + i), [{ key: "n", value: `${at * 100 + i}` }]),
+        ),
+        PaginationToken: at < 2 ? `p${at + 1}` : "",
+      };
+    });
+    forecast.on(DescribeDatasetCommand).callsFake(() => {
+      sent.push("describe");
+      return {};
+    });
+    expect(pages).toHaveLength(0);
+
+    const inventory = await collectForecastRegion(client, {
+      limit: concurrencyLimit(1),
+      now: () => NOW,
+      tagging: taggingClient,
+    });
+
+    expect(all(inventory).filter((r) => r.type === "dataset")).toHaveLength(250);
+    const lastPage = sent.indexOf("index p2");
+    const describesBefore = sent.slice(0, lastPage).filter((c) => c === "describe").length;
+    // First in first out, the last page would wait behind all 250 Describe calls the first list queued.
+    expect(lastPage).toBeGreaterThan(0);
+    expect(describesBefore).toBeLessThanOrEqual(2);
+    expect(sent.filter((c) => c === "describe")).toHaveLength(250);
   });
 
   it("takes a listed resource's tags from the index (a sensitive tag fails) and an unlisted old one as untagged", async () => {

@@ -75,7 +75,7 @@ import {
 } from "../../domain/inventory.js";
 import { type CollectError, failed, ok, type Slice } from "../../domain/result.js";
 import { attempt } from "../errors.js";
-import type { Limit } from "./limit.js";
+import type { Limit, LimitOptions } from "./limit.js";
 
 export interface ForecastCollectOptions {
   /** The caller's concurrency limiter; every AWS call runs inside it, with the signal it hands out. */
@@ -583,7 +583,9 @@ const COLLECTORS: readonly TypeCollector[] = [
 /** Tags by ARN of every indexed-type resource `GetResources` listed, read to the last page. */
 export type TagIndex = ReadonlyMap<string, Tag[]>;
 
-type Call = <T>(action: string, fn: (send: Send) => Promise<T>) => Promise<Slice<T>>;
+const URGENT: LimitOptions = { urgent: true };
+
+type Call = <T>(action: string, fn: (send: Send) => Promise<T>, options?: LimitOptions) => Promise<Slice<T>>;
 
 /**
  * Every page of `GetResources` for the seven indexed types, 100 resources a page. A failed page fails the
@@ -595,15 +597,19 @@ async function readTagIndex(tagging: ResourceGroupsTaggingAPIClient, call: Call)
   let token: string | undefined;
   do {
     const previous: string | undefined = token;
-    const page = await call(TAG_INDEX_ACTION, (send) =>
-      tagging.send(
-        new GetResourcesCommand({
-          ResourceTypeFilters,
-          ResourcesPerPage: TAG_INDEX_PAGE_SIZE,
-          ...(previous ? { PaginationToken: previous } : {}),
-        }),
-        send,
-      ),
+    // Urgent: every resource of an indexed type waits for the whole index, one page after the other.
+    const page = await call(
+      TAG_INDEX_ACTION,
+      (send) =>
+        tagging.send(
+          new GetResourcesCommand({
+            ResourceTypeFilters,
+            ResourcesPerPage: TAG_INDEX_PAGE_SIZE,
+            ...(previous ? { PaginationToken: previous } : {}),
+          }),
+          send,
+        ),
+      URGENT,
     );
     if (!page.ok) return failed(page.error);
     for (const mapping of page.value.ResourceTagMappingList ?? []) {
@@ -666,7 +672,7 @@ export async function collectForecastRegion(
   let total = 0;
   const progress = () => options.onProgress?.(done, total);
 
-  const call = <T>(action: string, fn: (send: Send) => Promise<T>): Promise<Slice<T>> =>
+  const call = <T>(action: string, fn: (send: Send) => Promise<T>, how?: LimitOptions): Promise<Slice<T>> =>
     attempt(action, () =>
       options.limit((signal) => {
         const signals = [
@@ -674,7 +680,7 @@ export async function collectForecastRegion(
           ...(options.timeoutMs === undefined ? [] : [AbortSignal.timeout(options.timeoutMs)]),
         ];
         return fn(signals.length === 0 ? {} : { abortSignal: AbortSignal.any(signals) });
-      }),
+      }, how),
     );
 
   const now = options.now ?? Date.now;
@@ -724,7 +730,8 @@ export async function collectForecastRegion(
     let token: string | undefined;
     do {
       const previous: string | undefined = token;
-      const page = await call(action, (send) => collector.page(client, previous, send));
+      // Urgent: the type's next page (and the work it brings) waits for this one.
+      const page = await call(action, (send) => collector.page(client, previous, send), URGENT);
       await finishing;
       if (!page.ok) return failed(page.error);
       const { items, next } = page.value;

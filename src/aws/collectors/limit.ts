@@ -1,10 +1,35 @@
 /** The concurrency, pacing and deadline primitives that collectors receive from the orchestrator. */
+import PQueue from "p-queue";
+
+export interface LimitOptions {
+  /**
+   * A call on a chain that other calls wait for (the next page of a listing, the next page of the tag
+   * index): it goes before every queued call that is not, so the chain never waits behind the work it feeds.
+   */
+  urgent?: boolean;
+}
 
 /**
- * Runs a call under a concurrency limiter (a `p-limit` instance fits). `fn` receives the signal that aborts
- * it (the scan's deadline for that account and region); collectors pass it on as the SDK's `abortSignal`.
+ * Runs a call under a concurrency limiter. `fn` receives the signal that aborts it (the scan's deadline for
+ * that account and region); collectors pass it on as the SDK's `abortSignal`.
  */
-export type Limit = <T>(fn: (signal?: AbortSignal) => Promise<T>) => Promise<T>;
+export type Limit = <T>(fn: (signal?: AbortSignal) => Promise<T>, options?: LimitOptions) => Promise<T>;
+
+/**
+ * At most `concurrency` calls at once; queued calls start in order, urgent ones first (`p-queue` priorities).
+ * Every call checks `signal` (the scan's cancellation) as it starts.
+ */
+export function concurrencyLimit(concurrency: number, signal?: AbortSignal): Limit {
+  const queue = new PQueue({ concurrency: Math.max(1, concurrency) });
+  return (fn, options) =>
+    queue.add(
+      () => {
+        signal?.throwIfAborted();
+        return fn();
+      },
+      { priority: options?.urgent ? 1 : 0 },
+    );
+}
 
 /** The limiter for one region of the account being collected (one limiter per account and region). */
 export type LimitFor = (region: string) => Limit;
@@ -34,7 +59,7 @@ export class DeadlineError extends Error {
  * and either way the error is a `DeadlineError` with `describe()` as its message.
  */
 export function withDeadline(inner: Limit, deadline: AbortSignal, describe: () => string): Limit {
-  return (fn) =>
+  return (fn, options) =>
     inner(async () => {
       if (deadline.aborted) throw new DeadlineError(describe());
       let onAbort = () => {};
@@ -50,5 +75,5 @@ export function withDeadline(inner: Limit, deadline: AbortSignal, describe: () =
       } finally {
         deadline.removeEventListener("abort", onAbort);
       }
-    });
+    }, options);
 }
