@@ -514,12 +514,17 @@ function digestCoveringIndex(engine: Engine): Migration {
 function historyCoveringIndex(engine: Engine): Migration {
   return {
     async up(db: AnyDb) {
-      await db.schema.dropIndex("finding_history_key").execute();
       if (engine === "postgres") {
-        await sql`create index finding_history_key on finding_history (finding_key, at) include (to_state)`.execute(
+        // Built under another name first: the build holds writes to the table (SHARE) but not reads; the old
+        // index's drop, which locks the table whole until the migration commits, comes only after it.
+        await sql`create index finding_history_key_0014 on finding_history (finding_key, at) include (to_state)`.execute(
           db,
         );
+        await db.schema.dropIndex("finding_history_key").execute();
+        await sql`alter index finding_history_key_0014 rename to finding_history_key`.execute(db);
       } else {
+        // SQLite: the migration's transaction holds the whole database already.
+        await db.schema.dropIndex("finding_history_key").execute();
         await db.schema
           .createIndex("finding_history_key")
           .on("finding_history")
