@@ -78,10 +78,7 @@ async function createRuntime(task: RuntimeTask, key: string): Promise<WorkerRunt
     if (priority.applied) logger.debug({ nice: priority.nice }, "scan worker thread priority lowered");
     else logger.info({ reason: priority.reason }, "scan worker thread priority left as it is");
   }
-  const [{ openStore }, { SQLITE_WRITER_CACHE_KIB }] = await Promise.all([
-    import("../store/open-store.js"),
-    import("../store/connect.js"),
-  ]);
+  const { openStore, SQLITE_WRITER_CACHE_KIB } = await import("../store/open-store.js");
   // A small pool per thread on PostgreSQL: one scan at a time runs here. On SQLite a small page cache: a
   // scan worker commits much and reads little.
   const store: Store = await openStore({

@@ -39,10 +39,7 @@ export function createDefaultDeps(): CliDeps {
   return {
     // Imported on use: the AWS SDK clients and the database drivers cost most of the start-up time.
     openStore: async () => {
-      const [{ openStore }, { SQLITE_WRITER_CACHE_KIB }] = await Promise.all([
-        import("../store/open-store.js"),
-        import("../store/connect.js"),
-      ]);
+      const { openStore, SQLITE_WRITER_CACHE_KIB } = await import("../store/open-store.js");
       // A one-shot command: a small SQLite page cache keeps a large scan's commit under its memory target.
       return openStore({
         databaseUrl: env.DATABASE_URL,

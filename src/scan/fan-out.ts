@@ -237,38 +237,31 @@ export class ScanFanOut {
     if (accounts.length === 0) throw new Error("a fanned-out scan needs the accounts to scan");
     const existing = await store.getScan(request.scanId);
     if (existing && existing.outcome !== "running") return;
-    const resolved = new Map(request.accounts.map((a) => [a.id, a]));
-    if (existing) {
-      // A retried slot job: the scan's scope was fixed by the first try. Its accounts are enqueued again (keyed,
-      // so a part already queued is not doubled); one the organization no longer lists is failed, not guessed.
-      for (const accountId of existing.scope.accounts) {
-        const account = resolved.get(accountId);
-        const payload: PartPayload = {
-          scanId: request.scanId,
-          accountId,
-          regions: [...existing.scope.regions],
-          ...(request.slot ? { slot: request.slot } : {}),
-          ...(account ? { account } : { unresolved: true as const }),
-        };
-        await queue.send(SCAN_PART_JOB, { ...payload }, { key: `${request.scanId}|${accountId}` });
-      }
-      return;
+    const scope = existing?.scope ?? {
+      accounts,
+      regions: [...request.regions],
+      controls: CONTROLS.map((c) => c.id),
+    };
+    if (!existing) {
+      await store.startScan({
+        id: request.scanId,
+        trigger: request.trigger,
+        scope,
+        // Where an interruption is announced: a scheduled scan's in the digest channels.
+        ...(request.slot ? { origin: { kind: "schedule" as const, slot: request.slot } } : {}),
+      });
     }
-    await store.startScan({
-      id: request.scanId,
-      trigger: request.trigger,
-      scope: { accounts, regions: [...request.regions], controls: CONTROLS.map((c) => c.id) },
-      // Where an interruption is announced: a scheduled scan's in the digest channels.
-      ...(request.slot ? { origin: { kind: "schedule" as const, slot: request.slot } } : {}),
-    });
-    for (const account of request.accounts) {
-      const accountId = account.id;
+    // A retried slot job keeps the scope its first try fixed and enqueues its accounts again (keyed, so a part
+    // already queued is not doubled); one the organization no longer lists is failed, not guessed.
+    const resolved = new Map(request.accounts.map((a) => [a.id, a]));
+    for (const accountId of scope.accounts) {
+      const account = resolved.get(accountId);
       const payload: PartPayload = {
         scanId: request.scanId,
         accountId,
-        regions: [...request.regions],
+        regions: [...scope.regions],
         ...(request.slot ? { slot: request.slot } : {}),
-        account,
+        ...(account ? { account } : { unresolved: true as const }),
       };
       await queue.send(SCAN_PART_JOB, { ...payload }, { key: `${request.scanId}|${accountId}` });
     }

@@ -1,6 +1,9 @@
 /** Opens the state store named by `DATABASE_URL` and brings its schema up to date. */
 import type { KyselyPlugin } from "kysely";
 import { createKysely, type StoreLogger } from "./connect.js";
+
+export { SQLITE_WRITER_CACHE_KIB } from "./connect.js";
+
 import { parseDatabaseUrl } from "./database-url.js";
 import { KyselyStore } from "./kysely-store.js";
 import { migrate } from "./migrations.js";

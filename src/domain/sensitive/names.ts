@@ -80,8 +80,7 @@ const MANGLED_EMAILS = [
 
 /** `john_doe_at_example_com`, `jdoe_AT_example_DOT_co_uk`, `jdoe_gmail_com`, `jdoe_gmail`. */
 export function detectMangledEmails(name: string): SensitiveMatch[] {
-  const patterns = MANGLED_EMAILS;
-  return patterns.flatMap((re) =>
-    [...matchAll(name, re)].map((m) => at("email", m.index, m.index + m[0].length)),
+  return MANGLED_EMAILS.flatMap((re) =>
+    matchAll(name, re).map((m) => at("email", m.index, m.index + m[0].length)),
   );
 }

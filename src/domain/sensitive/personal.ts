@@ -6,7 +6,7 @@ const EMAIL =
   /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/;
 
 export function detectEmails(text: string): SensitiveMatch[] {
-  return [...matchAll(text, EMAIL)].map((m) => at("email", m.index, m.index + m[0].length));
+  return matchAll(text, EMAIL).map((m) => at("email", m.index, m.index + m[0].length));
 }
 
 export function luhnValid(digits: string): boolean {

@@ -10,12 +10,12 @@ const BEARER = /(?<![a-z0-9])(bearer|basic)\s+([A-Za-z0-9\-._~+/]{8,}=*)/i;
 const LONG_TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])/;
 
 export function detectPrivateKeys(text: string): SensitiveMatch[] {
-  return [...matchAll(text, PRIVATE_KEY)].map((m) => at("secret", m.index, m.index + m[0].length));
+  return matchAll(text, PRIVATE_KEY).map((m) => at("secret", m.index, m.index + m[0].length));
 }
 
 /** `scheme://user:password@host` and `s3://user@bucket`: everything between `//` and `@`. */
 export function detectUrlCredentials(text: string): SensitiveMatch[] {
-  return [...matchAll(text, URL_CREDENTIALS)].map((m) => at("secret", m.index, m.index + m[0].length - 1));
+  return matchAll(text, URL_CREDENTIALS).map((m) => at("secret", m.index, m.index + m[0].length - 1));
 }
 
 const SECRET_NAMES = [
@@ -86,7 +86,7 @@ const KNOWN_TOKENS = [
 
 export function detectKnownTokens(text: string): SensitiveMatch[] {
   return KNOWN_TOKENS.flatMap((re) =>
-    [...matchAll(text, re)].map((m) => at("secret", m.index, m.index + m[0].length)),
+    matchAll(text, re).map((m) => at("secret", m.index, m.index + m[0].length)),
   );
 }
 
@@ -97,7 +97,7 @@ export function containsAccessKeyId(text: string): boolean {
 }
 
 export function detectAccessKeys(text: string): SensitiveMatch[] {
-  return [...matchAll(text, ACCESS_KEY_ID)].map((m) => at("aws-access-key", m.index, m.index + m[0].length));
+  return matchAll(text, ACCESS_KEY_ID).map((m) => at("aws-access-key", m.index, m.index + m[0].length));
 }
 
 /** Shannon entropy in bits per character. */
