@@ -179,6 +179,45 @@ describe("Scheduler on a virtual clock, with the in-process job queue", () => {
     expect(restarted.scheduler.sent.map((s) => [s.job, s.reason])).toEqual([["digest", "missed"]]);
   });
 
+  it("loses no slot that comes while the start-up catch-up is still reading the queue", async () => {
+    // A deployment that ran yesterday's slot of both jobs restarts a moment before today's; reading the queue
+    // takes long enough that 09:00 comes in the middle of the catch-up (a busy machine, a slow database).
+    const clock = new VirtualClock("2026-05-01T08:59:59.900Z");
+    const store = await newStore(clock);
+    for (const kind of ["scan", "digest"]) {
+      const id = keyedJobId(kind, "2026-04-30T09:00:00.000Z");
+      await store.jobs.insert(
+        { id, kind, payload: { slot: "2026-04-30T09:00:00.000Z" }, retryLimit: 0 },
+        "2026-04-30T09:00:00.000Z",
+      );
+      await store.jobs.claimNext([kind], "2026-04-30T09:00:00.000Z");
+      await store.jobs.complete(id, "2026-04-30T09:00:01.000Z");
+    }
+    const scans: string[] = [];
+    const digests: string[] = [];
+    const scan: ScheduledJob = {
+      name: "scan",
+      schedule: new CronSchedule("0 9 * * *", "UTC"),
+      run: async (slot) => {
+        scans.push(slot);
+        return "scanned";
+      },
+    };
+    const p = new Process(store, clock, [scan, recordingJob("0 9 * * *", "UTC", digests)]);
+    const state = p.queue.state.bind(p.queue);
+    p.queue.state = async (name, key) => {
+      await clock.advanceTo(new Date(clock.now().getTime() + 100));
+      return state(name, key);
+    };
+    await p.start();
+    await p.settle();
+    await clock.advanceTo("2026-05-01T09:00:01Z", p.settle);
+    await p.stop();
+    expect(clock.now().toISOString()).toBe("2026-05-01T09:00:01.000Z");
+    expect(scans).toEqual(["2026-05-01T09:00:00.000Z"]);
+    expect(digests).toEqual(["2026-05-01T09:00:00.000Z"]);
+  });
+
   it("does not catch up on a first start, nor when runMissedOnStart is off", async () => {
     const clock = new VirtualClock("2026-05-04T10:00:00Z");
     const runs: string[] = [];

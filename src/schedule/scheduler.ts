@@ -96,17 +96,26 @@ export class Scheduler {
     return this.#sent;
   }
 
-  /** Enqueues the missed slots (when configured), then arms the triggers. The queue runs them. */
+  /**
+   * Arms the triggers, then enqueues the missed slots (when configured). The queue runs them. In this order no
+   * slot falls between the two: one that comes while the catch-up is still reading the queue is fired by its
+   * trigger, and the catch-up looks at the latest slot as of after the arming (keyed enqueues: both is one).
+   */
   async start(): Promise<void> {
-    if (this.#options.runMissedOnStart && (await this.#ranBefore())) {
-      for (const job of this.#jobs) {
-        const slot = job.schedule.previous(this.#clock.now());
-        if (!slot) continue;
-        const key = slot.toISOString();
-        if ((await this.#options.queue.state(job.name, key)) !== undefined) continue;
-        await this.#enqueue(job, slot, "missed");
-      }
+    // Asked before any trigger can enqueue: a first start has missed nothing.
+    const catchUp = this.#options.runMissedOnStart && (await this.#ranBefore());
+    this.#arm();
+    if (!catchUp) return;
+    for (const job of this.#jobs) {
+      const slot = job.schedule.previous(this.#clock.now());
+      if (!slot) continue;
+      const key = slot.toISOString();
+      if ((await this.#options.queue.state(job.name, key)) !== undefined) continue;
+      await this.#enqueue(job, slot, "missed");
     }
+  }
+
+  #arm(): void {
     const startTrigger = this.#options.startTrigger ?? nodeCronTrigger;
     for (const job of this.#jobs) {
       this.#triggers.push(
