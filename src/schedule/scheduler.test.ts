@@ -27,6 +27,18 @@ function recordingJob(expression: string, timeZone: string, runs: string[], fail
   };
 }
 
+/** A `scan` job that records the slots it ran. */
+function scanningJob(expression: string, scans: string[]): ScheduledJob {
+  return {
+    name: "scan",
+    schedule: new CronSchedule(expression, "UTC"),
+    run: async (slot) => {
+      scans.push(slot);
+      return "scanned";
+    },
+  };
+}
+
 /** One process of a SQLite deployment: its store, its in-process job queue and its scheduler. */
 class Process {
   readonly queue: LocalJobQueue;
@@ -163,14 +175,7 @@ describe("Scheduler on a virtual clock, with the in-process job queue", () => {
     );
     const runs: string[] = [];
     const scans: string[] = [];
-    const scan: ScheduledJob = {
-      name: "scan",
-      schedule: new CronSchedule("0 9 * * *", "UTC"),
-      run: async (slot) => {
-        scans.push(slot);
-        return "scanned";
-      },
-    };
+    const scan = scanningJob("0 9 * * *", scans);
     const restarted = new Process(store, clock, [scan, recordingJob("0 9 * * *", "UTC", runs)]);
     await restarted.start();
     await restarted.settle();
@@ -195,14 +200,7 @@ describe("Scheduler on a virtual clock, with the in-process job queue", () => {
     }
     const scans: string[] = [];
     const digests: string[] = [];
-    const scan: ScheduledJob = {
-      name: "scan",
-      schedule: new CronSchedule("0 9 * * *", "UTC"),
-      run: async (slot) => {
-        scans.push(slot);
-        return "scanned";
-      },
-    };
+    const scan = scanningJob("0 9 * * *", scans);
     const p = new Process(store, clock, [scan, recordingJob("0 9 * * *", "UTC", digests)]);
     const state = p.queue.state.bind(p.queue);
     p.queue.state = async (name, key) => {
