@@ -259,15 +259,20 @@ export class DigestPoster {
       // Only a refusal for good settles the slot as failed. Anything else (rate limits past the last try, a
       // Slack or store outage, a page in an unknown state) leaves it open: the retried job resumes it, looking
       // up what may have been posted, so a transient failure neither loses the digest nor doubles it.
-      const retryable = !refusedForGood(error);
+      let retryable = !refusedForGood(error);
       log.error({ err: error, stage, attempts, retryable }, "digest not posted");
-      if (!retryable) await this.#settle(slot, job, `failed: ${reason}`);
-      await this.#audit({
+      const failed = (retryable: boolean) => ({
         actor,
         action: DIGEST_ACTIONS.failed,
         target: channel,
         detail: { ...base, stage, error: reason, attempts, retryable },
       });
+      // Settled as failed together with its record; if that cannot be written the slot stays open and the
+      // retried job meets the same refusal and settles it then.
+      if (retryable || !(await this.#settle(slot, job, `failed: ${reason}`, failed(false)))) {
+        retryable = true;
+        await this.#audit(failed(true));
+      }
       throw new DigestPostError(`The digest for ${channel} was not posted: ${reason}`, channel, retryable, {
         cause: error,
       });
@@ -343,12 +348,7 @@ export class DigestPoster {
       }
     }
     const status = threadFailed > 0 ? "partial" : "posted";
-    await this.#settle(
-      slot,
-      job,
-      `${status} ts=${ts}${threadFailed > 0 ? ` thread_failed=${threadFailed}` : ""}`,
-    );
-    await this.#audit({
+    const record = {
       actor,
       action: DIGEST_ACTIONS.posted,
       target: channel,
@@ -362,7 +362,18 @@ export class DigestPoster {
         adopted,
         attempts: main.attempts,
       },
-    });
+    };
+    const outcome = `${status} ts=${ts}${threadFailed > 0 ? ` thread_failed=${threadFailed}` : ""}`;
+    if (!(await this.#settle(slot, job, outcome, record))) {
+      // Posted, and neither the outcome nor its record written: the slot stays open, and the retried job
+      // resumes it, finds every page recorded as posted, posts nothing and records the outcome then.
+      throw new DigestPostError(
+        `The digest for ${channel} was posted (ts ${ts}) but its outcome could not be recorded; a retry records it.`,
+        channel,
+        true,
+        { cause: undefined },
+      );
+    }
     log.info({ ts, threadPosted, threadFailed, adopted, attempts: main.attempts }, "digest posted");
     return {
       channel,
@@ -508,12 +519,32 @@ export class DigestPoster {
     return { ts, how: posted.value.how, attempts: posted.attempts };
   }
 
-  async #settle(slot: string | undefined, job: string, outcome: string): Promise<void> {
-    if (slot === undefined) return;
+  /**
+   * Settles the slot with its outcome and the outcome's audit entry, in one transaction. True when they are
+   * written (or another attempt had settled the slot, with its own record); false when the store failed and
+   * the slot is still open. A digest without a slot (on demand) only has the entry to write.
+   */
+  async #settle(
+    slot: string | undefined,
+    job: string,
+    outcome: string,
+    record: Parameters<Store["appendAudit"]>[0],
+  ): Promise<boolean> {
+    if (slot === undefined) {
+      await this.#audit(record);
+      return true;
+    }
     try {
-      await this.#deps.store.markSlotDone(job, slot, outcome.slice(0, 1000));
+      if (!(await this.#deps.store.markSlotDone(job, slot, outcome.slice(0, 1000), record))) {
+        this.#deps.logger.warn(
+          { job, slot },
+          "the digest slot was settled by another attempt; its outcome stands",
+        );
+      }
+      return true;
     } catch (error) {
       this.#deps.logger.error({ err: error, job, slot }, "could not record the digest outcome");
+      return false;
     }
   }
 

@@ -1199,15 +1199,24 @@ export class KyselyStore implements Store {
     return row && slotFromRow(row);
   }
 
-  async markSlotDone(job: string, slot: string, outcome: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable("schedule_slots")
-      .set({ done_at: this.now(), outcome })
-      .where("job", "=", job)
-      .where("slot", "=", normalizeSlot(slot))
-      .where("done_at", "is", null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  async markSlotDone(job: string, slot: string, outcome: string, audit?: NewAuditEntry): Promise<boolean> {
+    if (audit !== undefined && (!audit.actor || !audit.action))
+      throw new StoreInputError("An audit entry needs an actor and an action.");
+    const settle = async (db: Db): Promise<boolean> => {
+      const result = await db
+        .updateTable("schedule_slots")
+        .set({ done_at: this.now(), outcome })
+        .where("job", "=", job)
+        .where("slot", "=", normalizeSlot(slot))
+        .where("done_at", "is", null)
+        .executeTakeFirst();
+      const settled = Number(result.numUpdatedRows) === 1;
+      // The outcome's record is written with it or not at all: a crash between the two can neither leave a
+      // settled slot without its record nor (the slot still open) a record that a resume would write again.
+      if (settled && audit !== undefined) await this.audit(db, audit);
+      return settled;
+    };
+    return audit === undefined ? settle(this.db) : this.db.transaction().execute(settle);
   }
 
   async pruneSlots(job: string, claimedBefore: string): Promise<number> {

@@ -595,7 +595,11 @@ export interface Store {
   lastClaimedSlot(job: string): Promise<SlotClaim | undefined>;
   /** The claim of this slot of this job, if any. */
   slotClaim(job: string, slot: string): Promise<SlotClaim | undefined>;
-  markSlotDone(job: string, slot: string, outcome: string): Promise<boolean>;
+  /**
+   * Settles a claimed slot with its outcome; false when it was settled already (or never claimed). With
+   * `audit`, the entry is appended in the same transaction, and only when this call settles the slot.
+   */
+  markSlotDone(job: string, slot: string, outcome: string, audit?: NewAuditEntry): Promise<boolean>;
   /** Deletes the claims of one job made before `claimedBefore` (e.g. Slack delivery claims); returns how many. */
   pruneSlots(job: string, claimedBefore: string): Promise<number>;
 

@@ -8,8 +8,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KyselyPlugin } from "kysely";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { DIGEST_EVENT_TYPE } from "../../src/digest/digest-lookup.js";
 import {
   DIGEST_ACTIONS,
@@ -100,8 +101,38 @@ function losesAnswer(client: DigestSlackClient, n: number): DigestSlackClient {
   return lossy;
 }
 
+/**
+ * Fails the first insert into the audit log after `arm()`, as a store that dies (or loses its connection)
+ * between a digest's last post and the record of its outcome.
+ */
+function failsNextAuditInsert(): { plugin: KyselyPlugin; arm(): void; fired(): boolean } {
+  let armed = false;
+  let fired = false;
+  return {
+    plugin: {
+      transformQuery(args) {
+        const node = args.node;
+        if (armed && node.kind === "InsertQueryNode" && node.into?.table.identifier.name === "audit_log") {
+          armed = false;
+          fired = true;
+          throw new Error("Connection terminated unexpectedly");
+        }
+        return node;
+      },
+      async transformResult(args) {
+        return args.result;
+      },
+    },
+    arm: () => {
+      armed = true;
+    },
+    fired: () => fired,
+  };
+}
+
 describe.each(harnesses)("digest crash recovery on $engine", (h) => {
   let api: FakeSlackApi;
+  let url: string;
   let store: Store;
   let clock: TestClock;
   let cleanup: () => Promise<void>;
@@ -114,6 +145,7 @@ describe.each(harnesses)("digest crash recovery on $engine", (h) => {
     api = await startFakeSlackApi({ now: () => clock.now().getTime() });
     const db = await h.newDatabase();
     cleanup = db.cleanup;
+    url = db.url;
     store = await openStore({ databaseUrl: db.url, now: clock.now });
     sleeps = [];
     const real = createDigestSlackClient({ SLACK_BOT_TOKEN: "xoxb-test", SLACK_API_URL: api.url });
@@ -287,6 +319,92 @@ describe.each(harnesses)("digest crash recovery on $engine", (h) => {
     const resumed = await poster(client).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true });
     expect(resumed).toMatchObject({ status: "posted", ts: topLevel()[0]?.ts });
     expect(topLevel()).toHaveLength(1);
+  });
+
+  /** The same store with the fault plugin; every post arms it, so its next audit insert is the outcome's. */
+  async function faultyAfterPosts(): Promise<{
+    store: Store;
+    slack: DigestSlackClient;
+    fired(): boolean;
+  }> {
+    const fault = failsNextAuditInsert();
+    const faulty = await openStore({ databaseUrl: url, now: clock.now, plugins: [fault.plugin] });
+    onTestFinished(() => faulty.close());
+    const slack: DigestSlackClient = {
+      chat: {
+        postMessage: async (args) => {
+          const answer = await client.chat.postMessage(args);
+          fault.arm();
+          return answer;
+        },
+      },
+    };
+    if (client.conversations) slack.conversations = client.conversations;
+    return { store: faulty, slack, fired: fault.fired };
+  }
+
+  it("the store fails between settling a posted slot and recording it: neither is written, and the retry records it once without posting again", async () => {
+    await seedMany(300);
+    const faulty = await faultyAfterPosts();
+    await expect(
+      poster(faulty.slack, faulty.store).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true }),
+    ).rejects.toMatchObject({ name: "DigestPostError", retryable: true });
+    expect(faulty.fired()).toBe(true);
+    const [main] = topLevel();
+    const posts = api.callsTo("chat.postMessage").length;
+    // Not settled without its record: a settled slot is a duplicate for every retry, and the post is lost.
+    expect((await store.slotClaim(digestSlotJob(CHANNEL), SLOT))?.doneAt).toBeUndefined();
+    expect(await store.listAudit({ action: DIGEST_ACTIONS.posted, target: CHANNEL })).toHaveLength(0);
+
+    clock.set("2026-03-02T09:01:00.000Z");
+    const resumed = await poster(client).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true });
+    expect(resumed).toMatchObject({ status: "posted", ts: main?.ts });
+    expect(resumed.adopted).toBe(resumed.threadPosted + 1);
+    expect(api.callsTo("chat.postMessage")).toHaveLength(posts);
+    const records = await store.listAudit({ action: DIGEST_ACTIONS.posted, target: CHANNEL });
+    expect(records.map((r) => (r.detail as { ts?: string }).ts)).toEqual([main?.ts]);
+    expect((await store.slotClaim(digestSlotJob(CHANNEL), SLOT))?.outcome).toBe(`posted ts=${main?.ts}`);
+    // And once settled, every further retry is a duplicate that records nothing.
+    expect((await poster(client).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true })).status).toBe(
+      "duplicate",
+    );
+    expect(await store.listAudit({ action: DIGEST_ACTIONS.posted, target: CHANNEL })).toHaveLength(1);
+  });
+
+  it("the store fails while settling a slot Slack refused for good: the slot stays open, and the retry settles it with one record", async () => {
+    await seedMany(10);
+    const fault = failsNextAuditInsert();
+    const faulty = await openStore({ databaseUrl: url, now: clock.now, plugins: [fault.plugin] });
+    onTestFinished(() => faulty.close());
+    const refusing: DigestSlackClient = {
+      chat: {
+        postMessage: async (args) => {
+          api.failNext("chat.postMessage", "channel_not_found");
+          try {
+            return await client.chat.postMessage(args);
+          } finally {
+            fault.arm();
+          }
+        },
+      },
+    };
+    const error = await poster(refusing, faulty)
+      .post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true })
+      .catch((e: unknown) => e);
+    expect(fault.fired()).toBe(true);
+    // Not refused for good as far as the job is concerned: nothing settled it, so the queue must retry.
+    expect(error).toMatchObject({ name: "DigestPostError", retryable: true });
+    expect((await store.slotClaim(digestSlotJob(CHANNEL), SLOT))?.doneAt).toBeUndefined();
+
+    api.failNext("chat.postMessage", "channel_not_found");
+    await expect(
+      poster(client).post(CHANNEL, { kind: "schedule", slot: SLOT, resume: true }),
+    ).rejects.toMatchObject({ retryable: false });
+    const claim = await store.slotClaim(digestSlotJob(CHANNEL), SLOT);
+    expect(claim?.outcome).toMatch(/^failed: .*channel_not_found/);
+    const failed = await store.listAudit({ action: DIGEST_ACTIONS.failed, target: CHANNEL });
+    expect(failed.filter((f) => (f.detail as { retryable?: boolean }).retryable === false)).toHaveLength(1);
+    expect(topLevel()).toHaveLength(0);
   });
 
   it("a post whose answer was lost is looked up before it is tried again, and not posted twice", async () => {

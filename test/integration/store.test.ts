@@ -1027,6 +1027,25 @@ describe.each(harnesses)("store on $engine", (h) => {
         expect(await store.lastClaimedSlot("nothing")).toBeUndefined();
       });
 
+      it("settles a slot with its audit entry in one step, and writes the entry only when it settles", async () => {
+        const { store } = await fresh();
+        const slot = "2026-03-03T09:00:00.000Z";
+        expect(await store.claimSlot("digest:C1", slot, "me")).toBe(true);
+        const entry = { actor: "schedule", action: "digest.posted", target: "C1", detail: { slot } };
+        expect(await store.markSlotDone("digest:C1", slot, "posted ts=1", entry)).toBe(true);
+        expect(await store.markSlotDone("digest:C1", slot, "posted ts=2", entry)).toBe(false);
+        // Never claimed: nothing to settle, nothing recorded.
+        expect(await store.markSlotDone("digest:C1", "2026-03-04T09:00:00.000Z", "posted", entry)).toBe(
+          false,
+        );
+        const records = await store.listAudit({ action: "digest.posted" });
+        expect(records.map((r) => r.detail)).toEqual([{ slot }]);
+        expect((await store.slotClaim("digest:C1", slot))?.outcome).toBe("posted ts=1");
+        await expect(store.markSlotDone("digest:C1", slot, "x", { ...entry, actor: "" })).rejects.toThrow(
+          /actor/,
+        );
+      });
+
       it("prunes old claims of one job only, so a pruned key can be claimed again", async () => {
         const { store, clock } = await fresh();
         expect(await store.claimSlot("slack-delivery", "event:Ev1", "a")).toBe(true);
