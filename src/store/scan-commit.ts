@@ -12,6 +12,7 @@ import { type Finding, findingKey } from "../domain/finding.js";
 import { reclaimIfGrown, reclaimMemory } from "../domain/reclaim-memory.js";
 import { ScanNotRunningError } from "./errors.js";
 import { type AppliedFinding, createScanApplier, type FindingState, isWorse, triple } from "./lifecycle.js";
+import { FAILING_FINDINGS_PREDICATE } from "./migrations.js";
 import { FINDING_UPDATE_COLUMNS, findingFromRow, findingToRow } from "./rows.js";
 import type {
   Database,
@@ -20,7 +21,7 @@ import type {
   ScanCoverageTable,
   ScansTable,
 } from "./schema.js";
-import { FAILING_LIFECYCLES, type LifecycleChange, type ScanCounts, type ScanScope } from "./types.js";
+import type { LifecycleChange, ScanCounts, ScanScope } from "./types.js";
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -102,6 +103,21 @@ export interface StreamedCommit {
  * 150,000-finding commit). `write` decides the transactions (it may run a step at once, or keep it).
  * Reads go through `db`: the caller keeps the state stable meanwhile (one transaction, or the commit lock).
  */
+/**
+ * One page of an account's failing findings after a key, in key order. The predicate is the partial index's
+ * own literal, so that both engines can prove the index applies (a bound parameter list would not match).
+ */
+export function failingPage(db: Db, account: string, after: string) {
+  return db
+    .selectFrom("findings")
+    .selectAll()
+    .where("account_id", "=", account)
+    .where(FAILING_FINDINGS_PREDICATE)
+    .where("key", ">", after)
+    .orderBy("key")
+    .limit(READ_PAGE);
+}
+
 export async function streamCommit(
   db: Db,
   scanId: string,
@@ -139,22 +155,18 @@ export async function streamCommit(
   const coverage = new Map<string, string>();
   for (const part of chunks(accounts, 500)) {
     // Failing findings may turn out gone; any other finding matters only if the scan reports it. Read a page
-    // of keys at a time: on SQLite each statement runs synchronously, all of it before the next turn.
-    let after = "";
-    for (;;) {
-      const rows = await db
-        .selectFrom("findings")
-        .selectAll()
-        .where("account_id", "in", part)
-        .where("lifecycle", "in", [...FAILING_LIFECYCLES])
-        .where("key", ">", after)
-        .orderBy("key")
-        .limit(READ_PAGE)
-        .execute();
-      for (const row of rows) failing.set(row.key, findingFromRow(row));
-      await pause();
-      if (rows.length < READ_PAGE) break;
-      after = rows[rows.length - 1]?.key ?? after;
+    // of keys at a time: on SQLite each statement runs synchronously, all of it before the next turn. One
+    // account at a time, with the partial index's own predicate (a literal, as the index's), so that a page
+    // is a walk of `findings_failing_account` in key order: its cost is its 1,000 rows, not the account's.
+    for (const account of part) {
+      let after = "";
+      for (;;) {
+        const rows = await failingPage(db, account, after).execute();
+        for (const row of rows) failing.set(row.key, findingFromRow(row));
+        await pause();
+        if (rows.length < READ_PAGE) break;
+        after = rows[rows.length - 1]?.key ?? after;
+      }
     }
     const covered = await db
       .selectFrom("scan_coverage")

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
+  CompiledQuery,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
@@ -23,6 +24,7 @@ import { ScanNotRunningError, StoreInputError } from "../../src/store/errors.js"
 import { MIGRATION_NAMES, migrate } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open-store.js";
 import { IllegalTransitionError } from "../../src/store/request-states.js";
+import { failingPage } from "../../src/store/scan-commit.js";
 import type { Engine, Lifecycle, ScanScope, Store } from "../../src/store/types.js";
 import { createTestDatabase, startPostgres } from "../support/postgres.js";
 import { syntheticFindings } from "../support/store-child.js";
@@ -1338,6 +1340,50 @@ describe.each(harnesses)("store on $engine", (h) => {
         } finally {
           await check.destroy();
         }
+      });
+
+      it("reads a commit's failing findings a page at a time through the partial index of 0015, in key order per account", async () => {
+        const { url, cleanup } = await h.newDatabase();
+        onTestFinished(cleanup);
+        const other = "222222222222";
+        const mine = [
+          finding("f-c", "FAIL"),
+          finding("p-a", "PASS"),
+          finding("f-a", "FAIL"),
+          finding("e-b", "ERROR"),
+          finding("f-b", "FAIL"),
+        ];
+        const theirs = [finding("o-f", "FAIL", { accountId: other })];
+        const store = await openStore({ databaseUrl: url });
+        try {
+          await store.recordScan({
+            scope: scopeOf([...mine, ...theirs], { accounts: [ACCOUNT, other] }),
+            trigger: "cli:t",
+            findings: [...mine, ...theirs],
+          });
+        } finally {
+          await store.close();
+        }
+        const db = await createKysely(parseDatabaseUrl(url));
+        onTestFinished(() => db.destroy());
+        const rows = await failingPage(db, ACCOUNT, "").execute();
+        expect(rows.map((r) => r.key)).toEqual([mine[2], mine[4], mine[0]].map((f) => keyOf(f as Finding)));
+        expect((await failingPage(db, ACCOUNT, rows[0]?.key ?? "").execute()).map((r) => r.key)).toEqual(
+          rows.slice(1).map((r) => r.key),
+        );
+        // The engine proves the partial index applies to the page's query as compiled (bound parameters and
+        // all), and walks it in key order: no sort of the account's findings per page.
+        const page = failingPage(db, ACCOUNT, "").compile();
+        const plan = await db.transaction().execute(async (trx) => {
+          if (h.engine === "postgres") await sql`set local enable_seqscan = off`.execute(trx);
+          const explain = h.engine === "sqlite" ? "explain query plan " : "explain ";
+          const result = await trx.executeQuery<Record<string, unknown>>(
+            CompiledQuery.raw(explain + page.sql, [...page.parameters]),
+          );
+          return result.rows.map((r) => String(r.detail ?? r["QUERY PLAN"])).join("\n");
+        });
+        expect(plan).toContain("findings_failing_account");
+        expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
       });
 
       it("gives every existing finding its id in 0006 (in batches), indexed, and finds findings by id", async () => {
