@@ -6,7 +6,7 @@ export { SQLITE_WRITER_CACHE_KIB } from "./connect.js";
 
 import { parseDatabaseUrl } from "./database-url.js";
 import { KyselyStore } from "./kysely-store.js";
-import { migrate } from "./migrations.js";
+import { type MIGRATION_NAMES, migrate } from "./migrations.js";
 import { SqliteDeliveryClaims } from "./sqlite-delivery-claims.js";
 import type { Store } from "./types.js";
 import { WriteGate } from "./write-gate.js";
@@ -37,6 +37,8 @@ export interface OpenStoreOptions {
    * for its digest and App Home reads.
    */
   sqliteCacheKiB?: number;
+  /** Migrates only up to this migration (tests of a later migration on a database written before it). */
+  migrateTo?: (typeof MIGRATION_NAMES)[number];
 }
 
 /**
@@ -52,7 +54,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   if (options.sqliteCacheKiB !== undefined) connectOptions.sqliteCacheKiB = options.sqliteCacheKiB;
   const db = await createKysely(target, connectOptions);
   try {
-    const applied = await migrate(db, target.engine);
+    const applied = await migrate(db, target.engine, options.migrateTo);
     if (applied.length > 0) options.logger?.debug({ migrations: applied }, "store migrated");
   } catch (error) {
     await db.destroy();

@@ -1288,22 +1288,12 @@ describe.each(harnesses)("store on $engine", (h) => {
         const { url, cleanup } = await h.newDatabase();
         onTestFinished(cleanup);
         const before = finding("history-before", "FAIL");
-        const setup = await openStore({ databaseUrl: url, now: () => new Date("2026-03-01T10:00:00.000Z") });
-        await setup.close();
-        // Back to 0013 and the old index, with history written under it.
-        const db = await createKysely(parseDatabaseUrl(url));
-        try {
-          await db.schema.dropIndex("finding_history_key").execute();
-          await db.schema
-            .createIndex("finding_history_key")
-            .on("finding_history")
-            .columns(["finding_key", "at"])
-            .execute();
-          await sql`delete from kysely_migration where name = '0014_history_covering_index'`.execute(db);
-        } finally {
-          await db.destroy();
-        }
-        const old = await openStore({ databaseUrl: url, now: () => new Date("2026-03-01T10:00:00.000Z") });
+        // A database at 0013, with the old index, and history written under it.
+        const old = await openStore({
+          databaseUrl: url,
+          now: () => new Date("2026-03-01T10:00:00.000Z"),
+          migrateTo: "0013_findings_digest_index",
+        });
         try {
           await old.recordScan({ scope: scopeOf([before]), trigger: "cli:t", findings: [before] });
         } finally {
