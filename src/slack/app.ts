@@ -6,14 +6,14 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, type CustomRoute } from "@slack/bolt";
-import type { WebClientOptions } from "@slack/web-api";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "pino";
 
 /** Bolt does not export it; the last overload of `app.error` takes it. */
 type ExtendedErrorHandler = Parameters<App["error"]>[0];
 
 import type { Config } from "../config/schema.js";
-import { createAuthorizer } from "./authorize.js";
+import { createAuthorizer, LOOKUP_TIMEOUT_MS } from "./authorize.js";
 import { createDeliveryDedupe, dedupeMiddleware } from "./dedupe.js";
 import type { ListenerDeps } from "./deps.js";
 import { policyMiddleware } from "./guard.js";
@@ -143,14 +143,24 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
 
   const tasks = createTaskTracker(logger);
   const jobs = createJobRunner(tasks);
+  // The authorizer's lookups (user groups, auth.test) have a client of their own: a 429 rejects the call at
+  // once instead of pausing the queue of the client that posts messages (and the authorizer holds back its
+  // reads for the Retry-After); a call is aborted after the lookup timeout and retried at most once, soon.
+  const lookupClient = new WebClient(options.botToken, {
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    logger: boltLogger,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, minTimeout: 100, maxTimeout: 100 },
+    timeout: LOOKUP_TIMEOUT_MS,
+  });
   const authorizer =
     options.ports.authorizer ??
     createAuthorizer({
       slack: options.config.slack,
       listUsergroupMembers: async (usergroup) =>
-        (await app.client.usergroups.users.list({ usergroup })).users ?? [],
+        (await lookupClient.usergroups.users.list({ usergroup })).users ?? [],
       installation: async () => {
-        const found = await app.client.auth.test();
+        const found = await lookupClient.auth.test();
         return {
           ...(found.team_id ? { teamId: found.team_id } : {}),
           ...(found.enterprise_id ? { enterpriseId: found.enterprise_id } : {}),

@@ -1,6 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../config/load-config.js";
-import { type AuthorizerOptions, createAuthorizer } from "./authorize.js";
+import {
+  type AuthorizerOptions,
+  createAuthorizer,
+  LOOKUP_TIMEOUT_MS,
+  MEMBERSHIP_TTL_MS,
+} from "./authorize.js";
+import { RECHECK_BUDGET } from "./group-membership.js";
 import { effectiveRoles, LISTENER_POLICY, type ListenerKey } from "./policy.js";
 import type { Principal } from "./principal.js";
 
@@ -142,7 +148,7 @@ describe("channels", () => {
 });
 
 describe("user group membership", () => {
-  it("reads groups fresh for decisions and from a one-minute cache for views", async () => {
+  it("confirms every grant with a read, refuses a person found outside twice from the one-minute cache", async () => {
     let now = 0;
     let members = ["U0CAROL"];
     const lookups: string[] = [];
@@ -159,19 +165,49 @@ describe("user group membership", () => {
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
     expect(lookups).toHaveLength(1);
-    // Carol leaves the group: the next approval reads it again and refuses her at once.
+    // Carol leaves the group: the next approval reads it again (the list still has her) and refuses her.
     members = [];
     expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(false);
+    // She was inside the list before that read: one more read, in case she was only moved back and forth.
     expect(await allowed(auth, "action:request:revert", at("U0CAROL"))).toBe(false);
+    expect(lookups).toHaveLength(3);
+    // Found outside twice in a row: refused from the list for a minute, without reading.
     expect(await allowed(auth, "view:finding:suppress:modal", at("U0CAROL"))).toBe(false);
-    expect(lookups).toHaveLength(4);
-    // And a fresh read refreshed what views see too.
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(false);
+    expect(lookups).toHaveLength(3);
+    // And the reads refreshed what views see too.
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(false);
+    // Added back, she waits for the minute to pass, never longer.
     members = ["U0CAROL"];
     now = 59_000;
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(false);
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(false);
+    expect(lookups).toHaveLength(3);
     now = 61_000;
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
     expect(await allowed(auth, "command:findings", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(4);
+  });
+
+  it("lets someone removed and added back through at once (the list had them before the refusing read)", async () => {
+    let members = ["U0CAROL"];
+    let lookups = 0;
+    const auth = authorizer(
+      { approvers: { usergroups: ["S0APP"] } },
+      {
+        listUsergroupMembers: async () => {
+          lookups += 1;
+          return members;
+        },
+        now: () => 0,
+      },
+    );
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    members = [];
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(false);
+    members = ["U0CAROL"];
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    expect(lookups).toBe(3);
   });
 
   it("refuses, and asks again next time, when a group cannot be read or the read hangs", async () => {
@@ -205,5 +241,143 @@ describe("user group membership", () => {
     const auth = authorizer({ approvers: { users: ["U0APP"] } });
     expect(await auth.hasRole("U0APP", "approvers", "cached")).toBe(true);
     expect(await auth.hasRole("U0OTHER", "approvers", "cached")).toBe(false);
+  });
+});
+
+describe("user group lookups under a flood of clicks", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Approvers are the group S0APP; `answer` is what each read of it does. */
+  function flooded(answer: () => Promise<string[]>) {
+    const lookups: string[] = [];
+    const errors: unknown[] = [];
+    const auth = authorizer(
+      { approvers: { usergroups: ["S0APP"] } },
+      {
+        listUsergroupMembers: (group) => {
+          lookups.push(group);
+          return answer();
+        },
+        onLookupError: (_what, error) => errors.push(error),
+      },
+    );
+    return { auth, lookups, errors };
+  }
+
+  it("shares one read between concurrent decisions (single-flight)", async () => {
+    let release: (ids: string[]) => void = () => {};
+    const { auth, lookups } = flooded(() => new Promise((resolve) => (release = resolve)));
+    const pending = [
+      ...Array.from({ length: 10 }, () => auth.check("action:request:approve", at("U0MALLORY"))),
+      auth.check("action:request:approve", at("U0CAROL")),
+      auth.check("command:findings", at("U0CAROL")),
+    ];
+    await vi.advanceTimersByTimeAsync(10);
+    expect(lookups).toEqual(["S0APP"]);
+    release(["U0CAROL"]);
+    const verdicts = await Promise.all(pending);
+    expect(verdicts.map((v) => v.ok)).toEqual([...Array(10).fill(false), true, true]);
+    expect(verdicts[0]).toMatchObject({ code: "role" });
+    expect(lookups).toHaveLength(1);
+  });
+
+  it("costs one read per minute for someone without the role clicking Approve over and over", async () => {
+    const { auth, lookups } = flooded(async () => ["U0CAROL"]);
+    for (let i = 0; i < 30; i += 1) {
+      expect(await auth.check("action:request:approve", at("U0MALLORY"))).toMatchObject({
+        ok: false,
+        code: "role",
+      });
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    // 30 clicks over 30 seconds: one read. An approver's click is still confirmed by a read of its own.
+    expect(lookups).toHaveLength(1);
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(2);
+    // The refusal expires with the list: past the minute, the next click reads again (once).
+    await vi.advanceTimersByTimeAsync(MEMBERSHIP_TTL_MS);
+    expect(await allowed(auth, "action:request:approve", at("U0MALLORY"))).toBe(false);
+    expect(await allowed(auth, "action:request:approve", at("U0MALLORY"))).toBe(false);
+    expect(lookups).toHaveLength(3);
+  });
+
+  it("bounds the re-reads that many people without the role can cause, refusing from the list past that", async () => {
+    const { auth, lookups } = flooded(async () => ["U0CAROL"]);
+    const people = Array.from({ length: RECHECK_BUDGET + 5 }, (_, i) => `U0NOBODY${i}`);
+    for (const who of people) expect(await allowed(auth, "action:request:approve", at(who))).toBe(false);
+    // The first read, then one re-read per person up to the budget; the rest are refused from the list.
+    expect(lookups).toHaveLength(1 + RECHECK_BUDGET);
+    for (const who of people) expect(await allowed(auth, "action:request:approve", at(who))).toBe(false);
+    expect(lookups).toHaveLength(1 + RECHECK_BUDGET);
+    // Approvers are still confirmed by a read; the budget is for refusals only.
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(2 + RECHECK_BUDGET);
+  });
+
+  it("never remembers a failed read: not as membership, not as a refusal", async () => {
+    let fail = true;
+    const { auth, lookups } = flooded(() =>
+      fail ? Promise.reject(new Error("fatal_error")) : Promise.resolve(["U0CAROL"]),
+    );
+    expect(await auth.check("action:request:approve", at("U0CAROL"))).toMatchObject({
+      ok: false,
+      code: "lookup-failed",
+    });
+    expect(await auth.check("action:request:approve", at("U0MALLORY"))).toMatchObject({
+      ok: false,
+      code: "lookup-failed",
+    });
+    expect(await auth.check("command:findings", at("U0CAROL"))).toMatchObject({ code: "lookup-failed" });
+    expect(lookups).toHaveLength(3);
+    fail = false;
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    // With a good list in hand, a failed confirmation still refuses: the list never grants a decision.
+    fail = true;
+    expect(await auth.check("action:request:approve", at("U0CAROL"))).toMatchObject({
+      ok: false,
+      code: "lookup-failed",
+    });
+    expect(lookups).toHaveLength(5);
+  });
+
+  it("asks Slack nothing for the Retry-After of a 429, refusing what needs a read meanwhile", async () => {
+    let limited = true;
+    const { auth, lookups } = flooded(() =>
+      limited
+        ? Promise.reject(Object.assign(new Error("rate limited"), { retryAfter: 5 }))
+        : Promise.resolve(["U0CAROL"]),
+    );
+    expect(await auth.check("action:request:approve", at("U0CAROL"))).toMatchObject({
+      code: "lookup-failed",
+    });
+    limited = false;
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(await auth.check("action:request:approve", at("U0CAROL"))).toMatchObject({
+      code: "lookup-failed",
+    });
+    expect(await auth.check("command:findings", at("U0CAROL"))).toMatchObject({ code: "lookup-failed" });
+    expect(lookups).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(2);
+  });
+
+  it("gives up on a read that hangs after the timeout, and the next request reads again", async () => {
+    let hang = true;
+    const { auth, lookups } = flooded(() => (hang ? new Promise(() => {}) : Promise.resolve(["U0CAROL"])));
+    const first = auth.check("action:request:approve", at("U0CAROL"));
+    const joined = auth.check("action:request:approve", at("U0CAROL"));
+    await vi.advanceTimersByTimeAsync(LOOKUP_TIMEOUT_MS);
+    expect(await first).toMatchObject({ ok: false, code: "lookup-failed" });
+    expect(await joined).toMatchObject({ ok: false, code: "lookup-failed" });
+    expect(lookups).toHaveLength(1);
+    hang = false;
+    expect(await allowed(auth, "action:request:approve", at("U0CAROL"))).toBe(true);
+    expect(lookups).toHaveLength(2);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * Applies the policy (policy.ts) to one request: the workspace (`slack.teamId`, else the installing team;
  * the Enterprise Grid organization too when there is one), the channel (`slack.scanChannels`) and the role.
- * User group members are read with `usergroups.users.list`: fresh for decisions that change something,
- * from a one-minute cache for what only shows something. A lookup that fails or hangs refuses.
+ * User group members are read with `usergroups.users.list` through group-membership.ts: a decision that lets
+ * someone through is confirmed by a read of the group, what only shows something uses a one-minute cache,
+ * and a person a read has just found outside a group is refused from that cache (a flood of clicks costs no
+ * reads). A lookup that fails or hangs refuses.
  */
 import type { Config } from "../config/schema.js";
+import { createGroupMembership, withTimeout } from "./group-membership.js";
 import { mentionChannel } from "./mrkdwn.js";
 import {
   effectiveRoles,
@@ -16,8 +19,8 @@ import {
 } from "./policy.js";
 import type { Principal } from "./principal.js";
 
-/** The short cache allowed for views; decisions never use it. */
-export const VIEW_MEMBERSHIP_TTL_MS = 60_000;
+/** How long a group's member list is used for views, and to refuse someone a read has found outside it. */
+export { MEMBERSHIP_TTL_MS } from "./group-membership.js";
 /** A membership or workspace lookup that takes longer refuses: the request must still be acknowledged. */
 export const LOOKUP_TIMEOUT_MS = 2_000;
 
@@ -57,17 +60,9 @@ export interface AuthorizerOptions {
   /** The workspace (and Grid organization) the app is installed in (`auth.test`). */
   installation?(): Promise<{ teamId?: string; enterpriseId?: string }>;
   now?: () => number;
-  viewTtlMs?: number;
+  membershipTtlMs?: number;
   lookupTimeoutMs?: number;
   onLookupError?: (what: string, error: unknown) => void;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const ROLE_HINT: Record<Role, string> = {
@@ -81,45 +76,24 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const { slack } = options;
   const roles = effectiveRoles(slack);
   const now = options.now ?? Date.now;
-  const ttl = options.viewTtlMs ?? VIEW_MEMBERSHIP_TTL_MS;
   const timeoutMs = options.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS;
-  const cache = new Map<string, { members: Promise<Set<string>>; expiresAt: number }>();
-
-  function fetchMembers(groupId: string): Promise<Set<string>> {
-    return withTimeout(options.listUsergroupMembers(groupId), timeoutMs, `user group ${groupId}`).then(
-      (ids) => new Set(ids),
-    );
-  }
-
-  function members(groupId: string, membership: "fresh" | "cached"): Promise<Set<string>> {
-    if (membership === "fresh") {
-      // A decision reads the group as it is now, and refreshes what views will see.
-      const fetched = fetchMembers(groupId);
-      cache.set(groupId, { members: fetched, expiresAt: now() + ttl });
-      fetched.catch(() => cache.delete(groupId));
-      return fetched;
-    }
-    const hit = cache.get(groupId);
-    if (hit && hit.expiresAt > now()) return hit.members;
-    const fetched = fetchMembers(groupId);
-    cache.set(groupId, { members: fetched, expiresAt: now() + ttl });
-    // A failed lookup is not cached: the next request tries again.
-    fetched.catch(() => {
-      if (cache.get(groupId)?.members === fetched) cache.delete(groupId);
-    });
-    return fetched;
-  }
+  const membership = createGroupMembership({
+    list: (groupId) => options.listUsergroupMembers(groupId),
+    now,
+    timeoutMs,
+    ...(options.membershipTtlMs !== undefined ? { ttlMs: options.membershipTtlMs } : {}),
+  });
 
   async function holds(
     userId: string,
     grant: Grant,
-    membership: "fresh" | "cached",
+    mode: "fresh" | "cached",
   ): Promise<{ member: boolean; lookupFailed: boolean }> {
     if (grant.everyone || grant.users.has(userId)) return { member: true, lookupFailed: false };
     let lookupFailed = false;
     for (const group of grant.usergroups) {
       try {
-        if ((await members(group, membership)).has(userId)) return { member: true, lookupFailed: false };
+        if (await membership.isMember(group, userId, mode)) return { member: true, lookupFailed: false };
       } catch (error) {
         lookupFailed = true;
         options.onLookupError?.(`usergroup ${group}`, error);

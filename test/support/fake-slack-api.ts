@@ -53,6 +53,11 @@ export interface FakeSlackApi {
   failNext(method: string, error: string): void;
   /** Makes the next call of `method` answer with this HTTP status (429 with `Retry-After`), without acting. */
   failNextHttp(method: string, status: number, retryAfterSeconds?: number): void;
+  /**
+   * Rate-limits `method` as Slack does past its tier: from now on it answers `okCalls` more calls, then 429
+   * with `Retry-After` to every call, without acting. `okCalls: Infinity` lifts the limit.
+   */
+  rateLimitAfter(method: string, okCalls: number, retryAfterSeconds: number): void;
   /** Every message posted, by channel, in the order posted. */
   messages(channel: string): StoredMessage[];
   clear(): void;
@@ -123,6 +128,16 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
   const calls: RecordedCall[] = [];
   const failures = new Map<string, string[]>();
   const httpFailures = new Map<string, { status: number; retryAfter?: number }[]>();
+  const rateLimits = new Map<string, { okCalls: number; retryAfter: number }>();
+  const rateLimited = (method: string): { status: number; retryAfter?: number } | undefined => {
+    const limit = rateLimits.get(method);
+    if (!limit) return undefined;
+    if (limit.okCalls > 0) {
+      limit.okCalls -= 1;
+      return undefined;
+    }
+    return { status: 429, retryAfter: limit.retryAfter };
+  };
   const stored = new Map<string, StoredMessage[]>();
   const usergroups: Record<string, string[]> = {};
   const waiters = new Set<() => void>();
@@ -227,7 +242,7 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
         });
       } else {
         const method = url.pathname.replace(/^\/api\//, "");
-        const http = httpFailures.get(method)?.shift();
+        const http = httpFailures.get(method)?.shift() ?? rateLimited(method);
         if (http) {
           calls.push({
             method,
@@ -285,6 +300,9 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
       const failure =
         retryAfterSeconds === undefined ? { status } : { status, retryAfter: retryAfterSeconds };
       httpFailures.set(method, [...(httpFailures.get(method) ?? []), failure]);
+    },
+    rateLimitAfter(method, okCalls, retryAfterSeconds) {
+      rateLimits.set(method, { okCalls, retryAfter: retryAfterSeconds });
     },
     messages: (channel) => [...(stored.get(channel) ?? [])],
     clear() {
