@@ -60,12 +60,17 @@ export const forecastRemoveSensitiveTag = defineRemediation({
     const resource = findForecastResource(account, finding.resourceArn);
     if (!resource)
       return refusePlan(ID, finding, null, `The resource ${finding.resourceArn} is not in the inventory.`);
-    const readState = { arn: resource.arn, tags: resource.tags };
+    const asked = options.tagKey;
+    // The fingerprint covers the tag chosen too: a submission that asks for another tag than the plan shown
+    // is refused as a changed plan. Without a choice it is what it always was (requests made before still match).
+    const readState =
+      asked === undefined
+        ? { arn: resource.arn, tags: resource.tags }
+        : { arn: resource.arn, tags: resource.tags, tagKey: asked };
     const problem = unreadable(resource.tags, "The resource's tags");
     if (problem || !resource.tags.ok) return refusePlan(ID, finding, readState, `${problem}.`);
     const tags = resource.tags.value;
     const region = parseArn(resource.arn)?.region || finding.region;
-    const asked = options.tagKey;
     const flagged = tags.filter(isFlaggedTag);
     // Labels are the raw keys: whoever shows them masks them (a key can itself be the sensitive part).
     const offered: PlanChoice = {

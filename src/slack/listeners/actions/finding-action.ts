@@ -1,6 +1,7 @@
 /**
  * Fix, Suppress and Details on a finding: from its buttons or from a compact row's overflow menu. The
- * policy has checked the role of each (requesters for Fix and Suppress, viewers for Details).
+ * policy has checked the role of each (requesters for Fix and Suppress, viewers for Details), and the
+ * listener goes on only when that verdict was given for the very action it is about to take.
  */
 import type { App, BlockAction } from "@slack/bolt";
 import type { ModalView } from "@slack/types";
@@ -8,24 +9,19 @@ import { z } from "zod";
 import type { ListenerDeps } from "../../deps.js";
 import { FINDING_REF_PATTERN } from "../../finding-ref.js";
 import { allowedBy } from "../../guard.js";
-import {
-  ACTION_IDS,
-  FINDING_ACTION_KINDS,
-  FINDING_BUTTON_PATTERN,
-  type FindingActionKind,
-} from "../../ids.js";
+import { ACTION_IDS, FINDING_BUTTON_PATTERN, type FindingActionKind } from "../../ids.js";
+import { findingActionOf } from "../../principal.js";
 import { renderFindingDetailsModal } from "../../views/finding-details-modal.js";
 import { renderFindingGoneModal } from "../../views/notice-modal.js";
 import { renderSuppressModal } from "../../views/suppress-modal.js";
 import { openFixModal } from "./fix-open.js";
 
-const kindSchema = z.enum(FINDING_ACTION_KINDS);
 const refSchema = z.string().regex(FINDING_REF_PATTERN);
 const actionSchema = z.union([
   z.object({ type: z.literal("button"), action_id: z.string(), value: refSchema }),
   z.object({
     type: z.literal("overflow"),
-    action_id: z.string(),
+    action_id: z.literal(ACTION_IDS.findingMenu),
     selected_option: z.object({ value: z.string() }),
   }),
 ]);
@@ -35,19 +31,25 @@ const bodySchema = z.object({
   channel: z.object({ id: z.string() }).optional(),
 });
 
-/** What was clicked and on which finding; undefined for anything that is not one of ours. */
-export function parseFindingAction(action: unknown): { kind: FindingActionKind; ref: string } | undefined {
+/**
+ * What was clicked, on which finding, and the policy entry that stands for it; undefined for anything that is
+ * not one of ours. The kind is read by findingActionOf, as the guard reads it: a finding button must be a
+ * `button` (its action id names the kind) and the menu an `overflow` (its selected option does).
+ */
+function readFindingAction(
+  action: unknown,
+): { kind: FindingActionKind; ref: string; key: string } | undefined {
   const parsed = actionSchema.safeParse(action);
   if (!parsed.success) return undefined;
-  const a = parsed.data;
-  if (a.type === "button") {
-    const kind = kindSchema.safeParse(FINDING_BUTTON_PATTERN.exec(a.action_id)?.[1]);
-    return kind.success ? { kind: kind.data, ref: a.value } : undefined;
-  }
-  const [kindText, ref] = a.selected_option.value.split(":");
-  const kind = kindSchema.safeParse(kindText);
-  const refOk = refSchema.safeParse(ref);
-  return kind.success && refOk.success ? { kind: kind.data, ref: refOk.data } : undefined;
+  const read = findingActionOf(parsed.data);
+  const ref = refSchema.safeParse(read?.ref);
+  return read && ref.success ? { kind: read.kind, ref: ref.data, key: read.key } : undefined;
+}
+
+/** What was clicked and on which finding; undefined for anything that is not one of ours. */
+export function parseFindingAction(action: unknown): { kind: FindingActionKind; ref: string } | undefined {
+  const read = readFindingAction(action);
+  return read ? { kind: read.kind, ref: read.ref } : undefined;
 }
 
 async function modalFor(
@@ -76,8 +78,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     context,
   }: Parameters<Parameters<typeof app.action<BlockAction>>[1]>[0]) => {
     await ack();
-    if (!allowedBy(context)) return;
-    const clicked = parseFindingAction(action);
+    const clicked = readFindingAction(action);
     const ctx = bodySchema.safeParse(body);
     if (!clicked || !ctx.success) {
       deps.logger.warn(
@@ -86,6 +87,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       );
       return;
     }
+    // The guard's verdict must be for what is opened here (Fix, Suppress or Details), not another entry.
+    if (!allowedBy(context, clicked.key)) return;
     if (clicked.kind === "fix") {
       await openFixModal(client, deps, {
         triggerId: ctx.data.trigger_id,

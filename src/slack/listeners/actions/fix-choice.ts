@@ -25,7 +25,7 @@ const bodySchema = z.object({
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction>(ACTION_IDS.fixChoice, async ({ ack, body, client, context }) => {
     await ack();
-    if (!allowedBy(context)) return;
+    if (!allowedBy(context, `action:${ACTION_IDS.fixChoice}`)) return;
     const parsed = bodySchema.safeParse(body);
     const action = parsed.success ? parsed.data.actions[0] : undefined;
     const picked = action ? parseChoiceValue(action.selected_option.value) : { ok: false as const };

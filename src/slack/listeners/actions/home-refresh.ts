@@ -8,7 +8,7 @@ import { ACTION_IDS } from "../../ids.js";
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction>(ACTION_IDS.homeRefresh, async ({ ack, body, client, context }) => {
     await ack();
-    if (!allowedBy(context)) return;
+    if (!allowedBy(context, `action:${ACTION_IDS.homeRefresh}`)) return;
     await publishHome(client, body.user.id, deps);
   });
 }

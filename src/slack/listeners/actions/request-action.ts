@@ -131,8 +131,6 @@ export async function handleRequestClick(
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction>(REQUEST_BUTTON_PATTERN, async ({ ack, action, body, client, context }) => {
     await ack();
-    const verdict = allowedBy(context);
-    if (!verdict) return;
     const click = parseRequestClick(action, body);
     if (!click) {
       deps.logger.warn(
@@ -141,6 +139,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       );
       return;
     }
+    if (!allowedBy(context, `action:request:${click.kind}`)) return;
     // The guard let this click through: the user is an approver of this workspace, read fresh just now.
     deps.tasks.run(`request:${click.kind}`, () => handleRequestClick(client, deps, click, { ok: true }));
   });

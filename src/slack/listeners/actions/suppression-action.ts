@@ -45,19 +45,19 @@ export async function updateSuppressionMessage(
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockAction>(SUPPRESSION_BUTTON_PATTERN, async ({ ack, action, body, client, context }) => {
     await ack();
-    const verdict = allowedBy(context);
     const a = actionSchema.safeParse(action);
     const b = bodySchema.safeParse(body);
     const kind = kindSchema.safeParse(
       a.success ? SUPPRESSION_BUTTON_PATTERN.exec(a.data.action_id)?.[1] : "",
     );
-    if (!verdict || !a.success || !b.success || !kind.success) {
+    if (!a.success || !b.success || !kind.success) {
       deps.logger.warn(
         { actionId: (action as { action_id?: unknown }).action_id },
         "ignored a malformed suppression action",
       );
       return;
     }
+    if (!allowedBy(context, `action:suppression:${kind.data}`)) return;
     const userId = b.data.user.id;
     const where = {
       channel: b.data.channel?.id ?? b.data.container?.channel_id,

@@ -8,6 +8,7 @@ import type { ListenerDeps } from "../../deps.js";
 import { allowedBy } from "../../guard.js";
 import { SLASH_COMMAND } from "../../ids.js";
 import { LIMITS, type SlackMessage } from "../../limits.js";
+import { COMMAND_KEYS } from "../../policy.js";
 import type { ScanHandle } from "../../ports.js";
 import { renderFindingsList } from "../../views/findings-list.js";
 import { RECENT_SCANS_SHOWN, renderStatus } from "../../views/status.js";
@@ -74,10 +75,11 @@ async function startScan(
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command(SLASH_COMMAND, async ({ ack, command, respond, context }) => {
     await ack();
-    if (!allowedBy(context)) return;
+    const parsed = parseCommand(command.text, deps.config);
+    // The verdict must be for this very subcommand (the guard parses the same text the same way).
+    if (!allowedBy(context, COMMAND_KEYS[parsed.ok ? parsed.command.kind : "usage"])) return;
     const reply: Reply = (m) =>
       (respond as RespondFn)({ response_type: "ephemeral", text: m.text, blocks: m.blocks });
-    const parsed = parseCommand(command.text, deps.config);
     if (!parsed.ok) {
       await reply(renderUsageError(parsed.error));
       return;

@@ -6,7 +6,7 @@ import { publishHome } from "../../home.js";
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.event("app_home_opened", async ({ event, client, context }) => {
-    if (event.tab !== "home" || !allowedBy(context)) return;
+    if (event.tab !== "home" || !allowedBy(context, "event:app_home_opened")) return;
     await publishHome(client, event.user, deps);
   });
 }

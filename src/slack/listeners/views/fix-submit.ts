@@ -4,7 +4,7 @@
  */
 import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../../deps.js";
-import { allowedBy } from "../../guard.js";
+import { allowedBy, requestDestination } from "../../guard.js";
 import { CALLBACK_IDS } from "../../ids.js";
 import { parseFixSubmission } from "../../views/fix-modal.js";
 import {
@@ -16,6 +16,10 @@ import { approversConfigured, recordMalformed, recordSubmissionRefusal, tellUser
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.fixModal, async ({ ack, view, body, client, context }) => {
+    if (!allowedBy(context, `view:${CALLBACK_IDS.fixModal}`)) {
+      await ack();
+      return;
+    }
     // Field errors travel only in the ack itself, so this pure parse precedes it.
     const parsed = parseFixSubmission(view.private_metadata, view.state.values);
     if (!parsed.ok) {
@@ -24,11 +28,23 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    if (!allowedBy(context)) return;
     const userId = body.user.id;
-    const { ref, fingerprint, channelId, choice } = parsed.metadata;
+    const { ref, fingerprint, choice } = parsed.metadata;
+    // The channel in the metadata came back from the client: posted to only when the configuration allows it.
+    const destination = requestDestination(deps.config.slack, parsed.metadata.channelId);
     deps.tasks.run("fix:request", async () => {
       const port = deps.ports.remediations;
+      if (!destination.ok) {
+        recordSubmissionRefusal(deps, userId, CALLBACK_IDS.fixModal, {
+          code: destination.code,
+          reason: destination.reason,
+          target: ref,
+        });
+        // Told in a direct message: the channel named is the one refused.
+        await tellUser(client, { user: userId }, renderFixRefusal(destination.reason));
+        return;
+      }
+      const channelId = parsed.metadata.channelId;
       const where = { channel: channelId, user: userId };
       if (!port) {
         await tellUser(
@@ -38,7 +54,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         );
         return;
       }
-      const channel = deps.config.slack.approvalsChannel ?? channelId;
+      const channel = destination.channel;
       if (!channel) {
         await tellUser(
           client,

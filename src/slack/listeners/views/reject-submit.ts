@@ -15,6 +15,11 @@ const bodySchema = z.object({ user: z.object({ id: z.string().min(1) }) });
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.rejectModal, async ({ ack, view, body, client, context }) => {
+    const verdict = allowedBy(context, `view:${CALLBACK_IDS.rejectModal}`);
+    if (!verdict) {
+      await ack();
+      return;
+    }
     const parsed = parseRejectSubmission(view.private_metadata, view.state.values);
     if (!parsed.ok) {
       await ack({ response_action: "errors", errors: parsed.errors });
@@ -22,7 +27,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    const verdict = allowedBy(context);
     const who = bodySchema.safeParse(body);
     const port = deps.ports.remediations;
     if (!verdict || !who.success || !port) return;

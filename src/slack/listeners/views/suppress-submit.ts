@@ -5,7 +5,7 @@
  */
 import type { App } from "@slack/bolt";
 import type { ListenerDeps } from "../../deps.js";
-import { allowedBy } from "../../guard.js";
+import { allowedBy, requestDestination } from "../../guard.js";
 import { publishHome } from "../../home.js";
 import { CALLBACK_IDS } from "../../ids.js";
 import type { SlackMessage } from "../../limits.js";
@@ -17,11 +17,15 @@ import {
   renderSuppressionRequested,
   renderSuppressionRequestMessage,
 } from "../../views/suppression-messages.js";
-import { recordMalformed, recordSubmissionRefusal } from "../fix-messages.js";
+import { recordMalformed, recordSubmissionRefusal, tellUser } from "../fix-messages.js";
 import { announceSuppressions } from "../schedule/suppression-announcements.js";
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.suppressModal, async ({ ack, view, body, client, context }) => {
+    if (!allowedBy(context, `view:${CALLBACK_IDS.suppressModal}`)) {
+      await ack();
+      return;
+    }
     // Field errors can only travel in the ack itself, so this pure, synchronous parse precedes it.
     const maxDays = deps.config.slack.suppression.maxDays;
     const parsed = parseSuppressSubmission(view.private_metadata, view.state.values, maxDays);
@@ -31,10 +35,21 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    if (!allowedBy(context)) return;
     const userId = body.user.id;
     const { ref, channelId } = parsed.metadata;
+    // The channel in the metadata came back from the client: posted to only when the configuration allows it.
+    const destination = requestDestination(deps.config.slack, channelId);
     deps.tasks.run("suppress", async () => {
+      if (!destination.ok) {
+        recordSubmissionRefusal(deps, userId, CALLBACK_IDS.suppressModal, {
+          code: destination.code,
+          reason: destination.reason,
+          target: ref,
+        });
+        // Told in a direct message: the channel named is the one refused. Nothing is suppressed or requested.
+        await tellUser(client, { user: userId }, renderSuppressionRefusal(destination.reason));
+        return;
+      }
       const answer = await deps.ports.suppressions.suppress({
         ref,
         userId,
@@ -50,7 +65,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         });
         notice = renderSuppressionRefusal(answer.reason);
       } else if (answer.kind === "requested") {
-        const channel = deps.config.slack.approvalsChannel ?? channelId;
+        const channel = destination.channel;
         if (channel) {
           const posted = await client.chat.postMessage({
             channel,
