@@ -1,21 +1,19 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config/load-config.js";
+import { FIX_LEASE_MS } from "../remediation-flow/lease.js";
 import type { ScanCoordinator } from "../scan/scan-coordinator.js";
-import type { RemediationRequest, Store } from "../store/types.js";
-import { createScanPort, recoverAtStartup, STALE_FIX_MS } from "./slack-runtime.js";
+import type { Store } from "../store/types.js";
+import { createScanPort, recoverAtStartup } from "./slack-runtime.js";
 
 const NOW = new Date("2026-11-28T12:00:00.000Z");
 
-function fakeStore(
-  engine: "sqlite" | "postgres",
-  approved: Array<Pick<RemediationRequest, "id" | "updatedAt">>,
-) {
+function fakeStore(engine: "sqlite" | "postgres") {
   const calls: {
     markInterrupted?: { updatedBefore?: string };
-    failed: string[];
+    failUnstarted?: { updatedBefore?: string | undefined };
     scansHeartbeatBefore?: string;
-  } = { failed: [] };
+  } = {};
   const store = {
     engine,
     markScansInterrupted: async (heartbeatBefore: string) => {
@@ -27,41 +25,30 @@ function fakeStore(
       calls.markInterrupted = options;
       return [];
     },
-    listRequests: async () => approved,
-    transitionRequest: async (id: string) => {
-      calls.failed.push(id);
-      return true;
+    failUnstartedRequests: async (options: { updatedBefore?: string }) => {
+      calls.failUnstarted = { updatedBefore: options.updatedBefore };
+      return [];
     },
   } as unknown as Store;
   return { store, calls };
 }
 
 describe("recoverAtStartup", () => {
-  it("on SQLite (one instance) treats every fix left applying or approved as cut off", async () => {
-    const { store, calls } = fakeStore("sqlite", [{ id: "r1", updatedAt: NOW.toISOString() }]);
-    await recoverAtStartup(store, pino({ level: "silent" }), NOW);
-    expect(calls.markInterrupted).toEqual({});
-    expect(calls.failed).toEqual(["r1"]);
-  });
+  it.each(["sqlite", "postgres"] as const)(
+    "on %s marks cut off only the fixes whose lease ran out (a live holder keeps it fresh)",
+    async (engine) => {
+      const { store, calls } = fakeStore(engine);
+      await recoverAtStartup(store, pino({ level: "silent" }), NOW);
+      const updatedBefore = new Date(NOW.getTime() - FIX_LEASE_MS).toISOString();
+      expect(calls.markInterrupted).toEqual({ updatedBefore });
+      expect(calls.failUnstarted).toEqual({ updatedBefore });
+    },
+  );
 
   it("marks interrupted only the scans whose heartbeat is older than the lease, not by their start", async () => {
-    const { store, calls } = fakeStore("postgres", []);
+    const { store, calls } = fakeStore("postgres");
     await recoverAtStartup(store, pino({ level: "silent" }), NOW, 45_000);
     expect(calls.scansHeartbeatBefore).toBe(new Date(NOW.getTime() - 45_000).toISOString());
-  });
-
-  it("on PostgreSQL leaves alone what another replica may be applying right now", async () => {
-    const fresh = new Date(NOW.getTime() - 60_000).toISOString();
-    const stale = new Date(NOW.getTime() - STALE_FIX_MS - 1).toISOString();
-    const { store, calls } = fakeStore("postgres", [
-      { id: "busy", updatedAt: fresh },
-      { id: "stuck", updatedAt: stale },
-    ]);
-    await recoverAtStartup(store, pino({ level: "silent" }), NOW);
-    expect(calls.markInterrupted).toEqual({
-      updatedBefore: new Date(NOW.getTime() - STALE_FIX_MS).toISOString(),
-    });
-    expect(calls.failed).toEqual(["stuck"]);
   });
 });
 

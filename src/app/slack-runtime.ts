@@ -3,6 +3,7 @@
  * coordinator, and adapts them to the narrow ports the Slack app needs.
  */
 
+import { randomUUID } from "node:crypto";
 import { assertForecastRegions } from "../aws/regions.js";
 import type { Config } from "../config/schema.js";
 import { controlById } from "../controls/catalog.js";
@@ -11,6 +12,7 @@ import { isFindingId } from "../domain/finding.js";
 import { SEVERITIES } from "../domain/severity.js";
 import { createSecurityHubExport, type SecurityHubExport } from "../export/security-hub/live.js";
 import type { Logger } from "../logging/logger.js";
+import { FIX_LEASE_MS, recoverCutOffFixes } from "../remediation-flow/lease.js";
 import { createLiveRemediationFlow } from "../remediation-flow/live.js";
 import { createApprovalsPort, createRemediationsPort } from "../remediation-flow/slack-port.js";
 import { createSuppressionFlow } from "../remediation-flow/suppression-flow.js";
@@ -45,7 +47,13 @@ import type {
 } from "../slack/ports.js";
 import { StoreInputError } from "../store/errors.js";
 import { toFinding } from "../store/to-finding.js";
-import type { FindingRecord, RemediationRequest, ScanRecord, Store } from "../store/types.js";
+import {
+  ANNOUNCEMENT_CLAIM_LEASE_MS,
+  type FindingRecord,
+  type RemediationRequest,
+  type ScanRecord,
+  type Store,
+} from "../store/types.js";
 import { type AuditRuntime, createAuditRuntime } from "./audit-runtime.js";
 import { executeScan } from "./execute-scan.js";
 import { createScanWorkerPool } from "./scan-worker-pool.js";
@@ -128,11 +136,18 @@ export function scanCommand(request: ScanRequest): string {
 export function createInterruptedScansPort(
   store: Pick<
     Store,
-    "markScansInterrupted" | "claimInterruptedScanAnnouncements" | "releaseInterruptedScanAnnouncement"
+    "markScansInterrupted" | "leaseInterruptedScanAnnouncements" | "settleInterruptedScanAnnouncement"
   >,
-  options: { leaseMs: number; now?: () => Date; logger?: Pick<Logger, "info"> },
+  options: {
+    leaseMs: number;
+    now?: () => Date;
+    logger?: Pick<Logger, "info">;
+    /** Who claims the announcements (default: a random id per port, i.e. per process). */
+    claimer?: string;
+  },
 ): InterruptedScans {
   const now = options.now ?? (() => new Date());
+  const claimer = options.claimer ?? randomUUID();
   return {
     async take() {
       const marked = await store.markScansInterrupted(
@@ -145,9 +160,14 @@ export function createInterruptedScansPort(
         );
       }
       const notices: InterruptedScanNotice[] = [];
-      for (const scan of await store.claimInterruptedScanAnnouncements()) {
+      const staleClaimBefore = new Date(now().getTime() - ANNOUNCEMENT_CLAIM_LEASE_MS).toISOString();
+      for (const scan of await store.leaseInterruptedScanAnnouncements(claimer, staleClaimBefore)) {
         const origin = scan.origin;
-        if (origin?.kind !== "slack" && origin?.kind !== "schedule") continue;
+        if (origin?.kind !== "slack" && origin?.kind !== "schedule") {
+          // Asked for elsewhere (the CLI): nowhere in Slack to tell, so there is nothing left to announce.
+          await store.settleInterruptedScanAnnouncement(scan.id, claimer, true);
+          continue;
+        }
         const notice: InterruptedScanNotice = {
           id: scan.id,
           startedAt: new Date(scan.startedAt),
@@ -160,7 +180,8 @@ export function createInterruptedScansPort(
       }
       return notices;
     },
-    release: (scanId) => store.releaseInterruptedScanAnnouncement(scanId),
+    release: (scanId) => store.settleInterruptedScanAnnouncement(scanId, claimer, false),
+    announced: (scanId) => store.settleInterruptedScanAnnouncement(scanId, claimer, true),
   };
 }
 
@@ -484,20 +505,15 @@ export async function createSlackRuntime(context: {
           : parts,
       ),
   );
-  const recovered = await recoverAtStartup(
-    store,
-    logger,
-    new Date(),
-    scanLeaseMs(config.store.scanHeartbeatSeconds * 1000),
-  );
+  await recoverAtStartup(store, logger, new Date(), scanLeaseMs(config.store.scanHeartbeatSeconds * 1000));
   const findings = createFindingsPort(store);
   const remediations = createRemediationsPort({
     flow: createLiveRemediationFlow({ config, store, factory: audit.factory, logger }),
     store,
     findingByRef: findings.findingByRef,
   });
-  // The Slack app announces these in the approvals channel once it runs.
-  remediations.noteInterrupted(recovered.interrupted);
+  // Fixes cut off (here or on a replica that stopped) are marked and announced by the Slack app's sweep, at
+  // start-up and every minute, from the store's outbox (src/slack/listeners/schedule/request-sweep.ts).
   const instanceId = newInstanceId();
   const schedule = createServeSchedule({
     config,
@@ -565,38 +581,24 @@ export async function createSlackRuntime(context: {
 const DELIVERY_CLAIM_JOB = "slack-delivery";
 const DELIVERY_CLAIM_TTL_MS = 86_400_000;
 
-/** How long a fix may stay `applying` on one replica before another replica's start-up calls it cut off. */
-export const STALE_FIX_MS = 15 * 60_000;
-
-/** After a crash: scans left running and fixes left applying are marked interrupted; stale requests expire. */
+/**
+ * After a crash: scans left running are marked interrupted, stale requests expire, and fixes whose lease ran
+ * out (lease.ts: their process stopped) are marked cut off and put in the announcement outbox. A fix another
+ * replica (or `fix --apply`) is running keeps its lease fresh and is left alone; the Slack app's periodic
+ * sweep catches one whose lease runs out later.
+ */
 export async function recoverAtStartup(
   store: Store,
   logger: Logger,
   now: Date = new Date(),
   scanLease: number = scanLeaseMs(DEFAULT_HEARTBEAT_MS),
+  fixLease: number = FIX_LEASE_MS,
 ): Promise<{ interrupted: RemediationRequest[] }> {
   // A scan whose heartbeat is older than the lease belongs to a process that stopped; a scan another replica
   // is running keeps its heartbeat fresh and is left alone. The Slack app announces the ones marked here.
   const scans = (await store.markScansInterrupted(new Date(now.getTime() - scanLease).toISOString())).length;
   const expired = await store.expirePendingRequests(now);
-  // On SQLite one process serves Slack, so a fix still applying at start-up was cut off by the last one's
-  // end. On PostgreSQL another replica may be applying it right now: only a fix untouched for longer than
-  // any plan takes (a few API calls with retries) is considered cut off.
-  const cutoff = store.engine === "sqlite" ? undefined : new Date(now.getTime() - STALE_FIX_MS).toISOString();
-  const interrupted = await store.markInterrupted(cutoff ? { updatedBefore: cutoff } : {});
-  // Approved but not yet applying: the last process stopped before the first call, so nothing changed.
-  for (const stuck of await store.listRequests({ states: ["approved"] })) {
-    if (cutoff && stuck.updatedAt >= cutoff) continue;
-    const result = {
-      phase: "apply",
-      outcome: "refused",
-      stepsDone: [],
-      error: "The app stopped before this fix started; nothing was changed. Ask for the fix again.",
-    };
-    if (await store.transitionRequest(stuck.id, "approved", "failed", { result, actor: "system" })) {
-      interrupted.push(stuck);
-    }
-  }
+  const interrupted = await recoverCutOffFixes(store, now, fixLease);
   if (scans > 0 || expired.length > 0 || interrupted.length > 0)
     logger.info(
       { scans, expired: expired.length, interrupted: interrupted.map((r) => r.id) },

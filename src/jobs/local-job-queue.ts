@@ -2,7 +2,10 @@
  * The job queue of a SQLite deployment (one process): the same handlers as on PostgreSQL, run in-process over
  * the store's `jobs` table. A job claimed and not finished when the process stopped runs again at the next
  * start-up (or is dead-lettered when that was its last attempt); a failed attempt is retried after the retry
- * delay until the retry limit, then dead-lettered.
+ * delay until the retry limit, then dead-lettered. The job fails for good with its dead letter marked pending in
+ * one statement; the dead letter (audit entry, then the kind's hook, both safe to run twice) is handled after
+ * it and the mark cleared once both succeeded, so one that a kill or a store error interrupted is handled again
+ * at start-up and on every poll until it succeeds.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../logging/logger.js";
@@ -44,6 +47,9 @@ export class LocalJobQueue implements JobQueue {
   #draining = false;
   #again = false;
   #stopped = false;
+  /** Jobs whose dead letter this process is handling now: a poll's retry never runs one twice at once. */
+  readonly #deadLettering = new Set<string>();
+  #retryingDeadLetters: Promise<void> | undefined;
 
   constructor(deps: LocalJobQueueDeps) {
     this.#deps = deps;
@@ -60,9 +66,11 @@ export class LocalJobQueue implements JobQueue {
 
   async start(): Promise<void> {
     this.#handlers.seal();
-    const exhausted = await this.#deps.table.requeueActive(this.#now().toISOString());
-    for (const job of exhausted) await this.#deadLetter(job, "the process running it stopped");
-    this.#timer = setInterval(() => this.#wake(), this.#deps.settings.pollSeconds * 1000);
+    await this.#deps.table.requeueActive(this.#now().toISOString());
+    // Dead letters pending from before: a job whose last attempt ran when the process stopped, or one whose
+    // dead letter a kill or a store error interrupted.
+    await this.#retryDeadLetters();
+    this.#timer = setInterval(() => this.#poll(), this.#deps.settings.pollSeconds * 1000);
     this.#timer.unref();
     this.#wake();
   }
@@ -71,13 +79,14 @@ export class LocalJobQueue implements JobQueue {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    await this.#retryingDeadLetters;
   }
 
   /** Resolves when no job is running and none is due (tests, and a graceful stop's log). */
   async idle(): Promise<void> {
     for (;;) {
-      while (this.#running.size > 0 || this.#draining) {
-        await Promise.allSettled([...this.#running]);
+      while (this.#running.size > 0 || this.#draining || this.#retryingDeadLetters) {
+        await Promise.allSettled([...this.#running, this.#retryingDeadLetters]);
         await new Promise((r) => setImmediate(r));
       }
       const due = await this.#deps.table.hasDue(this.#handlers.kinds(), this.#now().toISOString());
@@ -105,6 +114,32 @@ export class LocalJobQueue implements JobQueue {
 
   hasAny(kind: string): Promise<boolean> {
     return this.#deps.table.hasKind(kind);
+  }
+
+  #poll(): void {
+    if (this.#stopped) return;
+    if (!this.#retryingDeadLetters) void this.#retryDeadLetters();
+    this.#wake();
+  }
+
+  /** Handles the dead letters still pending (one pass; a poll runs the next). */
+  #retryDeadLetters(): Promise<void> {
+    if (this.#retryingDeadLetters) return this.#retryingDeadLetters;
+    const pass = (async () => {
+      try {
+        const pending = await this.#deps.table.pendingDeadLetters();
+        for (const job of pending) {
+          if (this.#stopped) return;
+          await this.#deadLetter(job, job.lastError ?? "the job failed");
+        }
+      } catch (error) {
+        this.#deps.logger.error({ err: error }, "could not read the pending dead letters");
+      }
+    })().finally(() => {
+      this.#retryingDeadLetters = undefined;
+    });
+    this.#retryingDeadLetters = pass;
+    return pass;
   }
 
   #wake(): void {
@@ -162,7 +197,13 @@ export class LocalJobQueue implements JobQueue {
     }
   }
 
+  /**
+   * Records the dead letter and runs the kind's hook, then clears the job's pending mark; on any failure the mark
+   * stays and the next poll (or start-up) runs both again.
+   */
   async #deadLetter(job: StoredJob, error: string): Promise<void> {
+    if (this.#deadLettering.has(job.id)) return;
+    this.#deadLettering.add(job.id);
     try {
       await this.#handlers.deadLettered({
         kind: job.kind,
@@ -171,8 +212,14 @@ export class LocalJobQueue implements JobQueue {
         attempts: job.attempts,
         error,
       });
+      await this.#deps.table.settleDeadLetter(job.id);
     } catch (err) {
-      this.#deps.logger.error({ err, jobId: job.id }, "could not record a dead-lettered job");
+      this.#deps.logger.error(
+        { err, jobId: job.id },
+        "could not handle a dead-lettered job; it is tried again on the next poll",
+      );
+    } finally {
+      this.#deadLettering.delete(job.id);
     }
   }
 }

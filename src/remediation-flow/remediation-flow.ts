@@ -27,6 +27,15 @@ import {
   storedPlanOf,
 } from "./decisions.js";
 import { describeSteps, errorText } from "./flow-kit.js";
+import {
+  FIX_LEASE_MS,
+  holdLease,
+  type LeaseOptions,
+  leaseExpired,
+  notifyStarted,
+  recoverCutOffFixes,
+  STARTED_NOTICE_MS,
+} from "./lease.js";
 import type { FreshReadTarget } from "./read-fresh-account.js";
 import { judgeRecheck } from "./recheck.js";
 import { createRevertRunner } from "./run-revert.js";
@@ -58,6 +67,10 @@ export interface RemediationFlowDeps {
   /** The account's name from the config, for plans. */
   accountName?(accountId: string): string | undefined;
   logger?: Logger;
+  /** The lease a running fix keeps (lease.ts); 2 minutes, renewed every 30 s, by default. */
+  lease?: Partial<LeaseOptions>;
+  /** How long a click waits for its "started" redraw before the fix runs anyway (5 s). */
+  startedNoticeMs?: number;
 }
 
 export type AuthorizationCheck = { ok: true } | { ok: false; reason: string };
@@ -82,7 +95,10 @@ export interface ClickInput {
   actor: Principal;
   /** The caller's authorization verdict (approver list, workspace); a refusal is audited and stops here. */
   authorization: AuthorizationCheck;
-  /** Called once this click has won the request, before the AWS calls start. */
+  /**
+   * Called once this click has won the request, before the AWS calls start. Best effort: an error is
+   * logged, and the fix does not wait for it longer than `startedNoticeMs`.
+   */
   onStarted?(request: RemediationRequest): Promise<void>;
 }
 
@@ -93,6 +109,19 @@ const OPEN_STATES: readonly RequestState[] = ["pending", "approved", "applying"]
 export function createRemediationFlow(deps: RemediationFlowDeps) {
   const { store } = deps;
   const log = (requestId: string) => deps.logger?.child({ requestId });
+  const leaseMs = deps.lease?.leaseMs ?? FIX_LEASE_MS;
+  const heartbeatMs = deps.lease?.heartbeatMs ?? leaseMs / 4;
+
+  /** Keeps this process's lease on a request it won, until the returned stop. */
+  const hold = (requestId: string) =>
+    holdLease(
+      store,
+      requestId,
+      { heartbeatMs, ...(deps.lease?.timers ? { timers: deps.lease.timers } : {}) },
+      log(requestId),
+    );
+  const started = (onStarted: ClickInput["onStarted"], request: RemediationRequest) =>
+    notifyStarted(onStarted, request, deps.startedNoticeMs ?? STARTED_NOTICE_MS, log(request.id));
 
   function target(finding: FindingRecord | Plan["finding"], remediationId: string, options?: RequestOptions) {
     const name = deps.accountName?.(finding.accountId);
@@ -194,7 +223,12 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
         "The resource changed while the Fix dialog was open, so the plan you saw is out of date. Open Fix again to see the new plan.",
       );
     }
-    const open = await store.listRequests({ findingKey: input.findingKey, states: OPEN_STATES });
+    let open = await store.listRequests({ findingKey: input.findingKey, states: OPEN_STATES });
+    // One whose holder stopped (its lease ran out) is marked cut off first: it no longer blocks a new request.
+    if (open.some((r) => leaseExpired(r, deps.now(), leaseMs))) {
+      await recoverCutOff();
+      open = await store.listRequests({ findingKey: input.findingKey, states: OPEN_STATES });
+    }
     const live = open.find((r) => !isExpired(r, deps.now()));
     if (live) {
       return refuse("already-requested", "A fix for this finding is already requested and waiting.", live);
@@ -255,9 +289,14 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       const now = (await store.getRequest(input.requestId)) ?? loaded.request;
       return refuse("already-handled", "Someone else is already handling this request.", now);
     }
-    const approved = (await store.getRequest(input.requestId)) as RemediationRequest;
-    await input.onStarted?.(approved);
-    return applyApproved(approved, input.actor);
+    const stop = hold(input.requestId);
+    try {
+      const approved = (await store.getRequest(input.requestId)) as RemediationRequest;
+      await started(input.onStarted, approved);
+      return await applyApproved(approved, input.actor);
+    } finally {
+      stop();
+    }
   }
 
   async function finish(
@@ -442,9 +481,14 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     });
     if (!won)
       return refuse("already-handled", "Someone else is already handling this request.", loaded.request);
-    const request = (await store.getRequest(input.requestId)) as RemediationRequest;
-    await input.onStarted?.(request);
-    return runApply(request, stored, record, input.actor, decision.fromStep);
+    const stop = hold(input.requestId);
+    try {
+      const request = (await store.getRequest(input.requestId)) as RemediationRequest;
+      await started(input.onStarted, request);
+      return await runApply(request, stored, record, input.actor, decision.fromStep);
+    } finally {
+      stop();
+    }
   }
 
   const { revertFrom } = createRevertRunner({
@@ -454,6 +498,9 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     readTarget: revertTarget,
     refused,
     finish,
+    hold,
+    started,
+    now: deps.now,
   });
 
   async function revertRequest(input: ClickInput): Promise<FlowAnswer> {
@@ -471,9 +518,24 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     return store.expirePendingRequests(deps.now());
   }
 
-  /** Start-up after a crash: applying/reverting → interrupted. */
-  async function markInterrupted(): Promise<RemediationRequest[]> {
-    return store.markInterrupted();
+  /**
+   * The recovery sweep: fixes whose holder stopped (lease run out) become interrupted, or failed when they had
+   * not started; each is put in the announcement outbox.
+   */
+  async function recoverCutOff(): Promise<RemediationRequest[]> {
+    const cut = await recoverCutOffFixes(store, deps.now(), leaseMs);
+    if (cut.length > 0) {
+      deps.logger?.info({ requests: cut.map((r) => r.id) }, "fixes whose process stopped marked cut off");
+    }
+    return cut;
+  }
+
+  /** The outbox: cut-off fixes not announced yet, claimed by `claimer` (a claim older than a lease is retaken). */
+  async function claimInterrupted(claimer: string): Promise<RemediationRequest[]> {
+    return store.claimInterruptedAnnouncements(
+      claimer,
+      new Date(deps.now().getTime() - leaseMs).toISOString(),
+    );
   }
 
   /** Records a refusal decided outside the flow (a malformed click, a wrong workspace). */
@@ -494,7 +556,10 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     retryRequest,
     revertRequest,
     expireRequests,
-    markInterrupted,
+    recoverCutOff,
+    claimInterrupted,
+    settleInterrupted: (requestId: string, claimer: string, announced: boolean) =>
+      store.settleInterruptedAnnouncement(requestId, claimer, announced),
     recordRefusal,
     getRequest: (id: string) => store.getRequest(id),
   };

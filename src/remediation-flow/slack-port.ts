@@ -1,4 +1,5 @@
 /** Adapts the remediation flow to the Slack app's narrow `remediations` port (src/slack/ports.ts). */
+import { randomUUID } from "node:crypto";
 import { findingKey } from "../domain/finding.js";
 import type { Plan, PlanChoice } from "../domain/remediation.js";
 import { isSeverity } from "../domain/severity.js";
@@ -130,14 +131,13 @@ export interface RemediationsPortDeps {
   store: Store;
   /** The findings port's ref → finding lookup (buttons carry refs, never keys). */
   findingByRef(ref: string): Promise<SlackFindingRecord | undefined>;
+  /** Who claims interrupted-fix announcements (this replica); random by default. */
+  claimer?: string;
 }
 
-export function createRemediationsPort(deps: RemediationsPortDeps): RemediationsPort & {
-  /** Start-up recovery hands over the requests it marked interrupted. */
-  noteInterrupted(requests: readonly RemediationRequest[]): void;
-} {
+export function createRemediationsPort(deps: RemediationsPortDeps): RemediationsPort {
   const { flow, store } = deps;
-  const interrupted: RemediationRequest[] = [];
+  const claimer = deps.claimer ?? `announce-${randomUUID()}`;
   const slackUser = (userId: string, teamId?: string): Principal =>
     teamId ? { kind: "slack", userId, teamId } : { kind: "slack", userId };
   const view = (request: RemediationRequest) => toRequestView(store, request);
@@ -182,9 +182,6 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
   }
 
   return {
-    noteInterrupted(requests) {
-      interrupted.push(...requests);
-    },
     async preview(ref, choice) {
       const key = await keyOf(ref);
       if (!key) return gone;
@@ -276,9 +273,12 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
       return Promise.all((await flow.expireRequests()).map(view));
     },
     async takeInterrupted() {
-      const taken = interrupted.splice(0);
-      const fresh = await Promise.all(taken.map((r) => flow.getRequest(r.id)));
-      return Promise.all(fresh.filter((r): r is RemediationRequest => r !== undefined).map(view));
+      // The recovery sweep first (fixes whose lease ran out), then the outbox: once across replicas.
+      await flow.recoverCutOff();
+      return Promise.all((await flow.claimInterrupted(claimer)).map(view));
+    },
+    async settleInterrupted(requestId, announced) {
+      await flow.settleInterrupted(requestId, claimer, announced);
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Adapts the suppression flow and the announcement outbox to the Slack app's `suppressions` port. */
+import { randomUUID } from "node:crypto";
 import { findingKey } from "../domain/finding.js";
 import { isSeverity } from "../domain/severity.js";
 import type {
@@ -9,7 +10,13 @@ import type {
   SuppressionRequestView,
 } from "../slack/ports.js";
 import { parseFindingKey } from "../store/suppression-match.js";
-import type { Store, Suppression, SuppressionAnnouncement, SuppressionRequest } from "../store/types.js";
+import {
+  ANNOUNCEMENT_CLAIM_LEASE_MS,
+  type Store,
+  type Suppression,
+  type SuppressionAnnouncement,
+  type SuppressionRequest,
+} from "../store/types.js";
 import { approvalNeeded, type SuppressionFlow, type SuppressionRefusal } from "./suppression-flow.js";
 
 type FindingView = SuppressionRequestView["finding"];
@@ -95,11 +102,15 @@ export interface SuppressionPortDeps {
   /** The findings port's ref → finding lookup (buttons and modals carry refs, never keys). */
   findingByRef(ref: string): Promise<SlackFindingRecord | undefined>;
   now?: () => Date;
+  /** Who claims announcements (default: a random id per service, i.e. per process). */
+  claimer?: string;
 }
 
 export function createSuppressionService(deps: SuppressionPortDeps): SlackSuppressionService {
   const { flow, store } = deps;
   const now = deps.now ?? (() => new Date());
+  // Names this process's claims on announcements: a give-back counts only for the claim's own holder.
+  const claimer = deps.claimer ?? randomUUID();
   const view = (request: SuppressionRequest) => toSuppressionRequestView(store, request);
 
   async function refusal(r: SuppressionRefusal): Promise<SlackRefusal> {
@@ -161,11 +172,23 @@ export function createSuppressionService(deps: SuppressionPortDeps): SlackSuppre
       return Promise.all((await flow.expireDue()).map(view));
     },
     async takeAnnouncements() {
-      const claimed = await store.claimSuppressionAnnouncements();
+      const staleBefore = new Date(now().getTime() - ANNOUNCEMENT_CLAIM_LEASE_MS).toISOString();
+      const claimed = await store.leaseSuppressionAnnouncements(claimer, staleBefore);
       return Promise.all(claimed.map((a) => toAnnouncementView(store, a, now())));
     },
     async releaseAnnouncement(announcement) {
-      await store.releaseSuppressionAnnouncement(announcement.handle as SuppressionAnnouncement);
+      await store.settleSuppressionAnnouncement(
+        announcement.handle as SuppressionAnnouncement,
+        claimer,
+        false,
+      );
+    },
+    async confirmAnnouncement(announcement) {
+      await store.settleSuppressionAnnouncement(
+        announcement.handle as SuppressionAnnouncement,
+        claimer,
+        true,
+      );
     },
   };
 }

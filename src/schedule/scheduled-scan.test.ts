@@ -74,3 +74,32 @@ describe("the scheduled scan of a slot, run again by a retried job", () => {
     expect(await store.listAudit({ action: SCHEDULED_SCAN_ACTION })).toHaveLength(1);
   });
 });
+
+describe("the report of a slot whose scan failed as a whole", () => {
+  it("names the scan it failed, so that the retried job reports it once instead of writing a second report", async () => {
+    const scanId = scheduledScanId(SLOT);
+    let runs = 0;
+    // The scan's row is written, then the scan fails (its job fails with it, and the queue retries the job).
+    const coordinator = {
+      start: () => ({
+        done: (async () => {
+          runs += 1;
+          await store.startScan({
+            id: scanId,
+            trigger: "schedule",
+            scope: { accounts: [], regions: ["us-east-1"], controls: [] },
+          });
+          await store.failScan(scanId, "AccessDenied: sts:AssumeRole");
+          throw new Error("AccessDenied: sts:AssumeRole");
+        })(),
+      }),
+    } as unknown as ReturnType<typeof deps>["coordinator"];
+    const first = await runScheduledScan({ ...deps(), coordinator }, SLOT);
+    expect(first).toMatchObject({ outcome: "failed", scanId, error: "AccessDenied: sts:AssumeRole" });
+    const retried = await runScheduledScan({ ...deps(), coordinator }, SLOT);
+    expect(runs).toBe(1);
+    expect(retried).toEqual(first);
+    const reports = await store.listAudit({ action: SCHEDULED_SCAN_ACTION });
+    expect(reports.map((r) => r.target)).toEqual([scanId]);
+  });
+});

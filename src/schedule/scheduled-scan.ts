@@ -64,8 +64,7 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
         ? {}
         : { error: done.error ?? `the scan was ${done.outcome}` }),
     };
-    await appendReport(deps, report, slot);
-    return report;
+    return appendReport(deps, report, slot);
   }
   let report: ScheduledScanReport;
   try {
@@ -100,21 +99,42 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
       slot,
       finishedAt: now().toISOString(),
       outcome: "failed",
+      ...((await scanRowExists(deps, scanId)) ? { scanId } : {}),
       accounts,
       unscanned: [],
       error: reason(error),
     };
   }
-  await appendReport(deps, report, slot);
-  return report;
+  return appendReport(deps, report, slot);
 }
 
+/**
+ * A failure whose scan row was written names it, so that a retried job finds this report (under the scan's
+ * id) instead of writing a second one; a failure before the row has no scan to name, and the retry scans.
+ */
+async function scanRowExists(deps: ScheduledScanDeps, scanId: string): Promise<boolean> {
+  try {
+    return (await deps.store.getScan(scanId)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes the slot's report once per scan: a report some earlier attempt wrote for the same scan (its job died
+ * before it completed) is the one returned, not written again. A store error is logged; the retry of a slot
+ * job that ended without its report rebuilds it from the scan's row.
+ */
 async function appendReport(
   deps: ScheduledScanDeps,
   report: ScheduledScanReport,
   slot: string,
-): Promise<void> {
+): Promise<ScheduledScanReport> {
   try {
+    if (report.scanId) {
+      const recorded = await recordedReport(deps, report.scanId);
+      if (recorded) return recorded;
+    }
     await deps.store.appendAudit({
       actor: "schedule",
       action: SCHEDULED_SCAN_ACTION,
@@ -124,6 +144,7 @@ async function appendReport(
   } catch (error) {
     deps.logger.error({ err: error, slot }, "could not record the scheduled scan's report");
   }
+  return report;
 }
 
 export function describeScanReport(report: ScheduledScanReport): string {

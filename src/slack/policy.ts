@@ -19,7 +19,8 @@ export interface ListenerPolicy {
   /** Output that lands in a channel: only in `slack.scanChannels` when that list is set. */
   channels?: "scan";
   /**
-   * `fresh`: user group membership is read from Slack for this very request (decisions that change
+   * `fresh`: a grant is confirmed by a read of the user group for this request (one read under way is
+   * shared), while a refusal may come from a member list under a minute old (decisions that change
    * something); `cached`: a membership read in the last minute will do (what only shows something).
    */
   membership: "fresh" | "cached";
@@ -110,7 +111,7 @@ export const JOB_POLICY = {
   },
   "job:requests:interrupted": {
     role: "system",
-    does: "announce fixes a restart interrupted",
+    does: "mark fixes whose process stopped and announce them",
     postsTo: "approvalsChannel",
   },
   "job:suppressions:announce": {

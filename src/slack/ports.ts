@@ -108,6 +108,8 @@ export interface InterruptedScans {
   take(): Promise<InterruptedScanNotice[]>;
   /** Gives back one that could not be posted, for the next run. */
   release(scanId: string): Promise<void>;
+  /** A channel took it: written as announced (until then, a claim whose holder died is taken again). */
+  announced(scanId: string): Promise<void>;
 }
 
 export type FindingLifecycle = "new" | "open" | "resolved" | "reopened";
@@ -273,10 +275,15 @@ export interface SuppressionService {
   ): Promise<{ ok: true; request: SuppressionRequestView } | SuppressionRefusal>;
   /** Pending requests past their time become expired; returns them so their messages can be redrawn. */
   expireDue(): Promise<SuppressionRequestView[]>;
-  /** Suppressions made or ended and not yet announced, each handed out once across replicas. */
+  /**
+   * Suppressions made or ended and not yet announced, each claimed by one caller across replicas for a lease
+   * (a claim whose holder died is handed out again after it).
+   */
   takeAnnouncements(): Promise<SuppressionAnnouncementView[]>;
   /** Gives back one that could not be posted: the next sweep tries again. */
   releaseAnnouncement(announcement: SuppressionAnnouncementView): Promise<void>;
+  /** The post went out: written as announced. */
+  confirmAnnouncement(announcement: SuppressionAnnouncementView): Promise<void>;
 }
 
 export type AuthorizationResult = { ok: true } | { ok: false; reason: string };
@@ -394,8 +401,13 @@ export interface RemediationsPort {
   recordRefusal(input: { requestId: string; userId: string; action: string; reason: string }): Promise<void>;
   /** Pending requests past their time become expired; returns them so their messages can be updated. */
   expireDue(): Promise<FixRequestView[]>;
-  /** Requests found applying or reverting at start-up (now interrupted), handed out once. */
+  /**
+   * Marks fixes whose process stopped (lease run out) interrupted, then claims those not announced yet: each
+   * handed to one caller across replicas, until settled. A claim never settled is handed out again later.
+   */
   takeInterrupted(): Promise<FixRequestView[]>;
+  /** After the redraw of a claimed fix's message: announced, or given back (false) for the next sweep. */
+  settleInterrupted?(requestId: string, announced: boolean): Promise<void>;
 }
 
 export interface SlackPorts {

@@ -1,9 +1,14 @@
 /**
  * The `jobs` table of the in-process job runner (SQLite, one process). Claims and settles jobs with single
- * statements guarded by the job's state, so a settle never overwrites a job that was already settled.
+ * statements guarded by the job's state, so a settle never overwrites a job that was already settled. A job
+ * failed for good is marked "dead letter pending" in the same statement (migration 0017) and keeps the mark
+ * until its dead letter has been handled, so a kill or a store error in between is handled again.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
+import type { DurableOutboxTables } from "./migrations.js";
 import type { Database, JobsTable } from "./schema.js";
+
+type JobRow = Selectable<JobsTable & DurableOutboxTables["jobs"]>;
 
 export type StoredJobState = "created" | "active" | "completed" | "failed";
 
@@ -16,6 +21,8 @@ export interface StoredJob {
   attempts: number;
   retryLimit: number;
   lastError: string | undefined;
+  /** Failed for good, and its dead letter (audit entry, the kind's hook) not handled yet. */
+  deadLetterPending: boolean;
 }
 
 export interface NewStoredJob {
@@ -25,7 +32,7 @@ export interface NewStoredJob {
   retryLimit: number;
 }
 
-function fromRow(row: JobsTable): StoredJob {
+function fromRow(row: JobRow): StoredJob {
   return {
     id: row.id,
     kind: row.kind,
@@ -34,6 +41,7 @@ function fromRow(row: JobsTable): StoredJob {
     attempts: Number(row.attempts),
     retryLimit: Number(row.retry_limit),
     lastError: row.last_error ?? undefined,
+    deadLetterPending: Number(row.dead_letter_pending) === 1,
   };
 }
 
@@ -43,20 +51,28 @@ export interface JobTable {
   /** Claims the oldest due job of these kinds: created → active, one more attempt. */
   claimNext(kinds: readonly string[], now: string): Promise<StoredJob | undefined>;
   complete(id: string, now: string): Promise<boolean>;
-  /** Back to created (to run after `runAfter`) when attempts remain, else failed; returns the new state. */
+  /**
+   * Back to created (to run after `runAfter`) when attempts remain, else failed with its dead letter pending
+   * (in the same statement); returns the new state.
+   */
   fail(id: string, error: string, now: string, runAfter: string): Promise<StoredJobState | undefined>;
   /**
    * Start-up: every job left active by a process that stopped runs again; one whose last attempt it was
-   * fails (returned, for the dead letter).
+   * fails with its dead letter pending (see `pendingDeadLetters`).
    */
-  requeueActive(now: string): Promise<StoredJob[]>;
+  requeueActive(now: string): Promise<void>;
+  /** Jobs failed for good whose dead letter was not handled yet (oldest first). */
+  pendingDeadLetters(limit?: number): Promise<StoredJob[]>;
+  /** The job's dead letter has been handled: it is no longer pending. */
+  settleDeadLetter(id: string): Promise<void>;
   get(id: string): Promise<StoredJob | undefined>;
   /** True when a job of these kinds is due (created, `run_after` passed). */
   hasDue(kinds: readonly string[], now: string): Promise<boolean>;
   hasKind(kind: string): Promise<boolean>;
 }
 
-export function createJobTable(db: Kysely<Database>): JobTable {
+export function createJobTable(base: Kysely<Database>): JobTable {
+  const db = base.withTables<DurableOutboxTables>();
   return {
     async insert(job, now) {
       const result = await db
@@ -121,7 +137,7 @@ export function createJobTable(db: Kysely<Database>): JobTable {
           .set({
             state,
             last_error: error.slice(0, 2000),
-            ...(exhausted ? { finished_at: now } : { run_after: runAfter }),
+            ...(exhausted ? { finished_at: now, dead_letter_pending: 1 } : { run_after: runAfter }),
           })
           .where("id", "=", id)
           .execute();
@@ -130,21 +146,34 @@ export function createJobTable(db: Kysely<Database>): JobTable {
     },
     async requeueActive(now) {
       const error = "the process running it stopped";
-      return db.transaction().execute(async (trx) => {
-        const exhausted = await trx
+      await db.transaction().execute(async (trx) => {
+        await trx
           .updateTable("jobs")
-          .set({ state: "failed", last_error: error, finished_at: now })
+          .set({ state: "failed", last_error: error, finished_at: now, dead_letter_pending: 1 })
           .where("state", "=", "active")
           .whereRef("attempts", ">", "retry_limit")
-          .returningAll()
           .execute();
         await trx
           .updateTable("jobs")
           .set({ state: "created", last_error: error, run_after: now })
           .where("state", "=", "active")
           .execute();
-        return exhausted.map(fromRow);
       });
+    },
+    async pendingDeadLetters(limit = 50) {
+      const rows = await db
+        .selectFrom("jobs")
+        .selectAll()
+        .where("dead_letter_pending", "=", 1)
+        .where("state", "=", "failed")
+        .orderBy("finished_at")
+        .orderBy("id")
+        .limit(limit)
+        .execute();
+      return rows.map(fromRow);
+    },
+    async settleDeadLetter(id) {
+      await db.updateTable("jobs").set({ dead_letter_pending: 0 }).where("id", "=", id).execute();
     },
     async get(id) {
       const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();

@@ -28,6 +28,7 @@ import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { createJobTable, type JobTable } from "./job-table.js";
 import type { FindingState } from "./lifecycle.js";
+import type { DurableOutboxTables, RemediationRecoveryTables } from "./migrations.js";
 import { checkTransition } from "./request-states.js";
 import {
   auditFromRow,
@@ -79,6 +80,7 @@ import {
   type RemediationRequest,
   type RequestPatch,
   type RequestQuery,
+  type RequestResult,
   type RequestState,
   type ScanCounts,
   type ScanOrigin,
@@ -706,12 +708,16 @@ export class KyselyStore implements Store {
     });
   }
 
-  async claimInterruptedScanAnnouncements(): Promise<ScanRecord[]> {
+  async leaseInterruptedScanAnnouncements(claimer: string, staleClaimBefore: string): Promise<ScanRecord[]> {
+    if (!claimer) throw new StoreInputError("An announcement claim needs a claimer.");
+    const stale = toIso(staleClaimBefore, "stale claim cutoff");
     const rows = await this.db
+      .withTables<DurableOutboxTables>()
       .updateTable("scans")
-      .set({ announced_at: this.now() })
+      .set({ announce_claimed_at: this.now(), announce_claimed_by: claimer })
       .where("outcome", "=", "interrupted")
       .where("announced_at", "is", null)
+      .where((eb) => eb.or([eb("announce_claimed_at", "is", null), eb("announce_claimed_at", "<", stale)]))
       .returningAll()
       .execute();
     return rows
@@ -719,13 +725,25 @@ export class KyselyStore implements Store {
       .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   }
 
-  async releaseInterruptedScanAnnouncement(scanId: string): Promise<void> {
-    await this.db
+  async settleInterruptedScanAnnouncement(
+    scanId: string,
+    claimer: string,
+    announced: boolean,
+  ): Promise<void> {
+    let q = this.db
+      .withTables<DurableOutboxTables>()
       .updateTable("scans")
-      .set({ announced_at: null })
+      .set(
+        announced
+          ? { announced_at: this.now(), announce_claimed_at: null, announce_claimed_by: null }
+          : { announce_claimed_at: null, announce_claimed_by: null },
+      )
       .where("id", "=", scanId)
       .where("outcome", "=", "interrupted")
-      .execute();
+      .where("announced_at", "is", null);
+    // A post that went out is announced whoever holds the claim now; a give-back counts only for its claimer.
+    if (!announced) q = q.where("announce_claimed_by", "=", claimer);
+    await q.execute();
   }
 
   async pruneScans(olderThanDays: number): Promise<PruneResult> {
@@ -962,12 +980,28 @@ export class KyselyStore implements Store {
     return suppressionRequests.expireSuppressionRequests(this.suppressionContext, now);
   }
 
-  claimSuppressionAnnouncements(): Promise<SuppressionAnnouncement[]> {
-    return suppressionRequests.claimSuppressionAnnouncements(this.suppressionContext);
+  leaseSuppressionAnnouncements(
+    claimer: string,
+    staleClaimBefore: string,
+  ): Promise<SuppressionAnnouncement[]> {
+    return suppressionRequests.leaseSuppressionAnnouncements(
+      this.suppressionContext,
+      claimer,
+      staleClaimBefore,
+    );
   }
 
-  releaseSuppressionAnnouncement(announcement: SuppressionAnnouncement): Promise<void> {
-    return suppressionRequests.releaseSuppressionAnnouncement(this.suppressionContext, announcement);
+  settleSuppressionAnnouncement(
+    announcement: SuppressionAnnouncement,
+    claimer: string,
+    announced: boolean,
+  ): Promise<void> {
+    return suppressionRequests.settleSuppressionAnnouncement(
+      this.suppressionContext,
+      announcement,
+      claimer,
+      announced,
+    );
   }
 
   // Remediation requests ---------------------------------------------------------------------------------
@@ -1090,15 +1124,96 @@ export class KyselyStore implements Store {
   }
 
   async markInterrupted(options: { updatedBefore?: string } = {}): Promise<RemediationRequest[]> {
-    const before = options.updatedBefore === undefined ? undefined : toIso(options.updatedBefore);
-    return this.moveRequests(
-      "interrupted",
-      (eb) => {
-        const inFlight = eb("state", "in", ["applying", "reverting"]);
-        return before === undefined ? inFlight : eb.and([inFlight, eb("updated_at", "<", before)]);
-      },
-      this.now(),
-    );
+    return this.cutOffRequests(["applying", "reverting"], "interrupted", options.updatedBefore);
+  }
+
+  async failUnstartedRequests(options: {
+    updatedBefore?: string;
+    result: RequestResult;
+  }): Promise<RemediationRequest[]> {
+    return this.cutOffRequests(["approved"], "failed", options.updatedBefore, options.result);
+  }
+
+  /**
+   * One guarded UPDATE per call (a heartbeat that lands first keeps its request), each request audited and
+   * put in the announcement outbox (`interrupted_at` set, any earlier announcement cleared).
+   */
+  private async cutOffRequests(
+    from: readonly RequestState[],
+    to: RequestState,
+    updatedBefore: string | undefined,
+    result?: RequestResult,
+  ): Promise<RemediationRequest[]> {
+    checkTransition(from, to);
+    const before = updatedBefore === undefined ? undefined : toIso(updatedBefore);
+    const at = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .withTables<RemediationRecoveryTables>()
+        .updateTable("remediation_requests")
+        .set({
+          state: to,
+          updated_at: at,
+          interrupted_at: at,
+          interrupt_claimed_at: null,
+          interrupt_claimed_by: null,
+          interrupt_announced_at: null,
+          ...(result ? { result: JSON.stringify(result) } : {}),
+        })
+        .where("state", "in", [...from]);
+      if (before !== undefined) q = q.where("updated_at", "<", before);
+      const rows = await q.returningAll().execute();
+      for (const row of rows) {
+        const detail = { from: [...from], to, ...(result?.error ? { error: result.error } : {}) };
+        await this.audit(trx, { actor: "system", action: `request.${to}`, target: row.id, detail, at });
+      }
+      return rows.map(requestFromRow);
+    });
+  }
+
+  async touchRequest(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("remediation_requests")
+      .set({ updated_at: this.now() })
+      .where("id", "=", id)
+      .where("state", "in", ["approved", "applying", "reverting"])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async claimInterruptedAnnouncements(
+    claimer: string,
+    staleClaimBefore: string,
+  ): Promise<RemediationRequest[]> {
+    const stale = toIso(staleClaimBefore);
+    const rows = await this.db
+      .withTables<RemediationRecoveryTables>()
+      .updateTable("remediation_requests")
+      .set({ interrupt_claimed_at: this.now(), interrupt_claimed_by: claimer })
+      .where("interrupted_at", "is not", null)
+      .where("interrupt_announced_at", "is", null)
+      .where("state", "in", ["interrupted", "failed"])
+      .where((eb) => eb.or([eb("interrupt_claimed_at", "is", null), eb("interrupt_claimed_at", "<", stale)]))
+      .returningAll()
+      .execute();
+    return rows
+      .sort((a, b) => (a.updated_at < b.updated_at ? -1 : a.updated_at > b.updated_at ? 1 : 0))
+      .map(requestFromRow);
+  }
+
+  async settleInterruptedAnnouncement(id: string, claimer: string, announced: boolean): Promise<void> {
+    await this.db
+      .withTables<RemediationRecoveryTables>()
+      .updateTable("remediation_requests")
+      .set(
+        announced
+          ? { interrupt_announced_at: this.now() }
+          : { interrupt_claimed_at: null, interrupt_claimed_by: null },
+      )
+      .where("id", "=", id)
+      .where("interrupt_claimed_by", "=", claimer)
+      .where("interrupt_announced_at", "is", null)
+      .execute();
   }
 
   private async moveRequests(

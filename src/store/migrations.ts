@@ -4,6 +4,7 @@
  */
 import {
   type ColumnDefinitionBuilder,
+  type ColumnType,
   type Kysely,
   type Migration,
   Migrator,
@@ -554,6 +555,89 @@ function failingFindingsIndex(): Migration {
   };
 }
 
+/**
+ * Recovery of fixes cut off mid-way (0016). `interrupted_at`: when the recovery sweep last marked the request
+ * cut off (`interrupted`, or `failed` when it had not started); `interrupt_announced_at`: when its Slack
+ * message was redrawn to say so. The announcement is claimed (`interrupt_claimed_at`/`_by`) before the redraw
+ * and written only after it, so a kill or a Slack error in between is announced again by the next sweep.
+ */
+function remediationRecovery(): Migration {
+  return {
+    async up(db: AnyDb) {
+      for (const column of [
+        "interrupted_at",
+        "interrupt_claimed_at",
+        "interrupt_claimed_by",
+        "interrupt_announced_at",
+      ]) {
+        await db.schema.alterTable("remediation_requests").addColumn(column, "text").execute();
+      }
+    },
+  };
+}
+
+/** The columns migration 0016 adds, as Kysely sees them (`db.withTables<RemediationRecoveryTables>()`). */
+export type RemediationRecoveryTables = {
+  remediation_requests: {
+    interrupted_at: ColumnType<string | null, string | null | undefined, string | null>;
+    interrupt_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
+    interrupt_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+    interrupt_announced_at: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+};
+
+/**
+ * Durable outboxes (0017). `jobs.dead_letter_pending`: set in the transaction that fails a job for good and
+ * cleared once its dead letter (audit entry, the kind's hook) is handled, so a kill or a store error between
+ * the two is handled again at start-up or on the next poll. The announcement outboxes (`scans` for an
+ * interruption, `suppressions` for one made and for one ended) get a claim with a lease — who claimed it and
+ * when — so that `announced_at` is written only after the post, and a claim whose holder died is taken again
+ * once the lease has passed. Rows already announced stay announced.
+ */
+function durableOutboxes(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .alterTable("jobs")
+        .addColumn("dead_letter_pending", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      for (const column of ["announce_claimed_at", "announce_claimed_by"]) {
+        await db.schema.alterTable("scans").addColumn(column, "text").execute();
+      }
+      for (const column of [
+        "announce_claimed_at",
+        "announce_claimed_by",
+        "end_announce_claimed_at",
+        "end_announce_claimed_by",
+      ]) {
+        await db.schema.alterTable("suppressions").addColumn(column, "text").execute();
+      }
+      // Read on every poll of the in-process runner: only the few pending rows are in it.
+      await sql`create index jobs_dead_letter_pending on jobs (finished_at) where dead_letter_pending = 1`.execute(
+        db,
+      );
+    },
+  };
+}
+
+/**
+ * The columns migration 0017 adds, as Kysely sees them (`db.withTables<DurableOutboxTables>()`); optional on
+ * insert, so no other writer of these tables has to name them.
+ */
+export type DurableOutboxTables = {
+  jobs: { dead_letter_pending: ColumnType<number, number | undefined, number> };
+  scans: {
+    announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
+    announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  suppressions: {
+    announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
+    announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+    end_announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
+    end_announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+};
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -569,6 +653,8 @@ export const MIGRATION_NAMES = [
   "0013_findings_digest_index",
   "0014_history_covering_index",
   "0015_failing_findings_index",
+  "0016_remediation_recovery",
+  "0017_durable_outboxes",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -587,6 +673,8 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0013_findings_digest_index": digestCoveringIndex(engine),
     "0014_history_covering_index": historyCoveringIndex(engine),
     "0015_failing_findings_index": failingFindingsIndex(),
+    "0016_remediation_recovery": remediationRecovery(),
+    "0017_durable_outboxes": durableOutboxes(),
   };
 }
 

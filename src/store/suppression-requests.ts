@@ -7,6 +7,7 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import { isSeverity } from "../domain/severity.js";
 import { StoreInputError } from "./errors.js";
 import { newRequestId, newSuppressionId } from "./ids.js";
+import type { DurableOutboxTables } from "./migrations.js";
 import { suppressionFromRow } from "./rows.js";
 import type { Database, SuppressionRequestsTable, SuppressionsTable } from "./schema.js";
 import { parseFindingKey } from "./suppression-match.js";
@@ -256,20 +257,32 @@ export async function expireSuppressionRequests(
   });
 }
 
-export async function claimSuppressionAnnouncements(
+/**
+ * Claims, with a lease, every suppression made, and every one lifted or run out, whose announcement was not
+ * posted yet and is not held by a live claim: a claim made before `staleClaimBefore` (its holder died, or is
+ * still retrying Slack past the lease) is taken again. Nothing is marked announced here: the caller settles each
+ * one after its post (`settleSuppressionAnnouncement`).
+ */
+export async function leaseSuppressionAnnouncements(
   ctx: SuppressionStoreContext,
+  claimer: string,
+  staleClaimBefore: string,
 ): Promise<SuppressionAnnouncement[]> {
+  if (!claimer) throw new StoreInputError("An announcement claim needs a claimer.");
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const stale = toIso(staleClaimBefore, "stale claim cutoff");
+  const db = ctx.db.withTables<DurableOutboxTables>();
+  return db.transaction().execute(async (trx) => {
     const created = await trx
       .updateTable("suppressions")
-      .set({ announced_at: now })
+      .set({ announce_claimed_at: now, announce_claimed_by: claimer })
       .where("announced_at", "is", null)
+      .where((eb) => eb.or([eb("announce_claimed_at", "is", null), eb("announce_claimed_at", "<", stale)]))
       .returningAll()
       .execute();
     const ended = await trx
       .updateTable("suppressions")
-      .set({ end_announced_at: now })
+      .set({ end_announce_claimed_at: now, end_announce_claimed_by: claimer })
       .where("end_announced_at", "is", null)
       .where((eb) =>
         eb.or([
@@ -277,27 +290,61 @@ export async function claimSuppressionAnnouncements(
           eb.and([eb("expires_at", "is not", null), eb("expires_at", "<=", now)]),
         ]),
       )
+      .where((eb) =>
+        eb.or([eb("end_announce_claimed_at", "is", null), eb("end_announce_claimed_at", "<", stale)]),
+      )
       .returningAll()
       .execute();
-    const byTime = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) =>
-      a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1;
     return [
       ...created
-        .sort(byTime)
+        .sort(byCreation)
         .map((row) => ({ kind: "created" as const, suppression: suppressionFromRow(row) })),
-      ...ended.sort(byTime).map((row) => ({ kind: "ended" as const, suppression: suppressionFromRow(row) })),
+      ...ended
+        .sort(byCreation)
+        .map((row) => ({ kind: "ended" as const, suppression: suppressionFromRow(row) })),
     ];
   });
 }
 
-export async function releaseSuppressionAnnouncement(
+/**
+ * After the post: `announced` writes the announcement as done (whoever holds the claim now: it was posted);
+ * otherwise the claim is given back to the next sweep, if it is still this claimer's.
+ */
+export async function settleSuppressionAnnouncement(
   ctx: SuppressionStoreContext,
   announcement: SuppressionAnnouncement,
+  claimer: string,
+  announced: boolean,
 ): Promise<void> {
-  const column = announcement.kind === "created" ? "announced_at" : "end_announced_at";
-  await ctx.db
+  const db = ctx.db.withTables<DurableOutboxTables>();
+  const id = announcement.suppression.id;
+  if (announcement.kind === "created") {
+    let q = db
+      .updateTable("suppressions")
+      .set(
+        announced
+          ? { announced_at: ctx.now(), announce_claimed_at: null, announce_claimed_by: null }
+          : { announce_claimed_at: null, announce_claimed_by: null },
+      )
+      .where("id", "=", id)
+      .where("announced_at", "is", null);
+    if (!announced) q = q.where("announce_claimed_by", "=", claimer);
+    await q.execute();
+    return;
+  }
+  let q = db
     .updateTable("suppressions")
-    .set({ [column]: null })
-    .where("id", "=", announcement.suppression.id)
-    .execute();
+    .set(
+      announced
+        ? { end_announced_at: ctx.now(), end_announce_claimed_at: null, end_announce_claimed_by: null }
+        : { end_announce_claimed_at: null, end_announce_claimed_by: null },
+    )
+    .where("id", "=", id)
+    .where("end_announced_at", "is", null);
+  if (!announced) q = q.where("end_announce_claimed_by", "=", claimer);
+  await q.execute();
+}
+
+function byCreation(a: { created_at: string; id: string }, b: { created_at: string; id: string }): number {
+  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1;
 }

@@ -17,6 +17,13 @@ export type Engine = "sqlite" | "postgres";
 export const LIFECYCLES = ["new", "open", "reopened", "resolved", "passing", "unevaluated"] as const;
 export type Lifecycle = (typeof LIFECYCLES)[number];
 
+/**
+ * How long a claim on an announcement (interrupted scan, suppression) holds before another run may take it:
+ * longer than a post can spend in the Slack client's retries, so that a live holder is not doubled; a holder
+ * that died is replaced after it (at least once).
+ */
+export const ANNOUNCEMENT_CLAIM_LEASE_MS = 15 * 60_000;
+
 /** The lifecycle states that count as failing (reported, trended, posture). */
 export const FAILING_LIFECYCLES = ["new", "open", "reopened"] as const satisfies readonly Lifecycle[];
 
@@ -504,11 +511,14 @@ export interface Store {
    */
   interruptScan(scanId: string, reason: string): Promise<boolean>;
   /**
-   * Claims every interrupted scan asked for in Slack or by the schedule whose interruption was not announced
-   * yet: each is handed to one caller once, across replicas. Give back the ones that could not be posted.
+   * The outbox of interrupted scans asked for in Slack or by the schedule: claims each one not announced yet
+   * and not held by a live claim (a claim made before `staleClaimBefore` is taken again: its holder died);
+   * `announced_at` is written only by `settleInterruptedScanAnnouncement(…, true)` after the post, so a kill
+   * between the two posts it again after the lease instead of never.
    */
-  claimInterruptedScanAnnouncements(): Promise<ScanRecord[]>;
-  releaseInterruptedScanAnnouncement(scanId: string): Promise<void>;
+  leaseInterruptedScanAnnouncements(claimer: string, staleClaimBefore: string): Promise<ScanRecord[]>;
+  /** After the post: done (`announced`), or given back to the next sweep (only the claimer's own claim). */
+  settleInterruptedScanAnnouncement(scanId: string, claimer: string, announced: boolean): Promise<void>;
   pruneScans(olderThanDays: number): Promise<PruneResult>;
 
   getFinding(key: string): Promise<FindingRecord | undefined>;
@@ -556,11 +566,19 @@ export interface Store {
   /** pending → expired for suppression requests past their time; returns those it expired. */
   expireSuppressionRequests(now: Date | string): Promise<SuppressionRequest[]>;
   /**
-   * Claims every suppression made, and every one lifted or run out, that has not been announced yet: each
-   * is handed to one caller once, across replicas. Give back the ones that could not be posted.
+   * The outbox of every suppression made, and every one lifted or run out, with a lease (as
+   * `leaseInterruptedScanAnnouncements`): nothing is marked announced until `settleSuppressionAnnouncement(…,
+   * true)` after the post.
    */
-  claimSuppressionAnnouncements(): Promise<SuppressionAnnouncement[]>;
-  releaseSuppressionAnnouncement(announcement: SuppressionAnnouncement): Promise<void>;
+  leaseSuppressionAnnouncements(
+    claimer: string,
+    staleClaimBefore: string,
+  ): Promise<SuppressionAnnouncement[]>;
+  settleSuppressionAnnouncement(
+    announcement: SuppressionAnnouncement,
+    claimer: string,
+    announced: boolean,
+  ): Promise<void>;
 
   createRequest(input: NewRemediationRequest): Promise<RemediationRequest>;
   getRequest(id: string): Promise<RemediationRequest | undefined>;
@@ -576,8 +594,31 @@ export interface Store {
   setRequestMessage(id: string, channel: string, ts: string): Promise<boolean>;
   /** pending → expired for requests whose `expiresAt` has passed; returns those it expired. */
   expirePendingRequests(now: Date | string): Promise<RemediationRequest[]>;
-  /** applying/reverting → interrupted (start-up after a crash); returns those it marked. */
+  /**
+   * applying/reverting → interrupted for those untouched since `updatedBefore` (the lease of the process
+   * running them ran out; all of them without it), noted for announcement; returns those it marked.
+   */
   markInterrupted(options?: { updatedBefore?: string }): Promise<RemediationRequest[]>;
+  /**
+   * The lease of a fix this process holds: refreshes `updatedAt` while the request is approved, applying or
+   * reverting; false once it is not (it ended, or a sweep marked it cut off).
+   */
+  touchRequest(id: string): Promise<boolean>;
+  /**
+   * approved → failed with `result` for those untouched since `updatedBefore` (stopped before their first AWS
+   * call), audited and noted for announcement like `markInterrupted`; returns them.
+   */
+  failUnstartedRequests(options: {
+    updatedBefore?: string;
+    result: RequestResult;
+  }): Promise<RemediationRequest[]>;
+  /**
+   * Claims every fix marked cut off (still interrupted, or failed by the sweep) whose announcement is not done,
+   * once across replicas; a claim made before `staleClaimBefore` (its holder died) is taken again.
+   */
+  claimInterruptedAnnouncements(claimer: string, staleClaimBefore: string): Promise<RemediationRequest[]>;
+  /** After the redraw: done (`announced`), or given back to the next sweep. Only the claimer's claim counts. */
+  settleInterruptedAnnouncement(id: string, claimer: string, announced: boolean): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;

@@ -29,6 +29,7 @@ import type { AccountClients } from "../../src/aws/clients.js";
 import { parseConfig } from "../../src/config/load-config.js";
 import { bucketArn, scopeArn } from "../../src/domain/arn.js";
 import { type Finding, findingKey } from "../../src/domain/finding.js";
+import { FIX_LEASE_MS } from "../../src/remediation-flow/lease.js";
 import { readFreshAccount } from "../../src/remediation-flow/read-fresh-account.js";
 import { createRemediationFlow } from "../../src/remediation-flow/remediation-flow.js";
 import { createRemediationsPort } from "../../src/remediation-flow/slack-port.js";
@@ -60,6 +61,7 @@ const EXPIRY_BUCKET = "e2e-expiry-data";
 const REJECT_BUCKET = "e2e-reject-data";
 const EMERGENCY_BUCKET = "e2e-emergency-data";
 const PENDING_BUCKET = "e2e-pending-data";
+const NOT_IN_CHANNEL_BUCKET = "e2e-not-in-channel-data";
 const PRIOR_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -113,6 +115,11 @@ const pendingFinding = failing(
   "s3-bucket-tls-enforced",
   "s3-bucket-enforce-tls",
   bucketArn("aws", PENDING_BUCKET),
+);
+const notInChannelFinding = failing(
+  "s3-bucket-tls-enforced",
+  "s3-bucket-enforce-tls",
+  bucketArn("aws", NOT_IN_CHANNEL_BUCKET),
 );
 const trailFinding = failing(
   "cloudtrail-multi-region-logging",
@@ -346,6 +353,7 @@ beforeAll(async () => {
     REJECT_BUCKET,
     EMERGENCY_BUCKET,
     PENDING_BUCKET,
+    NOT_IN_CHANNEL_BUCKET,
   ]) {
     await bucket(name);
   }
@@ -377,6 +385,7 @@ beforeAll(async () => {
       rejectFinding,
       emergencyFinding,
       pendingFinding,
+      notInChannelFinding,
       trailFinding,
       interruptedFinding,
       stuckFinding,
@@ -429,8 +438,8 @@ beforeAll(async () => {
   });
   const findings = createFindingsPort(store);
   const remediations = createRemediationsPort({ flow, store, findingByRef: findings.findingByRef });
-  const recovered = await recoverAtStartup(store, pino({ level: "silent" }));
-  remediations.noteInterrupted(recovered.interrupted);
+  // As a start-up once their process's lease ran out: both are marked, and announced from the store's outbox.
+  await recoverAtStartup(store, pino({ level: "silent" }), new Date(Date.now() + FIX_LEASE_MS + 1000));
 
   api = await startFakeSlackApi();
   api.usergroups.S0APPROVERS = APPROVERS;
@@ -718,6 +727,27 @@ describe("fixes approved in Slack", () => {
     const final = lastUpdateOf(ts);
     expect(JSON.stringify(final?.body.blocks)).toContain("the resource changed");
     expect(buttonsOf(final?.body.blocks)).toEqual([]);
+  });
+
+  it("applies, re-checks and records a fix whose Applying… redraw Slack refuses (not_in_channel)", async () => {
+    const { request, ts } = await requestFix(notInChannelFinding);
+    const puts = sent.get("PutBucketPolicy") ?? 0;
+    api.clear();
+    api.failNext("chat.update", "not_in_channel");
+    await click({ userId: "U0BOB" }, "approve", request.id, ts);
+    await api.waitFor(() => JSON.stringify(lastUpdateOf(ts)?.body.blocks ?? "").includes("Applied"));
+    await settle();
+    // The first redraw (Applying…) was refused; the fix ran anyway and the final redraw came after it.
+    expect(api.callsTo("chat.update").filter((c) => c.body.ts === ts)).toHaveLength(2);
+    expect(sent.get("PutBucketPolicy")).toBe(puts + 1);
+    const done = await store.getRequest(request.id);
+    expect(done?.state).toBe("applied");
+    expect(done?.result).toMatchObject({ recheck: { status: "PASS" } });
+    const actions = (await store.listAudit({ target: request.id, order: "asc" })).map((a) => a.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["request.approved", "request.applying", "request.applied"]),
+    );
+    expect(buttonsOf(lastUpdateOf(ts)?.body.blocks)).toEqual([ACTION_IDS.requestRevert]);
   });
 
   it("records a failure in the middle of a plan, then retries from the failed step", async () => {

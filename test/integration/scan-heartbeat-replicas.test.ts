@@ -83,7 +83,7 @@ describe.each(engines)("scan heartbeats across two replicas on $engine", (e) => 
       expect(await sweep()).toEqual([]);
     }
     expect((await replicaB.getScan(row.scan.id))?.outcome).toBe("running");
-    expect(await replicaB.claimInterruptedScanAnnouncements()).toEqual([]);
+    expect(await replicaB.leaseInterruptedScanAnnouncements("b", clock.now().toISOString())).toEqual([]);
 
     // Replica A is killed: its timers never fire again.
     row.stop();
@@ -99,6 +99,8 @@ describe.each(engines)("scan heartbeats across two replicas on $engine", (e) => 
     // Not before the lease had passed since its last heartbeat.
     expect(clock.now().getTime() - Date.parse(lastBeat!)).toBeGreaterThan(LEASE_MS);
     expect(clock.now().getTime() - Date.parse(lastBeat!)).toBeLessThanOrEqual(LEASE_MS + 5_000);
-    expect((await replicaA.claimInterruptedScanAnnouncements()).map((s) => s.id)).toEqual([row.scan.id]);
+    expect(
+      (await replicaA.leaseInterruptedScanAnnouncements("a", clock.now().toISOString())).map((s) => s.id),
+    ).toEqual([row.scan.id]);
   });
 });

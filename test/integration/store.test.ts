@@ -642,7 +642,7 @@ describe.each(harnesses)("store on $engine", (h) => {
             heartbeatAt: "2026-01-01T00:00:00.000Z",
           });
           expect((await store.markScansInterrupted(clock.iso())).map((s) => s.id)).toEqual(["old-scan"]);
-          expect(await store.claimInterruptedScanAnnouncements()).toEqual([]);
+          expect(await store.leaseInterruptedScanAnnouncements("a", clock.iso())).toEqual([]);
         } finally {
           await store.close();
         }
@@ -689,15 +689,19 @@ describe.each(harnesses)("store on $engine", (h) => {
         expect((await replicaA.markScansInterrupted(clock.iso())).map((s) => s.id).sort()).toEqual(
           [slack.id, cli.id].sort(),
         );
+        const stale = new Date(clock.now().getTime() - 15 * 60_000).toISOString();
         const claims = await Promise.all([
-          replicaA.claimInterruptedScanAnnouncements(),
-          replicaB.claimInterruptedScanAnnouncements(),
+          replicaA.leaseInterruptedScanAnnouncements("a", stale),
+          replicaB.leaseInterruptedScanAnnouncements("b", stale),
         ]);
         // Only the Slack one has somewhere to be announced; exactly one replica got it.
         expect(claims.flat().map((s) => [s.id, s.origin])).toEqual([[slack.id, SLACK]]);
-        expect(await replicaA.claimInterruptedScanAnnouncements()).toEqual([]);
-        await replicaB.releaseInterruptedScanAnnouncement(slack.id);
-        expect((await replicaA.claimInterruptedScanAnnouncements()).map((s) => s.id)).toEqual([slack.id]);
+        const holder = (claims[0] ?? []).length > 0 ? "a" : "b";
+        expect(await replicaA.leaseInterruptedScanAnnouncements("a", stale)).toEqual([]);
+        await replicaB.settleInterruptedScanAnnouncement(slack.id, holder, false);
+        expect((await replicaA.leaseInterruptedScanAnnouncements("a", stale)).map((s) => s.id)).toEqual([
+          slack.id,
+        ]);
         // The CLI scan shows as interrupted in history.
         expect((await replicaB.getScan(cli.id))?.outcome).toBe("interrupted");
       });

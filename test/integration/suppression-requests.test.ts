@@ -14,7 +14,7 @@ import { createKysely } from "../../src/store/connect.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
 import { migrate } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open-store.js";
-import type { Engine, Store } from "../../src/store/types.js";
+import { ANNOUNCEMENT_CLAIM_LEASE_MS, type Engine, type Store } from "../../src/store/types.js";
 import { createTestDatabase, startPostgres } from "../support/postgres.js";
 
 const server = await startPostgres();
@@ -171,26 +171,89 @@ describe.each(harnesses)("suppression requests on $engine", (h) => {
         createdBy: "cli:alice",
         expiresAt: new Date(t + 2 * 86_400_000).toISOString(),
       });
+      const stale = () => new Date(t - ANNOUNCEMENT_CLAIM_LEASE_MS).toISOString();
       const [a, b] = await Promise.all([
-        store.claimSuppressionAnnouncements(),
-        other.claimSuppressionAnnouncements(),
+        store.leaseSuppressionAnnouncements("a", stale()),
+        other.leaseSuppressionAnnouncements("b", stale()),
+      ]);
+      const claimed = [...a, ...b];
+      expect(claimed).toEqual([{ kind: "created", suppression: made }]);
+      // Given back by its holder (the post failed): the next run takes it, once.
+      const holder = a.length > 0 ? "a" : "b";
+      await store.settleSuppressionAnnouncement(claimed[0]!, holder, false);
+      const retaken = await other.leaseSuppressionAnnouncements("b", stale());
+      expect(retaken).toHaveLength(1);
+      expect(await store.leaseSuppressionAnnouncements("a", stale())).toEqual([]);
+      await other.settleSuppressionAnnouncement(retaken[0]!, "b", true);
+      // It runs out: announced once as ended.
+      t += 3 * 86_400_000;
+      const ended = await store.leaseSuppressionAnnouncements("a", stale());
+      expect(ended.map((e) => `${e.kind} ${e.suppression.id}`)).toEqual([`ended ${made.id}`]);
+      expect(await other.leaseSuppressionAnnouncements("b", stale())).toEqual([]);
+      await store.settleSuppressionAnnouncement(ended[0]!, "a", true);
+      // Lifted by hand: announced as ended.
+      const lifted = await store.addSuppression({ findingKey: KEY, reason: "Again.", createdBy: "slack:U1" });
+      const created = await store.leaseSuppressionAnnouncements("a", stale());
+      expect(created.map((e) => e.kind)).toEqual(["created"]);
+      await store.settleSuppressionAnnouncement(created[0]!, "a", true);
+      await store.removeSuppression(lifted.id, "cli:bob");
+      const [end] = await store.leaseSuppressionAnnouncements("a", stale());
+      expect(end).toMatchObject({ kind: "ended", suppression: { id: lifted.id, removedBy: "cli:bob" } });
+    });
+
+    it("leases each announcement to one instance, writes it announced only when settled, and takes back a dead claimer's after the lease", async () => {
+      const { store, open } = await fresh();
+      const other = h.engine === "postgres" ? await open() : store;
+      const lease = 5 * 60_000;
+      const stale = () => new Date(t - lease).toISOString();
+      const made = await store.addSuppression({ findingKey: KEY, reason: "Leased.", createdBy: "cli:alice" });
+      const [a, b] = await Promise.all([
+        store.leaseSuppressionAnnouncements("a", stale()),
+        other.leaseSuppressionAnnouncements("b", stale()),
       ]);
       const claimed = [...(a ?? []), ...(b ?? [])];
       expect(claimed).toEqual([{ kind: "created", suppression: made }]);
-      await store.releaseSuppressionAnnouncement(claimed[0]!);
-      expect(await other.claimSuppressionAnnouncements()).toHaveLength(1);
-      expect(await store.claimSuppressionAnnouncements()).toEqual([]);
-      // It runs out: announced once as ended.
-      t += 3 * 86_400_000;
-      const ended = await store.claimSuppressionAnnouncements();
-      expect(ended.map((e) => `${e.kind} ${e.suppression.id}`)).toEqual([`ended ${made.id}`]);
-      expect(await other.claimSuppressionAnnouncements()).toEqual([]);
-      // Lifted by hand: announced as ended.
-      const lifted = await store.addSuppression({ findingKey: KEY, reason: "Again.", createdBy: "slack:U1" });
-      expect((await store.claimSuppressionAnnouncements()).map((e) => e.kind)).toEqual(["created"]);
-      await store.removeSuppression(lifted.id, "cli:bob");
-      const [end] = await store.claimSuppressionAnnouncements();
-      expect(end).toMatchObject({ kind: "ended", suppression: { id: lifted.id, removedBy: "cli:bob" } });
+      const holder = a?.length ? "a" : "b";
+      // The claimer dies before posting: a give-back by anyone else counts for nothing, the claim stands.
+      await other.settleSuppressionAnnouncement(claimed[0]!, holder === "a" ? "b" : "a", false);
+      expect(await other.leaseSuppressionAnnouncements("c", stale())).toEqual([]);
+      t += lease + 1000;
+      const retaken = await other.leaseSuppressionAnnouncements("c", stale());
+      expect(retaken).toHaveLength(1);
+      await other.settleSuppressionAnnouncement(retaken[0]!, "c", true);
+      t += lease + 1000;
+      expect(await store.leaseSuppressionAnnouncements("a", stale())).toEqual([]);
+      // Its end goes through the same lease; given back by its claimer, it is taken at once.
+      await store.removeSuppression(made.id, "cli:bob");
+      const [end] = await store.leaseSuppressionAnnouncements("a", stale());
+      expect(end).toMatchObject({ kind: "ended", suppression: { id: made.id } });
+      await store.settleSuppressionAnnouncement(end!, "a", false);
+      const [again] = await other.leaseSuppressionAnnouncements("b", stale());
+      expect(again).toMatchObject({ kind: "ended" });
+      await other.settleSuppressionAnnouncement(again!, "b", true);
+      expect(await store.leaseSuppressionAnnouncements("a", stale())).toEqual([]);
+
+      // Interrupted scans: the same lease.
+      await store.startScan({
+        id: "scan-leased",
+        trigger: "slack:U1",
+        scope: { accounts: [finding.accountId], regions: [finding.region], controls: [finding.controlId] },
+        origin: { kind: "slack", channel: "C0SCANS", user: "U1" },
+      });
+      expect(await store.interruptScan("scan-leased", "stopped")).toBe(true);
+      const [x, y] = await Promise.all([
+        store.leaseInterruptedScanAnnouncements("a", stale()),
+        other.leaseInterruptedScanAnnouncements("b", stale()),
+      ]);
+      expect([...(x ?? []), ...(y ?? [])].map((s) => s.id)).toEqual(["scan-leased"]);
+      expect(await store.leaseInterruptedScanAnnouncements("c", stale())).toEqual([]);
+      t += lease + 1000;
+      expect((await other.leaseInterruptedScanAnnouncements("c", stale())).map((s) => s.id)).toEqual([
+        "scan-leased",
+      ]);
+      await other.settleInterruptedScanAnnouncement("scan-leased", "c", true);
+      t += lease + 1000;
+      expect(await store.leaseInterruptedScanAnnouncements("a", stale())).toEqual([]);
     });
 
     it("counts suppressions made before migration 0005 as announced", async () => {
@@ -207,9 +270,10 @@ describe.each(harnesses)("suppression requests on $engine", (h) => {
       }
       const store = await openStore({ databaseUrl: db.url, now });
       try {
-        expect(await store.claimSuppressionAnnouncements()).toEqual([]);
+        const none = "2000-01-01T00:00:00.000Z";
+        expect(await store.leaseSuppressionAnnouncements("a", none)).toEqual([]);
         await store.removeSuppression("sup-old2", "cli:bob");
-        expect((await store.claimSuppressionAnnouncements()).map((a) => a.suppression.id)).toEqual([
+        expect((await store.leaseSuppressionAnnouncements("a", none)).map((a) => a.suppression.id)).toEqual([
           "sup-old2",
         ]);
       } finally {

@@ -270,6 +270,7 @@ export class FakeSuppressionService implements SuppressionService {
   async releaseAnnouncement(announcement: SuppressionAnnouncementView) {
     this.announcements.push(announcement);
   }
+  async confirmAnnouncement() {}
 }
 
 export interface AuditRecord {

@@ -124,6 +124,15 @@ export function registerFixCommand(program: Command, deps: CliDeps): void {
           deps.setExitCode(made.preview.plan.refusal === undefined ? EXIT_OK : EXIT_FAILED_FINDINGS);
           return;
         }
+        // A fix of this finding whose process stopped mid-way (an earlier `fix --apply` killed, a replica gone)
+        // holds no lease any more: marked interrupted (or failed if it had not started) so it no longer
+        // blocks this one; an approver can Retry or Revert it from Slack. One another process runs is kept.
+        for (const cut of await flow.recoverCutOff()) {
+          if (cut.findingKey !== key) continue;
+          deps.stderr(
+            `Request ${cut.id} for this finding was cut off part-way (its process stopped) and is now marked ${cut.state}; Retry or Revert it from Slack. Planning again from a fresh read.\n`,
+          );
+        }
         const requested = await flow.requestFix({ findingKey: key, requester: actor, options });
         if (!requested.ok) throw new CliError(requested.reason);
         deps.stdout(renderPlanText(requested.plan, requested.request.remediationId));

@@ -112,12 +112,18 @@ export async function handleRequestClick(
     await client.views.open({ trigger_id: click.triggerId, view: renderRejectModal(request) });
     return;
   }
+  // The "Applying…" redraw is best effort: the flow runs the fix without waiting for it for long (a failed
+  // or slow chat.update must not hold the fix). The final redraw waits for it, so it can never land last.
+  let started: Promise<void> | undefined;
   const input = {
     requestId: click.requestId,
     userId: click.userId,
     ...(click.teamId ? { teamId: click.teamId } : {}),
     authorization,
-    onStarted: (request: FixRequestView) => updateRequestMessage(client, deps, request, click),
+    onStarted: (request: FixRequestView) => {
+      started = updateRequestMessage(client, deps, request, click);
+      return started;
+    },
   };
   const answer =
     click.kind === "approve"
@@ -125,6 +131,7 @@ export async function handleRequestClick(
       : click.kind === "retry"
         ? await port.retry(input)
         : await port.revert(input);
+  await started?.catch(() => {});
   await answerClick(client, deps, click, answer);
 }
 

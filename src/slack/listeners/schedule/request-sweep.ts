@@ -1,7 +1,10 @@
 /**
  * Background upkeep of fix and suppression requests: a periodic sweep expires pending requests past their
- * time and redraws their messages (without Approve); at start-up, fixes found applying are announced as
- * interrupted in the approvals channel, with Retry and Revert on their own messages.
+ * time and redraws their messages (without Approve); another, at start-up and every minute, marks fixes whose
+ * process stopped (their lease ran out) interrupted and announces them: their own messages redrawn with Retry
+ * and Revert, then a note in the approvals channel. The announcement is a durable outbox in the store: claimed
+ * before the redraw, done only after it, given back when it fails, so nothing is lost to a kill or a Slack
+ * error and every replica may run the sweep.
  */
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
@@ -11,6 +14,8 @@ import { updateSuppressionMessage } from "../actions/suppression-action.js";
 import { updateRequestMessage } from "../fix-messages.js";
 
 export const SWEEP_INTERVAL_MS = 5 * 60_000;
+/** How often fixes whose process stopped are looked for and announced (their lease is 2 minutes). */
+export const INTERRUPTED_SWEEP_MS = 60_000;
 
 /** Expires every due request (fixes and suppressions) and redraws its message; returns how many expired. */
 export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps): Promise<number> {
@@ -37,32 +42,64 @@ export async function sweepExpiredRequests(client: WebClient, deps: ListenerDeps
   return expired.length + suppressions.length;
 }
 
-/** Tells the approvals channel about fixes the last process left halfway; returns how many. */
+/** Tells the approvals channel about fixes cut off part-way (process stopped); returns how many were redrawn. */
 export async function announceInterrupted(client: WebClient, deps: ListenerDeps): Promise<number> {
   const port = deps.ports.remediations;
   if (!port) return 0;
-  const interrupted = await port.takeInterrupted();
-  if (interrupted.length === 0) return 0;
-  for (const request of interrupted) await updateRequestMessage(client, deps, request);
+  const claimed = await port.takeInterrupted();
+  const shown: typeof claimed = [];
+  for (const request of claimed) {
+    let announced = false;
+    try {
+      await updateRequestMessage(client, deps, request);
+      announced = true;
+      shown.push(request);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, requestId: request.id },
+        "could not redraw an interrupted fix; the next sweep tries again",
+      );
+    }
+    try {
+      await port.settleInterrupted?.(request.id, announced);
+    } catch (error) {
+      deps.logger.warn({ err: error, requestId: request.id }, "could not record an interrupted fix's notice");
+    }
+  }
+  if (shown.length === 0) return 0;
   const channel = deps.config.slack.approvalsChannel;
   if (channel) {
-    const ids = interrupted.map((r) => untrustedCode(r.id)).join(", ");
-    await client.chat.postMessage({
-      channel,
-      text: `:warning: The app restarted while ${interrupted.length} fix(es) were running or about to run (${ids}). Their messages now say where each stands: an interrupted one may have some steps done, and an approver can Retry it (every step is safe to repeat) or Revert it.`,
-    });
+    const ids = shown.map((r) => untrustedCode(r.id)).join(", ");
+    try {
+      await client.chat.postMessage({
+        channel,
+        text: `:warning: The app stopped or restarted while ${shown.length} fix(es) were running or about to run (${ids}). Their messages now say where each stands: an interrupted one may have some steps done, and an approver can Retry it (every step is safe to repeat) or Revert it.`,
+      });
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, requests: shown.map((r) => r.id) },
+        "could not post the note about interrupted fixes (their messages were redrawn)",
+      );
+    }
   } else {
     deps.logger.warn(
-      { requests: interrupted.map((r) => r.id), channel: channel ? mentionChannel(channel) : undefined },
+      { requests: shown.map((r) => r.id), channel: channel ? mentionChannel(channel) : undefined },
       "fixes were interrupted and no approvals channel is configured",
     );
   }
-  return interrupted.length;
+  return shown.length;
 }
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   if (deps.ports.remediations) {
-    deps.jobs.once("job:requests:interrupted", () => announceInterrupted(app.client, deps));
+    deps.jobs.every(
+      "job:requests:interrupted",
+      INTERRUPTED_SWEEP_MS,
+      () => announceInterrupted(app.client, deps),
+      {
+        atStart: true,
+      },
+    );
   }
   deps.jobs.every("job:requests:sweep", deps.intervals?.sweepMs ?? SWEEP_INTERVAL_MS, () =>
     sweepExpiredRequests(app.client, deps),

@@ -30,6 +30,7 @@ function setup(channels: string[], notices: InterruptedScanNotice[], failing: st
         release: async (id: string) => {
           released.push(id);
         },
+        announced: async () => {},
       },
     }),
   };

@@ -3,12 +3,20 @@
  * they were asked for: the Slack channel (and thread) of the request, or the digest channels for a scheduled
  * scan. The store hands each interruption out once across replicas (claimed before posting); one that could
  * not be posted is given back for the next run. Runs at start-up and every heartbeat interval.
+ *
+ * The outbox is leased: the interruption is written as announced only once a channel took it, and one whose
+ * claimer died before that is taken again after the lease (at least once: a kill between the post and
+ * `announced` posts it again). Each interruption is settled on its own, so one whose
+ * give-back fails does not stop the others.
  */
 import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { ListenerDeps } from "../../deps.js";
-import type { InterruptedScanNotice } from "../../ports.js";
+import type { InterruptedScanNotice, InterruptedScans } from "../../ports.js";
 import { renderScanInterrupted } from "../../views/scan-interrupted.js";
+
+/** The interruptions as this job drains them. */
+export type InterruptedScanOutbox = InterruptedScans;
 
 function destinations(notice: InterruptedScanNotice, deps: Pick<ListenerDeps, "config">) {
   const origin = notice.requestedIn;
@@ -22,7 +30,9 @@ function destinations(notice: InterruptedScanNotice, deps: Pick<ListenerDeps, "c
 /** Marks and announces interrupted scans; returns how many announcements were posted. */
 export async function announceInterruptedScans(
   client: Pick<WebClient, "chat">,
-  deps: Pick<ListenerDeps, "config" | "ports" | "logger">,
+  deps: Pick<ListenerDeps, "config" | "logger"> & {
+    ports: { scans: { interrupted?: InterruptedScanOutbox } };
+  },
 ): Promise<number> {
   const port = deps.ports.scans.interrupted;
   if (!port) return 0;
@@ -47,9 +57,20 @@ export async function announceInterruptedScans(
         { scanId: notice.id },
         "a scheduled scan was interrupted and no digest channel is configured",
       );
-    } else if (sent === 0) {
-      // Nothing reached anyone: given back, so the next run tries again (at most once where it was posted).
-      await port.release(notice.id);
+    }
+    try {
+      if (sent === 0 && targets.length > 0) {
+        // Nothing reached anyone: given back, so the next run tries again (at most once where it was posted).
+        await port.release(notice.id);
+      } else {
+        // Posted somewhere (given back it would be posted twice in the channel that took it), or nowhere to post.
+        await port.announced(notice.id);
+      }
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, scanId: notice.id, sent },
+        "could not settle an interrupted scan's announcement; its claim's lease gives it back",
+      );
     }
     posted += sent;
   }
