@@ -5,10 +5,9 @@
  * until its dead letter has been handled, so a kill or a store error in between is handled again.
  */
 import type { Kysely, Selectable } from "kysely";
-import type { DurableOutboxTables } from "./migrations.js";
 import type { Database, JobsTable } from "./schema.js";
 
-type JobRow = Selectable<JobsTable & DurableOutboxTables["jobs"]>;
+type JobRow = Selectable<JobsTable>;
 
 export type StoredJobState = "created" | "active" | "completed" | "failed";
 
@@ -72,7 +71,7 @@ export interface JobTable {
 }
 
 export function createJobTable(base: Kysely<Database>): JobTable {
-  const db = base.withTables<DurableOutboxTables>();
+  const db = base;
   return {
     async insert(job, now) {
       const result = await db

@@ -28,7 +28,6 @@ import { ScanNotRunningError, StoreInputError } from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { createJobTable, type JobTable } from "./job-table.js";
 import type { FindingState } from "./lifecycle.js";
-import type { DurableOutboxTables, RemediationRecoveryTables } from "./migrations.js";
 import { checkTransition } from "./request-states.js";
 import {
   auditFromRow,
@@ -712,7 +711,6 @@ export class KyselyStore implements Store {
     if (!claimer) throw new StoreInputError("An announcement claim needs a claimer.");
     const stale = toIso(staleClaimBefore, "stale claim cutoff");
     const rows = await this.db
-      .withTables<DurableOutboxTables>()
       .updateTable("scans")
       .set({ announce_claimed_at: this.now(), announce_claimed_by: claimer })
       .where("outcome", "=", "interrupted")
@@ -731,7 +729,6 @@ export class KyselyStore implements Store {
     announced: boolean,
   ): Promise<void> {
     let q = this.db
-      .withTables<DurableOutboxTables>()
       .updateTable("scans")
       .set(
         announced
@@ -890,6 +887,10 @@ export class KyselyStore implements Store {
       request_id: null,
       announced_at: null,
       end_announced_at: null,
+      announce_claimed_at: null,
+      announce_claimed_by: null,
+      end_announce_claimed_at: null,
+      end_announce_claimed_by: null,
     };
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto("suppressions").values(row).execute();
@@ -1149,7 +1150,6 @@ export class KyselyStore implements Store {
     const at = this.now();
     return this.db.transaction().execute(async (trx) => {
       let q = trx
-        .withTables<RemediationRecoveryTables>()
         .updateTable("remediation_requests")
         .set({
           state: to,
@@ -1187,7 +1187,6 @@ export class KyselyStore implements Store {
   ): Promise<RemediationRequest[]> {
     const stale = toIso(staleClaimBefore);
     const rows = await this.db
-      .withTables<RemediationRecoveryTables>()
       .updateTable("remediation_requests")
       .set({ interrupt_claimed_at: this.now(), interrupt_claimed_by: claimer })
       .where("interrupted_at", "is not", null)
@@ -1203,7 +1202,6 @@ export class KyselyStore implements Store {
 
   async settleInterruptedAnnouncement(id: string, claimer: string, announced: boolean): Promise<void> {
     await this.db
-      .withTables<RemediationRecoveryTables>()
       .updateTable("remediation_requests")
       .set(
         announced

@@ -576,16 +576,6 @@ function remediationRecovery(): Migration {
   };
 }
 
-/** The columns migration 0016 adds, as Kysely sees them (`db.withTables<RemediationRecoveryTables>()`). */
-export type RemediationRecoveryTables = {
-  remediation_requests: {
-    interrupted_at: ColumnType<string | null, string | null | undefined, string | null>;
-    interrupt_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
-    interrupt_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
-    interrupt_announced_at: ColumnType<string | null, string | null | undefined, string | null>;
-  };
-};
-
 /**
  * Durable outboxes (0017). `jobs.dead_letter_pending`: set in the transaction that fails a job for good and
  * cleared once its dead letter (audit entry, the kind's hook) is handled, so a kill or a store error between
@@ -619,24 +609,6 @@ function durableOutboxes(): Migration {
     },
   };
 }
-
-/**
- * The columns migration 0017 adds, as Kysely sees them (`db.withTables<DurableOutboxTables>()`); optional on
- * insert, so no other writer of these tables has to name them.
- */
-export type DurableOutboxTables = {
-  jobs: { dead_letter_pending: ColumnType<number, number | undefined, number> };
-  scans: {
-    announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
-    announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
-  };
-  suppressions: {
-    announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
-    announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
-    end_announce_claimed_at: ColumnType<string | null, string | null | undefined, string | null>;
-    end_announce_claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
-  };
-};
 
 export const MIGRATION_NAMES = [
   "0001_initial",

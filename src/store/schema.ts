@@ -23,8 +23,11 @@ export interface ScansTable {
   heartbeat_at: string | null;
   /** JSON `ScanOrigin`: where the scan was asked for. */
   requested_in: string | null;
-  /** Set when the scan's interruption was claimed for announcement. */
+  /** Set when the scan's interruption was announced (after the post; migration 0017). */
   announced_at: string | null;
+  /** Who holds the claim on announcing the interruption, and since when (a lease; migration 0017). */
+  announce_claimed_at: string | null;
+  announce_claimed_by: string | null;
 }
 
 export interface FindingsTable {
@@ -81,10 +84,15 @@ export interface SuppressionsTable {
   removed_by: string | null;
   approved_by: string | null;
   request_id: string | null;
-  /** When the approvals channel was told it was made (claimed before posting). */
+  /** When the approvals channel was told it was made (written after the post). */
   announced_at: string | null;
-  /** When the approvals channel was told it was lifted or ran out. */
+  /** When the approvals channel was told it was lifted or ran out (written after the post). */
   end_announced_at: string | null;
+  /** Claims, with a lease, on announcing it made and ended (migration 0017). */
+  announce_claimed_at: string | null;
+  announce_claimed_by: string | null;
+  end_announce_claimed_at: string | null;
+  end_announce_claimed_by: string | null;
 }
 
 export interface SuppressionRequestsTable {
@@ -124,6 +132,12 @@ export interface RemediationRequestsTable {
   updated_at: string;
   slack_channel: string | null;
   slack_ts: string | null;
+  /** When a sweep cut it off (lease run out; migration 0016). */
+  interrupted_at: string | null;
+  /** The claim on redrawing its message to say so, and when that was done (migration 0016). */
+  interrupt_claimed_at: string | null;
+  interrupt_claimed_by: string | null;
+  interrupt_announced_at: string | null;
 }
 
 export interface AuditLogTable {
@@ -163,6 +177,8 @@ export interface JobsTable {
   started_at: string | null;
   finished_at: string | null;
   last_error: string | null;
+  /** 1 from the statement that fails the job for good until its dead letter was handled (migration 0017). */
+  dead_letter_pending: Generated<number>;
 }
 
 /** One account's part of a fanned-out scan, written in the transaction that commits the part's findings. */

@@ -7,7 +7,6 @@ import type { Kysely, Selectable, Transaction } from "kysely";
 import { isSeverity } from "../domain/severity.js";
 import { StoreInputError } from "./errors.js";
 import { newRequestId, newSuppressionId } from "./ids.js";
-import type { DurableOutboxTables } from "./migrations.js";
 import { suppressionFromRow } from "./rows.js";
 import type { Database, SuppressionRequestsTable, SuppressionsTable } from "./schema.js";
 import { parseFindingKey } from "./suppression-match.js";
@@ -170,6 +169,10 @@ export async function approveSuppressionRequest(
       request_id: won.id,
       announced_at: null,
       end_announced_at: null,
+      announce_claimed_at: null,
+      announce_claimed_by: null,
+      end_announce_claimed_at: null,
+      end_announce_claimed_by: null,
     };
     await trx.insertInto("suppressions").values(row).execute();
     await ctx.audit(trx, {
@@ -271,7 +274,7 @@ export async function leaseSuppressionAnnouncements(
   if (!claimer) throw new StoreInputError("An announcement claim needs a claimer.");
   const now = ctx.now();
   const stale = toIso(staleClaimBefore, "stale claim cutoff");
-  const db = ctx.db.withTables<DurableOutboxTables>();
+  const db = ctx.db;
   return db.transaction().execute(async (trx) => {
     const created = await trx
       .updateTable("suppressions")
@@ -316,7 +319,7 @@ export async function settleSuppressionAnnouncement(
   claimer: string,
   announced: boolean,
 ): Promise<void> {
-  const db = ctx.db.withTables<DurableOutboxTables>();
+  const db = ctx.db;
   const id = announcement.suppression.id;
   if (announcement.kind === "created") {
     let q = db
