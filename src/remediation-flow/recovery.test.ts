@@ -31,7 +31,12 @@ import { announceInterrupted } from "../slack/listeners/schedule/request-sweep.j
 import { openStore } from "../store/open-store.js";
 import type { RemediationRequest, Store } from "../store/types.js";
 import { FIX_LEASE_MS } from "./lease.js";
-import { createRemediationFlow, type RemediationFlow, type RemediationFlowDeps } from "./remediation-flow.js";
+import {
+  createRemediationFlow,
+  type RemediationFlow,
+  type RemediationFlowDeps,
+  UNPOSTED_REQUEST_GRACE_MS,
+} from "./remediation-flow.js";
 import { createRemediationsPort } from "./slack-port.js";
 import type { FlowResult } from "./types.js";
 
@@ -296,6 +301,50 @@ describe("the lease and the periodic sweep (2)", () => {
     const again = await cli.requestFix({ findingKey: KEY, requester: actor });
     expect(again.ok).toBe(true);
     expect((await store.getRequest(first.request.id))?.state).toBe("interrupted");
+  });
+});
+
+describe("a request never posted for approval", () => {
+  it("holds up a new one only while its message may still be posted, then is withdrawn with the reason", async () => {
+    const flow = makeFlow();
+    // Saved, and the process stopped before its approval message was posted (no Slack ts).
+    const first = await flow.requestFix({ findingKey: KEY, requester: alice });
+    if (!first.ok) throw new Error(first.reason);
+    await clock.advanceTo(new Date(clock.now().getTime() + 60_000));
+    expect(await flow.requestFix({ findingKey: KEY, requester: alice })).toMatchObject({
+      ok: false,
+      code: "already-requested",
+    });
+    await clock.advanceTo(new Date(clock.now().getTime() + UNPOSTED_REQUEST_GRACE_MS));
+    const again = await flow.requestFix({ findingKey: KEY, requester: alice });
+    expect(again.ok).toBe(true);
+    expect((await store.getRequest(first.request.id))?.state).toBe("expired");
+    const [audit] = await store.listAudit({ action: "request.expired", target: first.request.id });
+    expect(audit?.detail).toMatchObject({ reason: expect.stringContaining("never posted for approval") });
+  });
+
+  it("keeps blocking while a posted request waits for its approver, however long", async () => {
+    const flow = makeFlow();
+    const first = await requested(flow);
+    await clock.advanceTo(new Date(clock.now().getTime() + 10 * UNPOSTED_REQUEST_GRACE_MS));
+    expect(await flow.requestFix({ findingKey: KEY, requester: alice })).toMatchObject({
+      ok: false,
+      code: "already-requested",
+    });
+    expect((await store.getRequest(first.id))?.state).toBe("pending");
+  });
+
+  it("is withdrawn at once when its approval message cannot be posted", async () => {
+    const flow = makeFlow();
+    const made = await flow.requestFix({ findingKey: KEY, requester: alice });
+    if (!made.ok) throw new Error(made.reason);
+    expect(await flow.withdrawRequest(made.request.id, "its approval message could not be posted: x")).toBe(
+      true,
+    );
+    expect((await store.getRequest(made.request.id))?.state).toBe("expired");
+    expect((await flow.requestFix({ findingKey: KEY, requester: alice })).ok).toBe(true);
+    // Only a pending one: withdrawing an approved request does nothing.
+    expect(await flow.withdrawRequest(made.request.id, "again")).toBe(false);
   });
 });
 

@@ -106,6 +106,21 @@ export type FlowAnswer = { ok: true; request: RemediationRequest } | Refusal;
 
 const OPEN_STATES: readonly RequestState[] = ["pending", "approved", "applying"];
 
+/**
+ * A pending request that is still not posted for approval this long after it was made never will be: the
+ * process that made it stopped between saving it and posting its message (Slack) or approving it (the CLI,
+ * seconds later). Nobody can approve it, so it must not hold up a new request for its finding until it expires.
+ */
+export const UNPOSTED_REQUEST_GRACE_MS = 2 * 60_000;
+
+function neverPosted(request: RemediationRequest, now: Date): boolean {
+  return (
+    request.state === "pending" &&
+    request.slackTs === undefined &&
+    now.getTime() - Date.parse(request.createdAt) > UNPOSTED_REQUEST_GRACE_MS
+  );
+}
+
 export function createRemediationFlow(deps: RemediationFlowDeps) {
   const { store } = deps;
   const log = (requestId: string) => deps.logger?.child({ requestId });
@@ -229,6 +244,13 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
       await recoverCutOff();
       open = await store.listRequests({ findingKey: input.findingKey, states: OPEN_STATES });
     }
+    for (const abandoned of open.filter((r) => neverPosted(r, deps.now()))) {
+      await withdrawRequest(
+        abandoned.id,
+        "it was never posted for approval (the process that made it stopped)",
+      );
+    }
+    open = open.filter((r) => !neverPosted(r, deps.now()));
     const live = open.find((r) => !isExpired(r, deps.now()));
     if (live) {
       return refuse("already-requested", "A fix for this finding is already requested and waiting.", live);
@@ -538,6 +560,19 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     );
   }
 
+  /**
+   * pending → expired at once, with the reason in its `request.expired` audit entry: a request nobody can
+   * approve (its approval message could not be posted), which must not hold up the next one for its finding.
+   */
+  async function withdrawRequest(requestId: string, reason: string): Promise<boolean> {
+    const withdrawn = await store.transitionRequest(requestId, "pending", "expired", {
+      actor: "system",
+      reason,
+    });
+    if (withdrawn) log(requestId)?.warn({ reason }, "fix request withdrawn");
+    return withdrawn;
+  }
+
   /** Records a refusal decided outside the flow (a malformed click, a wrong workspace). */
   async function recordRefusal(
     actor: Principal,
@@ -556,6 +591,7 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     retryRequest,
     revertRequest,
     expireRequests,
+    withdrawRequest,
     recoverCutOff,
     claimInterrupted,
     settleInterrupted: (requestId: string, claimer: string, announced: boolean) =>

@@ -221,6 +221,9 @@ export function createRemediationsPort(deps: RemediationsPortDeps): Remediations
     async setMessage(requestId, channel, ts) {
       await store.setRequestMessage(requestId, channel, ts);
     },
+    async withdraw(requestId, reason) {
+      await flow.withdrawRequest(requestId, reason);
+    },
     async approve(click) {
       return answer(
         await flow.approveRequest({

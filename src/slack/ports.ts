@@ -392,6 +392,8 @@ export interface RemediationsPort {
   }): Promise<FixAnswer<{ request: FixRequestView }>>;
   get(requestId: string): Promise<FixRequestView | undefined>;
   setMessage(requestId: string, channel: string, ts: string): Promise<void>;
+  /** A request whose approval message could not be posted: expired at once with the reason (audited). */
+  withdraw(requestId: string, reason: string): Promise<void>;
   /** Approve then apply, re-check and record; resolves with the final request. */
   approve(click: FixClick): Promise<FixAnswer<{ request: FixRequestView }>>;
   reject(click: FixClick & { reason: string }): Promise<FixAnswer<{ request: FixRequestView }>>;

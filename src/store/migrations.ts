@@ -4,7 +4,6 @@
  */
 import {
   type ColumnDefinitionBuilder,
-  type ColumnType,
   type Kysely,
   type Migration,
   Migrator,

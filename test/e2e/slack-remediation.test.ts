@@ -62,6 +62,7 @@ const REJECT_BUCKET = "e2e-reject-data";
 const EMERGENCY_BUCKET = "e2e-emergency-data";
 const PENDING_BUCKET = "e2e-pending-data";
 const NOT_IN_CHANNEL_BUCKET = "e2e-not-in-channel-data";
+const UNPOSTED_BUCKET = "e2e-unposted-data";
 const PRIOR_POLICY = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
@@ -120,6 +121,11 @@ const notInChannelFinding = failing(
   "s3-bucket-tls-enforced",
   "s3-bucket-enforce-tls",
   bucketArn("aws", NOT_IN_CHANNEL_BUCKET),
+);
+const unpostedFinding = failing(
+  "s3-bucket-tls-enforced",
+  "s3-bucket-enforce-tls",
+  bucketArn("aws", UNPOSTED_BUCKET),
 );
 const trailFinding = failing(
   "cloudtrail-multi-region-logging",
@@ -354,6 +360,7 @@ beforeAll(async () => {
     EMERGENCY_BUCKET,
     PENDING_BUCKET,
     NOT_IN_CHANNEL_BUCKET,
+    UNPOSTED_BUCKET,
   ]) {
     await bucket(name);
   }
@@ -386,6 +393,7 @@ beforeAll(async () => {
       emergencyFinding,
       pendingFinding,
       notInChannelFinding,
+      unpostedFinding,
       trailFinding,
       interruptedFinding,
       stuckFinding,
@@ -748,6 +756,30 @@ describe("fixes approved in Slack", () => {
       expect.arrayContaining(["request.approved", "request.applying", "request.applied"]),
     );
     expect(buttonsOf(lastUpdateOf(ts)?.body.blocks)).toEqual([ACTION_IDS.requestRevert]);
+  });
+
+  it("withdraws a request whose approval message Slack refuses, tells the requester, and lets the next one through", async () => {
+    api.failNextWhere(
+      "chat.postMessage",
+      (body) => body.channel === APPROVALS && JSON.stringify(body).includes(UNPOSTED_BUCKET),
+      "not_in_channel",
+    );
+    await expect(requestFix(unpostedFinding)).rejects.toThrow("no request was posted");
+    await api.waitFor((calls) =>
+      calls.some((c) => c.method === "chat.postEphemeral" && c.body.user === "U0ALICE"),
+    );
+    await settle();
+    // Not left pending with no message nobody can approve: expired at once, with the reason audited.
+    const [withdrawn] = await store.listRequests({ findingKey: findingKey(unpostedFinding) });
+    expect(withdrawn?.state).toBe("expired");
+    expect(withdrawn?.slackTs).toBeUndefined();
+    const [audit] = await store.listAudit({ action: "request.expired", target: withdrawn?.id ?? "" });
+    expect(String((audit?.detail as { reason?: string } | undefined)?.reason)).toContain("not_in_channel");
+    expect(ephemeralsTo("U0ALICE").join("\n")).toContain("nothing was requested");
+    // The next request for the finding is not refused as already requested.
+    const { request } = await requestFix(unpostedFinding);
+    expect(request.state).toBe("pending");
+    expect(request.id).not.toBe(withdrawn?.id);
   });
 
   it("records a failure in the middle of a plan, then retries from the failed step", async () => {

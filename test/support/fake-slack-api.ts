@@ -51,6 +51,8 @@ export interface FakeSlackApi {
   socketModeUrl: string | undefined;
   /** Makes the next call of `method` answer `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
+  /** Makes the next call of `method` whose body `matches` answer `{ ok: false, error }` (others go through). */
+  failNextWhere(method: string, matches: (body: Record<string, unknown>) => boolean, error: string): void;
   /** Makes the next call of `method` answer with this HTTP status (429 with `Retry-After`), without acting. */
   failNextHttp(method: string, status: number, retryAfterSeconds?: number): void;
   /**
@@ -127,6 +129,11 @@ function newerThan(oldest: unknown): (m: StoredMessage) => boolean {
 export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
   const calls: RecordedCall[] = [];
   const failures = new Map<string, string[]>();
+  const matchedFailures: {
+    method: string;
+    matches: (body: Record<string, unknown>) => boolean;
+    error: string;
+  }[] = [];
   const httpFailures = new Map<string, { status: number; retryAfter?: number }[]>();
   const rateLimits = new Map<string, { okCalls: number; retryAfter: number }>();
   const rateLimited = (method: string): { status: number; retryAfter?: number } | undefined => {
@@ -160,6 +167,11 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
   function answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     const failure = failures.get(method)?.shift();
     if (failure) return { ok: false, error: failure };
+    const matched = matchedFailures.findIndex((f) => f.method === method && f.matches(body));
+    if (matched >= 0) {
+      const [f] = matchedFailures.splice(matched, 1);
+      return { ok: false, error: f?.error };
+    }
     const channel = typeof body.channel === "string" ? body.channel : "C0FAKE";
     switch (method) {
       case "auth.test":
@@ -295,6 +307,9 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     },
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
+    },
+    failNextWhere(method, matches, error) {
+      matchedFailures.push({ method, matches, error });
     },
     failNextHttp(method, status, retryAfterSeconds) {
       const failure =

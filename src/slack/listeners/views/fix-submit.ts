@@ -3,6 +3,7 @@
  * with Approve and Reject, and tell the requester where it went.
  */
 import type { App } from "@slack/bolt";
+import { describeSlackError } from "../../../digest/slack-retry.js";
 import type { ListenerDeps } from "../../deps.js";
 import { allowedBy, requestDestination } from "../../guard.js";
 import { CALLBACK_IDS } from "../../ids.js";
@@ -86,7 +87,24 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         now: deps.now(),
         approversConfigured: approversConfigured(deps),
       });
-      const posted = await client.chat.postMessage({ channel, ...message });
+      let posted: Awaited<ReturnType<typeof client.chat.postMessage>>;
+      try {
+        posted = await client.chat.postMessage({ channel, ...message });
+      } catch (error) {
+        // Nobody can approve a request whose message is not in Slack: withdrawn at once (audited), so that it
+        // does not hold up the next request for this finding until it expires.
+        const why = describeSlackError(error);
+        deps.logger.warn({ requestId: answer.request.id, err: error }, "could not post a fix request");
+        await port.withdraw(answer.request.id, `its approval message could not be posted: ${why}`);
+        await tellUser(
+          client,
+          where,
+          renderFixRefusal(
+            `The request could not be posted for approval (${why}), so nothing was requested. Try again.`,
+          ),
+        );
+        return;
+      }
       if (posted.ts) await port.setMessage(answer.request.id, posted.channel ?? channel, posted.ts);
       await tellUser(client, where, renderRequestPosted(answer.request, channel));
     });
