@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Finding, findingKey } from "../domain/finding.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
-import { approvalNeeded, checkSuppressionInput, createSuppressionFlow } from "./suppression-flow.js";
+import {
+  approvalNeeded,
+  checkSuppressionInput,
+  createSuppressionFlow,
+  UNPOSTED_SUPPRESSION_GRACE_MS,
+} from "./suppression-flow.js";
 
 function finding(severity: Finding["severity"], name: string): Finding {
   return {
@@ -115,6 +120,39 @@ describe("the suppression flow", () => {
       days: 3,
     });
     expect(twice).toMatchObject({ ok: false, code: "already-requested" });
+  });
+
+  it("withdraws a request never posted for approval once it is 2 minutes old, and lets the next one through", async () => {
+    const ask = { findingKey: findingKey(high), actor: "slack:U0REQ", reason: "Short.", days: 3 };
+    const first = await flow.suppress(ask);
+    if (!first.ok || first.kind !== "requested") throw new Error("not requested");
+    // Still within the grace: its message may be on its way.
+    now = new Date(now.getTime() + 60_000);
+    expect(await flow.suppress(ask)).toMatchObject({ ok: false, code: "already-requested" });
+    now = new Date(now.getTime() + UNPOSTED_SUPPRESSION_GRACE_MS);
+    expect(await flow.suppress(ask)).toMatchObject({ ok: true, kind: "requested" });
+    expect((await store.getSuppressionRequest(first.request.id))?.state).toBe("expired");
+    const [audit] = await store.listAudit({
+      action: "suppression-request.expired",
+      target: first.request.id,
+    });
+    expect(audit?.detail).toMatchObject({ reason: expect.stringContaining("never posted") });
+  });
+
+  it("keeps a posted request waiting for its approver however long, until it expires", async () => {
+    const ask = { findingKey: findingKey(high), actor: "slack:U0REQ", reason: "Short.", days: 3 };
+    const first = await flow.suppress(ask);
+    if (!first.ok || first.kind !== "requested") throw new Error("not requested");
+    await store.setSuppressionRequestMessage(first.request.id, "C0APPROVE", "1700000000.000100");
+    now = new Date(now.getTime() + 10 * UNPOSTED_SUPPRESSION_GRACE_MS);
+    expect(await flow.suppress(ask)).toMatchObject({ ok: false, code: "already-requested" });
+    expect(
+      await store.withdrawSuppressionRequest(first.request.id, "its message could not be posted"),
+    ).toMatchObject({
+      state: "expired",
+    });
+    expect(await store.withdrawSuppressionRequest(first.request.id, "again")).toBeUndefined();
+    expect(await flow.suppress(ask)).toMatchObject({ ok: true, kind: "requested" });
   });
 
   it("refuses a bad reason, a long duration and an unknown finding, auditing each", async () => {

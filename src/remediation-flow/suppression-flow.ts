@@ -100,6 +100,17 @@ export function checkSuppressionInput(
 
 const DAY_MS = 86_400_000;
 
+/** As fix requests (UNPOSTED_REQUEST_GRACE_MS): a pending request still without a message after this long. */
+export const UNPOSTED_SUPPRESSION_GRACE_MS = 2 * 60_000;
+const NEVER_POSTED = "it was never posted for approval (the process that made it stopped)";
+
+function neverPosted(request: SuppressionRequest, now: Date): boolean {
+  return (
+    request.slackTs === undefined &&
+    now.getTime() - Date.parse(request.createdAt) > UNPOSTED_SUPPRESSION_GRACE_MS
+  );
+}
+
 export function createSuppressionFlow(deps: SuppressionFlowDeps) {
   const { store } = deps;
 
@@ -139,9 +150,12 @@ export function createSuppressionFlow(deps: SuppressionFlowDeps) {
       );
     }
     const now = deps.now();
-    const waiting = (
-      await store.listSuppressionRequests({ findingKey: ask.findingKey, states: ["pending"] })
-    ).find((r) => Date.parse(r.expiresAt) > now.getTime());
+    const pending = await store.listSuppressionRequests({ findingKey: ask.findingKey, states: ["pending"] });
+    // One never posted for approval (the process that made it stopped before its message) nobody can approve.
+    for (const abandoned of pending.filter((r) => neverPosted(r, now))) {
+      await store.withdrawSuppressionRequest(abandoned.id, NEVER_POSTED);
+    }
+    const waiting = pending.find((r) => Date.parse(r.expiresAt) > now.getTime() && !neverPosted(r, now));
     if (waiting) {
       return refused(
         ask.actor,

@@ -152,6 +152,9 @@ export function createSuppressionService(deps: SuppressionPortDeps): SlackSuppre
     async setMessage(requestId, channel, ts) {
       await store.setSuppressionRequestMessage(requestId, channel, ts);
     },
+    async withdraw(requestId, reason) {
+      await store.withdrawSuppressionRequest(requestId, reason);
+    },
     async approve(click) {
       const done = await flow.approve({
         requestId: click.requestId,

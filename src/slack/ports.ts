@@ -266,6 +266,8 @@ export interface SuppressionService {
   suppress(input: SuppressionInput): Promise<SuppressAnswer>;
   get(requestId: string): Promise<SuppressionRequestView | undefined>;
   setMessage(requestId: string, channel: string, ts: string): Promise<void>;
+  /** A request whose approval message could not be posted: expired at once with the reason (audited). */
+  withdraw(requestId: string, reason: string): Promise<void>;
   /** Approve: the suppression applies once, for one approver who is not the requester (four-eyes). */
   approve(
     click: SuppressionClick,

@@ -977,6 +977,10 @@ export class KyselyStore implements Store {
     return suppressionRequests.setSuppressionRequestMessage(this.suppressionContext, id, channel, ts);
   }
 
+  withdrawSuppressionRequest(id: string, reason: string): Promise<SuppressionRequest | undefined> {
+    return suppressionRequests.withdrawSuppressionRequest(this.suppressionContext, id, reason);
+  }
+
   expireSuppressionRequests(now: Date | string): Promise<SuppressionRequest[]> {
     return suppressionRequests.expireSuppressionRequests(this.suppressionContext, now);
   }

@@ -240,6 +240,33 @@ export async function setSuppressionRequestMessage(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** pending → expired now, with the reason in its audit entry; undefined when it was no longer pending. */
+export async function withdrawSuppressionRequest(
+  ctx: SuppressionStoreContext,
+  id: string,
+  reason: string,
+): Promise<SuppressionRequest | undefined> {
+  const at = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable("suppression_requests")
+      .set({ state: "expired", updated_at: at })
+      .where("id", "=", id)
+      .where("state", "=", "pending")
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    await ctx.audit(trx, {
+      actor: "system",
+      action: "suppression-request.expired",
+      target: id,
+      detail: { reason },
+      at,
+    });
+    return suppressionRequestFromRow(row);
+  });
+}
+
 export async function expireSuppressionRequests(
   ctx: SuppressionStoreContext,
   now: Date | string,

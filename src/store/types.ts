@@ -563,6 +563,11 @@ export interface Store {
     input: { rejecter: string; reason?: string },
   ): Promise<SuppressionRequest | undefined>;
   setSuppressionRequestMessage(id: string, channel: string, ts: string): Promise<boolean>;
+  /**
+   * pending → expired at once, with the reason audited (`suppression-request.expired`): a request nobody can
+   * approve (its message could not be posted). Undefined when it was no longer pending.
+   */
+  withdrawSuppressionRequest(id: string, reason: string): Promise<SuppressionRequest | undefined>;
   /** pending → expired for suppression requests past their time; returns those it expired. */
   expireSuppressionRequests(now: Date | string): Promise<SuppressionRequest[]>;
   /**

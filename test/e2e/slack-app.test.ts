@@ -3,7 +3,7 @@
  * every call, and requests signed exactly as Slack signs them.
  */
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parseConfig } from "../../src/config/load-config.js";
 import { createSlackApp, type SlackAppHandle } from "../../src/slack/app.js";
 import { findingRef } from "../../src/slack/finding-ref.js";
@@ -483,6 +483,75 @@ describe("Slack app over HTTP", () => {
       },
     ]);
     expect(api.callsTo("chat.postEphemeral")[0]?.body).toMatchObject({ channel: "C0SCANS", user: "U0ALICE" });
+  });
+
+  it("withdraws a suppression request whose approval message Slack refuses, and tells the requester", async () => {
+    const finding = findings[1] ?? makeFinding();
+    const ref = findingRef(finding);
+    fakes.suppressions.answerWith = {
+      ok: true,
+      kind: "requested",
+      request: {
+        id: "sreq-unposted",
+        state: "pending",
+        finding,
+        reason: "Owner accepted the risk.",
+        why: "it has no end date",
+        requestedBy: "slack:U0ALICE",
+        requestedAt: new Date(),
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    };
+    onTestFinished(() => {
+      fakes.suppressions.answerWith = undefined;
+    });
+    api.failNextWhere(
+      "chat.postMessage",
+      (body) => JSON.stringify(body).includes("sreq-unposted"),
+      "not_in_channel",
+    );
+    api.clear();
+    const submitted = await postSigned(
+      events,
+      interactionBody({
+        type: "view_submission",
+        team: { id: "T0FAKE" },
+        user: { id: "U0ALICE", team_id: "T0FAKE" },
+        api_app_id: "A0FAKE",
+        trigger_id: uniqueTriggerId(),
+        view: {
+          id: "V0MODAL2",
+          type: "modal",
+          callback_id: CALLBACK_IDS.suppressModal,
+          private_metadata: JSON.stringify({ ref, channelId: "C0SCANS" }),
+          state: {
+            values: {
+              [BLOCK_IDS.suppressReason]: {
+                [INPUT_ACTION_IDS.suppressReason]: {
+                  type: "plain_text_input",
+                  value: "Owner accepted the risk.",
+                },
+              },
+              [BLOCK_IDS.suppressDuration]: {
+                [INPUT_ACTION_IDS.suppressDuration]: {
+                  type: "static_select",
+                  selected_option: { value: "0" },
+                },
+              },
+            },
+          },
+        },
+      }),
+      FORM,
+      { signingSecret: SECRET },
+    );
+    expect(submitted.status).toBe(200);
+    await api.waitFor(() => api.callsTo("chat.postEphemeral").length === 1);
+    // The post was refused: the request is withdrawn with the reason, and the requester told nothing waits.
+    expect(fakes.suppressions.withdrawn).toEqual([
+      { requestId: "sreq-unposted", reason: expect.stringContaining("not_in_channel") },
+    ]);
+    expect(JSON.stringify(api.callsTo("chat.postEphemeral")[0]?.body)).toContain("nothing was requested");
   });
 
   it("calls only Web API methods whose scopes are declared", async () => {

@@ -243,18 +243,25 @@ export class FakeDigestService implements DigestService {
   }
 }
 
-/** Records what was asked and suppresses at once; nothing waits for approval here. */
+/** Records what was asked and suppresses at once, unless `answerWith` says otherwise (a request). */
 export class FakeSuppressionService implements SuppressionService {
   readonly requests: SuppressionInput[] = [];
   readonly announcements: SuppressionAnnouncementView[] = [];
+  readonly withdrawn: { requestId: string; reason: string }[] = [];
+  answerWith: SuppressAnswer | undefined;
   async suppress(request: SuppressionInput): Promise<SuppressAnswer> {
     this.requests.push(request);
-    return { ok: true, kind: "suppressed", suppressionId: `sup-fake${this.requests.length}` };
+    return (
+      this.answerWith ?? { ok: true, kind: "suppressed", suppressionId: `sup-fake${this.requests.length}` }
+    );
   }
   async get() {
     return undefined;
   }
   async setMessage() {}
+  async withdraw(requestId: string, reason: string) {
+    this.withdrawn.push({ requestId, reason });
+  }
   async approve() {
     return { ok: false as const, code: "not-found", reason: "This suppression request is not known." };
   }

@@ -3,7 +3,9 @@
  * for "until lifted" and critical or high findings, post a request to the approvals channel that an
  * approver other than the requester must approve. Tell the user where they clicked; announce what applied.
  */
+
 import type { App } from "@slack/bolt";
+import { describeSlackError } from "../../../digest/slack-retry.js";
 import type { ListenerDeps } from "../../deps.js";
 import { allowedBy, requestDestination } from "../../guard.js";
 import { publishHome } from "../../home.js";
@@ -67,14 +69,35 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       } else if (answer.kind === "requested") {
         const channel = destination.channel;
         if (channel) {
-          const posted = await client.chat.postMessage({
-            channel,
-            ...renderSuppressionRequestMessage(answer.request, deps.now()),
-          });
-          if (posted.ts) {
-            await deps.ports.suppressions.setMessage(answer.request.id, posted.channel ?? channel, posted.ts);
+          try {
+            const posted = await client.chat.postMessage({
+              channel,
+              ...renderSuppressionRequestMessage(answer.request, deps.now()),
+            });
+            if (posted.ts) {
+              await deps.ports.suppressions.setMessage(
+                answer.request.id,
+                posted.channel ?? channel,
+                posted.ts,
+              );
+            }
+            notice = renderSuppressionRequested(answer.request, channel);
+          } catch (error) {
+            // Nobody can approve a request whose message is not in Slack: withdrawn at once (audited), so that
+            // it does not hold up the next request for this finding until it expires.
+            const why = describeSlackError(error);
+            deps.logger.warn(
+              { requestId: answer.request.id, err: error },
+              "could not post a suppression request",
+            );
+            await deps.ports.suppressions.withdraw(
+              answer.request.id,
+              `its approval message could not be posted: ${why}`,
+            );
+            notice = renderSuppressionRefusal(
+              `The request could not be posted for approval (${why}), so nothing was requested. Try again.`,
+            );
           }
-          notice = renderSuppressionRequested(answer.request, channel);
         } else {
           notice = renderSuppressionRefusal(
             "The suppression waits for approval, but no approvals channel is configured (`slack.approvalsChannel`): ask an approver to look for it, or suppress from a channel.",
