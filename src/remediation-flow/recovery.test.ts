@@ -348,6 +348,32 @@ describe("a request never posted for approval", () => {
   });
 });
 
+describe("two submissions for one finding at once", () => {
+  it("makes one request and one refusal when both pass the check before either inserts", async () => {
+    const first = await makeFlow().requestFix({ findingKey: KEY, requester: alice });
+    if (!first.ok) throw new Error(first.reason);
+    // The second submission's check ran before the first one's insert: it saw no open request.
+    let blind = true;
+    const racing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "listRequests" && blind) {
+          return async () => {
+            blind = false;
+            return [];
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const second = await makeFlow({ store: racing }).requestFix({ findingKey: KEY, requester: bob });
+    expect(second).toMatchObject({ ok: false, code: "already-requested" });
+    expect((await store.listRequests({ findingKey: KEY, states: ["pending"] })).map((r) => r.id)).toEqual([
+      first.request.id,
+    ]);
+  });
+});
+
 describe("the interrupted-fix outbox (3)", () => {
   async function cutOff(flow: RemediationFlow): Promise<RemediationRequest> {
     const request = await requested(flow);

@@ -12,6 +12,7 @@ import type { Logger } from "../logging/logger.js";
 import { remediationById } from "../remediations/catalog.js";
 import { executePlan, PlanRejectedError, PlanStepFailedError } from "../remediations/execute-plan.js";
 import { ALREADY_COMPLIANT } from "../remediations/plan-kit.js";
+import { DuplicatePendingRequestError } from "../store/errors.js";
 import { toFinding } from "../store/to-finding.js";
 import type { FindingRecord, RemediationRequest, RequestState, Store } from "../store/types.js";
 import {
@@ -252,20 +253,32 @@ export function createRemediationFlow(deps: RemediationFlowDeps) {
     }
     open = open.filter((r) => !neverPosted(r, deps.now()));
     const live = open.find((r) => !isExpired(r, deps.now()));
-    if (live) {
-      return refuse("already-requested", "A fix for this finding is already requested and waiting.", live);
+    const alreadyRequested = (request?: RemediationRequest) =>
+      refuse("already-requested", "A fix for this finding is already requested and waiting.", request);
+    if (live) return alreadyRequested(live);
+    // A pending one past its time is expired now: the database admits one pending request per finding.
+    for (const stale of open.filter((r) => r.state === "pending")) {
+      await store.transitionRequest(stale.id, "pending", "expired", { actor: "system" });
     }
     const stored: StoredPlan = { ...fresh };
     if (input.options && Object.keys(input.options).length > 0) stored.requestOptions = input.options;
     const reason = input.reason?.trim();
-    const request = await store.createRequest({
-      findingKey: input.findingKey,
-      remediationId: remediation.id,
-      plan: reason ? { ...stored, requestReason: reason } : stored,
-      planFingerprint: fresh.fingerprint,
-      requester: principalId(input.requester),
-      expiresAt: expiresAt(deps.now(), deps.ttlHours),
-    });
+    let request: RemediationRequest;
+    try {
+      request = await store.createRequest({
+        findingKey: input.findingKey,
+        remediationId: remediation.id,
+        plan: reason ? { ...stored, requestReason: reason } : stored,
+        planFingerprint: fresh.fingerprint,
+        requester: principalId(input.requester),
+        expiresAt: expiresAt(deps.now(), deps.ttlHours),
+      });
+    } catch (error) {
+      // Another submission (another replica) made its request between the check above and this insert.
+      if (!(error instanceof DuplicatePendingRequestError)) throw error;
+      const [winner] = await store.listRequests({ findingKey: input.findingKey, states: ["pending"] });
+      return alreadyRequested(winner);
+    }
     log(request.id)?.info({ remediationId: remediation.id }, "fix requested");
     return { ok: true, request, plan: fresh };
   }

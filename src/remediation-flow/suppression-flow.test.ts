@@ -139,6 +139,40 @@ describe("the suppression flow", () => {
     expect(audit?.detail).toMatchObject({ reason: expect.stringContaining("never posted") });
   });
 
+  it("makes one request and one refusal when two submissions both pass the check before either inserts", async () => {
+    const ask = { findingKey: findingKey(high), actor: "slack:U0REQ", reason: "Short.", days: 3 };
+    const first = await flow.suppress(ask);
+    if (!first.ok || first.kind !== "requested") throw new Error("not requested");
+    let blind = true;
+    const racing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === "listSuppressionRequests" && blind) {
+          return async () => {
+            blind = false;
+            return [];
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const other = createSuppressionFlow({
+      store: racing,
+      now: () => now,
+      ttlHours: 24,
+      fourEyes: true,
+      maxDays: 30,
+    });
+    expect(await other.suppress({ ...ask, actor: "slack:U0OTHER" })).toMatchObject({
+      ok: false,
+      code: "already-requested",
+      request: { id: first.request.id },
+    });
+    expect(
+      await store.listSuppressionRequests({ findingKey: findingKey(high), states: ["pending"] }),
+    ).toHaveLength(1);
+  });
+
   it("keeps a posted request waiting for its approver however long, until it expires", async () => {
     const ask = { findingKey: findingKey(high), actor: "slack:U0REQ", reason: "Short.", days: 3 };
     const first = await flow.suppress(ask);

@@ -5,6 +5,7 @@
  * it expires, exactly like a fix. Every refusal is audited. Slack and the CLI both come through here.
  */
 import { isAtLeast, type Severity } from "../domain/severity.js";
+import { DuplicatePendingRequestError } from "../store/errors.js";
 import type { Store, Suppression, SuppressionRequest } from "../store/types.js";
 
 export const REASON_MIN = 3;
@@ -178,15 +179,33 @@ export function createSuppressionFlow(deps: SuppressionFlowDeps) {
       });
       return { ok: true, kind: "suppressed", suppression };
     }
-    const request = await store.createSuppressionRequest({
-      findingKey: ask.findingKey,
-      reason,
-      ...(ask.days !== undefined ? { durationDays: ask.days } : {}),
-      severity: record.severity,
-      requester: ask.actor,
-      expiresAt: new Date(now.getTime() + deps.ttlHours * 3_600_000).toISOString(),
-    });
-    return { ok: true, kind: "requested", request };
+    // A pending one past its time is expired now: the database admits one pending request per finding.
+    if (pending.some((r) => Date.parse(r.expiresAt) <= now.getTime()))
+      await store.expireSuppressionRequests(now);
+    try {
+      const request = await store.createSuppressionRequest({
+        findingKey: ask.findingKey,
+        reason,
+        ...(ask.days !== undefined ? { durationDays: ask.days } : {}),
+        severity: record.severity,
+        requester: ask.actor,
+        expiresAt: new Date(now.getTime() + deps.ttlHours * 3_600_000).toISOString(),
+      });
+      return { ok: true, kind: "requested", request };
+    } catch (error) {
+      // Another submission (another replica) made its request between the check above and this insert.
+      if (!(error instanceof DuplicatePendingRequestError)) throw error;
+      const [winner] = await store.listSuppressionRequests({
+        findingKey: ask.findingKey,
+        states: ["pending"],
+      });
+      return refused(
+        ask.actor,
+        "suppress",
+        ask.findingKey,
+        refuse("already-requested", "A suppression of this finding is already waiting for approval.", winner),
+      );
+    }
   }
 
   /** Loads a request for a decision, expiring it first when its time is up. */

@@ -18,3 +18,21 @@ export class ScanNotRunningError extends Error {
     super(`Scan ${scanId} is unknown or no longer running; its results were not stored.`);
   }
 }
+
+/**
+ * A request for a finding that already has one pending (migration 0018's unique index): two submissions at
+ * once, on two replicas, make one request and one refusal, never two requests.
+ */
+export class DuplicatePendingRequestError extends Error {
+  override readonly name = "DuplicatePendingRequestError";
+  readonly code = "DuplicatePendingRequest";
+  constructor(readonly findingKey: string) {
+    super("A request for this finding is already pending.");
+  }
+}
+
+/** A unique constraint refused the write (SQLite `SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+}

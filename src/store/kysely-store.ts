@@ -24,7 +24,12 @@ import {
 } from "./commit-lock.js";
 import type { StoreLogger } from "./connect.js";
 import { digestListRows, openFindingsRows, postureCounts, trendCounts } from "./digest-queries.js";
-import { ScanNotRunningError, StoreInputError } from "./errors.js";
+import {
+  DuplicatePendingRequestError,
+  isUniqueViolation,
+  ScanNotRunningError,
+  StoreInputError,
+} from "./errors.js";
 import { newRequestId, newScanId, newSuppressionId } from "./ids.js";
 import { createJobTable, type JobTable } from "./job-table.js";
 import type { FindingState } from "./lifecycle.js";
@@ -1035,21 +1040,26 @@ export class KyselyStore implements Store {
       slack_channel: input.slackChannel ?? null,
       slack_ts: input.slackTs ?? null,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto("remediation_requests").values(row).execute();
-      await this.audit(trx, {
-        // The audit log names Slack users `slack:<id>`, as every other entry does.
-        actor: input.requester.startsWith("cli:") ? input.requester : `slack:${input.requester}`,
-        action: "request.created",
-        target: row.id,
-        detail: {
-          findingKey: input.findingKey,
-          remediationId: input.remediationId,
-          fingerprint: input.planFingerprint,
-        },
-        at: now,
+    await this.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto("remediation_requests").values(row).execute();
+        await this.audit(trx, {
+          // The audit log names Slack users `slack:<id>`, as every other entry does.
+          actor: input.requester.startsWith("cli:") ? input.requester : `slack:${input.requester}`,
+          action: "request.created",
+          target: row.id,
+          detail: {
+            findingKey: input.findingKey,
+            remediationId: input.remediationId,
+            fingerprint: input.planFingerprint,
+          },
+          at: now,
+        });
+      })
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? new DuplicatePendingRequestError(input.findingKey) : error;
       });
-    });
     return (await this.getRequest(row.id))!;
   }
 

@@ -609,6 +609,51 @@ function durableOutboxes(): Migration {
   };
 }
 
+/**
+ * At most one pending request per finding, for fixes and for suppressions, decided by the database: two
+ * submissions at once (two replicas) make one request and one refusal, where a check before the insert let
+ * both through. Duplicates already stored are resolved first: the newest stays pending, the others expire,
+ * each with its audit entry.
+ */
+function onePendingRequestPerFinding(): Migration {
+  return {
+    async up(db: AnyDb) {
+      const now = new Date().toISOString();
+      for (const [table, action] of [
+        ["remediation_requests", "request.expired"],
+        ["suppression_requests", "suppression-request.expired"],
+      ] as const) {
+        const pending = await sql<{
+          id: string;
+          finding_key: string;
+        }>`select id, finding_key from ${sql.table(
+          table,
+        )} where state = 'pending' order by finding_key, created_at desc, id desc`.execute(db);
+        let previous: string | undefined;
+        for (const row of pending.rows) {
+          const duplicate = row.finding_key === previous;
+          previous = row.finding_key;
+          if (!duplicate) continue;
+          await sql`update ${sql.table(table)} set state = 'expired', updated_at = ${now} where id = ${row.id}`.execute(
+            db,
+          );
+          const detail = JSON.stringify({
+            from: ["pending"],
+            to: "expired",
+            reason: "a newer request for the same finding was pending (migration 0018)",
+          });
+          await sql`insert into audit_log (at, actor, action, target, detail) values (${now}, 'system', ${action}, ${row.id}, ${detail})`.execute(
+            db,
+          );
+        }
+        await sql`create unique index ${sql.raw(`${table}_one_pending`)} on ${sql.table(
+          table,
+        )} (finding_key) where state = 'pending'`.execute(db);
+      }
+    },
+  };
+}
+
 export const MIGRATION_NAMES = [
   "0001_initial",
   "0002_schedule_slots_and_indexes",
@@ -626,6 +671,7 @@ export const MIGRATION_NAMES = [
   "0015_failing_findings_index",
   "0016_remediation_recovery",
   "0017_durable_outboxes",
+  "0018_one_pending_request_per_finding",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -646,6 +692,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0015_failing_findings_index": failingFindingsIndex(),
     "0016_remediation_recovery": remediationRecovery(),
     "0017_durable_outboxes": durableOutboxes(),
+    "0018_one_pending_request_per_finding": onePendingRequestPerFinding(),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Selectable, Transaction } from "kysely";
 import { isSeverity } from "../domain/severity.js";
-import { StoreInputError } from "./errors.js";
+import { DuplicatePendingRequestError, isUniqueViolation, StoreInputError } from "./errors.js";
 import { newRequestId, newSuppressionId } from "./ids.js";
 import { suppressionFromRow } from "./rows.js";
 import type { Database, SuppressionRequestsTable, SuppressionsTable } from "./schema.js";
@@ -86,21 +86,26 @@ export async function createSuppressionRequest(
     slack_channel: null,
     slack_ts: null,
   };
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.insertInto("suppression_requests").values(row).execute();
-    await ctx.audit(trx, {
-      actor: input.requester,
-      action: "suppression-request.created",
-      target: row.id,
-      detail: {
-        findingKey: input.findingKey,
-        reason,
-        durationDays: input.durationDays ?? null,
-        severity: input.severity,
-      },
-      at: now,
+  await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      await trx.insertInto("suppression_requests").values(row).execute();
+      await ctx.audit(trx, {
+        actor: input.requester,
+        action: "suppression-request.created",
+        target: row.id,
+        detail: {
+          findingKey: input.findingKey,
+          reason,
+          durationDays: input.durationDays ?? null,
+          severity: input.severity,
+        },
+        at: now,
+      });
+    })
+    .catch((error: unknown) => {
+      throw isUniqueViolation(error) ? new DuplicatePendingRequestError(input.findingKey) : error;
     });
-  });
   return suppressionRequestFromRow(row);
 }
 

@@ -780,6 +780,8 @@ describe("fixes approved in Slack", () => {
     const { request } = await requestFix(unpostedFinding);
     expect(request.state).toBe("pending");
     expect(request.id).not.toBe(withdrawn?.id);
+    // Decided, so that no pending request of this test is left for the expiry sweep of a later one.
+    await store.transitionRequest(request.id, "pending", "rejected", { rejecter: "U0BOB" });
   });
 
   it("records a failure in the middle of a plan, then retries from the failed step", async () => {

@@ -20,7 +20,11 @@ import { type Finding, findingId, findingKey } from "../../src/domain/finding.js
 import type { Severity } from "../../src/domain/severity.js";
 import { createKysely } from "../../src/store/connect.js";
 import { parseDatabaseUrl } from "../../src/store/database-url.js";
-import { ScanNotRunningError, StoreInputError } from "../../src/store/errors.js";
+import {
+  DuplicatePendingRequestError,
+  ScanNotRunningError,
+  StoreInputError,
+} from "../../src/store/errors.js";
 import { MIGRATION_NAMES, migrate } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open-store.js";
 import { IllegalTransitionError } from "../../src/store/request-states.js";
@@ -884,9 +888,9 @@ describe.each(harnesses)("store on $engine", (h) => {
     });
 
     describe("remediation requests", () => {
-      const newRequest = (store: Store, clock: Clock) =>
+      const newRequest = (store: Store, clock: Clock, resource = "a") =>
         store.createRequest({
-          findingKey: keyOf(finding("a", "FAIL")),
+          findingKey: keyOf(finding(resource, "FAIL")),
           remediationId: "kms-enable-key-rotation",
           plan: { steps: [{ service: "kms", operation: "EnableKeyRotation" }] },
           planFingerprint: "fp-1",
@@ -895,6 +899,26 @@ describe.each(harnesses)("store on $engine", (h) => {
           slackChannel: "C1",
           slackTs: "1.2",
         });
+
+      it("admits one pending request per finding among concurrent inserts from two instances, and a new one once it is decided", async () => {
+        const { store, clock, open } = await fresh();
+        const replica = h.engine === "postgres" ? await open() : store;
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => newRequest(i % 2 ? replica : store, clock)),
+        );
+        const made = results.filter((r) => r.status === "fulfilled");
+        expect(made).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === "rejected") expect(r.reason).toBeInstanceOf(DuplicatePendingRequestError);
+        }
+        const pending = await store.listRequests({ states: ["pending"] });
+        expect(pending).toHaveLength(1);
+        // One audit entry per request made, none for the refused inserts (their transactions rolled back).
+        expect(await store.listAudit({ action: "request.created" })).toHaveLength(1);
+        const [winner] = pending;
+        await store.transitionRequest(winner!.id, "pending", "rejected", { rejecter: "U_APP" });
+        await expect(newRequest(replica, clock)).resolves.toMatchObject({ state: "pending" });
+      });
 
       it("lets exactly one of many concurrent approvals win, then one of many applies", async () => {
         const { store, clock, open } = await fresh();
@@ -991,7 +1015,7 @@ describe.each(harnesses)("store on $engine", (h) => {
       it("expires pending requests and marks interrupted fixes at start-up", async () => {
         const { store, clock } = await fresh();
         const stale = await newRequest(store, clock);
-        const applying = await newRequest(store, clock);
+        const applying = await newRequest(store, clock, "b");
         expect(await store.transitionRequest(applying.id, "pending", "approved")).toBe(true);
         expect(await store.transitionRequest(applying.id, "approved", "applying")).toBe(true);
         expect((await store.pendingRequests()).map((r) => r.id)).toEqual([stale.id]);
@@ -1378,6 +1402,59 @@ describe.each(harnesses)("store on $engine", (h) => {
         });
         expect(plan).toContain("findings_failing_account");
         expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
+      });
+
+      it("resolves duplicate pending requests in 0018, keeping the newest, each expiry audited", async () => {
+        const { url, cleanup } = await h.newDatabase();
+        onTestFinished(cleanup);
+        let t = Date.parse("2026-03-01T10:00:00.000Z");
+        const now = () => new Date(t);
+        const old = await openStore({ databaseUrl: url, now, migrateTo: "0017_durable_outboxes" });
+        const key = keyOf(finding("dup", "FAIL"));
+        const ids: string[] = [];
+        try {
+          for (let i = 0; i < 3; i++) {
+            t += 1000;
+            const made = await old.createRequest({
+              findingKey: key,
+              remediationId: "kms-enable-key-rotation",
+              plan: { steps: [] },
+              planFingerprint: `fp-${i}`,
+              requester: "U_REQ",
+              expiresAt: "2026-03-02T10:00:00.000Z",
+            });
+            ids.push(made.id);
+            await old.createSuppressionRequest({
+              findingKey: key,
+              reason: `Dup ${i}.`,
+              severity: "high",
+              requester: "slack:U_REQ",
+              expiresAt: "2026-03-02T10:00:00.000Z",
+            });
+          }
+        } finally {
+          await old.close();
+        }
+        const store = await openStore({ databaseUrl: url, now });
+        try {
+          expect(
+            (await store.listRequests({ findingKey: key, states: ["pending"] })).map((r) => r.id),
+          ).toEqual([ids[2]]);
+          expect(
+            (await store.listRequests({ findingKey: key, states: ["expired"] })).map((r) => r.id).sort(),
+          ).toEqual([ids[0], ids[1]].sort());
+          const expiredAudit = await store.listAudit({ action: "request.expired" });
+          expect(expiredAudit.map((a) => a.target).sort()).toEqual([ids[0], ids[1]].sort());
+          expect(expiredAudit[0]?.detail).toMatchObject({ reason: expect.stringContaining("0018") });
+          const pendingSuppressions = await store.listSuppressionRequests({
+            findingKey: key,
+            states: ["pending"],
+          });
+          expect(pendingSuppressions.map((r) => r.reason)).toEqual(["Dup 2."]);
+          expect(await store.listAudit({ action: "suppression-request.expired" })).toHaveLength(2);
+        } finally {
+          await store.close();
+        }
       });
 
       it("gives every existing finding its id in 0006 (in batches), indexed, and finds findings by id", async () => {
