@@ -17,6 +17,7 @@ import { createAuthorizer, LOOKUP_TIMEOUT_MS } from "./authorize.js";
 import { createDeliveryDedupe, dedupeMiddleware } from "./dedupe.js";
 import type { ListenerDeps } from "./deps.js";
 import { policyMiddleware } from "./guard.js";
+import { HEALTH_PATH, type HealthServer, startHealthServer } from "./health-server.js";
 import { BoundedHttpReceiver, type HttpLimits } from "./http-receiver.js";
 import { createJobRunner, type JobRunner } from "./jobs.js";
 import { registerListeners } from "./listeners/index.js";
@@ -28,7 +29,6 @@ import { createTaskTracker } from "./tasks.js";
 import { renderNotice } from "./views/usage.js";
 
 export const EVENTS_PATH = "/slack/events";
-const HEALTH_PATH = "/healthz";
 
 export interface SlackAppOptions {
   config: Config;
@@ -126,8 +126,9 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
       ? {
           socketMode: true,
           appToken: options.appToken as string,
-          customRoutes: [healthRoute(mode)],
-          installerOptions: { port, clientOptions },
+          // No routes and no port: Bolt starts no HTTP server of its own (it has no bounds and logs every
+          // request); `/healthz` is served by startHealthServer, with the HTTP mode's limits.
+          installerOptions: { clientOptions },
         }
       : {
           receiver: new BoundedHttpReceiver({
@@ -208,6 +209,7 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
   app.error(onError);
 
   let server: Server | undefined;
+  let health: HealthServer | undefined;
   return {
     app,
     mode,
@@ -215,13 +217,15 @@ export function createSlackApp(options: SlackAppOptions): SlackAppHandle {
       await app.init();
       if (mode === "socket") {
         await app.start();
-        return { port };
+        health = await startHealthServer(port, httpLimits(options.config.slack.http), { ok: true, mode });
+        return { port: health.port };
       }
       server = (await app.start(port)) as Server;
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
       jobs.stop();
+      await health?.close();
       await app.stop();
     },
     idle: () => tasks.idle(),
