@@ -124,7 +124,8 @@ describe("a flood of Approve clicks from someone without the role", () => {
 
   it("a 429 on the lookup refuses (fail-closed), never delays the app's posts, and is waited out", async () => {
     await start();
-    const retryAfterSeconds = 3;
+    // Long enough that "held until the Retry-After" and "not held" cannot be confused on a loaded machine.
+    const retryAfterSeconds = 6;
     fake().rateLimitAfter(LOOKUP, 0, retryAfterSeconds);
     const clicked = approve(APPROVER);
     await fake().waitFor((calls) => calls.some((c) => c.method === LOOKUP), 5_000);
@@ -135,7 +136,8 @@ describe("a flood of Approve clicks from someone without the role", () => {
     // What the scan messenger and the background jobs do with app.client, while the lookup is rate-limited.
     await slack?.app.client.chat.postMessage({ channel: APPROVALS, text: "Scan progress: 3 of 9 accounts" });
     const postedAfterMs = performance.now() - postedAt;
-    expect(postedAfterMs).toBeLessThan(1_000);
+    // A client paused by the lookup's 429 would hold the post until the Retry-After (about 6 s from here).
+    expect(postedAfterMs).toBeLessThan((retryAfterSeconds - 2) * 1000);
     expect(await clicked).toBe(200);
     await fake().waitFor(() => ephemeralsTo(APPROVER).length === 1, 5_000);
     await slack?.idle();
