@@ -163,6 +163,33 @@ afterAll(async () => {
   await api?.close();
 });
 
+/** The Suppress modal submitted by U0ALICE from the scans channel, with this reason and duration (days). */
+function suppressSubmission(ref: string, reason: string, days: string): string {
+  return interactionBody({
+    type: "view_submission",
+    team: { id: "T0FAKE" },
+    user: { id: "U0ALICE", team_id: "T0FAKE" },
+    api_app_id: "A0FAKE",
+    trigger_id: uniqueTriggerId(),
+    view: {
+      id: "V0MODAL",
+      type: "modal",
+      callback_id: CALLBACK_IDS.suppressModal,
+      private_metadata: JSON.stringify({ ref, channelId: "C0SCANS" }),
+      state: {
+        values: {
+          [BLOCK_IDS.suppressReason]: {
+            [INPUT_ACTION_IDS.suppressReason]: { type: "plain_text_input", value: reason },
+          },
+          [BLOCK_IDS.suppressDuration]: {
+            [INPUT_ACTION_IDS.suppressDuration]: { type: "static_select", selected_option: { value: days } },
+          },
+        },
+      },
+    },
+  });
+}
+
 describe("Slack app over HTTP", () => {
   it("answers url_verification and /healthz", async () => {
     const challenge = JSON.stringify({ token: "legacy", challenge: "c-123", type: "url_verification" });
@@ -435,33 +462,7 @@ describe("Slack app over HTTP", () => {
 
   it("suppresses a finding from the modal and refuses an invalid form in the ack", async () => {
     const ref = findingRef(findings[1] ?? makeFinding());
-    const submission = (reason: string) =>
-      interactionBody({
-        type: "view_submission",
-        team: { id: "T0FAKE" },
-        user: { id: "U0ALICE", team_id: "T0FAKE" },
-        api_app_id: "A0FAKE",
-        trigger_id: uniqueTriggerId(),
-        view: {
-          id: "V0MODAL",
-          type: "modal",
-          callback_id: CALLBACK_IDS.suppressModal,
-          private_metadata: JSON.stringify({ ref, channelId: "C0SCANS" }),
-          state: {
-            values: {
-              [BLOCK_IDS.suppressReason]: {
-                [INPUT_ACTION_IDS.suppressReason]: { type: "plain_text_input", value: reason },
-              },
-              [BLOCK_IDS.suppressDuration]: {
-                [INPUT_ACTION_IDS.suppressDuration]: {
-                  type: "static_select",
-                  selected_option: { value: "30" },
-                },
-              },
-            },
-          },
-        },
-      });
+    const submission = (reason: string) => suppressSubmission(ref, reason, "30");
     const invalid = await postSigned(events, submission("x"), FORM, { signingSecret: SECRET });
     expect(invalid.status).toBe(200);
     expect(JSON.parse(invalid.text)).toMatchObject({
@@ -513,35 +514,7 @@ describe("Slack app over HTTP", () => {
     api.clear();
     const submitted = await postSigned(
       events,
-      interactionBody({
-        type: "view_submission",
-        team: { id: "T0FAKE" },
-        user: { id: "U0ALICE", team_id: "T0FAKE" },
-        api_app_id: "A0FAKE",
-        trigger_id: uniqueTriggerId(),
-        view: {
-          id: "V0MODAL2",
-          type: "modal",
-          callback_id: CALLBACK_IDS.suppressModal,
-          private_metadata: JSON.stringify({ ref, channelId: "C0SCANS" }),
-          state: {
-            values: {
-              [BLOCK_IDS.suppressReason]: {
-                [INPUT_ACTION_IDS.suppressReason]: {
-                  type: "plain_text_input",
-                  value: "Owner accepted the risk.",
-                },
-              },
-              [BLOCK_IDS.suppressDuration]: {
-                [INPUT_ACTION_IDS.suppressDuration]: {
-                  type: "static_select",
-                  selected_option: { value: "0" },
-                },
-              },
-            },
-          },
-        },
-      }),
+      suppressSubmission(ref, "Owner accepted the risk.", "0"),
       FORM,
       { signingSecret: SECRET },
     );
