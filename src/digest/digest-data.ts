@@ -12,6 +12,7 @@ import type {
   RemediationRequest,
   ScanOutcome,
   ScanRecord,
+  ScanScopeError,
   Store,
   Suppression,
   TrendPoint,
@@ -105,14 +106,7 @@ export interface DigestSuppression {
 }
 
 /** An account, or one region of it, that a scan could not read at all. */
-export interface UnscannedScope {
-  accountId: string;
-  region?: string;
-  code: string;
-  action: string;
-  /** One sentence for people (untrusted: it may quote AWS). */
-  message: string;
-}
+export type UnscannedScope = ScanScopeError;
 
 /** What a scheduled scan leaves in the audit log (`schedule.scan`), for the next digest to report. */
 export interface ScheduledScanReport {

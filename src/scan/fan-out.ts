@@ -16,13 +16,12 @@ import {
   type UnscannedScope,
 } from "../digest/digest-data.js";
 import type { ScanAccount } from "../domain/accounts.js";
-import type { Inventory } from "../domain/inventory.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../logging/logger.js";
 import type { NewAuditEntry, ScanPartRecord, ScanRecord, Store } from "../store/types.js";
 import { accountDirectoryEntries } from "./account-directory.js";
 import { type CollectFn, finishScan } from "./run-scan.js";
-import { scopeErrors } from "./scan-errors.js";
+import { unscannedScopes } from "./scan-errors.js";
 
 export const SCAN_PART_JOB = "scan-part";
 /** How often a running part refreshes its scan's heartbeat (well inside the scan lease of 3 × 15 s). */
@@ -99,7 +98,7 @@ export async function collectAndCommitPart(
     findings: result.findings,
     evidence: result.evidence,
     finishedAt: result.finishedAt,
-    detail: { unscanned: unscannedOf(inventory) },
+    detail: { unscanned: unscannedScopes(inventory) },
   });
   log.info({ committed, findings: result.findings.length }, "scan part committed");
   try {
@@ -168,16 +167,6 @@ function partPayload(payload: Record<string, unknown>): PartPayload {
     out.account = account;
   }
   return out;
-}
-
-function unscannedOf(inventory: Inventory): UnscannedScope[] {
-  return scopeErrors(inventory).map((e) => ({
-    accountId: e.accountId,
-    code: e.error.code,
-    action: e.error.action,
-    message: e.message,
-    ...(e.region ? { region: e.region } : {}),
-  }));
 }
 
 /** The scheduled scan's report from its parts: what each part could not read, and each failed part. */

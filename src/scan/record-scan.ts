@@ -1,6 +1,7 @@
 /** Maps a scan result to what the store records: the scope actually covered, and the trigger. */
 import type { CompletedScan, RecordScanInput, Store } from "../store/types.js";
 import type { ScanResult, ScanTrigger } from "./run-scan.js";
+import { unscannedScopes } from "./scan-errors.js";
 
 export function triggerLabel(trigger: ScanTrigger): string {
   switch (trigger.kind) {
@@ -30,6 +31,7 @@ export function toRecordScanInput(
     finishedAt: result.finishedAt,
     findings: result.findings,
     evidence: result.evidence,
+    unscanned: unscannedScopes(result.inventory),
   };
 }
 
@@ -50,6 +52,7 @@ export async function recordScanResult(
       findings: input.findings,
       ...(input.evidence ? { evidence: input.evidence } : {}),
       ...(input.finishedAt ? { finishedAt: input.finishedAt } : {}),
+      ...(input.unscanned ? { unscanned: input.unscanned } : {}),
     });
   }
   return store.recordScan(input);

@@ -5,6 +5,7 @@
  */
 import { type AccountInventory, FORECAST_RESOURCE_TYPES, type Inventory } from "../domain/inventory.js";
 import { type CollectError, describeCollectError } from "../domain/result.js";
+import type { ScanScopeError } from "../store/types.js";
 
 /** The first slice of the account that failed because the scan's deadline passed. */
 function deadlineError(account: AccountInventory): CollectError | undefined {
@@ -64,4 +65,15 @@ export function scopeErrors(inventory: Inventory): ScopeError[] {
     }
   }
   return out;
+}
+
+/** The scopes an inventory could not read, as a scan records and reports them. */
+export function unscannedScopes(inventory: Inventory): ScanScopeError[] {
+  return scopeErrors(inventory).map((e) => ({
+    accountId: e.accountId,
+    code: e.error.code,
+    action: e.error.action,
+    message: e.message,
+    ...(e.region ? { region: e.region } : {}),
+  }));
 }

@@ -162,6 +162,7 @@ export async function beginScanRow(
         const complete: Parameters<Store["completeScan"]>[1] = { findings: result.findings };
         if (result.finishedAt !== undefined) complete.finishedAt = result.finishedAt;
         if (result.evidence !== undefined) complete.evidence = result.evidence;
+        if (result.unscanned !== undefined) complete.unscanned = result.unscanned;
         return await store.completeScan(scan.id, complete);
       } finally {
         stop();

@@ -1,7 +1,8 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildAccount } from "../../test/support/inventory-builders.js";
+import { buildAccount, buildRegion, denied } from "../../test/support/inventory-builders.js";
 import { SCHEDULED_SCAN_ACTION } from "../digest/digest-data.js";
+import { FORECAST_RESOURCE_TYPES, type ForecastInventory } from "../domain/inventory.js";
 import { recordScanResult, toRecordScanInput } from "../scan/record-scan.js";
 import { finishScan } from "../scan/run-scan.js";
 import { ScanCoordinator } from "../scan/scan-coordinator.js";
@@ -23,10 +24,18 @@ afterEach(async () => {
   await store.close();
 });
 
-function deps() {
+/** An account whose second region could not be read at all: every Forecast listing there was denied. */
+function accountWithUnreadRegion() {
+  const forecast = Object.fromEntries(
+    FORECAST_RESOURCE_TYPES.map((t) => [t, denied("forecast:ListDatasetGroups")]),
+  ) as unknown as ForecastInventory;
+  return buildAccount({ regions: [buildRegion(), buildRegion("eu-west-1", { forecast })] });
+}
+
+function deps(account = buildAccount()) {
   const coordinator = new ScanCoordinator(async ({ scanId, scope, trigger }) => {
     executed.push(scanId);
-    const inventory = { schemaVersion: 1 as const, collectedAt: SLOT, accounts: [buildAccount()] };
+    const inventory = { schemaVersion: 1 as const, collectedAt: SLOT, accounts: [account] };
     const result = finishScan(
       { config: { requireFips: false } },
       { scope, trigger, inventory, startedAt: new Date(SLOT), scanId },
@@ -72,6 +81,43 @@ describe("the scheduled scan of a slot, run again by a retried job", () => {
     expect(report).toMatchObject({ outcome: "failed", error: "the replica running it stopped", scanId });
     await runScheduledScan(deps(), SLOT);
     expect(await store.listAudit({ action: SCHEDULED_SCAN_ACTION })).toHaveLength(1);
+  });
+});
+
+describe("the report of a slot whose job died between the scan's commit and the report", () => {
+  it("is rebuilt from the scan's row with the scopes the scan could not read, not as if all were read", async () => {
+    const account = accountWithUnreadRegion();
+    // The first attempt's report is lost: the store refuses the audit entry (a kill at that point is the same).
+    const failing: Store = Object.create(store, {
+      appendAudit: { value: () => Promise.reject(new Error("the store went away")) },
+    });
+    const first = await runScheduledScan({ ...deps(account), store: failing }, SLOT);
+    expect(first.outcome).toBe("partial");
+    expect(first.unscanned).toEqual([
+      expect.objectContaining({
+        accountId: account.accountId,
+        region: "eu-west-1",
+        code: "AccessDeniedException",
+      }),
+    ]);
+    expect(await store.listAudit({ action: SCHEDULED_SCAN_ACTION })).toEqual([]);
+
+    const retried = await runScheduledScan(deps(account), SLOT);
+    expect(executed).toHaveLength(1);
+    expect(retried.outcome).toBe("partial");
+    expect(retried.unscanned).toEqual(first.unscanned);
+    const [recorded] = await store.listAudit({ action: SCHEDULED_SCAN_ACTION });
+    expect(recorded?.detail).toMatchObject({ unscanned: first.unscanned });
+  });
+
+  it("keeps an empty list when the scan read everything", async () => {
+    const failing: Store = Object.create(store, {
+      appendAudit: { value: () => Promise.reject(new Error("the store went away")) },
+    });
+    await runScheduledScan({ ...deps(), store: failing }, SLOT);
+    const retried = await runScheduledScan(deps(), SLOT);
+    expect(retried).toMatchObject({ outcome: "succeeded", unscanned: [] });
+    expect((await store.getScan(scheduledScanId(SLOT)))?.unscanned).toEqual([]);
   });
 });
 

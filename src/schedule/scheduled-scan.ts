@@ -59,7 +59,8 @@ export async function runScheduledScan(deps: ScheduledScanDeps, slot: string): P
       outcome: done.outcome === "succeeded" || done.outcome === "partial" ? done.outcome : "failed",
       scanId,
       accounts: done.scope.accounts,
-      unscanned: [],
+      // Recorded with the scan's outcome (migration 0019), so the rebuilt report names what was not read.
+      unscanned: done.unscanned ?? [],
       ...(done.outcome === "succeeded" || done.outcome === "partial"
         ? {}
         : { error: done.error ?? `the scan was ${done.outcome}` }),

@@ -92,6 +92,7 @@ import {
   type ScanPartRecord,
   type ScanRecord,
   type ScanScope,
+  type ScanScopeError,
   type SlotClaim,
   type StartScanInput,
   type Store,
@@ -284,7 +285,7 @@ export class KyselyStore implements Store {
                 },
               },
             );
-            return this.endScan(trx, commit, scanId, at);
+            return this.endScan(trx, commit, scanId, at, input.unscanned);
           });
     this.logger?.debug(
       { scanId, changes: result.changeCount, counts: result.scan.counts },
@@ -344,7 +345,7 @@ export class KyselyStore implements Store {
       await this.writeGate?.clear();
       return await this.writeTransaction(holder, last.length, async (trx) => {
         for (const step of last) await step.run(trx);
-        const done = await this.endScan(trx, commit, scanId, at);
+        const done = await this.endScan(trx, commit, scanId, at, input.unscanned);
         await releaseCommitLock(trx, holder);
         return done;
       });
@@ -554,6 +555,7 @@ export class KyselyStore implements Store {
     commit: StreamedCommit,
     scanId: string,
     at: string,
+    unscanned: readonly ScanScopeError[] | undefined,
   ): Promise<CompletedScan> {
     await writeCoverage(trx, commit.coverage);
     const { counts } = commit;
@@ -564,6 +566,8 @@ export class KyselyStore implements Store {
         finished_at: at,
         outcome,
         ...scanCountColumns(counts),
+        // Left null (unknown) when the caller did not say; a store not yet at 0019 has no such column.
+        ...(unscanned !== undefined ? { unscanned: JSON.stringify(unscanned) } : {}),
       })
       .where("id", "=", scanId)
       .where("outcome", "=", "running")
@@ -577,7 +581,13 @@ export class KyselyStore implements Store {
       at,
     });
     const scan: ScanRecord = {
-      ...scanFromRow({ ...commit.scanRow, finished_at: at, outcome, fail_by_severity: "{}" }),
+      ...scanFromRow({
+        ...commit.scanRow,
+        finished_at: at,
+        outcome,
+        fail_by_severity: "{}",
+        unscanned: jsonOrNull(unscanned),
+      }),
       counts,
     };
     return {
@@ -627,6 +637,7 @@ export class KyselyStore implements Store {
     const complete: CompleteScanInput = { findings: input.findings };
     if (input.finishedAt !== undefined) complete.finishedAt = input.finishedAt;
     if (input.evidence !== undefined) complete.evidence = input.evidence;
+    if (input.unscanned !== undefined) complete.unscanned = input.unscanned;
     return this.completeScan(scan.id, complete);
   }
 

@@ -610,6 +610,20 @@ function durableOutboxes(): Migration {
 }
 
 /**
+ * What a scan could not read (0019): `scans.unscanned`, JSON, the accounts and regions whose collection failed
+ * as a whole, written with the scan's outcome in its last transaction. A retried scheduled-slot job whose
+ * earlier attempt died after the commit and before the slot's report rebuilds the report from the row, and
+ * must not report a partial scan as if every scope had been read. Rows written before stay null (unknown).
+ */
+function scanUnscannedScopes(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable("scans").addColumn("unscanned", "text").execute();
+    },
+  };
+}
+
+/**
  * At most one pending request per finding, for fixes and for suppressions, decided by the database: two
  * submissions at once (two replicas) make one request and one refusal, where a check before the insert let
  * both through. Duplicates already stored are resolved first: the newest stays pending, the others expire,
@@ -672,6 +686,7 @@ export const MIGRATION_NAMES = [
   "0016_remediation_recovery",
   "0017_durable_outboxes",
   "0018_one_pending_request_per_finding",
+  "0019_scan_unscanned_scopes",
 ] as const;
 
 export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)[number], Migration> {
@@ -693,6 +708,7 @@ export function buildMigrations(engine: Engine): Record<(typeof MIGRATION_NAMES)
     "0016_remediation_recovery": remediationRecovery(),
     "0017_durable_outboxes": durableOutboxes(),
     "0018_one_pending_request_per_finding": onePendingRequestPerFinding(),
+    "0019_scan_unscanned_scopes": scanUnscannedScopes(),
   };
 }
 

@@ -26,6 +26,7 @@ import type {
   ScanOutcome,
   ScanRecord,
   ScanScope,
+  ScanScopeError,
   SlotClaim,
   Suppression,
 } from "./types.js";
@@ -169,6 +170,7 @@ export function scanFromRow(row: Selectable<ScansTable>): ScanRecord {
   setIf(scan, "error", row.error);
   setIf(scan, "heartbeatAt", row.heartbeat_at);
   setIf(scan, "origin", parseJson(row.requested_in) as ScanOrigin | undefined);
+  setIf(scan, "unscanned", parseJson(row.unscanned) as ScanScopeError[] | undefined);
   if (row.fail_by_severity !== null) {
     const stored = JSON.parse(row.fail_by_severity) as Partial<Record<Severity, number>>;
     const failBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, stored[s] ?? 0])) as Record<

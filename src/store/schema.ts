@@ -28,6 +28,8 @@ export interface ScansTable {
   /** Who holds the claim on announcing the interruption, and since when (a lease; migration 0017). */
   announce_claimed_at: string | null;
   announce_claimed_by: string | null;
+  /** JSON `ScanScopeError[]`: what the scan could not read (migration 0019); null when not recorded. */
+  unscanned: string | null;
 }
 
 export interface FindingsTable {

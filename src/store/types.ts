@@ -68,6 +68,17 @@ export type ScanOrigin =
   | { kind: "schedule"; slot: string }
   | { kind: "cli"; user: string };
 
+/** A scope (an account, or one of its regions) a scan could not read: its collection failed as a whole. */
+export interface ScanScopeError {
+  accountId: string;
+  region?: string;
+  /** The collect error's code (`AccessDenied`, `Timeout` …) and the API action it came from. */
+  code: string;
+  action: string;
+  /** One sentence for people (untrusted: it may quote AWS; escape before Slack). */
+  message: string;
+}
+
 export interface ScanRecord {
   id: string;
   scope: ScanScope;
@@ -83,6 +94,8 @@ export interface ScanRecord {
   /** The last sign of life of the process running it (set from the start; refreshed while it runs). */
   heartbeatAt?: string;
   origin?: ScanOrigin;
+  /** What the completed scan could not read, when its commit recorded it (migration 0019). */
+  unscanned?: ScanScopeError[];
 }
 
 export interface StartScanInput {
@@ -107,6 +120,8 @@ export interface CompleteScanInput {
   evidence?: readonly AccountEvidence[];
   /** Defaults to now; this is the time stamped on every lifecycle change of the scan. */
   finishedAt?: string;
+  /** The scopes the scan could not read, recorded with its outcome (so a report rebuilt later keeps them). */
+  unscanned?: readonly ScanScopeError[];
 }
 
 export interface RecordScanInput extends StartScanInput, CompleteScanInput {}

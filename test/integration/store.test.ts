@@ -531,6 +531,32 @@ describe.each(harnesses)("store on $engine", (h) => {
         command: "scan us-east-1",
       };
 
+      it("records what the scan could not read with its outcome, and nothing when it was not told", async () => {
+        const { store } = await fresh();
+        const unscanned = [
+          {
+            accountId: "111111111111",
+            region: "eu-west-1",
+            code: "AccessDeniedException",
+            action: "forecast:ListDatasetGroups",
+            message: "Forecast in eu-west-1 of account 111111111111 could not be read",
+          },
+        ];
+        const partial = await store.startScan({ scope: scopeOf([]), trigger: "schedule" });
+        const done = await store.completeScan(partial.id, { findings: [finding("a", "FAIL")], unscanned });
+        expect(done.scan.unscanned).toEqual(unscanned);
+        expect((await store.getScan(partial.id))?.unscanned).toEqual(unscanned);
+        const recorded = await store.recordScan({
+          scope: scopeOf([]),
+          trigger: "schedule",
+          findings: [finding("b", "PASS")],
+          unscanned: [],
+        });
+        expect((await store.getScan(recorded.scan.id))?.unscanned).toEqual([]);
+        const untold = await store.recordScan({ scope: scopeOf([]), trigger: "cli:bob", findings: [] });
+        expect((await store.getScan(untold.scan.id))?.unscanned).toBeUndefined();
+      });
+
       it("writes the row running with a heartbeat, and the audit log in the real order", async () => {
         const { store, clock } = await fresh();
         const started = await store.startScan({
